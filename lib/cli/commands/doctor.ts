@@ -1,0 +1,28 @@
+/** `resurface doctor` — what the native runtime really loaded (libtorch, BLAS, OpenMP, CUDA). */
+import type { Argv } from 'yargs';
+import { loadNative } from '../../native/loader';
+import { printJson, runCommand } from '../run-command';
+
+export const command = 'doctor';
+export const describe = 'Show the native runtime: libtorch version, BLAS/OpenMP libraries loaded, CUDA devices';
+
+export function builder(y: Argv) {
+  return y.option('json', { type: 'boolean', default: false });
+}
+
+export async function handler(argv: { json: boolean }) {
+  await runCommand(async () => {
+    const info = loadNative().runtimeInfo();
+    const blas = info.libraries.filter((l) => /blas/.test(l));
+    const openmpBlas = blas.some((l) => /openblas-openmp/.test(l));
+    const pthreadBlas = blas.some((l) => /openblas-pthread/.test(l));
+    const verdict = openmpBlas ? 'ok (OpenMP OpenBLAS shares libtorch\'s thread pool)'
+      : pthreadBlas ? 'WARNING: pthread OpenBLAS loaded; it fights libtorch\'s OpenMP threads. apt-get install libopenblas0-openmp'
+      : 'unknown BLAS';
+    if (argv.json) return printJson({ ...info, blasVerdict: verdict });
+    process.stdout.write(
+      [`libtorch ${info.torchVersion}`, `CUDA: ${info.cudaAvailable ? `${info.cudaDeviceCount} device(s)` : 'not available'}`,
+        `BLAS: ${verdict}`, ...info.libraries.map((l) => `  ${l}`)].join('\n') + '\n',
+    );
+  });
+}

@@ -1,0 +1,41 @@
+/**
+ * Loads the compiled addon once. When it is missing or cannot be loaded (libtorch absent, ABI
+ * mismatch), the error says what to install or run instead of a bare dlopen trace.
+ */
+import * as path from 'node:path';
+import { ResurfaceError } from '../errors';
+import type { NativeAddon } from './types';
+
+let cached: NativeAddon | null = null;
+
+export const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
+
+export function loadNative(): NativeAddon {
+  if (cached) return cached;
+  try {
+    // node-gyp-build looks in prebuilds/<platform>-<arch>/ and build/Release/ (cmake-js or node-gyp)
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const nodeGypBuild = require('node-gyp-build') as (dir: string) => unknown;
+    cached = nodeGypBuild(PACKAGE_ROOT) as NativeAddon;
+    return cached;
+  } catch (err) {
+    throw new ResurfaceError('ERR_NATIVE_LOAD', explainLoadFailure(err), { cause: String(err) }, { cause: err });
+  }
+}
+
+function explainLoadFailure(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  const lines = [`the native addon could not be loaded: ${msg.split('\n')[0]}`, 'Possible solutions:'];
+  if (/No native build was found/i.test(msg)) {
+    lines.push('  - build it: `npm run build:native` (or simply `npm test` / `npm start`, which build it when missing)');
+  }
+  if (/libtorch|libc10|libopenblas|cannot open shared object/i.test(msg)) {
+    lines.push('  - install libtorch and the OpenMP OpenBLAS: `apt-get install libtorch-dev libopenblas0-openmp` (as root)');
+    lines.push('  - or point RESURFACE_TORCH_DIR at a libtorch whose TorchConfig.cmake you built against, then rebuild');
+  }
+  if (/undefined symbol|version `GLIBCXX|NODE_MODULE_VERSION/i.test(msg)) {
+    lines.push('  - the addon was built against another libtorch or Node.js: rebuild with `npm run build:native`');
+  }
+  lines.push('  - then check with `npx resurface doctor`');
+  return lines.join('\n');
+}

@@ -1,0 +1,71 @@
+/**
+ * Exact types of the native addon (native/bindings/*). TypeScript never sees `any` from C++:
+ * every binding is declared here and loaded once by `loader.ts`.
+ */
+import type { ArchSpec } from '../model/arch-spec';
+
+export interface NativeSourceTensor {
+  file: number;
+  name: string;
+  dtype: string;
+  shape: number[];
+  begin: number;
+  end: number;
+}
+
+export interface NativeWeightSlot {
+  name: string;
+  shape: number[];
+  op: 'copy' | 'concat0' | 'neox_qkv';
+  kind: string;
+  sources: NativeSourceTensor[];
+}
+
+export interface NativeLoadPlan {
+  files: string[];
+  slots: NativeWeightSlot[];
+  neoxHeads: number;
+  checkFinite: boolean;
+}
+
+export type DeviceName = 'cpu' | 'cuda' | `cuda:${number}`;
+export type ModelDtype = 'float32' | 'bfloat16' | 'float16';
+
+export interface NativeLoadOptions {
+  arch: ArchSpec;
+  plan: NativeLoadPlan;
+  device: DeviceName;
+  dtype: ModelDtype;
+  threads: number;
+}
+
+export interface NativeModelInfo {
+  numParameters: number;
+  parameterBytes: number;
+  device: string;
+  dtype: ModelDtype;
+  threads: number;
+}
+
+export interface NativeModel {
+  load(options: NativeLoadOptions): Promise<void>;
+  /** ids: right-padded [B*T]; lengths: [B]; returns logits [B*T*V] (float32, padding rows zero). */
+  forward(ids: Int32Array, lengths: Int32Array, T: number): Promise<Float32Array>;
+  info(): NativeModelInfo;
+  setThreads(threads: number): void;
+  dispose(): void;
+}
+
+export interface RuntimeInfo {
+  torchVersion: string;
+  cudaAvailable: boolean;
+  cudaDeviceCount: number;
+  defaultThreads: number;
+  libraries: string[];
+  parallelInfo: string;
+}
+
+export interface NativeAddon {
+  NativeModel: new () => NativeModel;
+  runtimeInfo(): RuntimeInfo;
+}

@@ -1,0 +1,17 @@
+// Registers the native classes and functions. Nothing else lives here.
+#include <napi.h>
+
+#include "bindings/native_model.h"
+#include "bindings/runtime_info.h"
+
+namespace resurface {
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("NativeModel", NativeModel::Init(env));
+  exports.Set("runtimeInfo", Napi::Function::New(env, RuntimeInfo));
+  return exports;
+}
+
+NODE_API_MODULE(resurface, Init)
+
+}  // namespace resurface

@@ -1,0 +1,160 @@
+#include "model/decoder.h"
+
+#include <cmath>
+
+#include "common/errors.h"
+
+namespace resurface {
+
+using torch::indexing::Slice;
+
+torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& weight, double eps) {
+  auto xf = x.to(torch::kFloat32);
+  auto var = xf.pow(2).mean(-1, /*keepdim=*/true);
+  return weight * (xf * torch::rsqrt(var + eps)).to(x.scalar_type());
+}
+
+Decoder::Decoder(ArchSpec arch, std::vector<std::string> names, std::vector<torch::Tensor> params)
+    : arch_(std::move(arch)), names_(std::move(names)), params_(std::move(params)), rope_(arch_) {
+  for (size_t i = 0; i < names_.size(); ++i) index_[names_[i]] = i;
+  auto opt = [&](const std::string& n) { auto it = index_.find(n); return it == index_.end() ? torch::Tensor() : params_[it->second]; };
+  auto req = [&](const std::string& n) {
+    auto t = opt(n);
+    if (!t.defined()) fail("ERR_MISSING_TENSOR", "internal parameter " + n + " was not loaded");
+    return t;
+  };
+  embed_ = req("embed");
+  final_w_ = req("final_norm.weight");
+  final_b_ = opt("final_norm.bias");
+  lm_head_ = arch_.tie_word_embeddings ? embed_ : req("lm_head");
+  for (int64_t l = 0; l < arch_.num_layers; ++l) {
+    const std::string p = "layers." + std::to_string(l) + ".";
+    LayerParams lp;
+    lp.ln1_w = req(p + "ln1.weight");
+    lp.ln1_b = opt(p + "ln1.bias");
+    lp.qkv_w = req(p + "qkv.weight");
+    lp.qkv_b = opt(p + "qkv.bias");
+    lp.q_norm = arch_.qk_norm ? req(p + "q_norm.weight") : torch::Tensor();
+    lp.k_norm = arch_.qk_norm ? req(p + "k_norm.weight") : torch::Tensor();
+    lp.o_w = req(p + "o.weight");
+    lp.o_b = opt(p + "o.bias");
+    lp.ln2_w = req(p + "ln2.weight");
+    lp.ln2_b = opt(p + "ln2.bias");
+    lp.up_w = req(p + "up.weight");
+    lp.up_b = opt(p + "up.bias");
+    lp.down_w = req(p + "down.weight");
+    lp.down_b = opt(p + "down.bias");
+    layers_.push_back(lp);
+  }
+}
+
+const torch::Tensor& Decoder::param(const std::string& name) const {
+  auto it = index_.find(name);
+  if (it == index_.end()) fail("ERR_MISSING_TENSOR", "no parameter " + name);
+  return params_[it->second];
+}
+
+torch::Tensor Decoder::norm(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b) const {
+  if (arch_.rms_norm) return rms_norm(x, w, arch_.norm_eps);
+  return torch::layer_norm(x, {arch_.hidden_size}, w, b, arch_.norm_eps);
+}
+
+torch::Tensor Decoder::activation(const torch::Tensor& x) const {
+  const auto& a = arch_.activation;
+  if (a == "silu") return torch::silu(x);
+  if (a == "gelu") return torch::gelu(x);
+  if (a == "gelu_tanh") return torch::gelu(x, "tanh");
+  if (a == "relu") return torch::relu(x);
+  fail("ERR_UNSUPPORTED_CONFIG", "activation " + a + " is not implemented");
+}
+
+torch::Tensor Decoder::mlp(const LayerParams& p, const torch::Tensor& x) const {
+  auto up = torch::linear(x, p.up_w, p.up_b);  // [B, T, F] or [B, T, 2F] (gate | up)
+  torch::Tensor h;
+  if (arch_.gated_mlp) {
+    auto gu = up.chunk(2, -1);
+    h = activation(gu[0]) * gu[1];
+  } else {
+    h = activation(up);
+  }
+  return torch::linear(h, p.down_w, p.down_b);  // [B, T, H]
+}
+
+torch::Tensor Decoder::attention(const LayerParams& p, const torch::Tensor& x, const ForwardArgs& args, int64_t layer,
+                                 const torch::Tensor& cos, const torch::Tensor& sin, const torch::Tensor& mask) {
+  const int64_t B = x.size(0), T = x.size(1);
+  const int64_t nh = arch_.num_heads, nkv = arch_.num_kv_heads, hd = arch_.head_dim, g = nh / nkv;
+  auto qkv = torch::linear(x, p.qkv_w, p.qkv_b);  // [B, T, (nh + 2 nkv) hd]
+  auto parts = qkv.split_with_sizes({nh * hd, nkv * hd, nkv * hd}, -1);
+  auto q = parts[0].view({B, T, nh, hd});
+  auto k = parts[1].view({B, T, nkv, hd});
+  auto v = parts[2].view({B, T, nkv, hd});
+  if (arch_.qk_norm) {
+    q = rms_norm(q, p.q_norm, arch_.norm_eps);
+    k = rms_norm(k, p.k_norm, arch_.norm_eps);
+  }
+  q = rope_.apply(q, cos, sin);
+  k = rope_.apply(k, cos, sin);
+
+  torch::Tensor keys, values;  // [B, nkv, S, hd]
+  if (args.cache) {
+    // scatter this step's K/V into the static cache at each token's position
+    auto& kc = args.cache->k[layer];
+    auto& vc = args.cache->v[layer];
+    auto rows = torch::arange(B, args.positions.options()).unsqueeze(1).expand({B, T});
+    torch::NoGradGuard no_grad;
+    kc.permute({0, 2, 1, 3}).index_put_({rows, args.positions}, k.to(kc.scalar_type()));
+    vc.permute({0, 2, 1, 3}).index_put_({rows, args.positions}, v.to(vc.scalar_type()));
+    keys = kc.index({Slice(), Slice(), Slice(0, args.kv_len)});
+    values = vc.index({Slice(), Slice(), Slice(0, args.kv_len)});
+  } else {
+    keys = k.transpose(1, 2);
+    values = v.transpose(1, 2);
+  }
+  const int64_t S = keys.size(2);
+  // GQA without repeating K/V: query heads of one KV group share its keys.
+  // q [B, T, nkv, g, hd] -> [B, nkv, g*T, hd]
+  auto qg = q.view({B, T, nkv, g, hd}).permute({0, 2, 3, 1, 4}).reshape({B, nkv, g * T, hd});
+  auto scores = torch::matmul(qg, keys.transpose(-1, -2)).mul_(1.0 / std::sqrt(static_cast<double>(hd)));
+  scores = scores.view({B, nkv, g, T, S}).to(torch::kFloat32) + mask;  // mask: [B, 1, 1, T, S]
+  auto probs = torch::softmax(scores, -1).to(x.scalar_type()).view({B, nkv, g * T, S});
+  auto out = torch::matmul(probs, values);  // [B, nkv, g*T, hd]
+  out = out.view({B, nkv, g, T, hd}).permute({0, 3, 1, 2, 4}).reshape({B, T, nh * hd});
+  return torch::linear(out, p.o_w, p.o_b);  // [B, T, H]
+}
+
+torch::Tensor Decoder::hidden(const ForwardArgs& args) {
+  const auto& ids = args.ids;
+  check_arg(ids.dim() == 2 && args.positions.sizes() == ids.sizes(), "ids and positions must both be [B, T]");
+  const auto dtype = embed_.scalar_type();
+  auto x = torch::embedding(embed_, ids);  // [B, T, H]
+  auto [cos, sin] = rope_.lookup(args.positions, dtype);  // [B, T, 1, rd]
+
+  // Additive attention mask [B, 1, 1, T, S]: a query at position p sees keys at positions <= p.
+  torch::Tensor key_pos;  // [B, S]
+  if (args.cache) {
+    key_pos = torch::arange(args.kv_len, args.positions.options()).unsqueeze(0).expand({ids.size(0), args.kv_len});
+  } else {
+    key_pos = args.positions;
+  }
+  auto allowed = key_pos.unsqueeze(1) <= args.positions.unsqueeze(2);  // [B, T, S]
+  auto mask = torch::zeros(allowed.sizes(), torch::TensorOptions().dtype(torch::kFloat32).device(ids.device()))
+                  .masked_fill_(allowed.logical_not(), -std::numeric_limits<float>::infinity())
+                  .view({ids.size(0), 1, 1, ids.size(1), key_pos.size(1)});
+
+  for (int64_t l = 0; l < arch_.num_layers; ++l) {
+    const auto& p = layers_[l];
+    auto attn = attention(p, norm(x, p.ln1_w, p.ln1_b), args, l, cos, sin, mask);
+    if (arch_.parallel_residual) {
+      x = x + attn + mlp(p, norm(x, p.ln2_w, p.ln2_b));
+    } else {
+      x = x + attn;
+      x = x + mlp(p, norm(x, p.ln2_w, p.ln2_b));
+    }
+  }
+  return norm(x, final_w_, final_b_);
+}
+
+torch::Tensor Decoder::logits(const torch::Tensor& hidden) const { return torch::linear(hidden, lm_head_); }
+
+}  // namespace resurface
