@@ -63,10 +63,10 @@ Napi::Value NativeModel::Load(const Napi::CallbackInfo& info) {
           return true;
         },
         [this, state, self_ref](Napi::Env env, bool&) -> Napi::Value {
-          loading_ = false;
           state_ = state;
           return env.Undefined();
-        });
+        },
+        [this, self_ref]() { loading_ = false; });
   });
 }
 

@@ -30,7 +30,11 @@ sys.path.insert(0, HERE)
 import make_tiny_model as mtm  # noqa: E402
 import ref_model as rm  # noqa: E402
 
-CONFIGS = os.environ.get("RESURFACE_CONFIGS", "/work/shared/configs")
+# like test/helpers/shared.ts: $RESURFACE_SHARED, else ../shared next to the repository root
+_SHARED = os.environ.get("RESURFACE_SHARED") or os.path.join(HERE, "..", "..", "..", "shared")
+CONFIGS = os.path.abspath(os.path.join(_SHARED, "configs"))
+if not os.path.isdir(CONFIGS):
+    CONFIGS = "/work/shared/configs"
 PY = sys.executable or "/usr/bin/python3"
 SMALL = {"hidden_size": 64, "num_hidden_layers": 2, "intermediate_size": 128, "vocab_size": 512,
          "max_position_embeddings": 128}
