@@ -56,6 +56,32 @@ export interface NativeModel {
   dispose(): void;
 }
 
+export interface NativeGeneratorOptions {
+  seed: number;
+  maxNewTokens: number;
+  batchSize: number;
+  startToken: number;
+  eosIds: number[];
+  temperature: number;
+  topK: number;
+  topP: number;
+  minP: number;
+  validVocab: number;
+}
+
+export interface NativeGenerationChunk {
+  samples: Array<{ id: number; tokens: Int32Array; eos: boolean }>;
+  done: boolean;
+  tokensGenerated: number;
+  remaining: number;
+}
+
+export interface NativeGenerator {
+  /** Advance up to maxSteps decoding steps (stop early once minFinished samples finished). */
+  run(maxSteps: number, minFinished: number): Promise<NativeGenerationChunk>;
+  dispose(): void;
+}
+
 export interface RuntimeInfo {
   torchVersion: string;
   cudaAvailable: boolean;
@@ -67,5 +93,6 @@ export interface RuntimeInfo {
 
 export interface NativeAddon {
   NativeModel: new () => NativeModel;
+  NativeGenerator: new (model: NativeModel, options: NativeGeneratorOptions, sampleIds: number[]) => NativeGenerator;
   runtimeInfo(): RuntimeInfo;
 }

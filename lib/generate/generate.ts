@@ -1,0 +1,96 @@
+/**
+ * Prompt-free sampling from a loaded model: yields finished samples (in completion order) while the
+ * native engine keeps its batch full. Sample i depends only on (seed, i).
+ */
+import { autoBatchSize } from './batch-size';
+import type { GenerationProgress, ResolvedGenerateOptions } from './options';
+import type { StartToken } from './start-token';
+import { fromNative, ResurfaceError } from '../errors';
+import type { Model } from '../model/model';
+import { loadNative } from '../native/loader';
+
+export interface GeneratedSample {
+  id: number;
+  tokens: Int32Array;
+  finishReason: 'eos' | 'length';
+}
+
+export interface GenerationRun {
+  sampleIds: number[];
+  options: ResolvedGenerateOptions;
+  startToken: StartToken;
+  eosIds: number[];
+  /** Tokens >= validVocab (padding rows of the embedding) are never sampled. */
+  validVocab: number;
+  onProgress?: (p: GenerationProgress) => void;
+  signal?: AbortSignal;
+}
+
+export function effectiveBatchSize(model: Model, options: ResolvedGenerateOptions, count: number): number {
+  if (options.batchSize !== 'auto') return Math.min(options.batchSize, Math.max(1, count));
+  return autoBatchSize(model.config, model.options.dtype, options.maxNewTokens, Math.max(1, count));
+}
+
+/** Steps per native call: large enough to amortise the thread hop, small enough to react to aborts. */
+const STEPS_PER_CALL = 16;
+
+export async function* generateSamples(model: Model, run: GenerationRun): AsyncGenerator<GeneratedSample> {
+  const { options } = run;
+  if (run.sampleIds.length === 0) return;
+  const batchSize = effectiveBatchSize(model, options, run.sampleIds.length);
+  const addon = loadNative();
+  let generator;
+  try {
+    generator = new addon.NativeGenerator(model.nativeHandle(), {
+      seed: options.seed,
+      maxNewTokens: options.maxNewTokens,
+      batchSize,
+      startToken: run.startToken.id,
+      eosIds: run.eosIds,
+      temperature: options.temperature,
+      topK: options.topK,
+      topP: options.topP,
+      minP: options.minP,
+      validVocab: run.validVocab,
+    }, run.sampleIds);
+  } catch (err) {
+    throw fromNative(err);
+  }
+  const started = Date.now();
+  let done = 0;
+  try {
+    for (;;) {
+      if (run.signal?.aborted) throw new ResurfaceError('ERR_ABORTED', 'generation was aborted');
+      let chunk;
+      try {
+        chunk = await generator.run(STEPS_PER_CALL, 0);
+      } catch (err) {
+        const e = fromNative(err);
+        if (e.code === 'ERR_OUT_OF_MEMORY') {
+          throw new ResurfaceError('ERR_OUT_OF_MEMORY', `out of memory at batch size ${batchSize}: try --batch-size ${Math.max(1, Math.floor(batchSize / 2))}`, { batchSize });
+        }
+        throw e;
+      }
+      for (const s of chunk.samples) {
+        done++;
+        yield { id: s.id, tokens: s.tokens, finishReason: s.eos ? 'eos' : 'length' };
+      }
+      if (run.onProgress) {
+        const elapsed = (Date.now() - started) / 1000;
+        const rate = elapsed > 0 ? chunk.tokensGenerated / elapsed : 0;
+        const total = run.sampleIds.length;
+        run.onProgress({
+          samplesDone: done,
+          samplesTotal: total,
+          tokensGenerated: chunk.tokensGenerated,
+          tokensPerSecond: rate,
+          elapsedSeconds: elapsed,
+          etaSeconds: done > 0 ? (elapsed / done) * (total - done) : null,
+        });
+      }
+      if (chunk.done) break;
+    }
+  } finally {
+    generator.dispose();
+  }
+}

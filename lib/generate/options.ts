@@ -1,0 +1,53 @@
+/** Options of prompt-free generation, validated once at the boundary (library and CLI). */
+import { z } from 'zod';
+import { ArgumentError } from '../errors';
+
+export const samplingSchema = z
+  .object({
+    /** 0 = greedy. */
+    temperature: z.number().min(0, 'temperature must be >= 0').max(100).default(1),
+    /** 0 = off. */
+    topK: z.number().int().min(0, 'topK must be >= 0').default(0),
+    /** 1 = off. */
+    topP: z.number().gt(0, 'topP must be in (0, 1]').max(1, 'topP must be in (0, 1]').default(1),
+    /** 0 = off. */
+    minP: z.number().min(0, 'minP must be in [0, 1)').lt(1, 'minP must be in [0, 1)').default(0),
+  })
+  .strict();
+
+export type SamplingOptions = z.input<typeof samplingSchema>;
+export type ResolvedSampling = z.output<typeof samplingSchema>;
+
+export const generateSchema = samplingSchema.extend({
+  numSamples: z.number().int().min(1, 'numSamples must be >= 1'),
+  maxNewTokens: z.number().int().min(1, 'maxNewTokens must be >= 1'),
+  seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
+  batchSize: z.union([z.number().int().min(1, 'batchSize must be >= 1'), z.literal('auto')]).default('auto'),
+  /** Overrides the start-token rule (BOS, else the document separator). */
+  startToken: z.number().int().min(0).optional(),
+});
+
+export type GenerateOptions = z.input<typeof generateSchema> & {
+  onProgress?: (p: GenerationProgress) => void;
+  signal?: AbortSignal;
+};
+export type ResolvedGenerateOptions = z.output<typeof generateSchema>;
+
+export interface GenerationProgress {
+  samplesDone: number;
+  samplesTotal: number;
+  tokensGenerated: number;
+  tokensPerSecond: number;
+  elapsedSeconds: number;
+  etaSeconds: number | null;
+}
+
+export function resolveGenerateOptions(options: unknown): ResolvedGenerateOptions {
+  const { onProgress: _p, signal: _s, ...rest } = (options ?? {}) as Record<string, unknown>;
+  const parsed = generateSchema.safeParse(rest);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ArgumentError(`invalid generation option ${issue.path.join('.') || '(options)'}: ${issue.message}`, { field: issue.path.join('.') });
+  }
+  return parsed.data;
+}
