@@ -1,6 +1,8 @@
 /** The `resurface` command line. Each command lives in its own file under commands/. */
 import yargs from 'yargs';
+import * as corpus from './commands/corpus';
 import * as doctor from './commands/doctor';
+import * as generate from './commands/generate';
 import * as info from './commands/info';
 import * as initRandom from './commands/init-random';
 import * as logits from './commands/logits';
@@ -12,6 +14,8 @@ export async function main(argv: string[]): Promise<void> {
     .command(initRandom as never)
     .command(logits as never)
     .command(info as never)
+    .command(generate as never)
+    .command(corpus as never)
     .command(doctor as never)
     .demandCommand(1, 'name a command (see --help)')
     .strict()

@@ -42,9 +42,11 @@ export interface GenerationProgress {
   etaSeconds: number | null;
 }
 
+/** Validates the generation fields of `options` (other keys — callbacks, corpus settings — are ignored). */
 export function resolveGenerateOptions(options: unknown): ResolvedGenerateOptions {
-  const { onProgress: _p, signal: _s, ...rest } = (options ?? {}) as Record<string, unknown>;
-  const parsed = generateSchema.safeParse(rest);
+  const all = (options ?? {}) as Record<string, unknown>;
+  const fields = Object.fromEntries(Object.keys(generateSchema.shape).filter((k) => all[k] !== undefined).map((k) => [k, all[k]]));
+  const parsed = generateSchema.safeParse(fields);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new ArgumentError(`invalid generation option ${issue.path.join('.') || '(options)'}: ${issue.message}`, { field: issue.path.join('.') });

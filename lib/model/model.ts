@@ -15,6 +15,8 @@ import { fromNative, ResurfaceError } from '../errors';
 import { openWeights } from '../io/safetensors';
 import { loadNative } from '../native/loader';
 import type { NativeModel, NativeModelInfo } from '../native/types';
+import { generateFromModel, type GenerateResult } from '../generate/model-generate';
+import type { GenerateOptions } from '../generate/options';
 
 export interface ForwardResult {
   /** Row-major [B, T, V] float32; positions beyond a row's length are zero. */
@@ -79,6 +81,15 @@ export class Model {
     } catch (err) {
       throw fromNative(err);
     }
+  }
+
+  /**
+   * Prompt-free sampling: every sequence starts from the start token alone (BOS, else the document
+   * separator). Sample i depends only on (seed, i), whatever the batch size.
+   */
+  async generate(options: GenerateOptions): Promise<GenerateResult> {
+    this.nativeHandle();
+    return generateFromModel(this, options);
   }
 
   info(): NativeModelInfo {

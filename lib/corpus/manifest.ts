@@ -1,0 +1,94 @@
+/**
+ * `manifest.json` of a corpus directory: what made the corpus (model, tokenizer, start token, every
+ * sampling parameter, seed, software version) and which shards are complete, with checksums.
+ * It is rewritten atomically after each shard, so it always describes shards that exist.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { z } from 'zod';
+import { ResurfaceError } from '../errors';
+import { writeFileAtomic } from '../io/atomic';
+
+export const MANIFEST_FILE = 'manifest.json';
+export const CORPUS_FORMAT = 'resurface-corpus';
+
+const shardSchema = z.object({
+  file: z.string().regex(/^samples-\d{5}\.jsonl$/),
+  index: z.number().int().min(0),
+  firstId: z.number().int().min(0),
+  count: z.number().int().min(1),
+  tokens: z.number().int().min(0),
+  eos: z.number().int().min(0),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+
+export const generationParamsSchema = z.object({
+  numSamples: z.number().int().min(1),
+  maxNewTokens: z.number().int().min(1),
+  temperature: z.number().min(0),
+  topK: z.number().int().min(0),
+  topP: z.number(),
+  minP: z.number(),
+  seed: z.number().int().min(0),
+  samplesPerShard: z.number().int().min(1),
+  dtype: z.string(),
+});
+
+export const manifestSchema = z.object({
+  format: z.literal(CORPUS_FORMAT),
+  version: z.literal(1),
+  software: z.object({ name: z.string(), version: z.string() }),
+  model: z.object({ path: z.string(), architecture: z.string(), configHash: z.string() }),
+  tokenizer: z.object({ path: z.string(), sha256: z.string() }).nullable(),
+  startToken: z.object({ id: z.number().int(), rule: z.enum(['bos', 'document_separator', 'override']), text: z.string().nullable() }),
+  eosIds: z.array(z.number().int()),
+  params: generationParamsSchema,
+  /** Set by `corpus retokenize`: the corpus this one was re-encoded from. */
+  retokenizedFrom: z.object({ path: z.string(), tokenizer: z.string().nullable() }).optional(),
+  shards: z.array(shardSchema),
+  counts: z.object({ samples: z.number().int(), tokens: z.number().int(), eos: z.number().int() }),
+  complete: z.boolean(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+export type CorpusManifest = z.infer<typeof manifestSchema>;
+export type ShardInfo = z.infer<typeof shardSchema>;
+export type GenerationParams = z.infer<typeof generationParamsSchema>;
+
+export function shardFileName(index: number): string {
+  return `samples-${String(index).padStart(5, '0')}.jsonl`;
+}
+
+export function readManifest(dir: string): CorpusManifest {
+  const file = path.join(dir, MANIFEST_FILE);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new ResurfaceError('ERR_CORPUS', `${dir} is not a corpus: ${MANIFEST_FILE} not found`, { path: file });
+    throw new ResurfaceError('ERR_IO', `cannot read ${file}: ${(err as Error).message}`, { path: file });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new ResurfaceError('ERR_CORPUS', `${file} is corrupt (not valid JSON: ${(err as Error).message})`, { path: file });
+  }
+  const parsed = manifestSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ResurfaceError('ERR_CORPUS', `${file} is corrupt: ${issue.path.join('.') || '(root)'}: ${issue.message}`, { path: file, field: issue.path.join('.') });
+  }
+  return parsed.data;
+}
+
+export async function writeManifest(dir: string, manifest: CorpusManifest): Promise<void> {
+  await writeFileAtomic(path.join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+}
+
+/** Fields that must match for `--resume` to continue a corpus (everything that changes its content). */
+export function resumeFingerprint(m: Pick<CorpusManifest, 'params' | 'model' | 'startToken' | 'eosIds'>): Record<string, unknown> {
+  return { ...m.params, configHash: m.model.configHash, startToken: m.startToken.id, eosIds: m.eosIds };
+}

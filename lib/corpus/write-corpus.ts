@@ -1,0 +1,169 @@
+/**
+ * `generate` into a corpus directory that survives anything: shards of ids [k·S, (k+1)·S) are
+ * written atomically as soon as all their samples are finished, and the manifest is rewritten
+ * after each. A killed run resumed with the same parameters regenerates exactly the missing
+ * shards — and since sample i depends only on (seed, i), the result equals an uninterrupted run.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { MANIFEST_FILE, readManifest, resumeFingerprint, shardFileName, writeManifest, type CorpusManifest, type GenerationParams } from './manifest';
+import { readShard, sha256, writeShard, type CorpusRecord } from './shard';
+import { ResurfaceError } from '../errors';
+import { effectiveBatchSize, generateSamples, type GeneratedSample } from '../generate/generate';
+import { resolveGenerateOptions, type GenerateOptions, type GenerationProgress } from '../generate/options';
+import { resolveStartToken } from '../generate/start-token';
+import { configHash } from '../model/config';
+import { Model } from '../model/model';
+import type { LoadOptions } from '../model/options';
+import { TextTokenizer } from '../tokenizer/tokenizer';
+import { SOFTWARE } from '../version';
+
+export const DEFAULT_SAMPLES_PER_SHARD = 1000;
+
+export interface CorpusGenerateOptions extends GenerateOptions {
+  modelDir: string;
+  outDir: string;
+  resume?: boolean;
+  samplesPerShard?: number;
+  load?: LoadOptions;
+  /** Use an already loaded model (its directory must be modelDir). */
+  model?: Model;
+}
+
+export interface CorpusSummary {
+  outDir: string;
+  samples: number;
+  tokens: number;
+  eosRate: number;
+  shardsWritten: number;
+  shardsReused: number;
+  tokensPerSecond: number;
+  elapsedSeconds: number;
+  batchSize: number;
+  complete: boolean;
+}
+
+export async function generateCorpus(options: CorpusGenerateOptions): Promise<CorpusSummary> {
+  const gen = resolveGenerateOptions(options);
+  const samplesPerShard = options.samplesPerShard ?? DEFAULT_SAMPLES_PER_SHARD;
+  if (!Number.isInteger(samplesPerShard) || samplesPerShard < 1) throw new ResurfaceError('ERR_INVALID_ARGUMENT', 'samplesPerShard must be a positive integer');
+  const outDir = path.resolve(options.outDir);
+  prepareOutDir(outDir, options.resume === true);
+
+  const tokenizer = await TextTokenizer.load(options.modelDir);
+  const model = options.model ?? (await Model.load(options.modelDir, options.load));
+  try {
+    const startToken = resolveStartToken(tokenizer.special, gen.startToken);
+    const eosIds = [...new Set([...tokenizer.special.eosIds, ...model.config.eosTokenIds])];
+    const params: GenerationParams = {
+      numSamples: gen.numSamples, maxNewTokens: gen.maxNewTokens, temperature: gen.temperature, topK: gen.topK,
+      topP: gen.topP, minP: gen.minP, seed: gen.seed, samplesPerShard, dtype: model.options.dtype,
+    };
+    const now = new Date().toISOString();
+    const fresh: CorpusManifest = {
+      format: 'resurface-corpus', version: 1, software: { ...SOFTWARE },
+      model: { path: model.dir, architecture: model.config.architecture, configHash: configHash(model.rawConfig) },
+      tokenizer: { path: tokenizer.dir, sha256: sha256(fs.readFileSync(path.join(tokenizer.dir, 'tokenizer.json'))) },
+      startToken: { id: startToken.id, rule: startToken.rule, text: tokenizer.idToToken(startToken.id) },
+      eosIds, params, shards: [], counts: { samples: 0, tokens: 0, eos: 0 }, complete: false, createdAt: now, updatedAt: now,
+    };
+    const manifest = options.resume && fs.existsSync(path.join(outDir, MANIFEST_FILE)) ? checkResumable(outDir, fresh) : fresh;
+
+    const numShards = Math.ceil(gen.numSamples / samplesPerShard);
+    const doneShards = new Set(manifest.shards.map((s) => s.index));
+    const pending = new Map<number, Map<number, GeneratedSample>>();
+    const sampleIds: number[] = [];
+    for (let k = 0; k < numShards; k++) {
+      if (doneShards.has(k)) continue;
+      pending.set(k, new Map());
+      for (let id = k * samplesPerShard; id < Math.min(gen.numSamples, (k + 1) * samplesPerShard); id++) sampleIds.push(id);
+    }
+    const reused = doneShards.size;
+    const priorSamples = manifest.counts.samples;
+    let written = 0;
+    const started = Date.now();
+    let lastProgress: GenerationProgress | null = null;
+    const batchSize = effectiveBatchSize(model, gen, sampleIds.length);
+
+    const stream = generateSamples(model, {
+      sampleIds, options: { ...gen, batchSize }, startToken, eosIds,
+      validVocab: Math.min(model.config.vocabSize, tokenizer.vocabSize),
+      signal: options.signal,
+      onProgress: (p) => {
+        lastProgress = p;
+        options.onProgress?.({ ...p, samplesDone: p.samplesDone + priorSamples, samplesTotal: gen.numSamples });
+      },
+    });
+    for await (const sample of stream) {
+      const k = Math.floor(sample.id / samplesPerShard);
+      const bucket = pending.get(k)!;
+      bucket.set(sample.id, sample);
+      const expected = Math.min(gen.numSamples, (k + 1) * samplesPerShard) - k * samplesPerShard;
+      if (bucket.size === expected) {
+        await flushShard(outDir, manifest, k, [...bucket.values()].sort((a, b) => a.id - b.id), tokenizer);
+        pending.delete(k);
+        written++;
+      }
+    }
+    manifest.complete = manifest.shards.length === numShards;
+    manifest.updatedAt = new Date().toISOString();
+    await writeManifest(outDir, manifest);
+    const elapsed = (Date.now() - started) / 1000;
+    const progress = lastProgress as GenerationProgress | null;
+    return {
+      outDir, samples: manifest.counts.samples, tokens: manifest.counts.tokens,
+      eosRate: manifest.counts.samples ? manifest.counts.eos / manifest.counts.samples : 0,
+      shardsWritten: written, shardsReused: reused,
+      tokensPerSecond: progress ? progress.tokensGenerated / Math.max(elapsed, 1e-9) : 0,
+      elapsedSeconds: elapsed, batchSize, complete: manifest.complete,
+    };
+  } finally {
+    if (!options.model) model.dispose();
+  }
+}
+
+async function flushShard(outDir: string, manifest: CorpusManifest, k: number, samples: GeneratedSample[], tokenizer: TextTokenizer) {
+  const texts = await tokenizer.decodeBatch(samples.map((s) => Array.from(s.tokens)), { skipSpecialTokens: false });
+  const records: CorpusRecord[] = samples.map((s, i) => ({
+    id: s.id, text: texts[i]!, tokens: Array.from(s.tokens), num_tokens: s.tokens.length, finish_reason: s.finishReason,
+  }));
+  const file = shardFileName(k);
+  const { sha256: digest } = await writeShard(outDir, file, records);
+  const tokens = records.reduce((a, r) => a + r.num_tokens, 0);
+  const eos = records.filter((r) => r.finish_reason === 'eos').length;
+  manifest.shards = [...manifest.shards.filter((s) => s.index !== k), { file, index: k, firstId: samples[0]!.id, count: records.length, tokens, eos, sha256: digest }]
+    .sort((a, b) => a.index - b.index);
+  manifest.counts = {
+    samples: manifest.shards.reduce((a, s) => a + s.count, 0),
+    tokens: manifest.shards.reduce((a, s) => a + s.tokens, 0),
+    eos: manifest.shards.reduce((a, s) => a + s.eos, 0),
+  };
+  manifest.updatedAt = new Date().toISOString();
+  await writeManifest(outDir, manifest);
+}
+
+function prepareOutDir(outDir: string, resume: boolean): void {
+  if (fs.existsSync(path.join(outDir, MANIFEST_FILE)) && !resume) {
+    throw new ResurfaceError('ERR_CORPUS', `${outDir} already holds a corpus: pass --resume to continue it, or choose another --out`, { path: outDir });
+  }
+  try {
+    fs.mkdirSync(outDir, { recursive: true });
+    fs.accessSync(outDir, fs.constants.W_OK);
+  } catch (err) {
+    throw new ResurfaceError('ERR_IO', `cannot write to output directory ${outDir}: ${(err as Error).message}`, { path: outDir });
+  }
+}
+
+/** Existing manifest must describe the same run; its shards must be intact. */
+function checkResumable(outDir: string, fresh: CorpusManifest): CorpusManifest {
+  const existing = readManifest(outDir);
+  const a = resumeFingerprint(existing) as Record<string, unknown>;
+  const b = resumeFingerprint(fresh) as Record<string, unknown>;
+  const differing = Object.keys({ ...a, ...b }).filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
+  if (differing.length > 0) {
+    const detail = differing.map((k) => `${k}: corpus has ${JSON.stringify(a[k])}, now ${JSON.stringify(b[k])}`).join('; ');
+    throw new ResurfaceError('ERR_RESUME_MISMATCH', `cannot resume ${outDir} with different parameters (${detail})`, { fields: differing });
+  }
+  for (const s of existing.shards) readShard(outDir, s.file, s.sha256);
+  return existing;
+}
