@@ -1,6 +1,7 @@
 // Registers the native classes and functions. Nothing else lives here.
 #include <napi.h>
 
+#include "bindings/device_memory.h"
 #include "bindings/native_generator.h"
 #include "bindings/native_model.h"
 #include "bindings/runtime_info.h"
@@ -10,6 +11,7 @@ namespace resurface {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeModel", NativeModel::Init(env));
   exports.Set("NativeGenerator", NativeGenerator::Init(env));
+  exports.Set("deviceMemory", Napi::Function::New(env, DeviceMemory));
   exports.Set("runtimeInfo", Napi::Function::New(env, RuntimeInfo));
   return exports;
 }

@@ -28,7 +28,8 @@ export interface GenerationRun {
 
 export function effectiveBatchSize(model: Model, options: ResolvedGenerateOptions, count: number): number {
   if (options.batchSize !== 'auto') return Math.min(options.batchSize, Math.max(1, count));
-  return autoBatchSize(model.config, model.options.dtype, options.maxNewTokens, Math.max(1, count));
+  const gpu = model.options.device === 'cpu' ? null : loadNative().deviceMemory(model.options.device);
+  return autoBatchSize(model.config, model.options.dtype, options.maxNewTokens, Math.max(1, count), gpu ? gpu.free : undefined);
 }
 
 /** Steps per native call: large enough to amortise the thread hop, small enough to react to aborts. */

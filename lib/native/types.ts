@@ -95,4 +95,6 @@ export interface NativeAddon {
   NativeModel: new () => NativeModel;
   NativeGenerator: new (model: NativeModel, options: NativeGeneratorOptions, sampleIds: number[]) => NativeGenerator;
   runtimeInfo(): RuntimeInfo;
+  /** Free/total bytes of a CUDA device; null for CPU or a build without CUDA. */
+  deviceMemory(device: DeviceName): { free: number; total: number } | null;
 }

@@ -1,0 +1,154 @@
+/**
+ * Shared helpers of the benchmarks: the cached Pythia-70m-shaped random model, machine facts,
+ * child processes that report one JSON line, medians, and the results writers.
+ *
+ * Benchmarks are noisy on a shared machine: every benchmark interleaves ours and the baseline
+ * (A/B/A/B) in separate child processes, reports medians, and records the load average.
+ */
+'use strict';
+const { execFileSync, spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const ROOT = path.resolve(__dirname, '..');
+const WORK = path.join(__dirname, '.work');
+const RESULTS = path.join(__dirname, 'results');
+const CONFIG_DIR = path.resolve(ROOT, '..', 'shared', 'configs', 'EleutherAI--pythia-70m');
+const TOKENIZER_DIR = path.resolve(ROOT, '..', 'shared', 'tokenizers', 'pythia');
+const MODEL_DIR = path.join(WORK, 'pythia-70m-random');
+const PYTHON = process.env.RESURFACE_BENCH_PYTHON || '/usr/bin/python3';
+const MODEL_SEED = 1234;
+
+function lib() {
+  // eslint-disable-next-line global-require
+  return require('../dist');
+}
+
+/** Builds (once) the full-size Pythia-70m-shaped random model with the Pythia tokenizer. */
+async function ensureModel() {
+  const stamp = path.join(MODEL_DIR, '.complete');
+  if (fs.existsSync(stamp)) return MODEL_DIR;
+  const configJson = JSON.parse(fs.readFileSync(path.join(CONFIG_DIR, 'config.json'), 'utf8'));
+  process.stderr.write(`[bench] writing ${MODEL_DIR} (random Pythia-70m, seed ${MODEL_SEED})\n`);
+  await lib().initRandomModel({ configJson, outDir: MODEL_DIR, seed: MODEL_SEED, dtype: 'float32', tokenizerDir: TOKENIZER_DIR });
+  fs.writeFileSync(stamp, `${new Date().toISOString()}\n`);
+  return MODEL_DIR;
+}
+
+function loadAverage() {
+  const [a, b, c] = os.loadavg();
+  return [a, b, c].map((x) => Math.round(x * 100) / 100);
+}
+
+function cpuCount() {
+  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+}
+
+/** Facts about the machine and the native runtime, recorded with every result. */
+function machineInfo() {
+  let cpuModel = os.cpus()[0]?.model ?? 'unknown';
+  try {
+    const m = /Model name:\s*(.+)/.exec(execFileSync('lscpu', { encoding: 'utf8' }));
+    if (m) cpuModel = m[1].trim();
+  } catch { /* lscpu missing: keep os.cpus() */ }
+  let doctor = null;
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'resurface.js'), 'doctor', '--json'], { encoding: 'utf8' });
+  if (r.status === 0) {
+    try { doctor = JSON.parse(r.stdout); } catch { /* reported below */ }
+  }
+  const blas = doctor ? doctor.libraries.filter((l) => /blas/i.test(l)) : [];
+  return {
+    cpu: cpuModel,
+    cores: cpuCount(),
+    memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    node: process.version,
+    libtorch: doctor ? doctor.torchVersion : 'unknown (doctor failed)',
+    blas: blas.find((l) => /openblas/.test(l) && !/libblas|liblapack/.test(l)) ?? blas[0] ?? 'unknown',
+    blasVerdict: doctor ? doctor.blasVerdict : 'unknown',
+    openblasCoretype: process.env.OPENBLAS_CORETYPE ?? null,
+    python: pythonInfo(),
+  };
+}
+
+function pythonInfo() {
+  const r = spawnSync(PYTHON, ['-c', 'import torch,sys;print(sys.version.split()[0], torch.__version__)'], { encoding: 'utf8' });
+  if (r.status !== 0) return { executable: PYTHON, error: (r.stderr || '').trim().split('\n').pop() };
+  const [py, torch] = r.stdout.trim().split(/\s+/);
+  return { executable: PYTHON, version: py, torch };
+}
+
+/** Runs a child that prints exactly one JSON object as its last stdout line; returns it. */
+function runJsonChild(cmd, argv, { env = {}, timeoutMs = 600_000 } = {}) {
+  const r = spawnSync(cmd, argv, {
+    cwd: ROOT, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 * 2 ** 20,
+    env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  if (r.status !== 0) {
+    throw new Error(`${path.basename(cmd)} ${argv.join(' ')} failed (${r.status ?? r.signal}): ${(r.stdout || '').slice(-2000)}`);
+  }
+  const last = r.stdout.trim().split('\n').pop();
+  return JSON.parse(last);
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const n = s.length;
+  if (n === 0) return NaN;
+  return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+function round(x, digits = 1) {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+/** Writes bench/results/<name>-cpu.json and .md. */
+function writeResults(name, json, markdown) {
+  fs.mkdirSync(RESULTS, { recursive: true });
+  const base = path.join(RESULTS, `${name}-cpu`);
+  fs.writeFileSync(`${base}.json`, `${JSON.stringify(json, null, 2)}\n`);
+  fs.writeFileSync(`${base}.md`, markdown.endsWith('\n') ? markdown : `${markdown}\n`);
+  process.stderr.write(`[bench] wrote ${path.relative(ROOT, base)}.json and .md\n`);
+}
+
+function machineMarkdown(m, load) {
+  return [
+    `- CPU: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB; Node ${m.node}`,
+    `- libtorch ${m.libtorch}; BLAS ${m.blas} (${m.blasVerdict}); OPENBLAS_CORETYPE=${m.openblasCoretype ?? '(unset)'}`,
+    `- baseline: ${m.python.executable} ${m.python.version ?? ''} torch ${m.python.torch ?? m.python.error}`,
+    `- load average at start ${load.start.join(' / ')}, at end ${load.end.join(' / ')} (1/5/15 min)`,
+  ].join('\n');
+}
+
+/** `--name value` / `--flag` parsing for the benchmark scripts. */
+function parseArgs(argv) {
+  const out = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('--')) continue;
+    const key = a.slice(2);
+    const next = argv[i + 1];
+    if (next === undefined || next.startsWith('--')) out[key] = true;
+    else { out[key] = next; i++; }
+  }
+  return out;
+}
+
+/** Peak resident set of this process in MiB (VmHWM; maxRSS as a fallback). */
+function peakRssMiB() {
+  try {
+    const m = /VmHWM:\s*(\d+)\s*kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]) / 1024;
+  } catch { /* not Linux */ }
+  return process.resourceUsage().maxRSS / 1024;
+}
+
+function currentRssMiB() {
+  return process.memoryUsage().rss / 2 ** 20;
+}
+
+module.exports = {
+  ROOT, WORK, MODEL_DIR, PYTHON, lib, ensureModel, loadAverage, cpuCount, machineInfo, runJsonChild,
+  median, round, writeResults, machineMarkdown, parseArgs, peakRssMiB, currentRssMiB,
+};

@@ -1,0 +1,488 @@
+/**
+ * Logits parity against the independent PyTorch reference (test/reference/ref_model.py).
+ *
+ * Every architecture variant is built twice from the same tiny config (a vendored config shrunk
+ * with shrinkConfig, plus the variant's edits):
+ *   - `ours`:  initRandomModel (our writer), then biases and norm weights perturbed so every
+ *              tensor matters (HF init leaves them 0 / 1);
+ *   - `indep`: test/reference/make_tiny_model.py (independent tensor names, shapes and writer),
+ *              `--init perturbed`.
+ * Weights are drawn with std 0.15 instead of 0.02 so attention is far from uniform and logits
+ * have a spread of several units (checked below): at std 0.02 a wrong rotary or mask would move
+ * logits by less than the tolerance.
+ *
+ * A right-padded batch of three rows of different lengths goes through Model.forward and through
+ * the reference; real positions must agree to 1e-4 (max abs) in float32, padded positions must be
+ * exactly 0 on our side. All reference work runs in one Python process (test/helpers/ref_batch.py).
+ *
+ * bfloat16 tolerance: our bf16 forward and the reference's bf16 forward (HF semantics) are
+ * different programs rounding at different points, so they agree only to bf16 precision. Both are
+ * compared to the float32 reference, relative to the logits' scale S = max |float32 logit| over
+ * real positions (S is 4.6–8.7 here):
+ *   - |ours_bf16 - ref_f32|  <= 0.1 S                                      (absolute accuracy)
+ *   - |ours_bf16 - ref_bf16| <= 0.1 S
+ *   - |ours_bf16 - ref_f32|  <= 2 |ref_bf16 - ref_f32| + 0.01 S            (no worse than HF's own bf16)
+ * Measured (2 layers, 3 rows ≤ 100 tokens, libtorch 1.13 CPU vs torch 1.13): |ours_bf16 - ref_f32|
+ * 0.012–0.066 S, |ours_bf16 - ref_bf16| 0.012–0.061 S, and HF's own |ref_bf16 - ref_f32| 0.011–0.050 S;
+ * the largest errors are the llama3 models with 100-token rows. Each run prints its numbers.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bf16BytesToFloat32, f16BytesToFloat32, f32BytesToFloat32, float32ToBf16Bytes, float32ToF16Bytes, float32ToF32Bytes } from '../../lib/io/dtype-convert';
+import { openWeights, readTensorData } from '../../lib/io/safetensors';
+import { writeSafetensors, writeShardedSafetensors } from '../../lib/io/safetensors-writer';
+import type { HostTensor } from '../../lib/io/tensor-types';
+import { hfTensorKinds } from '../../lib/model/architectures';
+import { parseConfig } from '../../lib/model/config';
+import { initRandomModel, NormalRng } from '../../lib/model/init-random';
+import { Model } from '../../lib/model/model';
+import { shrinkConfig, type ShrinkOptions } from '../../lib/model/tiny';
+import { mulberry32 } from '../helpers/corrupt-safetensors';
+import { isRefError, refBatch, type RefLogitsJob, type RefMakeJob } from '../helpers/ref-batch';
+import { hasPythonTorch, pythonTorchSkipReason, type RefLogits } from '../helpers/reference';
+import { makeTmpDir, readSharedConfig, removeTmpDir, REPO_ROOT, type SharedModel } from '../helpers/shared';
+
+const F32_TOL = 1e-4;
+const BF16_REL_TOL = 0.1;
+const BF16_VS_REF_FACTOR = 2;
+const STD = 0.15;
+const VOCAB = 512;
+const SEED = 11;
+
+type Json = Record<string, unknown>;
+
+interface Variant {
+  name: string;
+  base: SharedModel;
+  /** Edits of the vendored config before shrinking. */
+  edit?: (c: Json) => void;
+  shrink?: ShrinkOptions;
+  /** Row lengths of the batch (right-padded to the longest). */
+  lengths: number[];
+}
+
+/** llama3 rope scaling squeezed into a tiny context: with head_dim 16 and theta 5e5 the
+ * wavelengths are 6.3 (kept), 32.5 (smoothed band [16, 64]) and ≥ 168 (divided by factor 8). */
+const TINY_LLAMA3 = { factor: 8.0, low_freq_factor: 1.0, high_freq_factor: 4.0, original_max_position_embeddings: 64, rope_type: 'llama3' };
+
+const VARIANTS: Variant[] = [
+  { name: 'neox-parallel', base: 'EleutherAI--pythia-70m', lengths: [40, 23, 7] },
+  { name: 'neox-sequential', base: 'EleutherAI--pythia-160m', edit: (c) => { c.use_parallel_residual = false; }, lengths: [40, 23, 7] },
+  {
+    name: 'neox-tied-gelu-tanh',
+    base: 'EleutherAI--pythia-1b',
+    edit: (c) => { c.tie_word_embeddings = true; c.hidden_act = 'gelu_new'; },
+    lengths: [33, 40, 1],
+  },
+  {
+    name: 'llama3-scaled',
+    base: 'meta-llama--Llama-3.2-1B',
+    edit: (c) => { c.rope_scaling = { ...TINY_LLAMA3 }; },
+    shrink: { hiddenSize: 128, maxPositionEmbeddings: 128 },
+    lengths: [100, 64, 9],
+  },
+  {
+    name: 'llama-gqa1-untied',
+    base: 'meta-llama--Llama-3.2-1B',
+    edit: (c) => { c.tie_word_embeddings = false; },
+    shrink: { numKvHeads: 1 },
+    lengths: [40, 23, 7],
+  },
+  {
+    name: 'llama-biases',
+    base: 'meta-llama--Llama-3.2-1B',
+    edit: (c) => { c.attention_bias = true; c.mlp_bias = true; c.rope_scaling = null; },
+    lengths: [17, 40, 30],
+  },
+  { name: 'qwen2.5-tied-bias', base: 'Qwen--Qwen2.5-0.5B', lengths: [40, 23, 7] },
+  { name: 'qwen2.5-untied', base: 'Qwen--Qwen2.5-1.5B', edit: (c) => { c.tie_word_embeddings = false; }, lengths: [12, 40, 39] },
+  { name: 'qwen3-qknorm-headdim', base: 'Qwen--Qwen3-0.6B', lengths: [40, 23, 7] },
+  {
+    name: 'qwen3-untied-gqa1',
+    base: 'Qwen--Qwen3-0.6B',
+    edit: (c) => { c.tie_word_embeddings = false; },
+    shrink: { numKvHeads: 1 },
+    lengths: [5, 40, 21],
+  },
+  {
+    name: 'v5-neox',
+    base: 'EleutherAI--pythia-70m',
+    edit: (c) => {
+      delete c.rotary_pct;
+      delete c.rotary_emb_base;
+      delete c.torch_dtype;
+      c.dtype = 'float32';
+      c.rope_parameters = { rope_type: 'default', rope_theta: 10000, partial_rotary_factor: 0.25 };
+      c.transformers_version = '5.0.0';
+    },
+    lengths: [40, 23, 7],
+  },
+  {
+    name: 'v5-llama3',
+    base: 'meta-llama--Llama-3.2-1B',
+    edit: (c) => {
+      delete c.rope_scaling;
+      delete c.rope_theta;
+      delete c.torch_dtype;
+      c.dtype = 'float32';
+      c.rope_parameters = { ...TINY_LLAMA3, rope_theta: 500000.0 };
+      c.transformers_version = '5.0.0';
+    },
+    shrink: { hiddenSize: 128, maxPositionEmbeddings: 128 },
+    lengths: [100, 64, 9],
+  },
+  {
+    name: 'v5-qwen3',
+    base: 'Qwen--Qwen3-0.6B',
+    edit: (c) => {
+      delete c.rope_scaling;
+      delete c.rope_theta;
+      c.rope_parameters = { rope_type: 'default', rope_theta: 1000000 };
+      c.layer_types = Array.from({ length: 28 }, () => 'full_attention');
+      c.transformers_version = '5.0.0';
+    },
+    lengths: [40, 23, 7],
+  },
+];
+
+// ---------------------------------------------------------------------------------------------
+
+function tinyConfig(v: Variant): Json {
+  const c = readSharedConfig(v.base);
+  // Special tokens must fit the tiny vocabulary; their values do not matter for logits.
+  c.bos_token_id = 1;
+  c.eos_token_id = 2;
+  if ('pad_token_id' in c) c.pad_token_id = null;
+  c.initializer_range = STD;
+  v.edit?.(c);
+  return shrinkConfig(c, { vocabSize: VOCAB, ...v.shrink });
+}
+
+function tokensFor(v: Variant, seed: number): number[][] {
+  const rnd = mulberry32(seed);
+  return v.lengths.map((n) => Array.from({ length: n }, () => Math.floor(rnd() * VOCAB)));
+}
+
+/** Reads every tensor of a single-file checkpoint as float32 values (plus its stored dtype). */
+async function readTensors(dir: string): Promise<Map<string, { shape: number[]; values: Float32Array }>> {
+  const index = await openWeights(dir);
+  const out = new Map<string, { shape: number[]; values: Float32Array }>();
+  for (const f of index.files) {
+    for (const [name, e] of f.tensors) {
+      const bytes = await readTensorData(f, e);
+      const values = e.dtype === 'F32' ? f32BytesToFloat32(bytes) : e.dtype === 'BF16' ? bf16BytesToFloat32(bytes) : f16BytesToFloat32(bytes);
+      out.set(name, { shape: e.shape, values });
+    }
+  }
+  return out;
+}
+
+function toHost(tensors: Map<string, { shape: number[]; values: Float32Array }>, dtype: 'F32' | 'BF16' | 'F16' = 'F32'): HostTensor[] {
+  const enc = dtype === 'F32' ? float32ToF32Bytes : dtype === 'BF16' ? float32ToBf16Bytes : float32ToF16Bytes;
+  return [...tensors].map(([name, t]) => ({ name, dtype, shape: t.shape, data: enc(t.values) }));
+}
+
+/** initRandomModel, then biases ~ N(0, 0.1) and norm weights 1 + N(0, 0.1). */
+async function buildOurs(config: Json, outDir: string): Promise<void> {
+  await initRandomModel({ configJson: config, outDir, seed: SEED });
+  const kinds = hfTensorKinds(parseConfig(config));
+  const tensors = await readTensors(outDir);
+  for (const [name, t] of tensors) {
+    const kind = kinds.get(name);
+    if (kind === 'bias' || kind === 'norm_bias') new NormalRng(SEED + 1, name).fillNormal(t.values, 0, 0.1);
+    if (kind === 'norm_weight') new NormalRng(SEED + 1, name).fillNormal(t.values, 1, 0.1);
+  }
+  await writeSafetensors(path.join(outDir, 'model.safetensors'), toHost(tensors), { format: 'pt' });
+}
+
+interface Diff {
+  maxAbs: number;
+  /** max |ref| over real positions */
+  scale: number;
+  /** std of the reference logits over real positions */
+  std: number;
+}
+
+/** Max abs difference over real positions; `ours` padded positions must be exactly 0. */
+function compare(ours: { logits: Float32Array; shape: [number, number, number] }, ref: RefLogits, lengths: number[]): Diff {
+  expect(ours.shape).toEqual(ref.shape);
+  const [B, T, V] = ref.shape;
+  let maxAbs = 0;
+  let scale = 0;
+  let s = 0;
+  let s2 = 0;
+  let n = 0;
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < T; t++) {
+      const off = (b * T + t) * V;
+      if (t >= lengths[b]!) {
+        for (let v = 0; v < V; v++) {
+          if (ours.logits[off + v] !== 0) throw new Error(`padded position [${b}, ${t}] holds ${ours.logits[off + v]}, expected 0`);
+          if (!Number.isNaN(ref.data[off + v]!)) throw new Error(`reference padded position [${b}, ${t}] is not NaN`);
+        }
+        continue;
+      }
+      for (let v = 0; v < V; v++) {
+        const r = ref.data[off + v]!;
+        const d = Math.abs(ours.logits[off + v]! - r);
+        if (!(d <= maxAbs)) maxAbs = Number.isNaN(d) ? Infinity : d;
+        scale = Math.max(scale, Math.abs(r));
+        s += r;
+        s2 += r * r;
+        n++;
+      }
+    }
+  }
+  const mean = s / n;
+  return { maxAbs, scale, std: Math.sqrt(s2 / n - mean * mean) };
+}
+
+function maxAbsBetween(a: Float32Array, b: Float32Array): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i]! - b[i]!);
+    if (!(d <= m)) m = Number.isNaN(d) ? Infinity : d;
+  }
+  return m;
+}
+
+async function ourLogits(dir: string, tokens: number[][], dtype: 'float32' | 'bfloat16' = 'float32') {
+  const model = await Model.load(dir, { dtype });
+  try {
+    return await model.forward(tokens);
+  } finally {
+    model.dispose();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const skip = !hasPythonTorch();
+if (skip) console.warn(`parity tests skipped: ${pythonTorchSkipReason()}`);
+
+describe.skipIf(skip)('logits parity with the PyTorch reference', () => {
+  let root: string;
+  /** model dir -> tokens used for it */
+  const dirs = new Map<string, { variant: Variant; kind: string; tokens: number[][] }>();
+  const ref = new Map<string, RefLogits>();
+  const refBf16 = new Map<string, RefLogits>();
+  /** name -> reference error message (a failed job is a failed test, reported where it is used) */
+  const refErrors = new Map<string, string>();
+  const dirOf = (variant: string, kind: string) => path.join(root, `${variant}--${kind}`);
+  /** float32 max abs differences, printed once at the end. */
+  const f32Report: string[] = [];
+
+  /** Extra checkpoints of the first NeoX / Qwen3 / Llama variants. */
+  const EXTRA = {
+    shards: { from: 'neox-parallel', make: { shards: 3 } },
+    buffers: { from: 'neox-sequential', make: { withBuffers: true } },
+    llamaBuffers: { from: 'llama3-scaled', make: { withBuffers: true } },
+    f16: { from: 'neox-parallel', make: { dtype: 'float16' as const } },
+    bf16: { from: 'qwen3-qknorm-headdim', make: { dtype: 'bfloat16' as const } },
+  };
+
+  beforeAll(async () => {
+    root = makeTmpDir('resurface-parity-');
+    const make: RefMakeJob[] = [];
+    const logits: Array<RefLogitsJob & { key: string }> = [];
+    const addLogits = (dir: string, dtype: 'float32' | 'bfloat16', strict = true): void => {
+      const { tokens } = dirs.get(dir)!;
+      logits.push({ key: `${dir}|${dtype}`, model: dir, tokens, dtype, strict });
+    };
+    VARIANTS.forEach((v, i) => {
+      const config = tinyConfig(v);
+      const cfgFile = path.join(root, `${v.name}.config.json`);
+      fs.writeFileSync(cfgFile, JSON.stringify(config, null, 2));
+      const tokens = tokensFor(v, 100 + i);
+      dirs.set(dirOf(v.name, 'ours'), { variant: v, kind: 'ours', tokens });
+      dirs.set(dirOf(v.name, 'indep'), { variant: v, kind: 'indep', tokens });
+      make.push({ config: cfgFile, out: dirOf(v.name, 'indep'), seed: SEED, std: STD });
+    });
+    for (const [kind, e] of Object.entries(EXTRA)) {
+      const v = VARIANTS.find((x) => x.name === e.from)!;
+      const dir = dirOf(v.name, kind);
+      dirs.set(dir, { variant: v, kind, tokens: dirs.get(dirOf(v.name, 'indep'))!.tokens });
+      make.push({ config: path.join(root, `${v.name}.config.json`), out: dir, seed: SEED, std: STD, ...e.make });
+    }
+    // Same weights as llama3-scaled--indep, without rope scaling: shows the scaled band matters.
+    const unscaled = dirOf('llama3-scaled', 'unscaled');
+    dirs.set(unscaled, { ...dirs.get(dirOf('llama3-scaled', 'indep'))!, kind: 'unscaled' });
+    make.push({ config: path.join(root, 'llama3-scaled.config.json'), out: unscaled, seed: SEED, std: STD, set: { rope_scaling: null } });
+
+    // Our checkpoints first (the reference reads them too).
+    for (const v of VARIANTS) await buildOurs(tinyConfig(v), dirOf(v.name, 'ours'));
+    for (const dir of dirs.keys()) addLogits(dir, 'float32');
+    for (const v of VARIANTS) addLogits(dirOf(v.name, 'indep'), 'bfloat16');
+
+    const res = await refBatch({ make, logits });
+    res.make.forEach((err, i) => {
+      if (err) refErrors.set(make[i]!.out, `make_tiny_model: ${err}`);
+    });
+    res.logits.forEach((r, i) => {
+      const job = logits[i]!;
+      if (isRefError(r)) refErrors.set(job.key, r.error);
+      else (job.dtype === 'bfloat16' ? refBf16 : ref).set(job.model, r);
+    });
+  }, 300_000);
+
+  afterAll(() => {
+    if (f32Report.length) console.log(`[f32] max |ours - ref| (logit std):\n  ${f32Report.join('\n  ')}`);
+    if (root) removeTmpDir(root);
+  });
+
+  function refFor(dir: string, dtype: 'float32' | 'bfloat16' = 'float32'): RefLogits {
+    const r = (dtype === 'float32' ? ref : refBf16).get(dir);
+    if (!r) throw new Error(`no reference logits for ${dir} (${dtype}): ${refErrors.get(`${dir}|${dtype}`) ?? refErrors.get(dir) ?? 'not run'}`);
+    return r;
+  }
+
+  describe.each(VARIANTS)('$name', (v) => {
+    it.each(['ours', 'indep'])('%s checkpoint: float32 logits within 1e-4 of the reference', async (kind) => {
+      const dir = dirOf(v.name, kind);
+      const { tokens } = dirs.get(dir)!;
+      const r = refFor(dir);
+      const d = compare(await ourLogits(dir, tokens), r, v.lengths);
+      f32Report.push(`${v.name}/${kind}: ${d.maxAbs.toExponential(2)} (${d.std.toFixed(2)})`);
+      // Not degenerate: logits spread over several units, so 1e-4 is a strict test.
+      expect(d.std).toBeGreaterThan(0.5);
+      expect(d.maxAbs).toBeLessThanOrEqual(F32_TOL);
+    });
+
+    it('bfloat16: within the documented tolerance of the reference (bf16 and float32)', async () => {
+      const dir = dirOf(v.name, 'indep');
+      const { tokens } = dirs.get(dir)!;
+      const f32 = refFor(dir);
+      const bf = refFor(dir, 'bfloat16');
+      const ours = await ourLogits(dir, tokens, 'bfloat16');
+      const vsF32 = compare(ours, f32, v.lengths);
+      const vsBf16 = compare(ours, bf, v.lengths);
+      const refSelf = compare({ logits: bf.data.map((x) => (Number.isNaN(x) ? 0 : x)), shape: bf.shape }, f32, v.lengths);
+      const S = vsF32.scale;
+      console.log(
+        `[bf16] ${v.name}: scale ${S.toFixed(2)}; |ours-refF32| ${vsF32.maxAbs.toFixed(4)} (${(vsF32.maxAbs / S).toFixed(4)} S); ` +
+          `|ours-refBf16| ${vsBf16.maxAbs.toFixed(4)} (${(vsBf16.maxAbs / S).toFixed(4)} S); |refBf16-refF32| ${refSelf.maxAbs.toFixed(4)} (${(refSelf.maxAbs / S).toFixed(4)} S)`,
+      );
+      expect(vsF32.maxAbs).toBeGreaterThan(0); // really ran in bf16
+      expect(vsF32.maxAbs).toBeLessThanOrEqual(BF16_REL_TOL * S);
+      expect(vsBf16.maxAbs).toBeLessThanOrEqual(BF16_REL_TOL * S);
+      expect(vsF32.maxAbs).toBeLessThanOrEqual(BF16_VS_REF_FACTOR * refSelf.maxAbs + 0.01 * S);
+    });
+  });
+
+  it('llama3 scaling is exercised: unscaled rope gives clearly different logits', async () => {
+    const v = VARIANTS.find((x) => x.name === 'llama3-scaled')!;
+    const scaledDir = dirOf(v.name, 'indep');
+    const ours = await ourLogits(scaledDir, dirs.get(scaledDir)!.tokens);
+    const unscaled = compare(ours, refFor(dirOf(v.name, 'unscaled')), v.lengths);
+    expect(unscaled.maxAbs).toBeGreaterThan(0.05);
+    expect(compare(ours, refFor(scaledDir), v.lengths).maxAbs).toBeLessThanOrEqual(F32_TOL);
+  });
+
+  it('transformers-5 configs (rope_parameters) give the same logits as their transformers-4 twins', async () => {
+    for (const [v5, v4] of [['v5-neox', 'neox-parallel'], ['v5-llama3', 'llama3-scaled'], ['v5-qwen3', 'qwen3-qknorm-headdim']] as const) {
+      const a = dirs.get(dirOf(v4, 'indep'))!;
+      const tokens = a.tokens;
+      const x = await ourLogits(dirOf(v4, 'indep'), tokens);
+      const y = await ourLogits(dirOf(v5, 'indep'), tokens);
+      expect(maxAbsBetween(x.logits, y.logits), `${v5} vs ${v4}`).toBe(0);
+    }
+  });
+
+  it('sharded checkpoints (make_tiny_model --shards 3 and writeShardedSafetensors) give the single-file logits', async () => {
+    const v = VARIANTS.find((x) => x.name === EXTRA.shards.from)!;
+    const single = dirOf(v.name, 'indep');
+    const sharded = dirOf(v.name, 'shards');
+    expect(fs.existsSync(path.join(sharded, 'model.safetensors.index.json'))).toBe(true);
+    expect(fs.existsSync(path.join(sharded, 'model.safetensors'))).toBe(false);
+    const { tokens } = dirs.get(single)!;
+    const a = await ourLogits(single, tokens);
+    const b = await ourLogits(sharded, tokens);
+    expect(maxAbsBetween(a.logits, b.logits)).toBe(0);
+    expect(compare(b, refFor(sharded), v.lengths).maxAbs).toBeLessThanOrEqual(F32_TOL);
+
+    // Our own sharded writer, small shards (every tensor of a 2-layer Qwen2.5 in its own file or two).
+    const q = VARIANTS.find((x) => x.name === 'qwen2.5-tied-bias')!;
+    const src = dirOf(q.name, 'ours');
+    const out = path.join(root, 'qwen-ours-sharded');
+    fs.mkdirSync(out);
+    fs.copyFileSync(path.join(src, 'config.json'), path.join(out, 'config.json'));
+    const res = await writeShardedSafetensors(out, toHost(await readTensors(src)), 64 * 1024);
+    expect(res.shards.length).toBeGreaterThanOrEqual(3);
+    const qt = dirs.get(src)!.tokens;
+    const c = await ourLogits(src, qt);
+    const d = await ourLogits(out, qt);
+    expect(maxAbsBetween(c.logits, d.logits)).toBe(0);
+  });
+
+  it('checkpoints with non-weight buffers (NeoX attention.bias/masked_bias, inv_freq) load and match', async () => {
+    for (const [kind, from] of [['buffers', EXTRA.buffers.from], ['llamaBuffers', EXTRA.llamaBuffers.from]] as const) {
+      const v = VARIANTS.find((x) => x.name === from)!;
+      const dir = dirOf(v.name, kind);
+      const idx = await openWeights(dir);
+      const names = [...idx.location.keys()];
+      expect(names.some((n) => n.endsWith('rotary_emb.inv_freq'))).toBe(true);
+      if (v.base.startsWith('EleutherAI')) {
+        expect(idx.files[0]!.tensors.get('gpt_neox.layers.0.attention.bias')?.dtype).toBe('BOOL');
+        expect(names).toContain('gpt_neox.layers.1.attention.masked_bias');
+      }
+      const { tokens } = dirs.get(dir)!;
+      const withBuffers = await ourLogits(dir, tokens);
+      const plain = await ourLogits(dirOf(v.name, 'indep'), tokens);
+      expect(maxAbsBetween(withBuffers.logits, plain.logits)).toBe(0);
+      expect(compare(withBuffers, refFor(dir), v.lengths).maxAbs).toBeLessThanOrEqual(F32_TOL);
+    }
+  });
+
+  it('F16- and BF16-stored checkpoints load into float32 and match the reference', async () => {
+    for (const [kind, from, stDtype] of [['f16', EXTRA.f16.from, 'F16'], ['bf16', EXTRA.bf16.from, 'BF16']] as const) {
+      const v = VARIANTS.find((x) => x.name === from)!;
+      const dir = dirOf(v.name, kind);
+      const idx = await openWeights(dir);
+      expect(new Set([...idx.files[0]!.tensors.values()].map((t) => t.dtype))).toEqual(new Set([stDtype]));
+      const { tokens } = dirs.get(dir)!;
+      const model = await Model.load(dir, { dtype: 'float32' });
+      try {
+        expect(model.info().dtype).toBe('float32');
+        const ours = await model.forward(tokens);
+        expect(compare(ours, refFor(dir), v.lengths).maxAbs).toBeLessThanOrEqual(F32_TOL);
+        // The stored rounding really happened (same draws as the F32 checkpoint, rounded).
+        const f32 = await ourLogits(dirOf(v.name, 'indep'), tokens);
+        expect(maxAbsBetween(ours.logits, f32.logits)).toBeGreaterThan(0);
+      } finally {
+        model.dispose();
+      }
+    }
+  });
+
+  it('CLI: `logits --model DIR --tokens 0,17,42 --tokens 5,6 --json` prints one JSON object equal to Model.forward', async () => {
+    const dir = dirOf('neox-parallel', 'ours');
+    const r = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'resurface.js'), 'logits', '--model', dir, '--tokens', '0,17,42', '--tokens', '5,6', '--json'], {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+      timeout: 60_000,
+    });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout.endsWith('\n')).toBe(true);
+    expect(r.stdout.trimEnd().split('\n')).toHaveLength(1);
+    const j = JSON.parse(r.stdout) as { shape: [number, number, number]; logits: number[][][] };
+    expect(Object.keys(j).sort()).toEqual(['logits', 'shape']);
+    expect(j.shape).toEqual([2, 3, VOCAB]);
+    const lib = await ourLogits(dir, [[0, 17, 42], [5, 6]]);
+    expect(lib.shape).toEqual(j.shape);
+    expect(j.logits).toHaveLength(2);
+    const flat = new Float32Array(2 * 3 * VOCAB);
+    j.logits.forEach((row, b) => {
+      expect(row).toHaveLength(3);
+      row.forEach((step, t) => {
+        expect(step).toHaveLength(VOCAB);
+        flat.set(step, (b * 3 + t) * VOCAB);
+      });
+    });
+    expect(maxAbsBetween(flat, lib.logits)).toBe(0);
+    expect(flat.subarray((1 * 3 + 2) * VOCAB).every((x) => x === 0)).toBe(true); // padded position
+  });
+});
