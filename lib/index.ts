@@ -11,3 +11,4 @@ export { readSafetensorsHeader, openWeights } from './io/safetensors';
 export { writeSafetensors, writeShardedSafetensors } from './io/safetensors-writer';
 export { loadNative } from './native/loader';
 export type { RuntimeInfo, DeviceName, ModelDtype } from './native/types';
+export { train, type TrainHooks, type TrainProgress, type TrainSummary, type TrainOptions } from './train/index';

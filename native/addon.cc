@@ -2,12 +2,14 @@
 #include <napi.h>
 
 #include "bindings/native_model.h"
+#include "bindings/native_trainer.h"
 #include "bindings/runtime_info.h"
 
 namespace resurface {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeModel", NativeModel::Init(env));
+  exports.Set("NativeTrainer", NativeTrainer::Init(env));
   exports.Set("runtimeInfo", Napi::Function::New(env, RuntimeInfo));
   return exports;
 }

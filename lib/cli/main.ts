@@ -4,6 +4,7 @@ import * as doctor from './commands/doctor';
 import * as info from './commands/info';
 import * as initRandom from './commands/init-random';
 import * as logits from './commands/logits';
+import * as train from './commands/train';
 
 export async function main(argv: string[]): Promise<void> {
   await yargs(argv)
@@ -11,6 +12,7 @@ export async function main(argv: string[]): Promise<void> {
     .usage('$0 <command> [options]')
     .command(initRandom as never)
     .command(logits as never)
+    .command(train as never)
     .command(info as never)
     .command(doctor as never)
     .demandCommand(1, 'name a command (see --help)')
