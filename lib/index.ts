@@ -20,3 +20,4 @@ export { retokenizeCorpus } from './corpus/retokenize';
 export { exportCorpus } from './corpus/export';
 export type { CorpusManifest } from './corpus/manifest';
 export type { CorpusRecord } from './corpus/shard';
+export { train, type TrainHooks, type TrainProgress, type TrainSummary, type TrainOptions } from './train/index';

@@ -4,6 +4,7 @@
 #include "bindings/device_memory.h"
 #include "bindings/native_generator.h"
 #include "bindings/native_model.h"
+#include "bindings/native_trainer.h"
 #include "bindings/runtime_info.h"
 
 namespace resurface {
@@ -12,6 +13,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeModel", NativeModel::Init(env));
   exports.Set("NativeGenerator", NativeGenerator::Init(env));
   exports.Set("deviceMemory", Napi::Function::New(env, DeviceMemory));
+  exports.Set("NativeTrainer", NativeTrainer::Init(env));
   exports.Set("runtimeInfo", Napi::Function::New(env, RuntimeInfo));
   return exports;
 }

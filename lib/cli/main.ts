@@ -6,6 +6,7 @@ import * as generate from './commands/generate';
 import * as info from './commands/info';
 import * as initRandom from './commands/init-random';
 import * as logits from './commands/logits';
+import * as train from './commands/train';
 
 export async function main(argv: string[]): Promise<void> {
   await yargs(argv)
@@ -13,6 +14,7 @@ export async function main(argv: string[]): Promise<void> {
     .usage('$0 <command> [options]')
     .command(initRandom as never)
     .command(logits as never)
+    .command(train as never)
     .command(info as never)
     .command(generate as never)
     .command(corpus as never)

@@ -82,6 +82,70 @@ export interface NativeGenerator {
   dispose(): void;
 }
 
+export interface NativeTrainerOptions {
+  weightDecay: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** Global L2 norm limit; <= 0: no clipping (the norm is still reported). */
+  gradClip: number;
+  /** Also decay biases and norm weights. */
+  decayAll: boolean;
+  /** Activation checkpointing: recompute each layer in backward. */
+  checkpointLayers: boolean;
+}
+
+export interface NativeStepInput {
+  /** Input ids, row-major [B*T]. */
+  ids: Int32Array;
+  /** Next-token targets [B*T]; -100 = no target. */
+  targets: Int32Array;
+  B: number;
+  T: number;
+  lr: number;
+  /** true: only accumulate gradients; the next call with false applies the update. */
+  accumulate: boolean;
+  /** Target tokens of the whole optimizer step (all micro-batches); 0 = this batch's count. */
+  normalizer: number;
+}
+
+export interface NativeStepResult {
+  /** This micro-batch's summed cross-entropy / normalizer. */
+  loss: number;
+  /** Global gradient L2 norm before clipping (0 when not applied). */
+  gradNorm: number;
+  tokens: number;
+  applied: boolean;
+}
+
+export interface NativeExportedTensor {
+  /** Hugging Face tensor name. */
+  name: string;
+  dtype: 'F32' | 'BF16' | 'F16';
+  shape: number[];
+  data: Uint8Array;
+}
+
+export interface NativeParamState {
+  /** Internal parameter name (layers.0.qkv.weight …). */
+  name: string;
+  shape: number[];
+  /** AdamW step count of this parameter (0: no state yet). */
+  step: number;
+  expAvg?: Float32Array;
+  expAvgSq?: Float32Array;
+  /** float32 master weights (bfloat16 / float16 training only). */
+  master?: Float32Array;
+}
+
+export interface NativeTrainer {
+  step(input: NativeStepInput): Promise<NativeStepResult>;
+  exportWeights(): Promise<NativeExportedTensor[]>;
+  exportState(): Promise<NativeParamState[]>;
+  importState(states: NativeParamState[]): Promise<void>;
+  dispose(): void;
+}
+
 export interface RuntimeInfo {
   torchVersion: string;
   cudaAvailable: boolean;
@@ -94,6 +158,7 @@ export interface RuntimeInfo {
 export interface NativeAddon {
   NativeModel: new () => NativeModel;
   NativeGenerator: new (model: NativeModel, options: NativeGeneratorOptions, sampleIds: number[]) => NativeGenerator;
+  NativeTrainer: new (model: NativeModel, options: NativeTrainerOptions) => NativeTrainer;
   runtimeInfo(): RuntimeInfo;
   /** Free/total bytes of a CUDA device; null for CPU or a build without CUDA. */
   deviceMemory(device: DeviceName): { free: number; total: number } | null;

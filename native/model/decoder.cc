@@ -142,17 +142,30 @@ torch::Tensor Decoder::hidden(const ForwardArgs& args) {
                   .masked_fill_(allowed.logical_not(), -std::numeric_limits<float>::infinity())
                   .view({ids.size(0), 1, 1, ids.size(1), key_pos.size(1)});
 
+  const bool recompute = args.checkpoint_layers && args.checkpoint_layers_fn && torch::GradMode::is_enabled();
   for (int64_t l = 0; l < arch_.num_layers; ++l) {
-    const auto& p = layers_[l];
-    auto attn = attention(p, norm(x, p.ln1_w, p.ln1_b), args, l, cos, sin, mask);
-    if (arch_.parallel_residual) {
-      x = x + attn + mlp(p, norm(x, p.ln2_w, p.ln2_b));
-    } else {
-      x = x + attn;
-      x = x + mlp(p, norm(x, p.ln2_w, p.ln2_b));
-    }
+    x = recompute ? args.checkpoint_layers_fn(*this, l, x, cos, sin, mask) : layer(l, x, args, cos, sin, mask);
   }
   return norm(x, final_w_, final_b_);
+}
+
+torch::Tensor Decoder::layer(int64_t l, const torch::Tensor& x, const ForwardArgs& args, const torch::Tensor& cos,
+                             const torch::Tensor& sin, const torch::Tensor& mask) {
+  const auto& p = layers_[l];
+  auto attn = attention(p, norm(x, p.ln1_w, p.ln1_b), args, l, cos, sin, mask);
+  if (arch_.parallel_residual) return x + attn + mlp(p, norm(x, p.ln2_w, p.ln2_b));
+  auto h = x + attn;
+  return h + mlp(p, norm(h, p.ln2_w, p.ln2_b));
+}
+
+std::vector<torch::Tensor> Decoder::layer_params(int64_t l) const {
+  const auto& p = layers_.at(l);
+  std::vector<torch::Tensor> out;
+  for (const auto* t : {&p.ln1_w, &p.ln1_b, &p.qkv_w, &p.qkv_b, &p.q_norm, &p.k_norm, &p.o_w, &p.o_b, &p.ln2_w, &p.ln2_b,
+                        &p.up_w, &p.up_b, &p.down_w, &p.down_b}) {
+    if (t->defined()) out.push_back(*t);
+  }
+  return out;
 }
 
 torch::Tensor Decoder::logits(const torch::Tensor& hidden) const { return torch::linear(hidden, lm_head_); }

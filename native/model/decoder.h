@@ -4,6 +4,7 @@
 
 #include <torch/torch.h>
 
+#include <functional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -18,11 +19,20 @@ struct LayerParams {
   torch::Tensor ln1_w, ln1_b, qkv_w, qkv_b, q_norm, k_norm, o_w, o_b, ln2_w, ln2_b, up_w, up_b, down_w, down_b;
 };
 
+class Decoder;
+
+// Runs layer l on x [B, T, H] without keeping its activations (recomputed in backward); see
+// native/train/checkpoint_layer.h. A function pointer so the model code does not depend on training.
+using CheckpointLayerFn = torch::Tensor (*)(Decoder& dec, int64_t layer, const torch::Tensor& x, const torch::Tensor& cos,
+                                            const torch::Tensor& sin, const torch::Tensor& mask);
+
 struct ForwardArgs {
   torch::Tensor ids;        // [B, T] int64
   torch::Tensor positions;  // [B, T] int64, position of each token within its sequence
   KvCache* cache = nullptr; // when set: K/V written at `positions`, attention over slots [0, kv_len)
   int64_t kv_len = 0;
+  bool checkpoint_layers = false;                // activation checkpointing (training, no cache)
+  CheckpointLayerFn checkpoint_layers_fn = nullptr;
 };
 
 class Decoder {
@@ -36,6 +46,11 @@ class Decoder {
 
   // Final-normed hidden states [B, T, H].
   torch::Tensor hidden(const ForwardArgs& args);
+  // One transformer block: x [B, T, H] -> [B, T, H] (residuals included).
+  torch::Tensor layer(int64_t l, const torch::Tensor& x, const ForwardArgs& args, const torch::Tensor& cos,
+                      const torch::Tensor& sin, const torch::Tensor& mask);
+  // The defined parameter tensors of layer l (for recomputation in backward).
+  std::vector<torch::Tensor> layer_params(int64_t l) const;
   // Vocabulary logits [B, T, V] from hidden states [B, T, H] (model dtype).
   torch::Tensor logits(const torch::Tensor& hidden) const;
 
