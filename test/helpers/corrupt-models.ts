@@ -443,7 +443,12 @@ export function generateModelCases(bases: Record<BaseName, BaseModel>): ModelCas
   const shardNames = ['model-00001-of-00003.safetensors', 'model-00002-of-00003.safetensors', 'model-00003-of-00003.safetensors'];
   const shardOf = (i: number): number => i % 3;
   /** Writes a 3-shard copy of Qwen3; `edit` may change the weight map and shard contents. */
-  const sharded = (name: string, expect: ModelCase['expect'], edit: (ctx: { dir: string; map: Record<string, string>; shards: HostTensor[][] }) => string | void): void =>
+  const sharded = (
+    name: string,
+    expect: ModelCase['expect'],
+    edit: (ctx: { dir: string; map: Record<string, string>; shards: HostTensor[][] }) => string | void,
+    after?: (dir: string) => void,
+  ): void =>
     add({
       name: `qwen3 sharded: ${name}`,
       expect,
@@ -460,6 +465,7 @@ export function generateModelCases(bases: Record<BaseName, BaseModel>): ModelCas
           if (ts.length) fs.writeFileSync(path.join(dir, shardNames[i]!), encodeSafetensors(ts));
         });
         fs.writeFileSync(path.join(dir, 'model.safetensors.index.json'), index ?? JSON.stringify({ metadata: { total_size: 0 }, weight_map: map }));
+        after?.(dir);
         return dir;
       },
     });
@@ -482,18 +488,22 @@ export function generateModelCases(bases: Record<BaseName, BaseModel>): ModelCas
     shards[shardOf(2)] = shards[shardOf(2)]!.filter((x) => x.name !== t.name);
   });
   sharded('a tensor stored in two shards', 'ERR_SAFETENSORS_INDEX', ({ shards }) => { shards[1]!.push(q.tensors[0]!); });
-  sharded('a shard truncated', 'ERR_SAFETENSORS_RANGE', ({ dir, map }) => {
-    // written after the shards by the builder: overwrite shard 3 later through a marker file
-    fs.writeFileSync(path.join(dir, '.truncate'), shardNames[2]!);
-    return JSON.stringify({ weight_map: map });
+  sharded('a shard truncated', 'ERR_SAFETENSORS_RANGE', () => undefined, (dir) => {
+    const shard = path.join(dir, shardNames[2]!);
+    fs.truncateSync(shard, fs.statSync(shard).size - 3);
   });
   sharded('a shard with a wrong-shape tensor', 'ERR_TENSOR_SHAPE', ({ shards }) => {
     shards[0] = shards[0]!.map((t, i) => (i === 1 ? { ...t, shape: [numel(t.shape)] } : t));
   });
-  sharded('index is a directory', 'ERR_IO', ({ dir, map }) => {
-    fs.mkdirSync(path.join(dir, 'model.safetensors.index.json'));
-    void map;
-    return undefined;
+  add({
+    name: 'qwen3 sharded: index is a directory',
+    expect: 'ERR_IO',
+    build: (dir) => {
+      writeJson(path.join(dir, 'config.json'), q.config);
+      fs.writeFileSync(path.join(dir, shardNames[0]!), encodeSafetensors(q.tensors));
+      fs.mkdirSync(path.join(dir, 'model.safetensors.index.json'));
+      return dir;
+    },
   });
 
   // --- directories that are not models, and what a model directory may lack or hold extra
@@ -548,15 +558,4 @@ export function generateModelCases(bases: Record<BaseName, BaseModel>): ModelCas
   } });
 
   return cases;
-}
-
-/** Applies build steps that must run after the files are written (see 'a shard truncated'). */
-export function finishCase(dir: string): void {
-  const marker = path.join(dir, '.truncate');
-  if (fs.existsSync(marker)) {
-    const shard = path.join(dir, fs.readFileSync(marker, 'utf8'));
-    const bytes = fs.readFileSync(shard);
-    fs.writeFileSync(shard, bytes.subarray(0, bytes.length - 3));
-    fs.rmSync(marker);
-  }
 }

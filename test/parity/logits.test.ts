@@ -30,16 +30,12 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bf16BytesToFloat32, f16BytesToFloat32, f32BytesToFloat32, float32ToBf16Bytes, float32ToF16Bytes, float32ToF32Bytes } from '../../lib/io/dtype-convert';
-import { openWeights, readTensorData } from '../../lib/io/safetensors';
-import { writeSafetensors, writeShardedSafetensors } from '../../lib/io/safetensors-writer';
-import type { HostTensor } from '../../lib/io/tensor-types';
-import { hfTensorKinds } from '../../lib/model/architectures';
-import { parseConfig } from '../../lib/model/config';
-import { initRandomModel, NormalRng } from '../../lib/model/init-random';
+import { openWeights } from '../../lib/io/safetensors';
+import { writeShardedSafetensors } from '../../lib/io/safetensors-writer';
 import { Model } from '../../lib/model/model';
 import { shrinkConfig, type ShrinkOptions } from '../../lib/model/tiny';
 import { mulberry32 } from '../helpers/corrupt-safetensors';
+import { buildPerturbedRandomModel, compare, maxAbsBetween, ourLogits, readTensors, toHost } from '../helpers/parity';
 import { isRefError, refBatch, type RefLogitsJob, type RefMakeJob } from '../helpers/ref-batch';
 import { hasPythonTorch, pythonTorchSkipReason, type RefLogits } from '../helpers/reference';
 import { makeTmpDir, readSharedConfig, removeTmpDir, REPO_ROOT, type SharedModel } from '../helpers/shared';
@@ -76,6 +72,7 @@ const VARIANTS: Variant[] = [
     edit: (c) => { c.tie_word_embeddings = true; c.hidden_act = 'gelu_new'; },
     lengths: [33, 40, 1],
   },
+  { name: 'neox-no-attention-bias', base: 'EleutherAI--pythia-410m', edit: (c) => { c.attention_bias = false; }, lengths: [40, 2, 26] },
   {
     name: 'llama3-scaled',
     base: 'meta-llama--Llama-3.2-1B',
@@ -95,6 +92,12 @@ const VARIANTS: Variant[] = [
     base: 'meta-llama--Llama-3.2-1B',
     edit: (c) => { c.attention_bias = true; c.mlp_bias = true; c.rope_scaling = null; },
     lengths: [17, 40, 30],
+  },
+  {
+    name: 'llama-linear-rope',
+    base: 'meta-llama--Llama-3.2-1B',
+    edit: (c) => { c.rope_scaling = { rope_type: 'linear', factor: 4.0 }; },
+    lengths: [40, 23, 7],
   },
   { name: 'qwen2.5-tied-bias', base: 'Qwen--Qwen2.5-0.5B', lengths: [40, 23, 7] },
   { name: 'qwen2.5-untied', base: 'Qwen--Qwen2.5-1.5B', edit: (c) => { c.tie_word_embeddings = false; }, lengths: [12, 40, 39] },
@@ -165,99 +168,6 @@ function tokensFor(v: Variant, seed: number): number[][] {
   return v.lengths.map((n) => Array.from({ length: n }, () => Math.floor(rnd() * VOCAB)));
 }
 
-/** Reads every tensor of a single-file checkpoint as float32 values (plus its stored dtype). */
-async function readTensors(dir: string): Promise<Map<string, { shape: number[]; values: Float32Array }>> {
-  const index = await openWeights(dir);
-  const out = new Map<string, { shape: number[]; values: Float32Array }>();
-  for (const f of index.files) {
-    for (const [name, e] of f.tensors) {
-      const bytes = await readTensorData(f, e);
-      const values = e.dtype === 'F32' ? f32BytesToFloat32(bytes) : e.dtype === 'BF16' ? bf16BytesToFloat32(bytes) : f16BytesToFloat32(bytes);
-      out.set(name, { shape: e.shape, values });
-    }
-  }
-  return out;
-}
-
-function toHost(tensors: Map<string, { shape: number[]; values: Float32Array }>, dtype: 'F32' | 'BF16' | 'F16' = 'F32'): HostTensor[] {
-  const enc = dtype === 'F32' ? float32ToF32Bytes : dtype === 'BF16' ? float32ToBf16Bytes : float32ToF16Bytes;
-  return [...tensors].map(([name, t]) => ({ name, dtype, shape: t.shape, data: enc(t.values) }));
-}
-
-/** initRandomModel, then biases ~ N(0, 0.1) and norm weights 1 + N(0, 0.1). */
-async function buildOurs(config: Json, outDir: string): Promise<void> {
-  await initRandomModel({ configJson: config, outDir, seed: SEED });
-  const kinds = hfTensorKinds(parseConfig(config));
-  const tensors = await readTensors(outDir);
-  for (const [name, t] of tensors) {
-    const kind = kinds.get(name);
-    if (kind === 'bias' || kind === 'norm_bias') new NormalRng(SEED + 1, name).fillNormal(t.values, 0, 0.1);
-    if (kind === 'norm_weight') new NormalRng(SEED + 1, name).fillNormal(t.values, 1, 0.1);
-  }
-  await writeSafetensors(path.join(outDir, 'model.safetensors'), toHost(tensors), { format: 'pt' });
-}
-
-interface Diff {
-  maxAbs: number;
-  /** max |ref| over real positions */
-  scale: number;
-  /** std of the reference logits over real positions */
-  std: number;
-}
-
-/** Max abs difference over real positions; `ours` padded positions must be exactly 0. */
-function compare(ours: { logits: Float32Array; shape: [number, number, number] }, ref: RefLogits, lengths: number[]): Diff {
-  expect(ours.shape).toEqual(ref.shape);
-  const [B, T, V] = ref.shape;
-  let maxAbs = 0;
-  let scale = 0;
-  let s = 0;
-  let s2 = 0;
-  let n = 0;
-  for (let b = 0; b < B; b++) {
-    for (let t = 0; t < T; t++) {
-      const off = (b * T + t) * V;
-      if (t >= lengths[b]!) {
-        for (let v = 0; v < V; v++) {
-          if (ours.logits[off + v] !== 0) throw new Error(`padded position [${b}, ${t}] holds ${ours.logits[off + v]}, expected 0`);
-          if (!Number.isNaN(ref.data[off + v]!)) throw new Error(`reference padded position [${b}, ${t}] is not NaN`);
-        }
-        continue;
-      }
-      for (let v = 0; v < V; v++) {
-        const r = ref.data[off + v]!;
-        const d = Math.abs(ours.logits[off + v]! - r);
-        if (!(d <= maxAbs)) maxAbs = Number.isNaN(d) ? Infinity : d;
-        scale = Math.max(scale, Math.abs(r));
-        s += r;
-        s2 += r * r;
-        n++;
-      }
-    }
-  }
-  const mean = s / n;
-  return { maxAbs, scale, std: Math.sqrt(s2 / n - mean * mean) };
-}
-
-function maxAbsBetween(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = Math.abs(a[i]! - b[i]!);
-    if (!(d <= m)) m = Number.isNaN(d) ? Infinity : d;
-  }
-  return m;
-}
-
-async function ourLogits(dir: string, tokens: number[][], dtype: 'float32' | 'bfloat16' = 'float32') {
-  const model = await Model.load(dir, { dtype });
-  try {
-    return await model.forward(tokens);
-  } finally {
-    model.dispose();
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 
 const skip = !hasPythonTorch();
@@ -313,7 +223,7 @@ describe.skipIf(skip)('logits parity with the PyTorch reference', () => {
     make.push({ config: path.join(root, 'llama3-scaled.config.json'), out: unscaled, seed: SEED, std: STD, set: { rope_scaling: null } });
 
     // Our checkpoints first (the reference reads them too).
-    for (const v of VARIANTS) await buildOurs(tinyConfig(v), dirOf(v.name, 'ours'));
+    for (const v of VARIANTS) await buildPerturbedRandomModel(tinyConfig(v), dirOf(v.name, 'ours'), SEED);
     for (const dir of dirs.keys()) addLogits(dir, 'float32');
     for (const v of VARIANTS) addLogits(dirOf(v.name, 'indep'), 'bfloat16');
 
@@ -381,7 +291,7 @@ describe.skipIf(skip)('logits parity with the PyTorch reference', () => {
     expect(compare(ours, refFor(scaledDir), v.lengths).maxAbs).toBeLessThanOrEqual(F32_TOL);
   });
 
-  it('transformers-5 configs (rope_parameters) give the same logits as their transformers-4 twins', async () => {
+  it('transformers-5 configs (rope_parameters) and the legacy rope_scaling.type key give the logits of their transformers-4 twins', async () => {
     for (const [v5, v4] of [['v5-neox', 'neox-parallel'], ['v5-llama3', 'llama3-scaled'], ['v5-qwen3', 'qwen3-qknorm-headdim']] as const) {
       const a = dirs.get(dirOf(v4, 'indep'))!;
       const tokens = a.tokens;
@@ -389,6 +299,19 @@ describe.skipIf(skip)('logits parity with the PyTorch reference', () => {
       const y = await ourLogits(dirOf(v5, 'indep'), tokens);
       expect(maxAbsBetween(x.logits, y.logits), `${v5} vs ${v4}`).toBe(0);
     }
+    // Old llama configs spell rope_scaling.rope_type as `type`.
+    const src = dirOf('llama3-scaled', 'indep');
+    const legacy = path.join(root, 'llama3-legacy-type');
+    fs.mkdirSync(legacy);
+    fs.copyFileSync(path.join(src, 'model.safetensors'), path.join(legacy, 'model.safetensors'));
+    const cfg = JSON.parse(fs.readFileSync(path.join(src, 'config.json'), 'utf8')) as Json;
+    const { rope_type: ropeType, ...rest } = cfg.rope_scaling as Json;
+    cfg.rope_scaling = { ...rest, type: ropeType };
+    fs.writeFileSync(path.join(legacy, 'config.json'), JSON.stringify(cfg));
+    const { tokens } = dirs.get(src)!;
+    const a = await ourLogits(src, tokens);
+    const b = await ourLogits(legacy, tokens);
+    expect(maxAbsBetween(a.logits, b.logits)).toBe(0);
   });
 
   it('sharded checkpoints (make_tiny_model --shards 3 and writeShardedSafetensors) give the single-file logits', async () => {

@@ -140,6 +140,22 @@ describe('lifecycle', () => {
     }
   });
 
+  it('the event loop keeps ticking while Model.load reads and converts the weights', async () => {
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    try {
+      const t0 = performance.now();
+      const pending = Model.load(dir, { dtype: 'bfloat16' });
+      expect(ticks).toBe(0);
+      const model = await pending;
+      const elapsed = performance.now() - t0;
+      model.dispose();
+      expect(ticks).toBeGreaterThanOrEqual(Math.min(3, Math.floor(elapsed / 10)));
+    } finally {
+      clearInterval(timer);
+    }
+  });
+
   it('concurrent forward calls on one model all resolve with the sequential results', async () => {
     const model = await Model.load(dir);
     try {
