@@ -12,10 +12,10 @@
  */
 import * as path from 'node:path';
 import { ResurfaceError } from '../errors';
-import { computeProxies } from '../proxies';
+import { computeProxies, type ProxyReport } from '../proxies';
 import { writeReport } from '../report';
-import type { ExecutorRegistry, StepExecutor } from './executor';
-import type { StepKind } from './plan';
+import type { ExecutorRegistry, StepContext, StepExecutor, StepResult } from './executor';
+import type { Step, StepKind } from './plan';
 
 function notConnected(kind: StepKind, what: string): StepExecutor {
   return {
@@ -43,9 +43,24 @@ export const proxiesExecutor: StepExecutor = {
       maxCorpusTexts: s.max_corpus_texts,
       seed: s.seed,
     });
-    return report as unknown as Record<string, unknown>;
+    return portableProxyReport(report, step, ctx);
   },
 };
+
+/**
+ * A cached result must not depend on where the cache lives: replace the absolute paths in a proxy
+ * report by the names they stand for (corpus step id, model names, task names).
+ */
+export function portableProxyReport(report: ProxyReport, step: Step, ctx: StepContext): StepResult {
+  const taskNames = new Map(Object.entries((step.runtime.task_files as Record<string, string>) ?? {}).map(([n, f]) => [f, n]));
+  return {
+    ...report,
+    corpus: step.inputs.corpus,
+    student: ctx.models.student.name,
+    source: ctx.models.source?.name ?? null,
+    tasks: report.tasks.map((t) => ({ ...t, task: taskNames.get(t.task) ?? t.task })),
+  } as unknown as StepResult;
+}
 
 export const reportExecutor: StepExecutor = {
   version: 'report-1',

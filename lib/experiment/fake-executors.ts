@@ -10,7 +10,7 @@ import { computeProxies } from '../proxies';
 import { Rng } from '../stats/prng';
 import { hashValue } from './hash';
 import type { ExecutorRegistry, StepContext, StepExecutor, StepResult } from './executor';
-import { reportExecutor } from './executors';
+import { portableProxyReport, reportExecutor } from './executors';
 import type { Step, StepKind } from './plan';
 
 export interface FakeOptions {
@@ -130,7 +130,7 @@ export function fakeExecutors(opts: FakeOptions = {}): ExecutorRegistry {
           avgLogLik: async (m, texts) => ({ avgLogLik: -2 - (seedOf(m) % 1000) / 1000, tokens: texts.length * 12 }),
         },
       });
-      return r as unknown as StepResult;
+      return portableProxyReport(r, step, ctx);
     }),
     report: reportExecutor,
   };

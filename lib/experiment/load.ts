@@ -67,7 +67,8 @@ export function parseExperimentText(text: string, file: string): Experiment {
       const unknownKey = issue.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
       const p = unknownKey !== undefined ? [...issue.path, unknownKey] : issue.path;
       const off = offsetOf(doc, p, unknownKey !== undefined);
-      const message = unknownKey !== undefined ? `unknown field "${unknownKey}"` : issue.message;
+      const inner = issue.code === 'invalid_key' ? issue.issues[0]?.message : undefined;
+      const message = unknownKey !== undefined ? `unknown field "${unknownKey}"` : inner ? `invalid name: ${inner}` : issue.message;
       return { off, p, message };
     });
     located.sort((a, b) => a.off - b.off);

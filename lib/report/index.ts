@@ -13,7 +13,7 @@ import { readResults, type ResultsData } from './results';
 
 export { analyze, type Analysis, type Finding } from './analysis';
 export { readResults, type ResultsData, type TrainedRun, type BaseModelResult } from './results';
-export { renderSvg, renderFigures, utilitySpec, temperatureSpec, proxySpec, capabilitySpec } from './plots';
+export { renderSvg, renderFigures, utilitySpec, temperatureSpec, proxySpec, proxiesSpec, capabilitySpec } from './plots';
 export { toCsv, parseCsv, readCsv } from './csv';
 
 export interface ReportFiles {

@@ -109,6 +109,31 @@ export function proxySpec(a: Analysis, proxy: string): Spec {
   };
 }
 
+/** Every proxy against the gain in one faceted figure, each panel headed by its Spearman rho and CI. */
+export function proxiesSpec(a: Analysis): Spec {
+  const header = (p: Analysis['proxies'][number]) =>
+    p.spearman ? `${p.proxy}: ρ = ${p.spearman.estimate.toFixed(2)} [${p.spearman.lo.toFixed(2)}, ${p.spearman.hi.toFixed(2)}], n = ${p.n}` : `${p.proxy}: n = ${p.n} (too few to correlate)`;
+  const values = a.proxies.flatMap((p) => p.points.map((q) => ({ panel: header(p), x: q.x, y: q.y * 100, pair: `${q.student} ← ${q.source}` })));
+  return {
+    ...base,
+    title: `Intrinsic proxies against benchmark gain (Spearman ρ, ${Math.round(a.level * 100)}% CI)`,
+    data: { values },
+    facet: { field: 'panel', type: 'nominal', title: null, sort: a.proxies.map(header), header: { labelFontSize: 11, labelLimit: 400 } },
+    columns: 3,
+    resolve: { scale: { x: 'independent' } },
+    spec: {
+      width: 240,
+      height: 180,
+      mark: { type: 'point', filled: true, size: 50 },
+      encoding: {
+        x: { field: 'x', type: 'quantitative', title: 'proxy value', scale: { zero: false } },
+        y: { field: 'y', type: 'quantitative', title: 'benchmark gain (points)' },
+        color: { field: 'pair', type: 'nominal', title: 'student ← source' },
+      },
+    },
+  };
+}
+
 /** Capability against extraction, before and after self-training, with arrows from before to after. */
 export function capabilitySpec(a: Analysis): Spec {
   const values = a.capability.map((c) => ({ ...c, accuracy: c.accuracy * 100, extraction: c.extraction * 100 }));
@@ -157,7 +182,7 @@ export async function renderFigures(a: Analysis): Promise<Figure[]> {
     ['utility-matrix.svg', 'Relational utility matrix', utilitySpec(a)],
     ['gain-vs-temperature.svg', 'Gain against temperature', temperatureSpec(a)],
     ['capability-vs-extraction.svg', 'Capability against extraction', capabilitySpec(a)],
-    ...a.proxies.map((p) => [`proxy-${slug(p.proxy)}.svg`, `${p.proxy} against gain`, proxySpec(a, p.proxy)] as [string, string, Spec]),
+    ...(a.proxies.length ? [['proxies-vs-gain.svg', 'Intrinsic proxies against gain', proxiesSpec(a)] as [string, string, Spec]] : []),
   ];
   const out: Figure[] = [];
   for (const [file, title, spec] of figs) out.push({ file, title, svg: await renderSvg(spec) });

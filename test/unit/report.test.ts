@@ -49,7 +49,7 @@ describe('report from a hand-made results table', () => {
     const r = await writeReportFromData(data, dir);
     const files = fs.readdirSync(dir).sort();
     expect(files).toEqual(
-      ['capability-vs-extraction.svg', 'findings.json', 'gain-vs-temperature.svg', 'proxy-loglik_student.svg', 'proxy-tfidf_centroid_facts.svg', 'report.html', 'report.md', 'results.csv', 'utility-matrix.svg'].sort(),
+      ['capability-vs-extraction.svg', 'findings.json', 'gain-vs-temperature.svg', 'proxies-vs-gain.svg', 'report.html', 'report.md', 'results.csv', 'utility-matrix.svg'].sort(),
     );
     expect(r.files).toContain('report.html');
 
@@ -63,7 +63,7 @@ describe('report from a hand-made results table', () => {
     expect(md).toContain('*inconclusive.*');
 
     const html = fs.readFileSync(path.join(dir, 'report.html'), 'utf8');
-    expect(html.match(/<svg/g)).toHaveLength(5); // every figure inlined
+    expect(html.match(/<svg/g)).toHaveLength(4); // every figure inlined
     expect(html).not.toMatch(/<script|<link|src="http/); // self-contained
 
     const utility = fs.readFileSync(path.join(dir, 'utility-matrix.svg'), 'utf8');
@@ -78,9 +78,10 @@ describe('report from a hand-made results table', () => {
     expect(markCount(temp, 'rule mark')).toBe(6); // one CI bar per (pair, temperature)
     expect(axisTitles(temp).sort()).toEqual(['benchmark gain (points)', 'sampling temperature']);
 
-    const proxy = fs.readFileSync(path.join(dir, 'proxy-loglik_student.svg'), 'utf8');
-    expect(markCount(proxy, 'point')).toBe(12); // one point per trained run
-    expect(proxy).toMatch(/Spearman ρ = -?\d\.\d\d \[-?\d\.\d\d, -?\d\.\d\d\], n = 12/);
+    const proxy = fs.readFileSync(path.join(dir, 'proxies-vs-gain.svg'), 'utf8');
+    expect(markCount(proxy, 'point')).toBe(24); // one point per trained run, in each of the two panels
+    expect(proxy.match(/loglik_student: ρ = -?\d\.\d\d \[-?\d\.\d\d, -?\d\.\d\d\], n = 12/g)).toHaveLength(1);
+    expect(proxy).toMatch(/tfidf_centroid:facts: ρ = /);
 
     const cap = fs.readFileSync(path.join(dir, 'capability-vs-extraction.svg'), 'utf8');
     expect(markCount(cap, 'point')).toBe(4); // before + three sources after
