@@ -7,6 +7,10 @@ import * as info from './commands/info';
 import * as initRandom from './commands/init-random';
 import * as logits from './commands/logits';
 import * as train from './commands/train';
+import * as proxies from './commands/proxies';
+import * as report from './commands/report';
+import * as run from './commands/run';
+import * as stats from './commands/stats';
 
 export async function main(argv: string[]): Promise<void> {
   await yargs(argv)
@@ -19,6 +23,10 @@ export async function main(argv: string[]): Promise<void> {
     .command(generate as never)
     .command(corpus as never)
     .command(doctor as never)
+    .command(run as never)
+    .command(report as never)
+    .command(proxies as never)
+    .command(stats as never)
     .demandCommand(1, 'name a command (see --help)')
     .strict()
     .recommendCommands()

@@ -1,0 +1,153 @@
+/**
+ * The experiment file (YAML), validated with zod. Shape and meaning:
+ *
+ *   name: pythia-selftrain
+ *   models:                       # name → model
+ *     pythia-70m: { hub: EleutherAI/pythia-70m, family: pythia }
+ *     qwen3-0.6b: { path: ./models/qwen3, family: qwen, tokenizer: qwen }
+ *   sampling:  { temperatures: [0.7, 1.0], num_samples: 10000, max_new_tokens: 256, … }
+ *   training:  { lr: 2e-5, epochs: 1, seq_len: 256, … }
+ *   evaluation:
+ *     tasks: [tasks/arc_easy.jsonl, …]
+ *     extraction: [{ name: canaries, data: canaries.jsonl, prefix_len: 32, suffix_len: 32 }]
+ *     proxies: { enabled: true, k: 5 }
+ *   grid: { students: [pythia-70m], sources: [pythia-70m, pythia-410m, qwen3-0.6b], seeds: [0, 1, 2] }
+ *
+ * Defaults come from defaults.ts. Cross-field rules (a grid name must be a model) are refinements
+ * with a path, so their errors also point at the offending line.
+ */
+import { z } from 'zod';
+import { EXPERIMENT_DEFAULTS as D } from './defaults';
+
+const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'use letters, digits, ".", "_" and "-" only');
+const posInt = z.number().int().positive();
+const nonNegInt = z.number().int().nonnegative();
+
+const model = z
+  .strictObject({
+    /** Model directory (HF layout). Relative paths resolve against --models-dir, else the YAML's directory. */
+    path: z.string().min(1).optional(),
+    /** Hugging Face id, looked up in --models-dir as ORG--NAME/, models--ORG--NAME/snapshots/*, or ORG/NAME/. */
+    hub: z.string().regex(/^[^/\s]+\/[^/\s]+$/, 'expected "org/name"').optional(),
+    /** Lineage / family label (same family = same pretraining lineage). */
+    family: z.string().min(1),
+    /** Tokenizer label; models with different labels get their corpus retokenized (default: family). */
+    tokenizer: z.string().min(1).optional(),
+    /** Informative: what the model is used for. */
+    role: z.array(z.enum(['student', 'source'])).optional(),
+  })
+  .refine((m) => m.path !== undefined || m.hub !== undefined, { message: 'give "path" or "hub"' });
+
+const sampling = z.strictObject({
+  temperatures: z.array(z.number().min(0).max(10)).min(1).default([...D.sampling.temperatures]),
+  num_samples: posInt.default(D.sampling.num_samples),
+  max_new_tokens: posInt.default(D.sampling.max_new_tokens),
+  top_k: nonNegInt.default(D.sampling.top_k),
+  top_p: z.number().gt(0).lte(1).default(D.sampling.top_p),
+  min_p: z.number().min(0).lt(1).default(D.sampling.min_p),
+  batch_size: z.union([posInt, z.literal('auto')]).default(D.sampling.batch_size),
+  start_token: nonNegInt.optional(),
+});
+
+const training = z
+  .strictObject({
+    epochs: z.number().positive().optional(),
+    max_steps: posInt.optional(),
+    lr: z.number().positive().default(D.training.lr),
+    schedule: z.enum(['constant', 'linear', 'cosine']).default(D.training.schedule),
+    warmup: nonNegInt.default(D.training.warmup),
+    batch_size: posInt.default(D.training.batch_size),
+    grad_accum: posInt.default(D.training.grad_accum),
+    seq_len: posInt.default(D.training.seq_len),
+    packing: z.enum(['concat', 'none']).default(D.training.packing),
+    weight_decay: z.number().min(0).default(D.training.weight_decay),
+    grad_clip: z.number().positive().default(D.training.grad_clip),
+    betas: z.tuple([z.number().gt(0).lt(1), z.number().gt(0).lt(1)]).default([...D.training.betas]),
+    eps: z.number().positive().default(D.training.eps),
+    dtype: z.enum(['float32', 'bfloat16']).default(D.training.dtype),
+  })
+  .refine((t) => !(t.epochs !== undefined && t.max_steps !== undefined), { message: 'give either "epochs" or "max_steps", not both', path: ['max_steps'] })
+  .transform((t) => ({ ...t, epochs: t.max_steps === undefined ? (t.epochs ?? D.training.epochs) : undefined }));
+
+const extractionSet = z.strictObject({
+  name,
+  /** JSONL of {"text"} or {"tokens"}; relative paths resolve against --data-dir, else the YAML's directory. */
+  data: z.string().min(1),
+  prefix_len: posInt.default(D.evaluation.extraction.prefix_len),
+  suffix_len: posInt.default(D.evaluation.extraction.suffix_len),
+  offset: nonNegInt.default(D.evaluation.extraction.offset),
+});
+
+const proxies = z.strictObject({
+  enabled: z.boolean().default(D.evaluation.proxies.enabled),
+  k: posInt.default(D.evaluation.proxies.k),
+  max_n: z.number().int().min(1).max(8).default(D.evaluation.proxies.max_n),
+  lexical_only: z.boolean().default(D.evaluation.proxies.lexical_only),
+  max_corpus_texts: posInt.default(D.evaluation.proxies.max_corpus_texts),
+  /** Model used for the embedding cosine (default: the student). */
+  embed_model: name.optional(),
+});
+
+const evaluation = z.strictObject({
+  tasks: z.array(z.string().min(1)).default([]),
+  limit: posInt.optional(),
+  batch_size: posInt.default(D.evaluation.batch_size),
+  baseline: z.boolean().default(D.evaluation.baseline),
+  extraction: z.array(extractionSet).default([]),
+  proxies: proxies.default(() => proxies.parse({})),
+});
+
+const grid = z.strictObject({
+  students: z.array(name).min(1),
+  sources: z.array(name).min(1),
+  /** Default: sampling.temperatures. */
+  temperatures: z.array(z.number().min(0).max(10)).min(1).optional(),
+  seeds: z.array(nonNegInt).min(1).default([...D.grid.seeds]),
+});
+
+const statistics = z.strictObject({
+  resamples: posInt.default(D.statistics.resamples),
+  level: z.number().gt(0).lt(1).default(D.statistics.level),
+  seed: nonNegInt.default(D.statistics.seed),
+});
+
+export const experimentSchema = z
+  .strictObject({
+    name,
+    description: z.string().optional(),
+    models: z.record(name, model).refine((m) => Object.keys(m).length > 0, { message: 'declare at least one model' }),
+    sampling: sampling.default(() => sampling.parse({})),
+    training: training.default(() => training.parse({})),
+    evaluation: evaluation.default(() => evaluation.parse({})),
+    grid,
+    statistics: statistics.default(() => statistics.parse({})),
+  })
+  .superRefine((e, ctx) => {
+    for (const role of ['students', 'sources'] as const) {
+      e.grid[role].forEach((m, i) => {
+        if (!(m in e.models)) ctx.addIssue({ code: 'custom', path: ['grid', role, i], message: `"${m}" is not a model declared under "models" (have: ${Object.keys(e.models).join(', ')})` });
+      });
+      const dup = e.grid[role].find((m, i) => e.grid[role].indexOf(m) !== i);
+      if (dup) ctx.addIssue({ code: 'custom', path: ['grid', role], message: `"${dup}" is listed twice` });
+    }
+    const emb = e.evaluation.proxies.embed_model;
+    if (emb && !(emb in e.models)) ctx.addIssue({ code: 'custom', path: ['evaluation', 'proxies', 'embed_model'], message: `"${emb}" is not a declared model` });
+    const names = e.evaluation.extraction.map((x) => x.name);
+    const dupSet = names.find((n, i) => names.indexOf(n) !== i);
+    if (dupSet) ctx.addIssue({ code: 'custom', path: ['evaluation', 'extraction'], message: `extraction set name "${dupSet}" is used twice` });
+    const bases = e.evaluation.tasks.map((t) => taskName(t));
+    const dupTask = bases.find((n, i) => bases.indexOf(n) !== i);
+    if (dupTask) ctx.addIssue({ code: 'custom', path: ['evaluation', 'tasks'], message: `two task files are both named "${dupTask}" (task names come from file names)` });
+  });
+
+export type ExperimentInput = z.input<typeof experimentSchema>;
+export type Experiment = z.output<typeof experimentSchema>;
+export type ModelDecl = Experiment['models'][string];
+export type SamplingSettings = Experiment['sampling'];
+export type TrainingSettings = Experiment['training'];
+export type ExtractionSet = Experiment['evaluation']['extraction'][number];
+
+/** Task name = file name without directory and .jsonl. */
+export function taskName(file: string): string {
+  return file.replace(/^.*[\\/]/, '').replace(/\.jsonl$/, '');
+}

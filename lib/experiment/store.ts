@@ -1,0 +1,141 @@
+/**
+ * The step cache and its crash safety.
+ *
+ * Layout under the cache directory (default RUN_DIR/cache):
+ *   <kind>/<key>/step.json          a finished step (its presence is the only "done" signal)
+ *   <kind>/<key>/…                  the step's outputs
+ *   <kind>/.partial-<key>/          work in progress
+ *   <kind>/.lock-<key>              {pid, host} of the process running it (created O_EXCL)
+ *
+ * A step is written into its partial directory; `step.json` is written last (atomically) and the
+ * directory is then renamed to <key>/ in one rename(2). After `kill -9` at any moment there is
+ * either a complete <key>/ or none, plus possibly a partial directory and a stale lock, which the
+ * next run detects (same host, dead pid) and takes over. Two processes never run the same step at
+ * once: the second sees a live lock and waits for the first.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { writeFileAtomic, fsyncDir } from '../io/atomic';
+import type { Step } from './plan';
+import type { StepResult } from './executor';
+
+export interface StepRecord {
+  id: string;
+  kind: string;
+  key: string;
+  settings: Record<string, unknown>;
+  coords: Step['coords'];
+  executor: string;
+  software: string;
+  device: string;
+  startedAt: string;
+  finishedAt: string;
+  wallMs: number;
+  result: StepResult;
+}
+
+export type LockResult = { acquired: true; release: () => void } | { acquired: false; holder: string };
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export class StepStore {
+  constructor(readonly cacheDir: string) {}
+
+  dirFor(step: Pick<Step, 'kind' | 'key'>): string {
+    return path.join(this.cacheDir, step.kind, step.key);
+  }
+
+  partialDirFor(step: Pick<Step, 'kind' | 'key'>): string {
+    return path.join(this.cacheDir, step.kind, `.partial-${step.key}`);
+  }
+
+  private lockFor(step: Pick<Step, 'kind' | 'key'>): string {
+    return path.join(this.cacheDir, step.kind, `.lock-${step.key}`);
+  }
+
+  read(step: Pick<Step, 'kind' | 'key'>): StepRecord | null {
+    try {
+      const rec = JSON.parse(fs.readFileSync(path.join(this.dirFor(step), 'step.json'), 'utf8')) as StepRecord;
+      return rec.key === step.key ? rec : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Take the step's lock; a stale lock (same host, dead process) is broken. */
+  lock(step: Pick<Step, 'kind' | 'key'>): LockResult {
+    const file = this.lockFor(step);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const me = JSON.stringify({ pid: process.pid, host: os.hostname(), since: new Date().toISOString() });
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        fs.writeFileSync(file, me, { flag: 'wx' });
+        return {
+          acquired: true,
+          release: () => {
+            try {
+              fs.unlinkSync(file);
+            } catch {
+              /* already gone */
+            }
+          },
+        };
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        let holder: { pid?: number; host?: string } = {};
+        try {
+          holder = JSON.parse(fs.readFileSync(file, 'utf8'));
+        } catch {
+          /* a lock torn by a crash between create and write: stale */
+        }
+        const stale = holder.pid === undefined || (holder.host === os.hostname() && !pidAlive(holder.pid));
+        if (!stale) return { acquired: false, holder: `pid ${holder.pid} on ${holder.host}` };
+        try {
+          fs.unlinkSync(file);
+        } catch {
+          /* someone else broke it first */
+        }
+      }
+    }
+    return { acquired: false, holder: 'another process (lock contention)' };
+  }
+
+  /** Fresh or resumed partial directory. */
+  preparePartial(step: Pick<Step, 'kind' | 'key'>, keepPartial: boolean): { dir: string; resumed: boolean } {
+    const dir = this.partialDirFor(step);
+    const exists = fs.existsSync(dir);
+    if (exists && !keepPartial) fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(dir, { recursive: true });
+    return { dir, resumed: exists && keepPartial };
+  }
+
+  /** Seal a finished step: step.json last, then one rename. */
+  async commit(step: Pick<Step, 'kind' | 'key'>, record: StepRecord): Promise<void> {
+    const partial = this.partialDirFor(step);
+    await writeFileAtomic(path.join(partial, 'step.json'), JSON.stringify(record, null, 1) + '\n');
+    const final = this.dirFor(step);
+    try {
+      fs.renameSync(partial, final);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if ((code === 'ENOTEMPTY' || code === 'EEXIST') && this.read(step)) {
+        fs.rmSync(partial, { recursive: true, force: true }); // finished elsewhere meanwhile: keep theirs
+        return;
+      }
+      throw err;
+    }
+    await fsyncDir(path.dirname(final));
+  }
+
+  discardPartial(step: Pick<Step, 'kind' | 'key'>): void {
+    fs.rmSync(this.partialDirFor(step), { recursive: true, force: true });
+  }
+}

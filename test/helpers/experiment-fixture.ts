@@ -1,0 +1,43 @@
+/** A small experiment on fake models: YAML, task file and extraction set in a temporary folder. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export interface FixtureOptions {
+  temperatures?: number[];
+  seeds?: number[];
+  sources?: string[];
+  /** File name of the YAML (default exp.yaml). */
+  fileName?: string;
+}
+
+export function writeFixtureExperiment(dir: string, opts: FixtureOptions = {}): string {
+  fs.mkdirSync(path.join(dir, 'tasks'), { recursive: true });
+  const items = Array.from({ length: 40 }, (_, i) => JSON.stringify({ context: `Fact ${i}: the cat`, choices: ['sat', 'flew'], gold: 0 }));
+  fs.writeFileSync(path.join(dir, 'tasks', 'facts.jsonl'), items.join('\n') + '\n');
+  fs.writeFileSync(path.join(dir, 'canaries.jsonl'), Array.from({ length: 20 }, (_, i) => JSON.stringify({ text: `canary ${i} xq zv` })).join('\n') + '\n');
+  const yaml = `name: fixture
+models:
+  small: { path: models/small, family: A, tokenizer: tokA }
+  large: { path: models/large, family: A, tokenizer: tokA }
+  other: { path: models/other, family: B, tokenizer: tokB }
+sampling:
+  temperatures: [${(opts.temperatures ?? [0.7, 1.0]).join(', ')}]
+  num_samples: 20
+  max_new_tokens: 16
+training:
+  max_steps: 10
+evaluation:
+  tasks: [tasks/facts.jsonl]
+  extraction:
+    - { name: canaries, data: canaries.jsonl, prefix_len: 2, suffix_len: 2 }
+  proxies: { lexical_only: false, max_corpus_texts: 50 }
+grid:
+  students: [small]
+  sources: [${(opts.sources ?? ['small', 'large', 'other']).join(', ')}]
+  seeds: [${(opts.seeds ?? [0, 1]).join(', ')}]
+statistics: { resamples: 200 }
+`;
+  const file = path.join(dir, opts.fileName ?? 'exp.yaml');
+  fs.writeFileSync(file, yaml);
+  return file;
+}
