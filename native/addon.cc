@@ -3,12 +3,17 @@
 
 #include "bindings/native_model.h"
 #include "bindings/runtime_info.h"
+#include "score/score_api.h"
 
 namespace resurface {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeModel", NativeModel::Init(env));
   exports.Set("runtimeInfo", Napi::Function::New(env, RuntimeInfo));
+  exports.Set("scoreContinuations", Napi::Function::New(env, ScoreContinuations));
+  exports.Set("tokenLogprobs", Napi::Function::New(env, TokenLogprobs));
+  exports.Set("greedyExtract", Napi::Function::New(env, GreedyExtract));
+  exports.Set("embed", Napi::Function::New(env, Embed));
   return exports;
 }
 
