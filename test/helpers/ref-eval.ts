@@ -76,3 +76,26 @@ export function refWindows(model: string, rows: number[][], from: number[]): Pro
     return (JSON.parse(fs.readFileSync(path.join(d, 'out.json'), 'utf8')) as { token_logprobs: number[][] }).token_logprobs;
   });
 }
+
+export type RefOp =
+  | { op: 'loglik'; requests: { context: number[]; continuation: number[] }[] }
+  | { op: 'greedy'; rows: number[][]; n: number }
+  | { op: 'windows'; rows: number[][]; from: number[] }
+  | { op: 'embed'; rows: number[][] };
+
+/** Several reference computations on one loaded model, in one interpreter (raw JSON results in op order). */
+export function refJob(model: string, ops: RefOp[]): Promise<unknown[]> {
+  return withTmp(async (d) => {
+    fs.writeFileSync(path.join(d, 'job.json'), JSON.stringify({ ops }));
+    await run('ref_eval.py', ['job', '--model', model, '--job-json', path.join(d, 'job.json'), '--out', path.join(d, 'out.json'), '--threads', '2']);
+    return (JSON.parse(fs.readFileSync(path.join(d, 'out.json'), 'utf8')) as { results: unknown[] }).results;
+  });
+}
+
+export function toLoglik(raw: unknown): RefLoglik[] {
+  return (raw as { logprob: number; is_greedy: boolean; token_logprobs: number[] }[]).map((r) => ({
+    logprob: r.logprob,
+    isGreedy: r.is_greedy,
+    tokenLogprobs: r.token_logprobs,
+  }));
+}

@@ -8,6 +8,10 @@ torch + numpy.
                                                    hidden states (one row per forward, no padding)
   windows --model DIR --tokens-json F --from-json F  per-token log-probs of row[from:] given the row
                                                    before it (one forward per row; perplexity windows)
+  job     --model DIR --job-json F [--out F]      several operations on one loaded model (saves the
+                                                   interpreter start per call in tests):
+          {"ops": [{"op": "loglik", "requests": [{"context", "continuation"}]}, {"op": "greedy", "rows", "n"},
+                   {"op": "windows", "rows", "from"}, {"op": "embed", "rows"}]}  ->  {"results": [...]}
 """
 import argparse
 import json
@@ -41,13 +45,43 @@ def final_hidden(model, ids):
     return final(x)
 
 
+def embed_rows(model, rows):
+    return [final_hidden(model, torch.tensor([r]))[0].float().mean(0).tolist() for r in rows]
+
+
+def window_logprobs(model, rows, starts):
+    out = []
+    for r, s in zip(rows, starts):
+        logits = model(torch.tensor([r[:-1]]))[0].float()
+        lp = F.log_softmax(logits, -1)
+        tok = lp.gather(-1, torch.tensor(r[1:])[:, None])[:, 0]
+        out.append([float(v) for v in tok[s - 1:].tolist()])
+    return out
+
+
+def run_op(model, op):
+    kind = op["op"]
+    if kind == "loglik":
+        return ref_model.loglik(model, [(r["context"], r["continuation"]) for r in op["requests"]])
+    if kind == "greedy":
+        return ref_model.greedy(model, op["rows"], op["n"])
+    if kind == "windows":
+        return window_logprobs(model, op["rows"], op["from"])
+    if kind == "embed":
+        return embed_rows(model, op["rows"])
+    raise SystemExit(f"unknown op {kind}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="cmd", required=True)
-    for name in ("embed", "windows"):
+    for name in ("embed", "windows", "job"):
         p = sub.add_parser(name)
         p.add_argument("--model", required=True)
-        p.add_argument("--tokens-json", required=True)
+        if name == "job":
+            p.add_argument("--job-json", required=True)
+        else:
+            p.add_argument("--tokens-json", required=True)
         p.add_argument("--out")
         p.add_argument("--threads", type=int)
         if name == "windows":
@@ -55,23 +89,21 @@ def main():
     a = ap.parse_args()
     ref_model._threads(a.threads)
     model = ref_model.load_model(a.model, "float32", warn=False)
-    with open(a.tokens_json) as f:
-        rows = json.load(f)
     res = {}
     with torch.no_grad():
-        if a.cmd == "embed":
-            res["embeddings"] = [final_hidden(model, torch.tensor([r]))[0].float().mean(0).tolist() for r in rows]
+        if a.cmd == "job":
+            with open(a.job_json) as f:
+                job = json.load(f)
+            res["results"] = [run_op(model, op) for op in job["ops"]]
         else:
-            with open(a.from_json) as f:
-                starts = json.load(f)
-            out = []
-            for r, s in zip(rows, starts):
-                logits = model(torch.tensor([r[:-1]]))[0].float()
-                lp = F.log_softmax(logits, -1)
-                tgt = torch.tensor(r[1:])
-                tok = lp.gather(-1, tgt[:, None])[:, 0]
-                out.append([float(v) for v in tok[s - 1:].tolist()])
-            res["token_logprobs"] = out
+            with open(a.tokens_json) as f:
+                rows = json.load(f)
+            if a.cmd == "embed":
+                res["embeddings"] = embed_rows(model, rows)
+            else:
+                with open(a.from_json) as f:
+                    starts = json.load(f)
+                res["token_logprobs"] = window_logprobs(model, rows, starts)
     ref_model._emit(res, a.out)
 
 
