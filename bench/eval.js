@@ -6,7 +6,9 @@
  * (bench/baselines/eval_baseline.py: one forward per request; one sequence at a time with a KV cache),
  * same model, float32, same number of threads, in the same run.
  *
- *   node bench/eval.js [--items 48] [--sequences 32] [--threads N] [--python /usr/bin/python3]
+ *   node bench/eval.js [--items 48] [--sequences 32] [--baseline-items 16] [--baseline-sequences 8] [--threads N] [--python /usr/bin/python3]
+ * The baseline runs the first --baseline-items / --baseline-sequences of the same workload (rates are
+ * per item / per sequence; the slow loop would otherwise dominate the run) and answers are compared there.
  * Writes bench/results/eval-cpu.json and eval-cpu.md. Needs `npm run build` first.
  */
 'use strict';
@@ -32,6 +34,8 @@ function arg(name, fallback) {
 }
 const ITEMS = Number(arg('items', 48));
 const SEQS = Number(arg('sequences', 32));
+const BASE_ITEMS = Number(arg('baseline-items', 16));
+const BASE_SEQS = Number(arg('baseline-sequences', 8));
 const THREADS = Number(arg('threads', typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length));
 const PYTHON = arg('python', process.env.RESURFACE_REF_PYTHON || '/usr/bin/python3');
 const SHARED = process.env.RESURFACE_SHARED || path.resolve(ROOT, '..', 'shared');
@@ -62,7 +66,9 @@ async function main() {
   }
   const job = workload();
   const jobFile = path.join(os.tmpdir(), `resurface-bench-eval-${process.pid}.json`);
-  fs.writeFileSync(jobFile, JSON.stringify(job));
+  const baseJob = { mc: job.mc.slice(0, BASE_ITEMS), extract: { prompts: job.extract.prompts.slice(0, BASE_SEQS), suffix_len: 32 } };
+  fs.writeFileSync(jobFile, JSON.stringify(baseJob));
+  const loadBefore = os.loadavg()[0];
 
   const model = await Model.load(cache, { threads: THREADS });
   // warm-up
@@ -84,9 +90,9 @@ async function main() {
 
   // agreement: same answers from both (log-likelihoods within 1e-3, identical greedy tokens)
   let maxDiff = 0;
-  ours.forEach((g, i) => g.forEach((s, k) => (maxDiff = Math.max(maxDiff, Math.abs(s.logprob - base.mc_logprobs[i][k])))));
+  ours.slice(0, BASE_ITEMS).forEach((g, i) => g.forEach((s, k) => (maxDiff = Math.max(maxDiff, Math.abs(s.logprob - base.mc_logprobs[i][k])))));
   let tokensAgree = 0;
-  gen.forEach((g, i) => g.forEach((t, k) => (tokensAgree += t === base.generated[i][k] ? 1 : 0)));
+  gen.slice(0, BASE_SEQS).forEach((g, i) => g.forEach((t, k) => (tokensAgree += t === base.generated[i][k] ? 1 : 0)));
 
   const rt = loadNative().runtimeInfo();
   const result = {
@@ -101,10 +107,13 @@ async function main() {
       node: process.version,
       libtorch: rt.torchVersion,
       pythonTorch: base.torch,
+      // other processes share these cores: the 1-minute load average before and after the run
+      loadAverage: [loadBefore, os.loadavg()[0]],
     },
     model: 'pythia-70m config, random init, float32',
     multipleChoice: {
       items: ITEMS,
+      baselineItems: BASE_ITEMS,
       choicesPerItem: 4,
       resurfaceItemsPerSec: ITEMS / mcSeconds,
       baselineItemsPerSec: base.mc_items / base.mc_seconds,
@@ -113,12 +122,13 @@ async function main() {
     },
     extraction: {
       sequences: SEQS,
+      baselineSequences: BASE_SEQS,
       prefixLen: 32,
       suffixLen: 32,
       resurfaceSequencesPerSec: SEQS / exSeconds,
       baselineSequencesPerSec: base.extract_sequences / base.extract_seconds,
       speedup: base.extract_seconds / exSeconds,
-      greedyTokenAgreement: tokensAgree / (SEQS * 32),
+      greedyTokenAgreement: tokensAgree / (BASE_SEQS * 32),
     },
   };
   const dir = path.join(__dirname, 'results');
@@ -128,14 +138,14 @@ async function main() {
   const md = [
     '# Evaluation benchmark (CPU)',
     '',
-    `${result.date} · ${m.cpu} · ${m.logicalCores} logical cores, ${m.threads} threads · ${m.memoryGiB} GiB · ${m.os} · Node ${m.node} · libtorch ${m.libtorch} · baseline torch ${m.pythonTorch}`,
+    `${result.date} · ${m.cpu} · ${m.logicalCores} logical cores, ${m.threads} threads · ${m.memoryGiB} GiB · ${m.os} · Node ${m.node} · libtorch ${m.libtorch} · baseline torch ${m.pythonTorch} · load average ${m.loadAverage.map((x) => x.toFixed(1)).join(' → ')} (shared machine: absolute rates are noisy, both sides ran under the same load)`,
     '',
-    `Model: ${result.model}. Baseline: bench/baselines/eval_baseline.py (one forward per request; extraction one sequence at a time with a KV cache).`,
+    `Model: ${result.model}. Baseline: bench/baselines/eval_baseline.py (one forward per request; extraction one sequence at a time with a KV cache), on the first ${BASE_ITEMS} items / ${BASE_SEQS} sequences of the same workload.`,
     '',
     '| workload | resurface | plain PyTorch | speedup | agreement |',
     '| --- | --- | --- | --- | --- |',
-    `| multiple choice (${ITEMS} items × 4 choices) | ${result.multipleChoice.resurfaceItemsPerSec.toFixed(1)} items/s | ${result.multipleChoice.baselineItemsPerSec.toFixed(1)} items/s | ${result.multipleChoice.speedup.toFixed(2)}× | max |Δ loglik| ${maxDiff.toExponential(1)} |`,
-    `| extraction (${SEQS} seqs, 32 + 32 tokens) | ${result.extraction.resurfaceSequencesPerSec.toFixed(1)} seq/s | ${result.extraction.baselineSequencesPerSec.toFixed(1)} seq/s | ${result.extraction.speedup.toFixed(2)}× | ${(100 * result.extraction.greedyTokenAgreement).toFixed(1)}% tokens equal |`,
+    `| multiple choice (${ITEMS} items × 4 choices) | ${result.multipleChoice.resurfaceItemsPerSec.toFixed(2)} items/s | ${result.multipleChoice.baselineItemsPerSec.toFixed(2)} items/s | ${result.multipleChoice.speedup.toFixed(2)}× | max |Δ loglik| ${maxDiff.toExponential(1)} |`,
+    `| extraction (${SEQS} seqs, 32 + 32 tokens) | ${result.extraction.resurfaceSequencesPerSec.toFixed(2)} seq/s | ${result.extraction.baselineSequencesPerSec.toFixed(2)} seq/s | ${result.extraction.speedup.toFixed(2)}× | ${(100 * result.extraction.greedyTokenAgreement).toFixed(1)}% tokens equal |`,
     '',
   ].join('\n');
   fs.writeFileSync(path.join(dir, 'eval-cpu.md'), md);
