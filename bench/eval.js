@@ -138,7 +138,7 @@ async function main() {
   const md = [
     '# Evaluation benchmark (CPU)',
     '',
-    `${result.date} · ${m.cpu} · ${m.logicalCores} logical cores, ${m.threads} threads · ${m.memoryGiB} GiB · ${m.os} · Node ${m.node} · libtorch ${m.libtorch} · baseline torch ${m.pythonTorch} · load average ${m.loadAverage.map((x) => x.toFixed(1)).join(' → ')} (shared machine: absolute rates are noisy, both sides ran under the same load)`,
+    `${result.date} · ${m.cpu} · ${m.logicalCores} logical cores, ${m.threads} threads · ${m.memoryGiB} GiB · ${m.os} · Node ${m.node} · libtorch ${m.libtorch} · baseline torch ${m.pythonTorch} · load average ${m.loadAverage.map((x) => x.toFixed(1)).join(' → ')} (shared machine: absolute rates are noisy, both sides ran back to back under similar load)`,
     '',
     `Model: ${result.model}. Baseline: bench/baselines/eval_baseline.py (one forward per request; extraction one sequence at a time with a KV cache), on the first ${BASE_ITEMS} items / ${BASE_SEQS} sequences of the same workload.`,
     '',
