@@ -6,6 +6,7 @@
 #include "bindings/native_model.h"
 #include "bindings/native_trainer.h"
 #include "bindings/runtime_info.h"
+#include "score/score_api.h"
 
 namespace resurface {
 
@@ -15,6 +16,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("deviceMemory", Napi::Function::New(env, DeviceMemory));
   exports.Set("NativeTrainer", NativeTrainer::Init(env));
   exports.Set("runtimeInfo", Napi::Function::New(env, RuntimeInfo));
+  exports.Set("scoreContinuations", Napi::Function::New(env, ScoreContinuations));
+  exports.Set("tokenLogprobs", Napi::Function::New(env, TokenLogprobs));
+  exports.Set("greedyExtract", Napi::Function::New(env, GreedyExtract));
+  exports.Set("embed", Napi::Function::New(env, Embed));
   return exports;
 }
 

@@ -11,6 +11,10 @@ import * as proxies from './commands/proxies';
 import * as report from './commands/report';
 import * as run from './commands/run';
 import * as stats from './commands/stats';
+import * as evalCmd from './commands/eval';
+import * as extract from './commands/extract';
+import * as perplexity from './commands/perplexity';
+import * as task from './commands/task';
 
 export async function main(argv: string[]): Promise<void> {
   await yargs(argv)
@@ -27,6 +31,10 @@ export async function main(argv: string[]): Promise<void> {
     .command(report as never)
     .command(proxies as never)
     .command(stats as never)
+    .command(evalCmd as never)
+    .command(perplexity as never)
+    .command(extract as never)
+    .command(task as never)
     .demandCommand(1, 'name a command (see --help)')
     .strict()
     .recommendCommands()

@@ -155,11 +155,53 @@ export interface RuntimeInfo {
   parallelInfo: string;
 }
 
-export interface NativeAddon {
+export interface NativeAddon extends NativeScoringAddon {
   NativeModel: new () => NativeModel;
   NativeGenerator: new (model: NativeModel, options: NativeGeneratorOptions, sampleIds: number[]) => NativeGenerator;
   NativeTrainer: new (model: NativeModel, options: NativeTrainerOptions) => NativeTrainer;
   runtimeInfo(): RuntimeInfo;
   /** Free/total bytes of a CUDA device; null for CPU or a build without CUDA. */
   deviceMemory(device: DeviceName): { free: number; total: number } | null;
+}
+
+// --- scoring kernels (native/score/*) -------------------------------------------------------
+
+export interface NativeScoreOptions {
+  /** Requests (rows) per forward pass (default 16). */
+  batchSize?: number;
+  /** Run a shared context once and its continuations from copies of its KV cache (default true). */
+  shareContext?: boolean;
+}
+
+export interface NativeScoreResult {
+  /** [R] float64 sum of each continuation's token log-probs. */
+  logprobs: Float64Array;
+  /** [R] 1 when every continuation token is the argmax at its position. */
+  greedy: Uint8Array;
+}
+
+export interface NativeBatchOptions {
+  batchSize?: number;
+}
+
+export interface NativeScoringAddon {
+  /**
+   * Log-likelihoods of continuations. Contexts are ragged rows (ids + offsets [G+1]); continuations
+   * too (offsets [R+1]); context g owns continuations groupStart[g] .. groupStart[g+1]-1.
+   */
+  scoreContinuations(
+    model: NativeModel,
+    ctxIds: Int32Array,
+    ctxOffsets: Int32Array,
+    contIds: Int32Array,
+    contOffsets: Int32Array,
+    groupStart: Int32Array,
+    options?: NativeScoreOptions,
+  ): Promise<NativeScoreResult>;
+  /** Per-token log-probs of window[scoreFrom_i ..] given the window before it; concatenated in row order. */
+  tokenLogprobs(model: NativeModel, ids: Int32Array, offsets: Int32Array, scoreFrom: Int32Array, options?: NativeBatchOptions): Promise<Float32Array>;
+  /** Greedy continuation of N equal-length prompts [N * P]: returns [N * suffixLen] ids. */
+  greedyExtract(model: NativeModel, prompts: Int32Array, n: number, prefixLen: number, suffixLen: number, options?: NativeBatchOptions): Promise<Int32Array>;
+  /** Mean-pooled final hidden states over each row's tokens: [N * H] float32. */
+  embed(model: NativeModel, ids: Int32Array, offsets: Int32Array, options?: NativeBatchOptions): Promise<Float32Array>;
 }

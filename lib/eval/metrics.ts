@@ -1,0 +1,88 @@
+/**
+ * Per-item and aggregate metrics, as lm-evaluation-harness v0.4 ConfigurableTask.process_results:
+ * acc = [argmax loglikelihood == gold]; acc_norm = [argmax loglikelihood / len(choice) == gold]
+ * with len in characters (code points) of the choice text — for partial scoring the harness divides
+ * by the length of the context filler (its doc_to_choice), and so do we; argmax takes the first
+ * maximum (numpy). Loglikelihood items: acc = is_greedy, perplexity = exp(-mean loglikelihood).
+ * Standard errors: mean_stderr (sample std / sqrt(n)).
+ */
+import { meanStderr } from '../stats/basic';
+import { pyLen } from './requests';
+import type { TaskItem } from './task-file';
+
+/** First index of the maximum (numpy argmax). NaN never wins. */
+export function argmax(xs: readonly number[]): number {
+  let best = 0;
+  for (let i = 1; i < xs.length; i++) if (xs[i]! > xs[best]! || Number.isNaN(xs[best]!)) best = i;
+  return best;
+}
+
+export interface ItemResult {
+  index: number;
+  gold: number;
+  pred: number;
+  pred_norm: number;
+  loglikelihoods: number[];
+  is_greedy: boolean[];
+}
+
+export function scoreItem(item: TaskItem, loglikelihoods: number[], isGreedy: boolean[]): ItemResult {
+  const norm = loglikelihoods.map((ll, i) => ll / pyLen(item.choices[i]!));
+  return { index: item.index, gold: item.gold, pred: argmax(loglikelihoods), pred_norm: argmax(norm), loglikelihoods, is_greedy: isGreedy };
+}
+
+export interface MultipleChoiceReport {
+  task: string;
+  n: number;
+  acc: number;
+  acc_stderr: number | null;
+  acc_norm: number;
+  acc_norm_stderr: number | null;
+  items: ItemResult[];
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const finiteOrNull = (x: number) => (Number.isFinite(x) ? x : null);
+
+export function aggregateMultipleChoice(task: string, items: ItemResult[]): MultipleChoiceReport {
+  const acc = items.map((r) => (r.pred === r.gold ? 1 : 0));
+  const accNorm = items.map((r) => (r.pred_norm === r.gold ? 1 : 0));
+  return {
+    task,
+    n: items.length,
+    acc: mean(acc),
+    acc_stderr: finiteOrNull(meanStderr(acc)),
+    acc_norm: mean(accNorm),
+    acc_norm_stderr: finiteOrNull(meanStderr(accNorm)),
+    items,
+  };
+}
+
+export interface LoglikelihoodItem {
+  index: number;
+  loglikelihood: number;
+  is_greedy: boolean;
+}
+
+export interface LoglikelihoodReport {
+  task: string;
+  n: number;
+  /** Fraction of items whose continuation is the greedy one (LAMBADA last-word accuracy). */
+  acc: number;
+  acc_stderr: number | null;
+  /** exp(-mean loglikelihood) over items (the harness's `perplexity` aggregation). */
+  perplexity: number;
+  items: LoglikelihoodItem[];
+}
+
+export function aggregateLoglikelihood(task: string, items: LoglikelihoodItem[]): LoglikelihoodReport {
+  const acc = items.map((r) => (r.is_greedy ? 1 : 0));
+  return {
+    task,
+    n: items.length,
+    acc: mean(acc),
+    acc_stderr: finiteOrNull(meanStderr(acc)),
+    perplexity: Math.exp(-mean(items.map((r) => r.loglikelihood))),
+    items,
+  };
+}
