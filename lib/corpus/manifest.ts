@@ -38,7 +38,13 @@ export const manifestSchema = z.object({
   format: z.literal(CORPUS_FORMAT),
   version: z.literal(1),
   software: z.object({ name: z.string(), version: z.string() }),
-  model: z.object({ path: z.string(), architecture: z.string(), configHash: z.string() }),
+  model: z.object({
+    path: z.string(),
+    architecture: z.string(),
+    configHash: z.string(),
+    /** Cheap fingerprint of the weight files (sizes, headers, first/last bytes): refuses resuming with other weights. */
+    weights: z.string().optional(),
+  }),
   tokenizer: z.object({ path: z.string(), sha256: z.string() }).nullable(),
   startToken: z.object({ id: z.number().int(), rule: z.enum(['bos', 'document_separator', 'override']), text: z.string().nullable() }),
   eosIds: z.array(z.number().int()),
@@ -90,5 +96,5 @@ export async function writeManifest(dir: string, manifest: CorpusManifest): Prom
 
 /** Fields that must match for `--resume` to continue a corpus (everything that changes its content). */
 export function resumeFingerprint(m: Pick<CorpusManifest, 'params' | 'model' | 'startToken' | 'eosIds'>): Record<string, unknown> {
-  return { ...m.params, configHash: m.model.configHash, startToken: m.startToken.id, eosIds: m.eosIds };
+  return { ...m.params, configHash: m.model.configHash, weights: m.model.weights ?? null, startToken: m.startToken.id, eosIds: m.eosIds };
 }

@@ -10,6 +10,7 @@ import { corpusRecords, openCorpus } from './read-corpus';
 import { sha256, writeShard, type CorpusRecord } from './shard';
 import { ResurfaceError } from '../errors';
 import { TextTokenizer } from '../tokenizer/tokenizer';
+import { ensureDir } from '../io/ensure-dir';
 
 export async function retokenizeCorpus(srcDir: string, tokenizerDir: string, outDir: string): Promise<CorpusManifest> {
   const src = openCorpus(srcDir, { requireComplete: true });
@@ -17,7 +18,7 @@ export async function retokenizeCorpus(srcDir: string, tokenizerDir: string, out
     throw new ResurfaceError('ERR_CORPUS', `${outDir} already holds a corpus; choose another --out`, { path: outDir });
   }
   const tok = await TextTokenizer.load(tokenizerDir);
-  fs.mkdirSync(outDir, { recursive: true });
+  ensureDir(outDir);
   const m = src.manifest;
   const shards: CorpusManifest['shards'] = [];
   let records: CorpusRecord[] = [];

@@ -12,7 +12,9 @@ import { ResurfaceError } from '../errors';
 import { effectiveBatchSize, generateSamples, type GeneratedSample } from '../generate/generate';
 import { resolveGenerateOptions, type GenerateOptions, type GenerationProgress } from '../generate/options';
 import { resolveStartToken } from '../generate/start-token';
-import { configHash } from '../model/config';
+import { configHash, readModelConfig } from '../model/config';
+import { ensureDir } from '../io/ensure-dir';
+import { weightsFingerprint } from '../io/fingerprint';
 import { Model } from '../model/model';
 import type { LoadOptions } from '../model/options';
 import { TextTokenizer } from '../tokenizer/tokenizer';
@@ -48,6 +50,7 @@ export async function generateCorpus(options: CorpusGenerateOptions): Promise<Co
   const samplesPerShard = options.samplesPerShard ?? DEFAULT_SAMPLES_PER_SHARD;
   if (!Number.isInteger(samplesPerShard) || samplesPerShard < 1) throw new ResurfaceError('ERR_INVALID_ARGUMENT', 'samplesPerShard must be a positive integer');
   const outDir = path.resolve(options.outDir);
+  readModelConfig(options.modelDir); // a directory that is not a model fails here, before anything is created
   prepareOutDir(outDir, options.resume === true);
 
   const tokenizer = await TextTokenizer.load(options.modelDir);
@@ -62,7 +65,7 @@ export async function generateCorpus(options: CorpusGenerateOptions): Promise<Co
     const now = new Date().toISOString();
     const fresh: CorpusManifest = {
       format: 'resurface-corpus', version: 1, software: { ...SOFTWARE },
-      model: { path: model.dir, architecture: model.config.architecture, configHash: configHash(model.rawConfig) },
+      model: { path: model.dir, architecture: model.config.architecture, configHash: configHash(model.rawConfig), weights: await weightsFingerprint(model.dir) },
       tokenizer: { path: tokenizer.dir, sha256: sha256(fs.readFileSync(path.join(tokenizer.dir, 'tokenizer.json'))) },
       startToken: { id: startToken.id, rule: startToken.rule, text: tokenizer.idToToken(startToken.id) },
       eosIds, params, shards: [], counts: { samples: 0, tokens: 0, eos: 0 }, complete: false, createdAt: now, updatedAt: now,
@@ -146,12 +149,7 @@ function prepareOutDir(outDir: string, resume: boolean): void {
   if (fs.existsSync(path.join(outDir, MANIFEST_FILE)) && !resume) {
     throw new ResurfaceError('ERR_CORPUS', `${outDir} already holds a corpus: pass --resume to continue it, or choose another --out`, { path: outDir });
   }
-  try {
-    fs.mkdirSync(outDir, { recursive: true });
-    fs.accessSync(outDir, fs.constants.W_OK);
-  } catch (err) {
-    throw new ResurfaceError('ERR_IO', `cannot write to output directory ${outDir}: ${(err as Error).message}`, { path: outDir });
-  }
+  ensureDir(outDir);
 }
 
 /** Existing manifest must describe the same run; its shards must be intact. */

@@ -15,6 +15,7 @@ import { writeFileAtomic } from '../io/atomic';
 import type { ExecutorRegistry, StepContext, StepInput, StepModel } from './executor';
 import type { Plan, Step } from './plan';
 import { StepStore, type StepRecord } from './store';
+import { ensureDir } from '../io/ensure-dir';
 
 export type StepStatus = 'pending' | 'cached' | 'done' | 'failed' | 'skipped';
 
@@ -69,7 +70,7 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunSummary>
   const devices = opts.devices?.length ? opts.devices : ['cpu'];
   const steps = opts.steps ?? plan.steps;
   const byId = new Map(plan.steps.map((s) => [s.id, s]));
-  fs.mkdirSync(path.join(runDir, 'failures'), { recursive: true });
+  ensureDir(path.join(runDir, 'failures'), 'run directory');
   await writeFileAtomic(path.join(runDir, 'plan.json'), JSON.stringify({ ...plan, cacheDir: store.cacheDir }, null, 1) + '\n');
   const eventsFile = path.join(runDir, 'events.jsonl');
   const emit = (e: StepEvent) => {

@@ -12,6 +12,7 @@ import { ArgumentError } from '../errors';
 import { asIoError, atomicWrite, writeFileAtomic, writeFully } from './atomic';
 import { byteLength, INDEX_FILE_NAME, isSafetensorsDtype, SINGLE_FILE_NAME } from './safetensors';
 import type { HostTensor } from './tensor-types';
+import { ensureDir } from './ensure-dir';
 
 /** Validate tensors and metadata, then build the padded header. Returns header bytes and data size. */
 export function serializeHeader(tensors: readonly HostTensor[], metadata?: Record<string, string>): { header: Uint8Array; dataSize: number } {
@@ -126,7 +127,7 @@ export async function writeShardedSafetensors(
   serializeHeader(tensors, metadata); // validate everything (names unique across shards too) before touching the disk
   const plan = planShards(tensors, maxShardBytes);
   try {
-    await fsp.mkdir(dir, { recursive: true });
+    ensureDir(dir);
   } catch (err) {
     throw asIoError(err, `cannot create ${dir}`, dir);
   }

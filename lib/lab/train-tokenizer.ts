@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Tokenizer, BPE, byteLevelPreTokenizer, byteLevelAlphabet } from 'tokenizers';
 import { writeFileAtomic } from '../io/atomic';
+import { ensureDir } from '../io/ensure-dir';
 
 export interface TrainTokenizerOptions {
   texts: string[];
@@ -48,7 +49,7 @@ export async function trainByteLevelTokenizer(opts: TrainTokenizerOptions): Prom
     }
     json.decoder = { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true };
     json.post_processor = { type: 'ByteLevel', add_prefix_space: true, trim_offsets: false, use_regex: true };
-    fs.mkdirSync(opts.outDir, { recursive: true });
+    ensureDir(opts.outDir);
     const file = path.join(opts.outDir, 'tokenizer.json');
     await writeFileAtomic(file, JSON.stringify(json));
     const config = {

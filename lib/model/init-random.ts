@@ -22,6 +22,7 @@ import type { ArchSpec } from './arch-spec';
 import { parameterCount, weightPlan } from './architectures';
 import { parseConfig } from './config';
 import { shrinkConfig, shrinkOptionsSchema } from './tiny';
+import { ensureDir } from '../io/ensure-dir';
 
 // ---------------------------------------------------------------------------------------------
 // PRNG: xoshiro128** (32-bit ops only, fast in JS) seeded through a murmur3-style mixer.
@@ -217,7 +218,7 @@ export async function initRandomModel(options: InitRandomOptions): Promise<InitR
     }
   }
 
-  await fsp.mkdir(o.outDir, { recursive: true });
+  ensureDir(o.outDir);
   const tensors: HostTensor[] = [];
   for (const slot of weightPlan(spec).slots) {
     slot.sources.forEach((name, i) => {

@@ -10,6 +10,7 @@ import { toCsv } from './csv';
 import { renderFigures, type Figure } from './plots';
 import { renderHtml, renderMarkdown } from './render';
 import { readResults, type ResultsData } from './results';
+import { ensureDir } from '../io/ensure-dir';
 
 export { analyze, type Analysis, type Finding } from './analysis';
 export { readResults, type ResultsData, type TrainedRun, type BaseModelResult } from './results';
@@ -23,7 +24,7 @@ export interface ReportFiles {
 }
 
 export async function writeReportFromData(data: ResultsData, outDir: string): Promise<ReportFiles> {
-  fs.mkdirSync(outDir, { recursive: true });
+  ensureDir(outDir, 'report directory');
   const analysis = analyze(data);
   const figures: Figure[] = await renderFigures(analysis);
   const files: Array<[string, string]> = [

@@ -24,6 +24,7 @@ import { resolveTrainOptions, resumeSettings, type ResolvedTrainOptions, type Tr
 import { gatherBatch, packDocuments, type PackedRows } from './packing';
 import { lrAt, type Schedule } from './schedule';
 import { DataOrder } from './shuffle';
+import { ensureDir } from '../io/ensure-dir';
 
 export interface TrainProgress {
   event: 'start' | 'step' | 'checkpoint' | 'done';
@@ -80,7 +81,7 @@ function peakRss(): number {
 
 function prepareOutDir(out: string): void {
   try {
-    fs.mkdirSync(out, { recursive: true });
+    ensureDir(out);
     fs.accessSync(out, fs.constants.W_OK);
     const probe = path.join(out, `.write-probe-${process.pid}`);
     fs.writeFileSync(probe, '');

@@ -42,7 +42,7 @@ Candidates truncate(const torch::Tensor& logits, const SamplingParams& p) {
     auto full = torch::softmax(x, -1);
     const int64_t k = nucleus_width(full, p.top_p);
     auto [vals, idx] = full.topk(k, -1, true, true);
-    probs = vals / vals.sum(-1, true);
+    probs = vals;  // masses of the FULL distribution: the nucleus cut below must see them unnormalised
     indices = idx;
   } else {
     probs = torch::softmax(x, -1);

@@ -30,9 +30,10 @@ async function stats(a: { dir: string; json: boolean }) {
     }
     if (a.json) return printJson({ corpus: a.dir, complete: corpus.manifest.complete, params: corpus.manifest.params, ...s });
     const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+    const num = (x: number) => String(Number(x.toFixed(2)));
     process.stdout.write([
       `${a.dir}: ${s.samples} samples${corpus.manifest.complete ? '' : ' (incomplete)'}, ${s.tokens} tokens, ${s.emptySamples} empty`,
-      `length: mean ${s.length.mean.toFixed(1)}, min ${s.length.min}, p10 ${s.length.p10}, median ${s.length.p50}, p90 ${s.length.p90}, max ${s.length.max}`,
+      `length: mean ${num(s.length.mean)}, min ${s.length.min}, p10 ${num(s.length.p10)}, median ${num(s.length.p50)}, p90 ${num(s.length.p90)}, max ${s.length.max}`,
       `EOS rate ${pct(s.eosRate)}; repetition rate ${pct(s.repetitionRate)}`,
       `distinct-n: ${Object.entries(s.distinct).map(([n, v]) => `${n}: ${v.toFixed(3)}`).join(', ')}`,
       `top tokens: ${s.topTokens.slice(0, 10).map((t) => `${JSON.stringify(t.text ?? t.id)} ${pct(t.share)}`).join(', ')}`,
