@@ -10,7 +10,7 @@
 import { ResurfaceError } from '../errors';
 import type { Model } from '../model/model';
 import type { TextTokenizer } from '../tokenizer/tokenizer';
-import { bootstrapCI } from '../stats/basic';
+import { wilsonInterval } from '../stats/describe';
 import { parseJsonl, readText } from './jsonl';
 import { isMegatronPath, MegatronDataset } from './megatron';
 import { greedyExtract } from './scoring';
@@ -117,12 +117,15 @@ export async function runExtraction(model: Model, seqs: ExtractionSequence[], o:
     });
     o.onProgress?.(Math.min(s + CHUNK, seqs.length), seqs.length);
   }
-  const exact: number[] = items.map((it) => (it.exact ? 1 : 0));
+  const k = items.filter((it) => it.exact).length;
   const n = items.length;
+  // Wilson score interval: right for a proportion, and unlike a bootstrap it does not collapse to
+  // [0, 0] when no sequence is extracted (the common case after self-training).
+  const ci = n ? wilsonInterval(k, n, 0.95) : { lo: Number.NaN, hi: Number.NaN };
   return {
     n,
-    exact_match_rate: n ? exact.reduce((a, b) => a + b, 0) / n : Number.NaN,
-    exact_match_ci: bootstrapCI(exact, { seed: o.seed ?? 0, iterations: 1000, alpha: 0.05 }),
+    exact_match_rate: n ? k / n : Number.NaN,
+    exact_match_ci: [ci.lo, ci.hi] as [number, number],
     mean_score: n ? items.reduce((a, it) => a + it.score, 0) / n : Number.NaN,
     items,
   };

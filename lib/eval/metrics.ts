@@ -6,7 +6,7 @@
  * maximum (numpy). Loglikelihood items: acc = is_greedy, perplexity = exp(-mean loglikelihood).
  * Standard errors: mean_stderr (sample std / sqrt(n)).
  */
-import { meanStderr } from '../stats/basic';
+import { meanStderr } from '../stats/describe';
 import { pyLen } from './requests';
 import type { TaskItem } from './task-file';
 

@@ -8,7 +8,7 @@ import { groupRequests } from '../../lib/eval/evaluate';
 import { aggregateLoglikelihood, aggregateMultipleChoice, argmax, scoreItem } from '../../lib/eval/metrics';
 import { buildRequests, encodeRequest, moveTrailingSpaces, pyLen, trailingSpaceCount, truncateRequest } from '../../lib/eval/requests';
 import { parseTaskRecord, type TaskItem } from '../../lib/eval/task-file';
-import { meanStderr } from '../../lib/stats/basic';
+import { meanStderr } from '../../lib/stats/describe';
 import { TextTokenizer } from '../../lib/tokenizer/tokenizer';
 import { sharedTokenizerDir } from '../helpers/shared';
 

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { matchScore } from '../../lib/eval/extraction';
 import { parseRange, readIndices } from '../../lib/eval/indices';
 import { stridedWindows } from '../../lib/eval/perplexity';
-import { bootstrapCI, meanStderr } from '../../lib/stats/basic';
+import { meanStderr, wilsonInterval } from '../../lib/stats/describe';
 import { makeTmpDir, removeTmpDir } from '../helpers/shared';
 
 const dir = makeTmpDir();
@@ -54,16 +54,11 @@ describe('statistics', () => {
     // [2, 4, 4, 4, 5, 5, 7, 9]: mean 5, sum of squares 32, sample var 32/7
     expect(meanStderr([2, 4, 4, 4, 5, 5, 7, 9])).toBeCloseTo(Math.sqrt(32 / 7) / Math.sqrt(8), 12);
   });
-  it('bootstrapCI is seeded, brackets the mean and narrows with n', () => {
-    const xs = Array.from({ length: 200 }, (_, i) => (i % 4 === 0 ? 1 : 0));
-    const a = bootstrapCI(xs, { seed: 1 });
-    expect(bootstrapCI(xs, { seed: 1 })).toEqual(a);
-    expect(bootstrapCI(xs, { seed: 2 })).not.toEqual(a);
-    expect(a[0]).toBeLessThan(0.25);
-    expect(a[1]).toBeGreaterThan(0.25);
-    expect(a[1] - a[0]).toBeGreaterThan(0.08); // ≈ 2 * 1.96 * sqrt(.25 * .75 / 200) = 0.12
-    expect(a[1] - a[0]).toBeLessThan(0.16);
-    expect(bootstrapCI([0, 0, 0])).toEqual([0, 0]);
+  it('exact-match CI is the Wilson interval, which stays informative at zero matches', () => {
+    // k = 0, n = 40: Wilson upper bound = z^2 / (n + z^2) = 3.8415 / 43.8415 = 0.08762
+    const w = wilsonInterval(0, 40);
+    expect(w.lo).toBe(0);
+    expect(w.hi).toBeCloseTo(3.841459 / 43.841459, 5);
   });
   it('matchScore counts matching positions', () => {
     expect(matchScore([1, 2, 3, 4], [1, 9, 3, 4])).toBe(0.75);

@@ -21,8 +21,10 @@
  * CDF boundary, so a handful of mismatches per 10^4 is tolerated.
  *
  * The model: a tiny Pythia (vocab 512, no tokenizer, so every id < 512 is valid), weights drawn
- * with std 0.3 so the distribution is far from uniform (top token ~0.2–0.5 at T = 1) with a long
- * tail; tail cells with < 5 expected counts are merged for the chi-square.
+ * with std 0.3 so the distribution is far from uniform (top token 0.28 / 0.13 / 0.06 at
+ * T = 0.5 / 1 / 1.5; 25–270 cells with >= 5 expected counts) with a long tail; tail cells with
+ * < 5 expected counts are merged for the chi-square. Measured: 0 of 10^4 draws differ from the
+ * Philox + inverse-CDF prediction in every configuration.
  */
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,7 +33,7 @@ import { buildGenModel, copyModelDir, readF32Tensors, writeF32Tensors } from '..
 import { argmax, chiSquareSf, chiSquareTest, inverseCdf, philoxUniform, samplingDistribution, softmax, type SamplingParams } from '../helpers/sampling-math';
 import { makeTmpDir, removeTmpDir } from '../helpers/shared';
 
-const N = 12_000;
+const N = 10_000;
 const SEED = 20240611;
 const ALPHA = 1e-3;
 const VOCAB = 512;
@@ -65,8 +67,16 @@ afterAll(() => {
   if (root) removeTmpDir(root);
 });
 
-/** First sampled token of each sample (EOS ends a sample without a token). */
+const cache = new Map<string, number[]>();
+
+/** First sampled token of each sample (EOS ends a sample without a token); cached per config. */
 async function firstTokens(m: Model, p: SamplingParams, n = N, seed = SEED): Promise<number[]> {
+  const key = JSON.stringify([m.dir, p, n, seed]);
+  if (!cache.has(key)) cache.set(key, await sampleFirstTokens(m, p, n, seed));
+  return cache.get(key)!;
+}
+
+async function sampleFirstTokens(m: Model, p: SamplingParams, n: number, seed: number): Promise<number[]> {
   const r = await m.generate({ numSamples: n, maxNewTokens: 1, seed, batchSize: 256, temperature: p.temperature, topK: p.topK, topP: p.topP, minP: p.minP });
   expect(r.startToken.id).toBe(START);
   return r.samples.map((s, i) => {
@@ -114,6 +124,7 @@ async function checkConfig(p: SamplingParams): Promise<void> {
   tokens.forEach((t, i) => {
     if (inverseCdf(dist.probs, order, philoxUniform(SEED, i, 0)) !== t) mismatches++;
   });
+  console.log(`[sampler] ${label}: ${mismatches}/${N} draws differ from the Philox + inverse-CDF prediction`);
   expect(mismatches, `draws not reproduced from Philox(seed, i, 0) + inverse CDF for ${label}`).toBeLessThanOrEqual(Math.ceil(N * 5e-4));
 }
 
@@ -159,6 +170,9 @@ describe('sampler: first-token distribution matches its definition', () => {
     await checkConfig({ temperature: 1, topK: 8 });
   });
 
+  // A nucleus cut too small shows here as allowed tokens never drawn: the native top-p path takes
+  // the top K (K = 64, 256, … until their mass reaches p) and must apply p to the probabilities
+  // of the full distribution, not to the top-K probabilities renormalised to sum to 1.
   it.each([0.6, 0.85])('top-p %s: the smallest prefix whose mass reaches p (crossing token included), proportionally', async (topP) => {
     await checkConfig({ temperature: 1, topP });
   });
