@@ -15,6 +15,7 @@ import * as evalCmd from './commands/eval';
 import * as extract from './commands/extract';
 import * as perplexity from './commands/perplexity';
 import * as task from './commands/task';
+import * as lab from './commands/lab';
 
 export async function main(argv: string[]): Promise<void> {
   await yargs(argv)
@@ -35,6 +36,7 @@ export async function main(argv: string[]): Promise<void> {
     .command(perplexity as never)
     .command(extract as never)
     .command(task as never)
+    .command(lab as never)
     .demandCommand(1, 'name a command (see --help)')
     .strict()
     .recommendCommands()

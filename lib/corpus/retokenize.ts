@@ -9,6 +9,7 @@ import { MANIFEST_FILE, writeManifest, type CorpusManifest } from './manifest';
 import { corpusRecords, openCorpus } from './read-corpus';
 import { sha256, writeShard, type CorpusRecord } from './shard';
 import { ResurfaceError } from '../errors';
+import { resolveStartToken } from '../generate/start-token';
 import { TextTokenizer } from '../tokenizer/tokenizer';
 import { ensureDir } from '../io/ensure-dir';
 
@@ -43,6 +44,9 @@ export async function retokenizeCorpus(srcDir: string, tokenizerDir: string, out
     ...m,
     tokenizer: { path: tok.dir, sha256: sha256(fs.readFileSync(path.join(tok.dir, 'tokenizer.json'))) },
     retokenizedFrom: { path: path.resolve(srcDir), tokenizer: m.tokenizer?.path ?? null },
+    // token ids now live in the target vocabulary: so must the start token and EOS ids
+    startToken: (() => { const st = resolveStartToken(tok.special); return { id: st.id, rule: st.rule, text: tok.idToToken(st.id) }; })(),
+    eosIds: [...tok.special.eosIds],
     shards,
     counts: { ...m.counts, tokens: shards.reduce((a, s) => a + s.tokens, 0) },
     createdAt: now,

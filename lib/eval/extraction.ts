@@ -11,7 +11,7 @@ import { ResurfaceError } from '../errors';
 import type { Model } from '../model/model';
 import type { TextTokenizer } from '../tokenizer/tokenizer';
 import { wilsonInterval } from '../stats/describe';
-import { parseJsonl, readText } from './jsonl';
+import { parseJsonl, readText } from '../io/jsonl';
 import { isMegatronPath, MegatronDataset } from './megatron';
 import { greedyExtract } from './scoring';
 

@@ -15,7 +15,7 @@
 import * as path from 'node:path';
 import { ResurfaceError } from '../errors';
 import { writeFileAtomic } from '../io/atomic';
-import { parseJsonl, readText } from './jsonl';
+import { parseJsonl, readText } from '../io/jsonl';
 
 export const TASK_FORMATS = ['arc_easy', 'arc_challenge', 'piqa', 'sciq', 'hellaswag', 'winogrande', 'lambada'] as const;
 export type TaskFormat = (typeof TASK_FORMATS)[number];

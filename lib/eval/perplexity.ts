@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import { ArgumentError, ResurfaceError } from '../errors';
 import type { Model } from '../model/model';
 import type { TextTokenizer } from '../tokenizer/tokenizer';
-import { parseJsonl, readText } from './jsonl';
+import { parseJsonl, readText } from '../io/jsonl';
 import { prefixTokenId } from './requests';
 import { tokenLogprobs } from './scoring';
 

@@ -14,7 +14,7 @@
 import * as path from 'node:path';
 import { z } from 'zod';
 import { ResurfaceError } from '../errors';
-import { parseJsonl, readText } from './jsonl';
+import { parseJsonl, readText } from '../io/jsonl';
 
 export type TaskKind = 'multiple_choice' | 'partial' | 'loglikelihood';
 

@@ -13,7 +13,9 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { corpusRecords, openCorpus } from '../corpus/read-corpus';
 import { ResurfaceError } from '../errors';
+import { parseJsonl as parseJsonlRecords } from '../io/jsonl';
 
 export type RawDocument = { text: string } | { tokens: number[] };
 
@@ -26,8 +28,6 @@ export interface DataSource {
   /** sha256 over the files read, to refuse resuming on other data. */
   fingerprint: string;
 }
-
-const SHARD_RE = /^samples-(\d{5,})\.jsonl$/;
 
 export function readDataSource(dataPath: string): DataSource {
   const p = path.resolve(dataPath);
@@ -60,91 +60,27 @@ function readText(file: string, hash: ReturnType<typeof createHash>): string {
 }
 
 function parseJsonl(text: string, file: string): RawDocument[] {
-  const docs: RawDocument[] = [];
-  const lines = text.split('\n');
-  lines.forEach((line, i) => {
-    if (line.trim() === '') return;
-    let rec: unknown;
-    try {
-      rec = JSON.parse(line);
-    } catch (err) {
-      throw new ResurfaceError('ERR_DATA', `${file}:${i + 1}: not valid JSON: ${(err as Error).message}`, { path: file, line: i + 1 });
-    }
-    const r = rec as { text?: unknown; tokens?: unknown };
+  return parseJsonlRecords(text, file, 'ERR_DATA').map(({ line, value }) => {
+    const r = (value ?? {}) as { text?: unknown; tokens?: unknown };
     if (Array.isArray(r.tokens)) {
       if (!r.tokens.every((x) => Number.isInteger(x) && (x as number) >= 0)) {
-        throw new ResurfaceError('ERR_DATA', `${file}:${i + 1}: "tokens" must be non-negative integers`, { path: file, line: i + 1 });
+        throw new ResurfaceError('ERR_DATA', `${file}:${line}: "tokens" must be non-negative integers`, { path: file, line });
       }
-      docs.push({ tokens: r.tokens as number[] });
-    } else if (typeof r.text === 'string') {
-      docs.push({ text: r.text });
-    } else {
-      throw new ResurfaceError('ERR_DATA', `${file}:${i + 1}: a record needs "text" (string) or "tokens" (array)`, { path: file, line: i + 1 });
+      return { tokens: r.tokens as number[] };
     }
+    if (typeof r.text === 'string') return { text: r.text };
+    throw new ResurfaceError('ERR_DATA', `${file}:${line}: a record needs "text" (string) or "tokens" (array)`, { path: file, line });
   });
-  return docs;
 }
 
-/** The shard file names a manifest lists, if it lists any (tolerant of the field's exact shape). */
-function manifestShards(m: Record<string, unknown>): string[] | null {
-  const s = m['shards'] ?? m['files'];
-  if (!Array.isArray(s)) return null;
-  const names: string[] = [];
-  for (const e of s) {
-    if (typeof e === 'string') names.push(e);
-    else if (e && typeof e === 'object') {
-      const o = e as Record<string, unknown>;
-      const n = o['file'] ?? o['name'] ?? o['path'];
-      if (typeof n === 'string') names.push(path.basename(n));
-    }
-  }
-  return names.filter((n) => n.endsWith('.jsonl'));
-}
-
-function manifestStartToken(m: Record<string, unknown>): number | null {
-  for (const k of ['startToken', 'start_token', 'startTokenId', 'start_token_id']) {
-    const v = m[k];
-    if (Number.isInteger(v)) return v as number;
-    if (v && typeof v === 'object') {
-      const id = (v as Record<string, unknown>)['id'] ?? (v as Record<string, unknown>)['tokenId'] ?? (v as Record<string, unknown>)['token_id'];
-      if (Number.isInteger(id)) return id as number;
-    }
-  }
-  return null;
-}
-
+/** A `generate` / `retokenize` corpus: manifest validated, every shard checked against its sha256. */
 function readCorpus(dir: string, hash: ReturnType<typeof createHash>): DataSource {
-  const manifestPath = path.join(dir, 'manifest.json');
-  let manifest: Record<string, unknown>;
-  try {
-    manifest = JSON.parse(readText(manifestPath, hash)) as Record<string, unknown>;
-  } catch (err) {
-    if (err instanceof ResurfaceError && err.code === 'ERR_IO') {
-      throw new ResurfaceError('ERR_CORPUS', `${dir} is not a corpus directory (no readable manifest.json)`, { path: dir });
-    }
-    throw new ResurfaceError('ERR_CORPUS', `${manifestPath}: not valid JSON: ${(err as Error).message}`, { path: manifestPath });
-  }
-  const present = fs.readdirSync(dir).filter((f) => SHARD_RE.test(f)).sort();
-  const listed = manifestShards(manifest);
-  const missing: string[] = [];
-  if (listed) {
-    for (const f of listed) if (!present.includes(f)) missing.push(f);
-  }
-  // shards are numbered from 0 without gaps
-  const numbers = present.map((f) => Number(SHARD_RE.exec(f)![1]));
-  const last = numbers.length ? Math.max(...numbers) : -1;
-  for (let i = 0; i <= last; i++) {
-    const name = `samples-${String(i).padStart(5, '0')}.jsonl`;
-    if (!numbers.includes(i) && !missing.includes(name)) missing.push(name);
-  }
-  if (missing.length > 0) {
-    throw new ResurfaceError('ERR_CORPUS', `corpus ${dir} is missing shard(s) ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}`, { path: dir, missing });
-  }
-  const shards = listed ?? present;
-  if (shards.length === 0) throw new ResurfaceError('ERR_DATA', `corpus ${dir} has no samples-NNNNN.jsonl shards`, { path: dir });
+  const corpus = openCorpus(dir);
+  if (corpus.manifest.shards.length === 0) throw new ResurfaceError('ERR_DATA', `corpus ${dir} has no finished shards`, { path: dir });
   const documents: RawDocument[] = [];
-  for (const f of shards) documents.push(...parseJsonl(readText(path.join(dir, f), hash), path.join(dir, f)));
-  return { kind: 'corpus', path: dir, documents, startToken: manifestStartToken(manifest), fingerprint: '' };
+  for (const r of corpusRecords(corpus)) documents.push(r.tokens !== undefined ? { tokens: r.tokens } : { text: r.text });
+  for (const shard of corpus.manifest.shards) hash.update(`${shard.file}:${shard.sha256}\n`);
+  return { kind: 'corpus', path: dir, documents, startToken: corpus.manifest.startToken.id, fingerprint: '' };
 }
 
 /** Token lists of the documents: `tokens` as given (after the start token), `text` encoded. */
