@@ -21,3 +21,5 @@ export { exportCorpus } from './corpus/export';
 export type { CorpusManifest } from './corpus/manifest';
 export type { CorpusRecord } from './corpus/shard';
 export { train, type TrainHooks, type TrainProgress, type TrainSummary, type TrainOptions } from './train/index';
+export { runtimeNativeHooks, setNativeHooks, type NativeHooks } from './proxies/native-hooks';
+export { defaultExecutors, readStepTimings } from './experiment/executors';

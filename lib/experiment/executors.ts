@@ -1,36 +1,39 @@
 /**
- * The executors `resurface run` uses.
- *
- * INTEGRATION POINT (lead): replace each `notConnected(...)` with an adapter over the library call
- * of the corresponding issue, following the output conventions in executor.ts:
- *   sample     → Model.generate into ctx.outDir (issue 4), resumable: true
- *   retokenize → corpus retokenize of ctx.inputs.corpus.dir for ctx.models.tokenizer.dir (issue 4)
- *   train      → train ctx.models.model.dir on ctx.inputs.corpus.dir into ctx.outDir (issue 5), resumable: true
- *   eval       → evaluate evaluatedModelDir(ctx) on step.runtime.task_file (issue 6)
- *   extract    → extract with evaluatedModelDir(ctx) on step.runtime.data_file (issue 6)
- * The proxies executor is complete here; its model-based parts go through lib/proxies/native-hooks.ts.
+ * The executors `resurface run` uses: adapters between the runner and the library calls, following
+ * the output conventions in executor.ts. One file per family of steps under executors/:
+ *   sample     → generateCorpus into ctx.outDir (issue 4), resumable        executors/corpus.ts
+ *   retokenize → retokenizeCorpus for the student's tokenizer (issue 4)      executors/corpus.ts
+ *   train      → train() on the corpus into ctx.outDir (issue 5), resumable  executors/train.ts
+ *   eval       → evaluateTask on step.runtime.task_file (issue 6)            executors/evaluate.ts
+ *   extract    → runExtraction on step.runtime.data_file (issue 6)           executors/evaluate.ts
+ *   proxies    → computeProxies with a per-step model cache (issue 6)       here
+ *   report     → writeReport (issue 7)                                      here
+ * Every executed step but the report leaves timing.json (wall time, main-thread share) in its
+ * output directory (executors/timing.ts).
  */
 import * as path from 'node:path';
-import { ResurfaceError } from '../errors';
 import { computeProxies, type ProxyReport } from '../proxies';
+import { scopedNativeHooks } from '../proxies/native-hooks';
+import type { DeviceName } from '../native/types';
 import { writeReport } from '../report';
 import type { ExecutorRegistry, StepContext, StepExecutor, StepResult } from './executor';
-import type { Step, StepKind } from './plan';
+import { retokenizeExecutor, sampleExecutor } from './executors/corpus';
+import { evalExecutor, extractExecutor } from './executors/evaluate';
+import { withTiming } from './executors/timing';
+import { sharedTokenizer } from './executors/tokenizers';
+import { trainExecutor } from './executors/train';
+import type { Step } from './plan';
 
-function notConnected(kind: StepKind, what: string): StepExecutor {
-  return {
-    version: 'unconnected',
-    async run() {
-      throw new ResurfaceError('ERR_INTERNAL', `"${kind}" steps are not connected to ${what} yet (lib/experiment/executors.ts)`);
-    },
-  };
-}
+export { readStepTimings, type StepTiming, type KindTiming } from './executors/timing';
+export { sampleExecutor, retokenizeExecutor, trainExecutor, evalExecutor, extractExecutor };
 
 export const proxiesExecutor: StepExecutor = {
   version: 'proxies-1',
   async run(step, ctx) {
     const s = step.settings as { k: number; max_n: number; lexical_only: boolean; max_corpus_texts: number; seed: number };
     const taskFiles = Object.values((step.runtime.task_files as Record<string, string>) ?? {});
+    // every model is loaded once for the whole step (student, source, embedder), then released
+    const hooks = scopedNativeHooks({ device: ctx.device as DeviceName, loadTokenizer: sharedTokenizer });
     const report = await computeProxies({
       corpus: ctx.inputs.corpus.dir,
       student: ctx.models.student.dir,
@@ -42,7 +45,8 @@ export const proxiesExecutor: StepExecutor = {
       lexicalOnly: s.lexical_only,
       maxCorpusTexts: s.max_corpus_texts,
       seed: s.seed,
-    });
+      hooks,
+    }).finally(() => hooks.dispose());
     return portableProxyReport(report, step, ctx);
   },
 };
@@ -72,12 +76,12 @@ export const reportExecutor: StepExecutor = {
 
 export function defaultExecutors(): ExecutorRegistry {
   return {
-    sample: notConnected('sample', 'native generation (Model.generate)'),
-    retokenize: notConnected('retokenize', 'corpus retokenize'),
-    train: notConnected('train', 'the native trainer'),
-    eval: notConnected('eval', 'native evaluation'),
-    extract: notConnected('extract', 'native extraction'),
-    proxies: proxiesExecutor,
+    sample: withTiming(sampleExecutor),
+    retokenize: withTiming(retokenizeExecutor),
+    train: withTiming(trainExecutor),
+    eval: withTiming(evalExecutor),
+    extract: withTiming(extractExecutor),
+    proxies: withTiming(proxiesExecutor),
     report: reportExecutor,
   };
 }

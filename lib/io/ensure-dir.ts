@@ -12,7 +12,13 @@ export function ensureDir(dir: string, what = 'output directory'): string {
   const missing: string[] = [];
   let cur = target;
   for (;;) {
-    const st = fs.statSync(cur, { throwIfNoEntry: false });
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.statSync(cur, { throwIfNoEntry: false });
+    } catch (err) {
+      // ENOTDIR: some ancestor is a file; keep walking up to report which
+      if ((err as NodeJS.ErrnoException).code !== 'ENOTDIR') throw new ResurfaceError('ERR_IO', `cannot create ${what} ${target}: ${(err as Error).message}`, { path: target });
+    }
     if (st) {
       if (!st.isDirectory()) throw new ResurfaceError('ERR_IO', `cannot create ${what} ${target}: ${cur} is not a directory`, { path: target });
       break;

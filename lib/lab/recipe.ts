@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import { z } from 'zod';
 import { ResurfaceError } from '../errors';
 
-const name = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'use lower-case letters, digits and "-"');
+const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]*$/, 'use letters, digits and "-"');
 const corpus = z.enum(['family-a', 'family-b']);
 
 const trainSettings = z.strictObject({

@@ -7,7 +7,9 @@
  *   skills     small arithmetic ("3 plus 4 is 7"), ordering ("Of 7 and 3, the larger is 7"; ages),
  *              a simple relation ("Tomar is a friend of Ilsa")
  *   canaries   unique random syllable sequences, repeated 1–16 times in pretraining so that some are
- *              memorized verbatim; extraction sets hold them as {"text"} JSONL
+ *              memorized verbatim; extraction sets hold them as {"text"} JSONL. Control canaries of
+ *              the same shape never enter any corpus: no model can extract them, which calibrates
+ *              the extraction measure.
  *   benchmarks multiple-choice task files in the evaluation format {"context","choices","gold"}
  *   corpora    two pretraining mixtures over the same world: family A (facts-heavy, all
  *              templates) and family B (skills-heavy, its own subset of templates, a different
@@ -59,6 +61,8 @@ export interface World {
   options: Required<WorldOptions>;
   entities: Entity[];
   canaries: Canary[];
+  /** Canary-shaped sequences in no corpus (repeats 0): the extraction control. */
+  controls: Canary[];
   tasks: Record<'facts' | 'arithmetic' | 'ordering' | 'relations', TaskItem[]>;
   corpora: { 'family-a': string[]; 'family-b': string[] };
 }
@@ -138,6 +142,17 @@ export function generateWorld(options: WorldOptions = {}): World {
     seen.add(text);
     const id = `canary-${String(canaries.length).padStart(3, '0')}`;
     canaries.push({ id, text: `${id}: ${text}`, repeats: repeatLevels[canaries.length % repeatLevels.length] });
+  }
+
+  // Controls: an independent stream, so adding them changes nothing else in the world.
+  const crng = new Rng(o.seed * 1000003 + 7);
+  const controls: Canary[] = [];
+  while (controls.length < Math.max(4, Math.ceil(o.canaries / 5))) {
+    const text = Array.from({ length: o.canaryLength }, () => syllable(crng)).join(' ');
+    if (seen.has(text)) continue;
+    seen.add(text);
+    const id = `canary-${String(o.canaries + controls.length).padStart(3, '0')}`;
+    controls.push({ id, text: `${id}: ${text}`, repeats: 0 });
   }
 
   // Benchmarks.
@@ -233,6 +248,7 @@ export function generateWorld(options: WorldOptions = {}): World {
     options: o,
     entities,
     canaries,
+    controls,
     tasks: { facts, arithmetic, ordering, relations },
     corpora: { 'family-a': corpus('a'), 'family-b': corpus('b') },
   };
@@ -246,8 +262,9 @@ export interface WrittenWorld {
 const jsonl = (records: unknown[]) => records.map((r) => JSON.stringify(r)).join('\n') + '\n';
 
 /**
- * Writes the world: tasks/<name>.jsonl, extraction/canaries.jsonl (all canaries) and
- * extraction/canaries-r<k>.jsonl (by repetition count), corpora/family-{a,b}.jsonl ({"text"} per
+ * Writes the world: tasks/<name>.jsonl, extraction/canaries.jsonl (all canaries),
+ * extraction/canaries-r<k>.jsonl (by repetition count), extraction/canaries-control.jsonl (in no
+ * corpus), corpora/family-{a,b}.jsonl ({"text"} per
  * document), entities.json and world.json (options and sha256 of every file).
  */
 export function writeWorld(world: World, dir: string): WrittenWorld {
@@ -262,6 +279,7 @@ export function writeWorld(world: World, dir: string): WrittenWorld {
   put('extraction/canaries.jsonl', jsonl(world.canaries.map((c) => ({ text: c.text }))));
   for (const r of [...new Set(world.canaries.map((c) => c.repeats))].sort((a, b) => a - b))
     put(`extraction/canaries-r${r}.jsonl`, jsonl(world.canaries.filter((c) => c.repeats === r).map((c) => ({ text: c.text }))));
+  put('extraction/canaries-control.jsonl', jsonl(world.controls.map((c) => ({ text: c.text }))));
   put('corpora/family-a.jsonl', jsonl(world.corpora['family-a'].map((text) => ({ text }))));
   put('corpora/family-b.jsonl', jsonl(world.corpora['family-b'].map((text) => ({ text }))));
   put('entities.json', JSON.stringify(world.entities, null, 1) + '\n');

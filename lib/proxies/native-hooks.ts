@@ -2,17 +2,144 @@
  * The proxies that need a model forward pass (embedding cosine, average log-likelihood) reach the
  * native runtime only through these two functions, so the proxy code stays testable without it.
  *
- * INTEGRATION POINT: the native runtime registers real implementations with `setNativeHooks`
- * (e.g. in lib/index.ts or the evaluate module, once mean-pooled embeddings and corpus scoring
- * exist). Until then every call fails with a clear ERR_INTERNAL "not built yet".
+ * The built-in implementation (`runtimeNativeHooks`) runs our own runtime:
+ *   embed:      mean of the final-normed hidden states over each text's tokens (lib/eval/embed.ts);
+ *               texts are encoded without special tokens and cut to the model's positions; an
+ *               empty text is embedded as the prefix token alone (BOS, else EOS).
+ *   avgLogLik:  Σ log p(token) / Σ tokens over all texts (lib/eval/perplexity.ts: each text after
+ *               the prefix token, long texts in strided windows) — the negative of the pooled
+ *               per-token NLL.
+ * Each model directory is loaded once per hook set and kept until `dispose()`: computeProxies asks
+ * for the same model many times (student, source, batches of corpus and benchmark texts); a
+ * log-likelihood asked twice (student = source in self-training) is computed once.
+ *
+ * It is registered by default (device cpu); its cache is released after `idleMs` without calls so
+ * that library users need not dispose anything. `setNativeHooks` replaces it (tests, other
+ * devices); `resetNativeHooks` unregisters everything, after which model-based proxies fail clearly.
+ * `scopedNativeHooks` gives a step its own cache on its own device (lib/experiment/executors.ts).
  */
+import { createHash } from 'node:crypto';
+import * as path from 'node:path';
 import { ResurfaceError } from '../errors';
+import { embed as embedTokens } from '../eval/embed';
+import { computePerplexity } from '../eval/perplexity';
+import { prefixTokenId } from '../eval/requests';
+import { Model } from '../model/model';
+import type { DeviceName, ModelDtype } from '../native/types';
+import { TextTokenizer } from '../tokenizer/tokenizer';
 
 export interface NativeHooks {
   /** Mean-pooled last hidden states of each text under the model in `modelDir`: one vector per text. */
   embed(modelDir: string, texts: string[]): Promise<Float32Array[]>;
   /** Average per-token log-likelihood (natural log) of `texts` under the model in `modelDir`, pooled over all tokens. */
   avgLogLik(modelDir: string, texts: string[]): Promise<{ avgLogLik: number; tokens: number }>;
+}
+
+/** Hooks that hold loaded models: call `dispose()` when done. */
+export interface DisposableNativeHooks extends NativeHooks {
+  dispose(): Promise<void>;
+}
+
+export interface RuntimeHookOptions {
+  device?: DeviceName;
+  dtype?: ModelDtype;
+  threads?: number;
+  /** Rows per forward pass (default 16 for embeddings, 8 for log-likelihood windows). */
+  batchSize?: number;
+  /** Release every loaded model after this many ms without a call (default: keep until dispose()). */
+  idleMs?: number;
+  /** How to get a model directory's tokenizer (default TextTokenizer.load; callers may share a cache). */
+  loadTokenizer?: (dir: string) => Promise<TextTokenizer>;
+}
+
+interface Loaded {
+  model: Model;
+  tok: TextTokenizer;
+}
+
+/** The built-in hooks over our runtime, with a per-instance model cache (see the module comment). */
+export function runtimeNativeHooks(opts: RuntimeHookOptions = {}): DisposableNativeHooks {
+  const cache = new Map<string, Promise<Loaded>>();
+  // computeProxies scores the corpus under the student and the source: one model in self-training
+  const likelihoods = new Map<string, Promise<{ avgLogLik: number; tokens: number }>>();
+  let inFlight = 0;
+  let idleTimer: NodeJS.Timeout | null = null;
+
+  const release = async (): Promise<void> => {
+    const all = [...cache.values()];
+    cache.clear();
+    likelihoods.clear();
+    for (const p of all) {
+      try {
+        (await p).model.dispose();
+      } catch {
+        /* a load that failed has nothing to dispose */
+      }
+    }
+  };
+  const load = (modelDir: string): Promise<Loaded> => {
+    const dir = path.resolve(modelDir);
+    let p = cache.get(dir);
+    if (!p) {
+      p = (async () => {
+        const tok = await (opts.loadTokenizer ? opts.loadTokenizer(dir) : TextTokenizer.load(dir));
+        const model = await Model.load(dir, { device: opts.device ?? 'cpu', dtype: opts.dtype ?? 'float32', ...(opts.threads ? { threads: opts.threads } : {}) });
+        return { model, tok };
+      })();
+      cache.set(dir, p);
+      p.catch(() => cache.delete(dir));
+    }
+    return p;
+  };
+  // Counts calls in flight so that the idle release never disposes a model in use.
+  const tracked = async <T>(fn: () => Promise<T>): Promise<T> => {
+    if (idleTimer) clearTimeout(idleTimer);
+    idleTimer = null;
+    inFlight++;
+    try {
+      return await fn();
+    } finally {
+      inFlight--;
+      if (inFlight === 0 && opts.idleMs !== undefined) {
+        idleTimer = setTimeout(() => void release(), opts.idleMs);
+        idleTimer.unref();
+      }
+    }
+  };
+
+  return {
+    embed: (modelDir, texts) =>
+      tracked(async () => {
+        if (texts.length === 0) return [];
+        const { model, tok } = await load(modelDir);
+        const maxLen = model.config.maxPositionEmbeddings;
+        const enc = await tok.encodeBatch(texts, { addSpecialTokens: false });
+        const lists = enc.map((ids) => (ids.length === 0 ? [prefixTokenId(tok)] : ids.slice(0, maxLen)));
+        const { data, dim } = await embedTokens(model, lists, { batchSize: opts.batchSize ?? 16 });
+        return lists.map((_, i) => data.slice(i * dim, (i + 1) * dim)); // [N][H]
+      }),
+    avgLogLik: (modelDir, texts) =>
+      tracked(() => {
+        const key = createHash('sha256').update(path.resolve(modelDir)).update(JSON.stringify(texts)).digest('hex');
+        let p = likelihoods.get(key);
+        if (!p) {
+          p = (async () => {
+            const { model, tok } = await load(modelDir);
+            const docs = texts.map((text, i) => ({ source: String(i), text }));
+            const r = await computePerplexity(model, tok, docs, { batchSize: opts.batchSize ?? 8 });
+            return { avgLogLik: r.tokens > 0 ? -r.nll / r.tokens : Number.NaN, tokens: r.tokens };
+          })();
+          likelihoods.set(key, p);
+          p.catch(() => likelihoods.delete(key));
+        }
+        return p;
+      }),
+    dispose: async () => {
+      if (idleTimer) clearTimeout(idleTimer);
+      idleTimer = null;
+      await release();
+    },
+  };
 }
 
 function notBuilt(what: string): never {
@@ -24,16 +151,36 @@ const unavailable: NativeHooks = {
   avgLogLik: async () => notBuilt('native corpus log-likelihood scoring'),
 };
 
-let current: NativeHooks = unavailable;
+const builtin = runtimeNativeHooks({ idleMs: 2000 });
+let current: NativeHooks = builtin;
 
 export function setNativeHooks(hooks: Partial<NativeHooks>): void {
   current = { ...current, ...hooks };
 }
 
+/** Unregister every hook: model-based proxies then fail with ERR_INTERNAL. */
 export function resetNativeHooks(): void {
   current = unavailable;
 }
 
+/** Restore the built-in runtime hooks (device cpu). */
+export function useRuntimeNativeHooks(): void {
+  current = builtin;
+}
+
 export function nativeHooks(): NativeHooks {
   return current;
+}
+
+/**
+ * Hooks for one unit of work (an experiment step): a private model cache on `opts.device`, released
+ * by `dispose()`. When hooks other than the built-in ones are registered (setNativeHooks), those are
+ * used as they are and `dispose()` does nothing.
+ */
+export function scopedNativeHooks(opts: RuntimeHookOptions = {}): DisposableNativeHooks {
+  if (current !== builtin) {
+    const registered = current;
+    return { embed: (m, t) => registered.embed(m, t), avgLogLik: (m, t) => registered.avgLogLik(m, t), dispose: async () => undefined };
+  }
+  return runtimeNativeHooks(opts);
 }

@@ -6,6 +6,7 @@ import { readDataSource } from '../../lib/train/data-source';
 import { gatherBatch, IGNORE, packDocuments } from '../../lib/train/packing';
 import { lrAt } from '../../lib/train/schedule';
 import { DataOrder, epochPermutation } from '../../lib/train/shuffle';
+import { record, writeCorpusFixture } from '../helpers/corpus-fixture';
 import { makeTmpDir, removeTmpDir } from '../helpers/shared';
 
 const X = IGNORE;
@@ -96,32 +97,33 @@ describe('data sources', () => {
     expect(readDataSource(path.join(d, 'b.txt')).documents).toEqual([{ text: 'some text\nmore\n' }]);
   });
 
-  it('reads a corpus directory and prepends its start token to token records', () => {
+  it('reads a corpus directory and prepends its start token to token records', async () => {
     const d = tmp();
-    fs.writeFileSync(path.join(d, 'manifest.json'), JSON.stringify({ startToken: 0, shards: [{ file: 'samples-00000.jsonl' }, { file: 'samples-00001.jsonl' }] }));
-    fs.writeFileSync(path.join(d, 'samples-00000.jsonl'), '{"id":0,"text":"a","tokens":[5,6],"num_tokens":2,"finish_reason":"eos"}\n');
-    fs.writeFileSync(path.join(d, 'samples-00001.jsonl'), '{"id":1,"text":"b","tokens":[7],"num_tokens":1,"finish_reason":"length"}\n');
+    await writeCorpusFixture(d, [[record(0, [5, 6], 'a', 'eos')], [record(1, [7], 'b')]], 0);
     const src = readDataSource(d);
     expect(src.kind).toBe('corpus');
     expect(src.startToken).toBe(0);
     expect(src.documents).toEqual([{ tokens: [5, 6] }, { tokens: [7] }]);
   });
 
-  it('errors: missing path, empty data, bad JSON, missing shards', () => {
+  it('errors: missing path, empty data, bad JSON, missing shards', async () => {
     const d = tmp();
     expect(() => readDataSource(path.join(d, 'nope.jsonl'))).toThrow(expect.objectContaining({ code: 'ERR_DATA' }));
     fs.writeFileSync(path.join(d, 'empty.txt'), '');
     expect(() => readDataSource(path.join(d, 'empty.txt'))).toThrow(expect.objectContaining({ code: 'ERR_DATA' }));
     fs.writeFileSync(path.join(d, 'bad.jsonl'), '{"text":"ok"}\n{oops\n');
     expect(() => readDataSource(path.join(d, 'bad.jsonl'))).toThrow(/bad\.jsonl:2/);
-    const c = tmp();
-    fs.writeFileSync(path.join(c, 'manifest.json'), JSON.stringify({ shards: ['samples-00000.jsonl', 'samples-00001.jsonl'] }));
-    fs.writeFileSync(path.join(c, 'samples-00000.jsonl'), '{"text":"a"}\n');
+    const c = tmp(); // a shard listed in the manifest is gone
+    await writeCorpusFixture(c, [[record(0, [1])], [record(1, [2])]]);
+    fs.rmSync(path.join(c, 'samples-00001.jsonl'));
     expect(() => readDataSource(c)).toThrow(expect.objectContaining({ code: 'ERR_CORPUS', message: expect.stringContaining('samples-00001.jsonl') }));
-    const g = tmp(); // a gap in the numbering, with a manifest that lists no shards
+    const t = tmp(); // a shard truncated after the manifest recorded its checksum
+    await writeCorpusFixture(t, [[record(0, [1]), record(1, [2, 3])]]);
+    const shard = path.join(t, 'samples-00000.jsonl');
+    fs.writeFileSync(shard, fs.readFileSync(shard, 'utf8').slice(0, 20));
+    expect(() => readDataSource(t)).toThrow(expect.objectContaining({ code: 'ERR_CORPUS', message: expect.stringContaining('checksum') }));
+    const g = tmp(); // a manifest that is not a corpus manifest
     fs.writeFileSync(path.join(g, 'manifest.json'), '{}');
-    fs.writeFileSync(path.join(g, 'samples-00000.jsonl'), '{"text":"a"}\n');
-    fs.writeFileSync(path.join(g, 'samples-00002.jsonl'), '{"text":"c"}\n');
-    expect(() => readDataSource(g)).toThrow(expect.objectContaining({ code: 'ERR_CORPUS', message: expect.stringContaining('samples-00001.jsonl') }));
+    expect(() => readDataSource(g)).toThrow(expect.objectContaining({ code: 'ERR_CORPUS' }));
   });
 });
