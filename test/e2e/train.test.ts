@@ -11,6 +11,7 @@ import { initRandomModel } from '../../lib/model/init-random';
 import { Model } from '../../lib/model/model';
 import { train } from '../../lib/train/train';
 import { makeTmpDir, readSharedConfig, removeTmpDir, REPO_ROOT, sharedTokenizerDir } from '../helpers/shared';
+import { record, writeCorpusFixture } from '../helpers/corpus-fixture';
 
 const CLI = path.join(REPO_ROOT, 'bin', 'resurface.js');
 const dirs: string[] = [];
@@ -113,21 +114,21 @@ describe('train CLI', () => {
     expect(runCli(baseArgs(out)).stderr).toMatch(/^error ERR_INVALID_ARGUMENT: .*--resume/);
   });
 
-  it('bad input: each a one-line coded error', () => {
+  it('bad input: each a one-line coded error', async () => {
     const d = tmp();
     const empty = path.join(d, 'empty.txt');
     fs.writeFileSync(empty, '');
     const corpus = path.join(d, 'corpus');
     fs.mkdirSync(corpus);
-    fs.writeFileSync(path.join(corpus, 'manifest.json'), JSON.stringify({ shards: ['samples-00000.jsonl', 'samples-00001.jsonl'] }));
-    fs.writeFileSync(path.join(corpus, 'samples-00000.jsonl'), '{"id":0,"text":"hello","tokens":[1,2]}\n');
+    await writeCorpusFixture(corpus, [[record(0, [1, 2], 'hello')], [record(1, [3], 'world')]]);
+    fs.rmSync(path.join(corpus, 'samples-00001.jsonl')); // a shard the manifest lists is gone
     const notADir = path.join(d, 'file');
     fs.writeFileSync(notADir, 'x');
     const cases: [string[], RegExp][] = [
       [['--data', empty], /^error ERR_DATA: .*no text or tokens/],
-      [['--data', corpus], /^error ERR_CORPUS: .*missing shard\(s\) samples-00001\.jsonl/],
+      [['--data', corpus], /^error ERR_CORPUS: shard .*samples-00001\.jsonl is missing/],
       [['--seq-len', '4096'], /^error ERR_INVALID_ARGUMENT: --seq-len 4096 exceeds the model's max_position_embeddings \(256\)/],
-      [['--out', path.join(notADir, 'out')], /^error ERR_IO: output directory .* is not writable/],
+      [['--out', path.join(notADir, 'out')], /^error ERR_IO: cannot create output directory .*file is not a directory/],
       [['--model', d], /^error ERR_NOT_A_MODEL: /],
     ];
     for (const [over, re] of cases) {

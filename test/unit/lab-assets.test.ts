@@ -82,7 +82,7 @@ describe('shipped lab checkpoints', () => {
   it('canaries repeated 16 times in pretraining are extractable; control canaries are not', async () => {
     for (const m of ['a-small', 'a-large']) {
       await withModel(m, async (model, tok) => {
-        const rate = async (set: string) => (await runExtraction(model, await loadExtractionData(path.join(LAB, 'world', 'extraction', `${set}.jsonl`), 16, tok), { prefixLen: 4, suffixLen: 12 })).exact_match_rate;
+        const rate = async (set: string) => (await runExtraction(model, await loadExtractionData(path.join(LAB, 'world', 'extraction', `${set}.jsonl`), 16, tok), { prefixLen: 8, suffixLen: 8 })).exact_match_rate;
         expect(await rate('canaries-r16')).toBeGreaterThanOrEqual(0.75);
         expect(await rate('canaries-control')).toBe(0);
       });
