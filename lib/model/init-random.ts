@@ -23,6 +23,7 @@ import { parameterCount, weightPlan } from './architectures';
 import { parseConfig } from './config';
 import { shrinkConfig, shrinkOptionsSchema } from './tiny';
 import { ensureDir } from '../io/ensure-dir';
+import { rotl, Xoshiro128 } from '../util/xoshiro128';
 
 // ---------------------------------------------------------------------------------------------
 // PRNG: xoshiro128** (32-bit ops only, fast in JS) seeded through a murmur3-style mixer.
@@ -47,34 +48,18 @@ function fnv1a(s: string): number {
 }
 
 /** Deterministic normal sampler. `seed` is a non-negative safe integer; `stream` names the tensor. */
-export class NormalRng {
-  private s0: number;
-  private s1: number;
-  private s2: number;
-  private s3: number;
-
+export class NormalRng extends Xoshiro128 {
   constructor(seed: number, stream = '') {
     const lo = seed >>> 0;
     const hi = Math.floor(seed / 2 ** 32) >>> 0;
     const h = fnv1a(stream);
-    this.s0 = fmix32(lo ^ 0x9e3779b9);
-    this.s1 = fmix32(hi ^ fmix32(h) ^ 0x7f4a7c15);
-    this.s2 = fmix32(h ^ 0x243f6a88 ^ Math.imul(lo, 0x2545f491));
-    this.s3 = fmix32(fmix32(lo + h) ^ hi ^ 0xb7e15162);
-    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1; // the all-zero state is a fixed point
+    super(
+      fmix32(lo ^ 0x9e3779b9),
+      fmix32(hi ^ fmix32(h) ^ 0x7f4a7c15),
+      fmix32(h ^ 0x243f6a88 ^ Math.imul(lo, 0x2545f491)),
+      fmix32(fmix32(lo + h) ^ hi ^ 0xb7e15162),
+    );
     for (let i = 0; i < 8; i++) this.nextU32(); // decorrelate nearby seeds
-  }
-
-  nextU32(): number {
-    const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;
-    const t = this.s1 << 9;
-    this.s2 ^= this.s0;
-    this.s3 ^= this.s1;
-    this.s1 ^= this.s2;
-    this.s0 ^= this.s3;
-    this.s2 ^= t;
-    this.s3 = rotl(this.s3, 11);
-    return result;
   }
 
   /**
@@ -113,9 +98,6 @@ export class NormalRng {
   }
 }
 
-function rotl(x: number, k: number): number {
-  return (x << k) | (x >>> (32 - k));
-}
 
 // ---------------------------------------------------------------------------------------------
 

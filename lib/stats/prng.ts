@@ -5,12 +5,9 @@
  * that nearby seeds (0, 1, 2…) give unrelated streams. 32-bit integer arithmetic only (Math.imul,
  * >>> 0), so results are identical on every platform and Node version.
  */
-export class Rng {
-  private s0: number;
-  private s1: number;
-  private s2: number;
-  private s3: number;
+import { Xoshiro128 } from '../util/xoshiro128';
 
+export class Rng extends Xoshiro128 {
   constructor(seed: number) {
     let x = (Math.floor(seed) >>> 0) ^ Math.floor(seed / 2 ** 32);
     const next = (): number => {
@@ -21,24 +18,8 @@ export class Rng {
       z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
       return (z ^ (z >>> 16)) >>> 0;
     };
-    this.s0 = next();
-    this.s1 = next();
-    this.s2 = next();
-    this.s3 = next();
-    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
-  }
-
-  /** Next uniform 32-bit unsigned integer. */
-  nextU32(): number {
-    const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;
-    const t = this.s1 << 9;
-    this.s2 ^= this.s0;
-    this.s3 ^= this.s1;
-    this.s1 ^= this.s2;
-    this.s0 ^= this.s3;
-    this.s2 ^= t;
-    this.s3 = rotl(this.s3, 11);
-    return result;
+    const s0 = next(), s1 = next(), s2 = next(), s3 = next();
+    super(s0, s1, s2, s3);
   }
 
   /** Uniform float in [0, 1) with 53 random bits. */
@@ -70,6 +51,3 @@ export class Rng {
   }
 }
 
-function rotl(x: number, k: number): number {
-  return (x << k) | (x >>> (32 - k));
-}
