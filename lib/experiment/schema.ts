@@ -61,7 +61,7 @@ const training = z
     seq_len: posInt.default(D.training.seq_len),
     packing: z.enum(['concat', 'none']).default(D.training.packing),
     weight_decay: z.number().min(0).default(D.training.weight_decay),
-    grad_clip: z.number().positive().default(D.training.grad_clip),
+    grad_clip: z.number().nonnegative().default(D.training.grad_clip), // 0: no clipping
     betas: z.tuple([z.number().gt(0).lt(1), z.number().gt(0).lt(1)]).default([...D.training.betas]),
     eps: z.number().positive().default(D.training.eps),
     dtype: z.enum(['float32', 'bfloat16']).default(D.training.dtype),

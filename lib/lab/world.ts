@@ -188,7 +188,10 @@ export function generateWorld(options: WorldOptions = {}): World {
     }
   }
 
-  // Pretraining corpora: documents of 4–8 sentences drawn from a family's mixture.
+  // Pretraining corpora: documents of 4–8 sentences drawn from a family's mixture, one sentence a
+  // line. A byte-level tokenizer then encodes a sentence's first word as it does at the start of a
+  // benchmark context ("Tomar lives in", "3 plus 4 is"): without the leading-space variant that
+  // mid-line words get, which would leave the benchmarks probing a rarely seen token.
   const statements = (templates: 'all' | 'b') => {
     const out: string[] = [];
     for (const e of entities) {
@@ -232,9 +235,9 @@ export function generateWorld(options: WorldOptions = {}): World {
       const n = 4 + r.int(5);
       const sentences: string[] = [];
       for (let s = 0; s < n; s++) sentences.push(pending.length ? pending.pop()! : r.next() < factShare ? pick(r, facts) : skillSentence(r));
-      docs.push(sentences.join(' '));
+      docs.push(sentences.join('\n'));
     }
-    while (pending.length) docs.push(pending.splice(0, 6).join(' '));
+    while (pending.length) docs.push(pending.splice(0, 6).join('\n'));
     // Canaries: family A repeats each `repeats` times; family B holds only every other canary, half as often.
     for (const c of canaries) {
       const times = family === 'a' ? c.repeats : Number(c.id.slice(-1)) % 2 === 0 ? Math.max(1, c.repeats >> 1) : 0;

@@ -209,7 +209,7 @@ describe('kill -9 and resume', () => {
       if (text.includes('"event":"start","id":"train/')) break;
       await new Promise((r) => setTimeout(r, 10));
     }
-    await new Promise((r) => setTimeout(r, 90));
+    // kill at once: the partial directory and lock exist as soon as the start event is logged
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
     const before = events(runDir);

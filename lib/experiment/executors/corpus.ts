@@ -1,19 +1,14 @@
 /**
  * Corpus steps. `sample`: prompt-free generation from the source into ctx.outDir (a corpus
  * directory, issue 4), resumable shard by shard. `retokenize`: the sampled corpus re-encoded with
- * the student's tokenizer (cross-family transfer).
+ * the student's tokenizer (cross-family transfer); its manifest names the student's start and EOS
+ * tokens, which training prepends / packs with.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { readManifest, writeManifest } from '../../corpus/manifest';
 import { retokenizeCorpus } from '../../corpus/retokenize';
 import { generateCorpus } from '../../corpus/write-corpus';
 import { ResurfaceError } from '../../errors';
-import { resolveStartToken } from '../../generate/start-token';
-import { readModelConfig } from '../../model/config';
 import type { DeviceName } from '../../native/types';
 import type { StepContext, StepExecutor } from '../executor';
-import { sharedTokenizer } from './tokenizers';
 
 /** The settings plan.ts gives a sample step. */
 interface SampleSettings {
@@ -83,7 +78,6 @@ export const retokenizeExecutor: StepExecutor = {
     const src = ctx.inputs.corpus;
     const tokDir = ctx.models.tokenizer.dir;
     const m = await retokenizeCorpus(src.dir, tokDir, ctx.outDir);
-    await fixSpecialTokens(ctx.outDir, tokDir);
     throwIfAborted(ctx, step.id);
     return {
       samples: m.counts.samples,
@@ -94,20 +88,3 @@ export const retokenizeExecutor: StepExecutor = {
     };
   },
 };
-
-/**
- * The re-encoded corpus must name the start and EOS tokens of the tokenizer its ids belong to:
- * training prepends the manifest's start token to every `tokens` record (lib/train/data-source.ts),
- * and the source's id means another token (or none) in the student's vocabulary. `retokenizeCorpus`
- * copies the source's fields, so they are rewritten here (a no-op once it sets them itself).
- */
-async function fixSpecialTokens(dir: string, tokDir: string): Promise<void> {
-  const tok = await sharedTokenizer(tokDir);
-  const start = resolveStartToken(tok.special);
-  let configEos: number[] = [];
-  if (fs.existsSync(path.join(tokDir, 'config.json'))) configEos = readModelConfig(tokDir).eosTokenIds;
-  const eosIds = [...new Set([...tok.special.eosIds, ...configEos])];
-  const m = readManifest(dir);
-  if (m.startToken.id === start.id && JSON.stringify(m.eosIds) === JSON.stringify(eosIds)) return;
-  await writeManifest(dir, { ...m, startToken: { id: start.id, rule: start.rule, text: tok.idToToken(start.id) }, eosIds });
-}
