@@ -45,6 +45,25 @@ function readJsonIfExists(file: string): unknown {
   }
 }
 
+/**
+ * Parsing a large tokenizer.json (Llama 3: 9 MB) takes about a second; a pipeline loads the same
+ * one many times. Tokenizers are immutable once built, so they are shared, keyed by file identity.
+ */
+const rawCache = new Map<string, RawTokenizer>();
+const RAW_CACHE_MAX = 8;
+
+function cachedRawTokenizer(file: string): RawTokenizer {
+  const st = fs.statSync(file);
+  const key = `${path.resolve(file)}:${st.size}:${st.mtimeMs}:${st.ino}`;
+  let tok = rawCache.get(key);
+  if (!tok) {
+    tok = RawTokenizer.fromFile(file);
+    if (rawCache.size >= RAW_CACHE_MAX) rawCache.delete(rawCache.keys().next().value!);
+    rawCache.set(key, tok);
+  }
+  return tok;
+}
+
 export class TextTokenizer {
   /** Number of ids the tokenizer can produce (vocabulary plus added tokens). May be below the model's vocab_size, which is often padded. */
   readonly vocabSize: number;
@@ -72,7 +91,7 @@ export class TextTokenizer {
     }
     let tok: RawTokenizer;
     try {
-      tok = RawTokenizer.fromFile(file);
+      tok = cachedRawTokenizer(file);
     } catch (err) {
       throw new ResurfaceError('ERR_TOKENIZER', `cannot load ${file}: ${(err as Error).message}`, { path: file }, { cause: err });
     }
