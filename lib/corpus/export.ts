@@ -2,18 +2,7 @@
 import { corpusRecords, openCorpus } from './read-corpus';
 import { ArgumentError } from '../errors';
 import { writeFileAtomic } from '../io/atomic';
-
-// hyparquet-writer is an ES module. Node >= 20.19 can require() it; older Nodes need a real dynamic
-// import, which TypeScript's CommonJS output would rewrite into require(), hence the Function.
-async function loadParquetWriter(): Promise<any> {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require('hyparquet-writer');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ERR_REQUIRE_ESM') throw err;
-    return (new Function('s', 'return import(s)') as (s: string) => Promise<any>)('hyparquet-writer');
-  }
-}
+import { loadEsm } from '../io/esm';
 
 export async function exportCorpus(dir: string, format: 'jsonl' | 'parquet', outFile: string): Promise<{ records: number }> {
   const corpus = openCorpus(dir);
@@ -21,7 +10,7 @@ export async function exportCorpus(dir: string, format: 'jsonl' | 'parquet', out
   if (format === 'jsonl') {
     await writeFileAtomic(outFile, records.map((r) => JSON.stringify(r)).join('\n') + (records.length ? '\n' : ''));
   } else if (format === 'parquet') {
-    const { parquetWriteBuffer } = await loadParquetWriter();
+    const { parquetWriteBuffer } = await loadEsm('hyparquet-writer');
     const buf: ArrayBuffer = parquetWriteBuffer({
       columnData: [
         { name: 'id', data: records.map((r) => r.id), type: 'INT32' },

@@ -10,12 +10,13 @@
  *   winogrande                partial scoring: choices = sentence[:blank] + option{1,2}, continuation = sentence after "_" stripped
  *   lambada                   loglikelihood: context = all words but the last, continuation = " " + last word (split on " ")
  *
- * Parquet is not read (no maintained pure-JS reader is a dependency yet); convert it to JSONL first.
+ * Rows come as JSONL or Parquet (read with hyparquet).
  */
 import * as path from 'node:path';
 import { ResurfaceError } from '../errors';
 import { writeFileAtomic } from '../io/atomic';
 import { parseJsonl, readText } from '../io/jsonl';
+import { readParquetRows } from '../io/parquet';
 
 export const TASK_FORMATS = ['arc_easy', 'arc_challenge', 'piqa', 'sciq', 'hellaswag', 'winogrande', 'lambada'] as const;
 export type TaskFormat = (typeof TASK_FORMATS)[number];
@@ -140,14 +141,12 @@ export function importRows(format: string, text: string, file: string): TaskReco
 }
 
 export async function importTaskFile(format: string, input: string, output: string): Promise<{ n: number }> {
-  if (/\.parquet$/i.test(input)) {
-    throw new ResurfaceError(
-      'ERR_TASK',
-      `${input}: Parquet is not supported yet; export the rows as JSONL first, e.g. ` +
-        `python -c "import pandas as p; p.read_parquet('${path.basename(input)}').to_json('rows.jsonl', orient='records', lines=True)"`,
-    );
-  }
-  const records = importRows(format, readText(input), input);
+  // Parquet rows are turned into JSONL text so that both inputs share one validated path; a row's
+  // "line" in error messages is then its 1-based row number.
+  const text = /\.parquet$/i.test(input)
+    ? (await readParquetRows(input)).map((r) => JSON.stringify(r)).join('\n')
+    : readText(input);
+  const records = importRows(format, text, input);
   if (records.length === 0) throw new ResurfaceError('ERR_TASK', `${input}: no rows`);
   await writeFileAtomic(output, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
   return { n: records.length };

@@ -10,10 +10,10 @@ export function builder(y: Argv) {
   return y
     .command(
       'import <in> <out>',
-      'convert Hugging Face / lm-evaluation-harness rows (JSONL) into a resurface task file',
+      'convert Hugging Face / lm-evaluation-harness rows (JSONL or Parquet) into a resurface task file',
       (c: Argv) =>
         c
-          .positional('in', { type: 'string', demandOption: true, describe: 'input rows (JSONL)' })
+          .positional('in', { type: 'string', demandOption: true, describe: 'input rows (JSONL or .parquet)' })
           .positional('out', { type: 'string', demandOption: true, describe: 'task file to write' })
           .option('format', { type: 'string', demandOption: true, describe: `one of ${TASK_FORMATS.join(', ')}` })
           .option('json', { type: 'boolean', default: false }),
