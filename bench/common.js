@@ -20,9 +20,24 @@ const MODEL_DIR = path.join(WORK, 'pythia-70m-random');
 const PYTHON = process.env.RESURFACE_BENCH_PYTHON || '/usr/bin/python3';
 const MODEL_SEED = 1234;
 
+/** The library under test: ../dist, or RESURFACE_BENCH_LIB (a candidate build's dist/, see --candidate). */
 function lib() {
-  // eslint-disable-next-line global-require
-  return require('../dist');
+  // eslint-disable-next-line global-require, import/no-dynamic-require
+  return require(process.env.RESURFACE_BENCH_LIB ? path.resolve(process.env.RESURFACE_BENCH_LIB) : '../dist');
+}
+
+/**
+ * `--candidate DIR [--candidate-env K=V,K=V]`: a third side, ours from another tree's dist/ (e.g. a
+ * prototype in /tmp) with extra environment, run interleaved with ours and the baseline.
+ */
+function candidateFromArgs(args) {
+  if (!args.candidate) return null;
+  const env = { RESURFACE_BENCH_LIB: path.resolve(String(args.candidate)) };
+  for (const kv of String(args['candidate-env'] ?? '').split(',').filter(Boolean)) {
+    const i = kv.indexOf('=');
+    env[kv.slice(0, i)] = kv.slice(i + 1);
+  }
+  return { dir: env.RESURFACE_BENCH_LIB, env };
 }
 
 /** Builds (once) the full-size Pythia-70m-shaped random model with the Pythia tokenizer. */
@@ -103,13 +118,24 @@ function round(x, digits = 1) {
   return Math.round(x * f) / f;
 }
 
-/** Writes bench/results/<name>-cpu.json and .md. */
-function writeResults(name, json, markdown) {
-  fs.mkdirSync(RESULTS, { recursive: true });
-  const base = path.join(RESULTS, `${name}-cpu`);
+/**
+ * Writes bench/results/<name>-cpu.json and .md; runs with a --candidate go to bench/.work/results/
+ * instead (git-ignored), so that a prototype never overwrites the recorded results.
+ */
+function writeResults(name, json, markdown, { scratch = false } = {}) {
+  const dir = scratch ? path.join(WORK, 'results') : RESULTS;
+  fs.mkdirSync(dir, { recursive: true });
+  const base = path.join(dir, `${name}-cpu`);
   fs.writeFileSync(`${base}.json`, `${JSON.stringify(json, null, 2)}\n`);
   fs.writeFileSync(`${base}.md`, markdown.endsWith('\n') ? markdown : `${markdown}\n`);
   process.stderr.write(`[bench] wrote ${path.relative(ROOT, base)}.json and .md\n`);
+}
+
+/** One line on what the baseline really ran on (threads, OpenMP, BLAS), from its runtime_facts(). */
+function baselineRuntimeMarkdown(rt) {
+  if (!rt) return '- baseline runtime: unknown';
+  const blas = rt.libraries.filter((l) => /openblas/.test(l) && !/libblas|liblapack/.test(l));
+  return `- baseline runtime: torch threads ${rt.atenThreads}, omp_get_max_threads ${rt.ompMaxThreads}, backend ${rt.parallelBackend}; BLAS ${blas.join(', ') || rt.libraries.join(', ')}`;
 }
 
 function machineMarkdown(m, load) {
@@ -119,6 +145,17 @@ function machineMarkdown(m, load) {
     `- baseline: ${m.python.executable} ${m.python.version ?? ''} torch ${m.python.torch ?? m.python.error}`,
     `- load average at start ${load.start.join(' / ')}, at end ${load.end.join(' / ')} (1/5/15 min)`,
   ].join('\n');
+}
+
+/**
+ * The OpenMP wait policy both sides run under: `--omp-wait-policy P`, else $OMP_WAIT_POLICY, else
+ * PASSIVE. libgomp's default (spin) lets a baseline's idle OpenMP thread burn a core between
+ * Python-dispatched ops; on a loaded 2-core machine that made the baseline 4-7x slower (bench/README.md).
+ * `--omp-wait-policy default` leaves libgomp's default.
+ */
+function ompEnv(args) {
+  const p = args['omp-wait-policy'] ?? process.env.OMP_WAIT_POLICY ?? 'PASSIVE';
+  return p === 'default' ? {} : { OMP_WAIT_POLICY: String(p) };
 }
 
 /** `--name value` / `--flag` parsing for the benchmark scripts. */
@@ -144,11 +181,21 @@ function peakRssMiB() {
   return process.resourceUsage().maxRSS / 1024;
 }
 
+/** Resets VmHWM (Linux >= 4.0) so that a later peakRssMiB() measures only what follows. */
+function resetPeakRss() {
+  try {
+    fs.writeFileSync('/proc/self/clear_refs', '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function currentRssMiB() {
   return process.memoryUsage().rss / 2 ** 20;
 }
 
 module.exports = {
-  ROOT, WORK, MODEL_DIR, PYTHON, lib, ensureModel, loadAverage, cpuCount, machineInfo, runJsonChild,
-  median, round, writeResults, machineMarkdown, parseArgs, peakRssMiB, currentRssMiB,
+  ROOT, WORK, MODEL_DIR, PYTHON, lib, candidateFromArgs, ompEnv, ensureModel, loadAverage, cpuCount, machineInfo, runJsonChild,
+  median, round, writeResults, machineMarkdown, baselineRuntimeMarkdown, parseArgs, peakRssMiB, resetPeakRss, currentRssMiB,
 };

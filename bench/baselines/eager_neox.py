@@ -164,8 +164,52 @@ def setup_threads(threads):
     return torch.get_num_threads()
 
 
+def runtime_facts():
+    """What the baseline really runs on: intra-op threads, OpenMP threads, the BLAS/OpenMP libraries
+    mapped into this process (the pthread OpenBLAS would fight torch's OpenMP threads)."""
+    info = torch.__config__.parallel_info()
+    libs = set()
+    with open("/proc/self/maps") as f:
+        for line in f:
+            p = line.split()[-1]
+            if any(k in p for k in ("blas", "lapack", "gomp", "libiomp", "mkl")):
+                libs.add(p)
+    pick = lambda key: next((l.split(":")[-1].strip() for l in info.splitlines() if key in l), None)  # noqa: E731
+    return {
+        "atenThreads": torch.get_num_threads(),
+        "ompMaxThreads": pick("omp_get_max_threads()"),
+        "parallelBackend": pick("ATen parallel backend"),
+        "libraries": sorted(libs),
+        "ompWaitPolicy": os.environ.get("OMP_WAIT_POLICY"),
+    }
+
+
 def peak_rss_mib():
+    """VmHWM (reset by reset_peak_rss), else getrusage's maxrss."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def reset_peak_rss():
+    """Resets VmHWM (Linux >= 4.0), so that a later peak_rss_mib() measures what follows."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def cpu_seconds():
+    """User + system CPU time of this process (all threads): robust to the machine's load."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
 
 
 def current_rss_mib():

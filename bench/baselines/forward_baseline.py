@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, __import__("os").path.dirname(__file__))
-from eager_neox import current_rss_mib, load_model, peak_rss_mib, setup_threads  # noqa: E402
+from eager_neox import cpu_seconds, current_rss_mib, load_model, peak_rss_mib, reset_peak_rss, runtime_facts, setup_threads  # noqa: E402
 
 
 def main():
@@ -30,6 +30,8 @@ def main():
     threads = setup_threads(a.threads)
     model, cfg = load_model(a.model)
     rss_loaded = current_rss_mib()
+    peak_load = peak_rss_mib()
+    reset_peak_rss()  # from here on, the peak is that of the forward passes (weights included)
     out = {"side": "pytorch-eager", "threads": threads, "torch": torch.__version__, "shapes": {}}
     with torch.inference_mode():
         if a.dump_logits:
@@ -39,18 +41,21 @@ def main():
             B, T = (int(x) for x in shape.split("x"))
             g = torch.Generator().manual_seed(a.seed)
             ids = torch.randint(0, cfg["vocab_size"], (B, T), generator=g)
-            secs = []
+            secs, cpu = [], []
             for i in range(a.warmup + a.iters):
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), cpu_seconds()
                 logits, _ = model(ids)
-                dt = time.perf_counter() - t0
+                dt, dc = time.perf_counter() - t0, cpu_seconds() - c0
                 assert logits.shape == (B, T, cfg["vocab_size"])
                 del logits
                 if i >= a.warmup:
                     secs.append(dt)
-            out["shapes"][shape] = {"seconds": secs}
+                    cpu.append(dc)
+            out["shapes"][shape] = {"seconds": secs, "cpuSeconds": cpu}
     out["rssAfterLoadMiB"] = rss_loaded
+    out["peakRssLoadMiB"] = peak_load
     out["peakRssMiB"] = peak_rss_mib()
+    out["runtime"] = runtime_facts()
     print(json.dumps(out))
 
 

@@ -14,7 +14,7 @@ import time
 import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
-from eager_neox import current_rss_mib, load_model, peak_rss_mib, setup_threads  # noqa: E402
+from eager_neox import cpu_seconds, current_rss_mib, load_model, peak_rss_mib, reset_peak_rss, runtime_facts, setup_threads  # noqa: E402
 
 
 @torch.inference_mode()
@@ -45,19 +45,22 @@ def main():
     threads = setup_threads(a.threads)
     model, _ = load_model(a.model)
     rss_loaded = current_rss_mib()
+    peak_load = peak_rss_mib()
+    reset_peak_rss()  # from here on, the peak is that of generation (model weights included)
     torch.manual_seed(a.seed)
     for _ in range(a.warmup):
         generate(model, a.batch, a.warmup_tokens, a.start_token)
-    secs = []
+    secs, cpu = [], []
     for _ in range(a.runs):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), cpu_seconds()
         toks = generate(model, a.batch, a.new_tokens, a.start_token)
         secs.append(time.perf_counter() - t0)
+        cpu.append(cpu_seconds() - c0)
         assert toks.shape == (a.batch, a.new_tokens)
     print(json.dumps({
         "side": "pytorch-eager", "threads": threads, "batch": a.batch, "newTokens": a.new_tokens,
-        "tokens": a.batch * a.new_tokens, "seconds": secs,
-        "rssAfterLoadMiB": rss_loaded, "peakRssMiB": peak_rss_mib(),
+        "tokens": a.batch * a.new_tokens, "seconds": secs, "cpuSeconds": cpu,
+        "rssAfterLoadMiB": rss_loaded, "peakRssLoadMiB": peak_load, "peakRssMiB": peak_rss_mib(), "runtime": runtime_facts(),
     }))
 
 

@@ -7,11 +7,13 @@
  *                                  → shipped copy in ship_dtype → checkpoints/<model>/
  *   checkpoints/SHA256SUMS, checkpoints/pretrain.json
  *
- * Work happens in OUT/.pretrain-work/ (removed at the end); each finished checkpoint folder is
- * renamed into place, so an interrupted run leaves old or new folders, never half-written ones —
- * but a mix of both fails verification until the run completes, which is the point of the sums.
+ * Work happens in a temporary folder (removed at the end); each finished checkpoint folder is
+ * staged as checkpoints/.staging-<model>/ and renamed into place, so an interrupted run leaves old
+ * or new folders, never half-written ones — and a mix of both fails verification until a run
+ * completes and rewrites SHA256SUMS, which is the point of the sums.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { ResurfaceError } from '../errors';
 import { writeFileAtomic } from '../io/atomic';
@@ -93,7 +95,6 @@ export async function pretrainLab(opts: PretrainOptions = {}): Promise<PretrainS
   const out = path.resolve(opts.out ?? defaultAssetsDir());
   const recipeFile = resolveRecipePath(out, opts.recipe);
   const recipe: Recipe = readRecipe(recipeFile);
-  const emit = opts.onEvent ?? (() => undefined);
   const wanted = opts.models ?? Object.keys(recipe.models);
   for (const m of wanted) if (!(m in recipe.models)) throw new ResurfaceError('ERR_INVALID_ARGUMENT', `lab pretrain: "${m}" is not a model of the recipe (have: ${Object.keys(recipe.models).join(', ')})`);
 
@@ -105,9 +106,16 @@ export async function pretrainLab(opts: PretrainOptions = {}): Promise<PretrainS
     const dst = path.join(out, `${preset}.yaml`);
     if (!fs.existsSync(dst) && fs.existsSync(src)) fs.copyFileSync(src, dst);
   }
-  const work = path.join(out, '.pretrain-work');
-  fs.rmSync(work, { recursive: true, force: true });
-  fs.mkdirSync(work, { recursive: true });
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'resurface-lab-pretrain-'));
+  try {
+    return await pretrainIn(work, out, recipeFile, recipe, wanted, opts, t0);
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+async function pretrainIn(work: string, out: string, recipeFile: string, recipe: Recipe, wanted: string[], opts: PretrainOptions, t0: number): Promise<PretrainSummary> {
+  const emit = opts.onEvent ?? (() => undefined);
 
   // The world: byte-identical for equal options, so rewriting the shipped copy changes nothing.
   const world = generateWorld(recipe.world);
@@ -163,7 +171,8 @@ export async function pretrainLab(opts: PretrainOptions = {}): Promise<PretrainS
     if (summary.aborted) throw new ResurfaceError('ERR_ABORTED', 'lab pretrain: interrupted');
 
     // The shipped folder: HF files only (no trainer state, metrics or checkpoints), 2-byte weights.
-    const staged = path.join(work, `ship-${name}`);
+    const staged = path.join(checkpoints, `.staging-${name}`);
+    fs.rmSync(staged, { recursive: true, force: true });
     fs.mkdirSync(staged, { recursive: true });
     const config = JSON.parse(fs.readFileSync(path.join(trainedDir, 'config.json'), 'utf8')) as Record<string, unknown>;
     if ('dtype' in config) config['dtype'] = recipe.ship_dtype;
@@ -202,7 +211,6 @@ export async function pretrainLab(opts: PretrainOptions = {}): Promise<PretrainS
   const { out: _o, ...recorded } = result;
   void _o;
   await writeFileAtomic(summaryFile, `${JSON.stringify({ recipe: path.basename(recipeFile), ...recorded }, null, 1)}\n`);
-  fs.rmSync(work, { recursive: true, force: true });
   emit({ event: 'done', seconds: result.seconds, bytes: result.bytes });
   return result;
 }

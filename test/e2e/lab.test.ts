@@ -68,7 +68,7 @@ describe('resurface lab --preset quick', () => {
     for (const c of ['stage', 'student', 'source', 'relation', 'temperature', 'seed', 'accuracy', 'gain', 'extraction', 'train_loss'])
       expect(csv.columns).toContain(c);
     for (const t of ['facts', 'relations', 'arithmetic', 'ordering']) expect(csv.columns).toEqual(expect.arrayContaining([`acc:${t}`, `gain:${t}`]));
-    for (const x of ['canaries-r8', 'canaries-r16']) expect(csv.columns).toEqual(expect.arrayContaining([`extract:${x}`, `extract_drop:${x}`]));
+    for (const x of ['canaries-r4', 'canaries-r8', 'canaries-r16']) expect(csv.columns).toEqual(expect.arrayContaining([`extract:${x}`, `extract_drop:${x}`]));
     expect(csv.columns.some((c) => c.startsWith('tfidf_centroid:'))).toBe(true);
     expect(csv.columns.some((c) => c.startsWith('embed_centroid:'))).toBe(true);
     expect(csv.rows.filter((r) => r.stage === 'base')).toHaveLength(3);
