@@ -47,7 +47,7 @@ describe('resurface lab --preset quick', () => {
     for (const id of ['utility', 'relational', 'extraction', 'proxies', 'temperature']) expect(first.stdout).toMatch(new RegExp(`^${id}\\s+(supported|not supported|inconclusive)\\s`, 'm'));
     expect(first.stdout).toContain(`report: ${path.relative(process.cwd(), path.join(RUN, 'report', 'report.html'))}`);
     const timing = JSON.parse(fs.readFileSync(path.join(RUN, 'lab-timing.json'), 'utf8'));
-    expect(Object.keys(timing.perKind).sort()).toEqual(['eval', 'extract', 'proxies', 'retokenize', 'sample', 'train']);
+    expect(Object.keys(timing.perKind).sort()).toEqual(['eval', 'extract', 'proxies', 'report', 'retokenize', 'sample', 'train']);
   });
 
   it('writes a report with every table and plot', () => {

@@ -66,6 +66,7 @@ describe('task importers', () => {
     const t = readTaskFile(out);
     expect(t.kind).toBe('partial');
     expect(t.items[0]!.gold).toBe(1);
-    await expect(importTaskFile('piqa', path.join(dir, 'x.parquet'), out)).rejects.toMatchObject({ code: 'ERR_TASK' });
+    // a missing input (Parquet or not) is an I/O error naming the file
+    await expect(importTaskFile('piqa', path.join(dir, 'x.parquet'), out)).rejects.toMatchObject({ code: 'ERR_IO', message: expect.stringContaining('x.parquet') });
   });
 });
