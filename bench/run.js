@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
- * `npm run bench -- [name ...] [-- options]`: runs the named benchmarks (bench/<name>.js), or every
- * known benchmark that exists when no name is given. Each writes bench/results/<name>-cpu.{json,md}.
- * Options after the names (e.g. `--rounds 3`) are passed to every benchmark.
+ * `npm run bench -- [name ...] [--options]`: runs the named benchmarks (bench/<name>.js), or every
+ * benchmark there is when no name is given (forward, sample, train, eval first, then any others).
+ * Each writes bench/results/<name>-cpu.{json,md}. Options after the names (e.g. `--rounds 3`) are passed to every benchmark.
  *
  *   npm run bench -- forward sample
  *   npm run bench -- sample --batches 32 --rounds 3
@@ -13,12 +13,19 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const KNOWN = ['forward', 'sample', 'train', 'eval'];
+const NOT_BENCHMARKS = new Set(['run', 'common']);
+
+/** Every bench/<name>.js that is a benchmark: the known ones first, then any others (e.g. lab). */
+function availableBenchmarks() {
+  const found = fs.readdirSync(__dirname).filter((f) => f.endsWith('.js')).map((f) => f.slice(0, -3)).filter((n) => !NOT_BENCHMARKS.has(n));
+  return [...KNOWN.filter((n) => found.includes(n)), ...found.filter((n) => !KNOWN.includes(n)).sort()];
+}
 
 function main(argv) {
   const firstOption = argv.findIndex((a) => a.startsWith('--'));
   const names = firstOption < 0 ? argv : argv.slice(0, firstOption);
   const options = firstOption < 0 ? [] : argv.slice(firstOption);
-  const available = KNOWN.filter((n) => fs.existsSync(path.join(__dirname, `${n}.js`)));
+  const available = availableBenchmarks();
   const unknown = names.filter((n) => !available.includes(n));
   if (unknown.length > 0) {
     process.stderr.write(`unknown benchmark(s): ${unknown.join(', ')}; available: ${available.join(', ')}\n`);

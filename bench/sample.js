@@ -8,7 +8,7 @@
  *
  * Rounds alternate ours / baseline (A/B/A/B); medians over all timed runs.
  *
- *   node bench/sample.js [--batches 1,32] [--new-tokens 128] [--rounds 2] [--runs 2] [--threads N]
+ *   node bench/sample.js [--batches 1,32] [--new-tokens 128] [--rounds 2] [--runs 1] [--threads N]
  *                        [--omp-wait-policy PASSIVE|ACTIVE|default] [--candidate DIR/dist --candidate-env K=V,...]
  */
 'use strict';
@@ -23,7 +23,7 @@ async function child() {
   const threads = Number(args.threads ?? c.cpuCount());
   const B = Number(args.batch);
   const newTokens = Number(args['new-tokens'] ?? 128);
-  const runs = Number(args.runs ?? 2);
+  const runs = Number(args.runs ?? 1);
   const warmup = Number(args.warmup ?? 1);
   const model = await Model.load(c.MODEL_DIR, { threads });
   const rssAfterLoadMiB = c.currentRssMiB();
@@ -61,7 +61,7 @@ async function parent() {
   const batches = String(args.batches ?? '1,32').split(',').map(Number);
   const newTokens = Number(args['new-tokens'] ?? 128);
   const rounds = Number(args.rounds ?? 2);
-  const runs = String(args.runs ?? 2);
+  const runs = String(args.runs ?? 1);
   const load = { start: c.loadAverage() };
   const machine = c.machineInfo();
   const env = c.ompEnv(args);
@@ -136,7 +136,7 @@ async function parent() {
   ].join('\n');
   c.writeResults('sample', result, md, { scratch: Boolean(candidate) });
   for (const x of rows) {
-    process.stdout.write(`sample batch ${x.batch}: ours ${c.round(x.ours.tokensPerSecond)} tok/s, baseline ${c.round(x.baseline.tokensPerSecond)} tok/s, ratio ${c.round(x.ratio, 2)}× (target ${x.target}×)`
+    process.stdout.write(`sample batch ${x.batch}: ours ${c.round(x.ours.tokensPerSecond)} tok/s, baseline ${c.round(x.baseline.tokensPerSecond)} tok/s, ratio ${c.round(x.ratio, 2)}×${x.target ? ` (target ${x.target}×)` : ''}`
       + (candidate ? `; candidate ${c.round(x.candidate.tokensPerSecond)} tok/s, ratio ${c.round(x.candidateRatio, 2)}×` : '') + '\n');
   }
 }

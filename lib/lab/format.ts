@@ -1,5 +1,5 @@
-/** Plain-text rendering of the lab's results for the terminal: the findings table and timings. */
-import type { Finding } from '../report';
+/** Plain-text rendering of the lab's results for the terminal: the findings, the main table, timings. */
+import type { Analysis, Finding } from '../report';
 import type { LabTiming } from './run-lab';
 
 function wrap(text: string, width: number): string[] {
@@ -19,24 +19,53 @@ function wrap(text: string, width: number): string[] {
  *   finding       verdict         evidence
  *   ───────────   ─────────────   ──────────────────────────────────────────────
  *   utility       supported       Best pair a-small ← a-large (same-family): …
+ *
+ * Evidence longer than `maxLines` is cut (the report has it in full).
  */
-export function findingsTable(findings: Finding[], width = 100): string {
+export function findingsTable(findings: Finding[], width = 100, maxLines = 6): string {
   const idW = Math.max(7, ...findings.map((f) => f.id.length));
   const vW = 13;
   const textW = Math.max(30, width - idW - vW - 6);
   const lines = [`${'finding'.padEnd(idW)}   ${'verdict'.padEnd(vW)}   evidence`, `${'─'.repeat(idW)}   ${'─'.repeat(vW)}   ${'─'.repeat(textW)}`];
   for (const f of findings) {
-    const body = wrap(`${f.claim} ${f.text}`, textW);
+    let body = wrap(`${f.claim} ${f.text}`, textW);
+    if (body.length > maxLines) body = [...body.slice(0, maxLines - 1), `${body[maxLines - 1]!.slice(0, textW - 22)} … (see report.md)`];
     lines.push(`${f.id.padEnd(idW)}   ${f.verdict.padEnd(vW)}   ${body[0]}`);
     for (const l of body.slice(1)) lines.push(`${''.padEnd(idW)}   ${''.padEnd(vW)}   ${l}`);
   }
   return lines.join('\n');
 }
 
+const pts = (v: number) => `${v >= 0 ? '+' : ''}${(v * 100).toFixed(1)}`;
+const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+
+/** Per source: relation, benchmark gain with CI, extraction before → after with the relative drop's CI. */
+export function utilityTable(a: Analysis): string {
+  const L = Math.round(a.level * 100);
+  const head = ['student', 'source', 'relation', 'runs', `gain (points, ${L}% CI)`, 'extraction before → after', `relative drop (${L}% CI)`];
+  const rows = a.utility.map((u) => {
+    const x = a.extraction.find((e) => e.student === u.student && e.source === u.source);
+    return [
+      u.student,
+      u.source,
+      u.relation,
+      String(u.runs),
+      u.gain ? `${pts(u.gain.estimate)} [${pts(u.gain.lo)}, ${pts(u.gain.hi)}]` : '—',
+      x ? `${pct(x.before)} → ${pct(x.after)}` : '—',
+      x?.drop ? `${pct(x.drop.estimate)} [${pct(x.drop.lo)}, ${pct(x.drop.hi)}]` : '—',
+    ];
+  });
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const fmt = (r: string[]) => r.map((c, i) => c.padEnd(w[i]!)).join('   ').trimEnd();
+  return [fmt(head), fmt(w.map((n) => '─'.repeat(n))), ...rows.map(fmt)].join('\n');
+}
+
 export function fmtDuration(ms: number): string {
   const s = ms / 1000;
   if (s < 60) return `${s.toFixed(1)}s`;
-  return `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
+  const m = Math.floor(s / 60);
+  const r = Math.round(s - 60 * m);
+  return r === 60 ? `${m + 1}m00s` : `${m}m${String(r).padStart(2, '0')}s`;
 }
 
 export function timingTable(t: LabTiming): string {

@@ -17,7 +17,7 @@ import { writeFileAtomic } from '../io/atomic';
 import { runExperiment } from '../experiment/cli-run';
 import type { ExecutorRegistry } from '../experiment/executor';
 import type { StepEvent, RunSummary } from '../experiment/runner';
-import type { Finding } from '../report';
+import { analyze, readResults, type Analysis, type Finding } from '../report';
 import { assertAssets, defaultAssetsDir, type AssetCheck, type Preset } from './assets';
 
 export interface LabOptions {
@@ -30,8 +30,17 @@ export interface LabOptions {
   executors?: ExecutorRegistry;
   signal?: AbortSignal;
   onEvent?: (e: StepEvent) => void;
-  /** Called once the plan is known: total steps and how many are already cached. */
-  onPlan?: (p: { steps: number; cached: number; runDir: string; file: string }) => void;
+  /** Called once the plan is known: total steps, how many are already cached, and each step's rough time estimate (for an ETA). */
+  onPlan?: (p: LabPlan) => void;
+}
+
+export interface LabPlan {
+  steps: number;
+  cached: number;
+  runDir: string;
+  file: string;
+  /** Step id → estimated seconds (plan.ts: parameter counts × nominal throughput; only ratios are meaningful). */
+  estimates: Record<string, number>;
 }
 
 export interface KindTiming {
@@ -48,6 +57,8 @@ export interface LabTiming {
   /** Wall time outside any executor (planning, cache checks, scheduling, the step records). */
   orchestrationMs: number;
   eventLoop: { activeMs: number; idleMs: number; utilization: number };
+  /** CPU time of the whole process (all threads, libtorch's included): steadier than wall time on a busy machine. */
+  cpuMs: { user: number; system: number };
   counts: RunSummary['counts'];
 }
 
@@ -58,6 +69,8 @@ export interface LabResult {
   assets: AssetCheck;
   summary: RunSummary;
   findings: Finding[];
+  /** The report's analysis (tables with CIs), or null when the run produced no results. */
+  analysis: Analysis | null;
   timing: LabTiming;
 }
 
@@ -89,10 +102,15 @@ export async function runLab(opts: LabOptions = {}): Promise<LabResult> {
   checkRunDir(runDir);
 
   const dry = await runExperiment({ file, out: runDir, dryRun: true, executors: opts.executors });
-  if (dry.mode === 'dry-run') opts.onPlan?.({ steps: dry.totals.steps, cached: dry.totals.steps - dry.totals.toRun, runDir, file });
+  if (dry.mode === 'dry-run') {
+    // every step costs at least a model load: floor the estimates so cheap steps still count
+    const estimates = Object.fromEntries(dry.steps.filter((s) => !s.cached).map((s) => [s.id, Math.max(0.1, s.seconds)]));
+    opts.onPlan?.({ steps: dry.totals.steps, cached: dry.totals.steps - dry.totals.toRun, runDir, file, estimates });
+  }
 
   const t0 = performance.now();
   const elu0 = performance.eventLoopUtilization();
+  const cpu0 = process.cpuUsage();
   const perKind: Record<string, KindTiming> = {};
   const onEvent = (e: StepEvent) => {
     if (e.event === 'done' && e.wallMs !== undefined) {
@@ -105,6 +123,7 @@ export async function runLab(opts: LabOptions = {}): Promise<LabResult> {
   const r = await runExperiment({ file, out: runDir, resume: true, executors: opts.executors, signal: opts.signal, onEvent });
   if (r.mode !== 'run') throw new ResurfaceError('ERR_INTERNAL', 'lab: unexpected run mode');
   const elu = performance.eventLoopUtilization(elu0);
+  const cpu = process.cpuUsage(cpu0);
   const wallMs = performance.now() - t0;
   const executorMs = Object.values(r.summary.executorMs).reduce((a, b) => a + b, 0);
   const timing: LabTiming = {
@@ -114,15 +133,18 @@ export async function runLab(opts: LabOptions = {}): Promise<LabResult> {
     executorMs,
     orchestrationMs: Math.max(0, wallMs - executorMs),
     eventLoop: { activeMs: elu.active, idleMs: elu.idle, utilization: elu.utilization },
+    cpuMs: { user: cpu.user / 1000, system: cpu.system / 1000 },
     counts: r.summary.counts,
   };
   await writeFileAtomic(path.join(runDir, 'lab-timing.json'), `${JSON.stringify(timing, null, 1)}\n`);
   const reportDir = path.join(runDir, 'report');
   let findings: Finding[] = [];
+  let analysis: Analysis | null = null;
   try {
     findings = JSON.parse(fs.readFileSync(path.join(reportDir, 'findings.json'), 'utf8')).findings as Finding[];
+    analysis = analyze(readResults(runDir)); // the report's numbers again, for the terminal (deterministic: seeded)
   } catch {
     /* the report step failed: the summary says so */
   }
-  return { preset, runDir, reportDir, assets, summary: r.summary, findings, timing };
+  return { preset, runDir, reportDir, assets, summary: r.summary, findings, analysis, timing };
 }

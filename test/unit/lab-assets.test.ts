@@ -79,6 +79,15 @@ describe('shipped lab checkpoints', () => {
     expect(nll['a-small']).toBeLessThan(2.5);
   });
 
+  it('control canaries are in no pretraining corpus', () => {
+    const controls = readDocuments(path.join(LAB, 'world', 'extraction', 'canaries-control.jsonl')).map((d) => d.text);
+    expect(controls.length).toBeGreaterThanOrEqual(4);
+    for (const c of ['family-a', 'family-b']) {
+      const corpus = fs.readFileSync(path.join(LAB, 'world', 'corpora', `${c}.jsonl`), 'utf8');
+      for (const t of controls) expect(corpus).not.toContain(t.slice(t.indexOf(':') + 2));
+    }
+  });
+
   it('canaries repeated 16 times in pretraining are extractable; control canaries are not', async () => {
     for (const m of ['a-small', 'a-large']) {
       await withModel(m, async (model, tok) => {

@@ -11,7 +11,7 @@ import type { Argv } from 'yargs';
 import { ResurfaceError } from '../../errors';
 import type { StepEvent } from '../../experiment/runner';
 import { defaultAssetsDir, PRESETS, type Preset } from '../../lab/assets';
-import { findingsTable, fmtDuration, timingTable } from '../../lab/format';
+import { findingsTable, fmtDuration, timingTable, utilityTable } from '../../lab/format';
 import { pretrainLab, type PretrainEvent } from '../../lab/pretrain';
 import { runLab } from '../../lab/run-lab';
 import { printJson, runCommand } from '../run-command';
@@ -63,15 +63,54 @@ class Screen {
   }
 }
 
+/**
+ * ETA from the plan's per-step estimates, calibrated per step kind by the steps already finished
+ * (plan estimates get the ratios between sizes right, not the speed of each kind on this machine).
+ */
+class Eta {
+  private remaining = new Map<string, number>();
+  private real: Record<string, number> = {};
+  private est: Record<string, number> = {};
+  constructor(estimates: Record<string, number>) {
+    for (const [id, s] of Object.entries(estimates)) this.remaining.set(id, s);
+  }
+  finished(id: string, wallMs: number | undefined): void {
+    const e = this.remaining.get(id);
+    if (e === undefined) return;
+    this.remaining.delete(id);
+    if (wallMs === undefined) return;
+    const kind = id.split('/')[0]!;
+    this.real[kind] = (this.real[kind] ?? 0) + wallMs / 1000;
+    this.est[kind] = (this.est[kind] ?? 0) + e;
+  }
+  /** Seconds left, or null before anything has been timed. */
+  seconds(): number | null {
+    const kinds = Object.keys(this.est);
+    if (!kinds.length) return null;
+    const global = kinds.reduce((a, k) => a + this.real[k]!, 0) / kinds.reduce((a, k) => a + this.est[k]!, 0);
+    let left = 0;
+    for (const [id, e] of this.remaining) {
+      const k = id.split('/')[0]!;
+      left += e * (this.est[k] ? this.real[k]! / this.est[k]! : global);
+    }
+    return left;
+  }
+}
+
 async function runAction(argv: Args, signal: AbortSignal): Promise<void> {
   const screen = new Screen(!argv.json && !!process.stderr.isTTY);
   const t0 = Date.now();
   let total = 0;
   let finished = 0;
   let current = '';
+  let eta = new Eta({});
   const running = new Map<string, string>();
   const elapsed = () => fmtDuration(Date.now() - t0);
-  const refresh = () => screen.status(`lab ${argv.preset} [${String(finished).padStart(String(total).length)}/${total}] ${elapsed()}  ${current}`);
+  const etaText = () => {
+    const s = eta.seconds();
+    return s === null ? '' : `, ~${fmtDuration(s * 1000)} left`;
+  };
+  const refresh = () => screen.status(`lab ${argv.preset} [${String(finished).padStart(String(total).length)}/${total}] ${elapsed()}${etaText()}  ${current}`);
   const onEvent = (e: StepEvent) => {
     if (argv.json) {
       if (e.event !== 'log') printJson({ type: 'event', ...e });
@@ -85,8 +124,9 @@ async function runAction(argv: Args, signal: AbortSignal): Promise<void> {
     } else if (e.event === 'done' || e.event === 'cached' || e.event === 'failed' || e.event === 'skipped') {
       running.delete(e.id);
       finished++;
+      eta.finished(e.id, e.event === 'done' ? e.wallMs : undefined);
       if (e.event === 'failed') screen.line(`failed  ${e.id} — ${e.error?.code}: ${e.error?.message}`);
-      else if (e.event === 'done' && !process.stderr.isTTY) screen.line(`[${finished}/${total}] ${elapsed()} done ${e.id} (${fmtDuration(e.wallMs ?? 0)})`);
+      else if (e.event === 'done' && !process.stderr.isTTY) screen.line(`[${finished}/${total}] ${elapsed()}${etaText()} done ${e.id} (${fmtDuration(e.wallMs ?? 0)})`);
       current = [...running.values()][0] ?? '';
     } else return;
     refresh();
@@ -99,7 +139,8 @@ async function runAction(argv: Args, signal: AbortSignal): Promise<void> {
     onEvent,
     onPlan: (p) => {
       total = p.steps;
-      if (argv.json) printJson({ type: 'plan', ...p });
+      eta = new Eta(p.estimates);
+      if (argv.json) printJson({ type: 'plan', steps: p.steps, cached: p.cached, runDir: p.runDir, file: p.file });
       else screen.line(`lab (${argv.preset} preset): ${p.steps} steps, ${p.cached} already done → ${p.runDir}`);
       refresh();
     },
@@ -117,6 +158,7 @@ async function runAction(argv: Args, signal: AbortSignal): Promise<void> {
       '',
       findingsTable(r.findings, Math.min(120, Math.max(80, process.stdout.columns || 100))),
       '',
+      ...(r.analysis && r.analysis.utility.length ? [utilityTable(r.analysis), ''] : []),
       ...(s.counts.done > 0 ? ['time by step kind (this invocation):', timingTable(r.timing), ''] : []),
       `report: ${rel(path.join(r.reportDir, 'report.html'))} (also report.md, results.csv and the SVG plots in ${rel(r.reportDir)}/)`,
       '',
