@@ -102,10 +102,14 @@ Napi::Value NativeModel::Forward(const Napi::CallbackInfo& info) {
           args.positions = torch::arange(T, torch::TensorOptions().dtype(torch::kInt64).device(state->device))
                                .unsqueeze(0).expand({B, T}).contiguous();
           auto logits = state->decoder->logits(state->decoder->hidden(args));  // [B, T, V]
-          // positions past a row's length are padding: zero them so no garbage leaks out
-          auto valid = torch::arange(T, lens.options()).unsqueeze(0) < lens.unsqueeze(1);  // [B, T]
-          logits = logits.to(torch::kFloat32).masked_fill(valid.logical_not().unsqueeze(-1).to(logits.device()), 0.0f);
-          return logits.to(torch::kCPU).contiguous();
+          // positions past a row's length are padding: zero them, in place (the tensor is ours), and only
+          // when there is padding; an out-of-place masked_fill is a second [B, T, V] tensor (+206 MB at 8x128)
+          logits = logits.to(torch::kCPU, torch::kFloat32).contiguous();
+          if (lens.min().item<int64_t>() < T) {
+            auto valid = torch::arange(T, lens.options()).unsqueeze(0) < lens.unsqueeze(1);  // [B, T]
+            logits.masked_fill_(valid.logical_not().unsqueeze(-1), 0.0f);
+          }
+          return logits;
         },
         [](Napi::Env env, torch::Tensor& t) -> Napi::Value { return tensor_to_float32array(env, t); });
   });
