@@ -1,3 +1,5 @@
+import { ResurfaceError } from '../errors';
+
 /**
  * Progress for long jobs: a single updating line on a TTY (stderr), JSON lines in `--json` mode
  * (stdout), silence otherwise. Rate-limited so it never costs measurable time.
@@ -39,7 +41,7 @@ export async function withInterruptSignal<T>(body: (signal: AbortSignal) => Prom
   const onSignal = (sig: NodeJS.Signals) => {
     if (controller.signal.aborted) process.exit(130);
     process.stderr.write(`\n${sig}: finishing the current step and saving; press again to exit immediately\n`);
-    controller.abort();
+    controller.abort(new ResurfaceError('ERR_ABORTED', `interrupted by ${sig}`));
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

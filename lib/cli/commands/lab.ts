@@ -8,12 +8,12 @@
  */
 import * as path from 'node:path';
 import type { Argv } from 'yargs';
-import { ResurfaceError } from '../../errors';
 import type { StepEvent } from '../../experiment/runner';
 import { defaultAssetsDir, PRESETS, type Preset } from '../../lab/assets';
 import { findingsTable, fmtDuration, timingTable, utilityTable } from '../../lab/format';
 import { pretrainLab, type PretrainEvent } from '../../lab/pretrain';
 import { runLab } from '../../lab/run-lab';
+import { withInterruptSignal } from '../../util/progress';
 import { printJson, runCommand } from '../run-command';
 
 export const command = 'lab [action]';
@@ -193,17 +193,7 @@ async function pretrainAction(argv: Args, signal: AbortSignal): Promise<void> {
 }
 
 export async function handler(argv: Args) {
-  await runCommand(async () => {
-    const ctrl = new AbortController();
-    const stop = () => ctrl.abort(new ResurfaceError('ERR_ABORTED', 'interrupted'));
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    try {
-      if (argv.action === 'pretrain') await pretrainAction(argv, ctrl.signal);
-      else await runAction(argv, ctrl.signal);
-    } finally {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-    }
-  });
+  await runCommand(() =>
+    withInterruptSignal((signal) => (argv.action === 'pretrain' ? pretrainAction(argv, signal) : runAction(argv, signal))),
+  );
 }

@@ -3,7 +3,7 @@ import type { Argv } from 'yargs';
 import { fakeExecutors } from '../../experiment/fake-executors';
 import { parseDevices, runExperiment } from '../../experiment/cli-run';
 import type { StepEvent } from '../../experiment/runner';
-import { ResurfaceError } from '../../errors';
+import { withInterruptSignal } from '../../util/progress';
 import { printJson, runCommand } from '../run-command';
 
 export const command = 'run <experiment>';
@@ -48,11 +48,7 @@ function fmtSeconds(s: number): string {
 }
 
 export async function handler(argv: Args) {
-  await runCommand(async () => {
-    const ctrl = new AbortController();
-    const stop = () => ctrl.abort(new ResurfaceError('ERR_ABORTED', 'interrupted'));
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+  await runCommand(() => withInterruptSignal(async (signal) => {
     const onEvent = (e: StepEvent) => {
       if (argv.json) {
         if (e.event !== 'log') printJson({ type: 'event', ...e });
@@ -77,11 +73,8 @@ export async function handler(argv: Args) {
       dataDir: argv.dataDir,
       emit: argv.emit,
       executors: argv.fake ? fakeExecutors() : undefined,
-      signal: ctrl.signal,
+      signal,
       onEvent,
-    }).finally(() => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
     });
     if (r.mode === 'dry-run') {
       if (argv.json) return printJson({ type: 'plan', experiment: r.plan.experiment, runDir: r.runDir, models: r.plan.models, steps: r.steps, totals: r.totals });
@@ -107,5 +100,5 @@ export async function handler(argv: Args) {
           `report: ${r.runDir}/report/report.html\n`,
       );
     if (s.counts.failed > 0 || s.counts.pending > 0) process.exitCode = 1;
-  });
+  }));
 }
