@@ -39,6 +39,9 @@ const BASE_SEQS = Number(arg('baseline-sequences', 8));
 const THREADS = Number(arg('threads', typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length));
 const PYTHON = arg('python', process.env.RESURFACE_REF_PYTHON || '/usr/bin/python3');
 const SHARED = process.env.RESURFACE_SHARED || path.resolve(ROOT, '..', 'shared');
+// one OpenMP wait policy for both sides (ours runs in this process: set before the addon loads)
+const OMP_ENV = require('./common').ompEnv(require('./common').parseArgs(process.argv.slice(2)));
+Object.assign(process.env, OMP_ENV);
 
 /** Deterministic token ids (LCG), away from special ids. */
 function makeRng(seed) {
@@ -83,7 +86,8 @@ async function main() {
   model.dispose();
 
   const outFile = path.join(os.tmpdir(), `resurface-bench-eval-base-${process.pid}.json`);
-  execFileSync(PYTHON, [path.join(__dirname, 'baselines', 'eval_baseline.py'), '--model', cache, '--input', jobFile, '--threads', String(THREADS), '--out', outFile], { stdio: 'inherit' });
+  execFileSync(PYTHON, [path.join(__dirname, 'baselines', 'eval_baseline.py'), '--model', cache, '--input', jobFile, '--threads', String(THREADS), '--out', outFile],
+    { stdio: 'inherit', env: { ...process.env, ...OMP_ENV } });
   const base = JSON.parse(fs.readFileSync(outFile, 'utf8'));
   fs.rmSync(jobFile);
   fs.rmSync(outFile);
@@ -117,7 +121,8 @@ async function main() {
       choicesPerItem: 4,
       resurfaceItemsPerSec: ITEMS / mcSeconds,
       baselineItemsPerSec: base.mc_items / base.mc_seconds,
-      speedup: base.mc_seconds / mcSeconds,
+      // rates, not times: the baseline runs only the first BASE_ITEMS items
+      speedup: (ITEMS / mcSeconds) / (base.mc_items / base.mc_seconds),
       maxLoglikelihoodDiff: maxDiff,
     },
     extraction: {
@@ -127,7 +132,7 @@ async function main() {
       suffixLen: 32,
       resurfaceSequencesPerSec: SEQS / exSeconds,
       baselineSequencesPerSec: base.extract_sequences / base.extract_seconds,
-      speedup: base.extract_seconds / exSeconds,
+      speedup: (SEQS / exSeconds) / (base.extract_sequences / base.extract_seconds),
       greedyTokenAgreement: tokensAgree / (BASE_SEQS * 32),
     },
   };
@@ -140,7 +145,7 @@ async function main() {
     '',
     `${result.date} · ${m.cpu} · ${m.logicalCores} logical cores, ${m.threads} threads · ${m.memoryGiB} GiB · ${m.os} · Node ${m.node} · libtorch ${m.libtorch} · baseline torch ${m.pythonTorch} · load average ${m.loadAverage.map((x) => x.toFixed(1)).join(' → ')} (shared machine: absolute rates are noisy, both sides ran back to back under similar load)`,
     '',
-    `Model: ${result.model}. Baseline: bench/baselines/eval_baseline.py (one forward per request; extraction one sequence at a time with a KV cache), on the first ${BASE_ITEMS} items / ${BASE_SEQS} sequences of the same workload.`,
+    `Model: ${result.model}. Baseline: bench/baselines/eval_baseline.py (one forward per request; extraction one sequence at a time with a KV cache), on the first ${BASE_ITEMS} items / ${BASE_SEQS} sequences of the same workload; speedup is the ratio of rates (items/s, sequences/s). OMP_WAIT_POLICY ${process.env.OMP_WAIT_POLICY ?? '(libgomp default)'} on both sides.`,
     '',
     '| workload | resurface | plain PyTorch | speedup | agreement |',
     '| --- | --- | --- | --- | --- |',

@@ -81,8 +81,11 @@ function median(xs) {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
+// both sides under the same OpenMP wait policy (bench/common.js ompEnv: PASSIVE unless told otherwise)
+const OMP_ENV = require('./common').ompEnv(require('./common').parseArgs(process.argv.slice(2)));
+
 function runJson(cmd, argv) {
-  const r = spawnSync(cmd, argv, { encoding: 'utf8', maxBuffer: 64 << 20, timeout: 1_800_000 });
+  const r = spawnSync(cmd, argv, { encoding: 'utf8', maxBuffer: 64 << 20, timeout: 1_800_000, env: { ...process.env, ...OMP_ENV } });
   if (r.status !== 0) throw new Error(`${path.basename(cmd)} ${argv.join(' ')} failed:\n${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop());
 }
@@ -122,7 +125,8 @@ async function main() {
   const result = {
     benchmark: 'train', date: new Date().toISOString(), machine: machine(), loadAverage: { before: load0, after: os.loadavg() },
     setup: { model: 'Pythia-70m shape, random init, float32', batch: o.batch, seqLen: o.seq, threads: o.threads, measuredSteps: o.steps, repeats: o.repeats,
-      optimizer: 'AdamW lr 1e-4 wd 0.1 (no decay on biases/norms), grad clip 1.0', activationCheckpointing: o.activationCheckpointing },
+      optimizer: 'AdamW lr 1e-4 wd 0.1 (no decay on biases/norms), grad clip 1.0', activationCheckpointing: o.activationCheckpointing,
+      ompWaitPolicy: OMP_ENV.OMP_WAIT_POLICY ?? '(libgomp default)' },
     native: { tokensPerSec: nTps, peakRssMiB: Math.max(...native.map((x) => x.peakRssMiB)), runs: native },
     baseline: { tokensPerSec: bTps, peakRssMiB: Math.max(...base.map((x) => x.peakRssMiB)), runs: base },
     ratio: nTps / bTps,
@@ -134,7 +138,7 @@ async function main() {
   const md = [
     '# Training throughput (CPU)', '',
     `${result.date} · ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB · Node ${m.node} · libtorch ${m.libtorch} · python/torch ${m.python} · load ${load0.map((x) => x.toFixed(2)).join(' ')}`, '',
-    `Pythia-70m shape (float32, random init), batch ${o.batch} × ${o.seq} tokens, forward + backward + AdamW, ${o.threads} threads, median of ${o.repeats}×${o.steps} steps.`, '',
+    `Pythia-70m shape (float32, random init), batch ${o.batch} × ${o.seq} tokens, forward + backward + AdamW, ${o.threads} threads, median of ${o.repeats}×${o.steps} steps; OMP_WAIT_POLICY ${result.setup.ompWaitPolicy} on both sides; same first-step loss on both sides: ${result.native.runs[0].lastLoss.toFixed(5)} / ${result.baseline.runs[0].lastLoss.toFixed(5)} (last measured step).`, '',
     '| | tokens/s | peak RSS (MiB) |', '|---|---:|---:|',
     `| resurface native trainer | ${nTps.toFixed(0)} | ${result.native.peakRssMiB.toFixed(0)} |`,
     `| PyTorch eager loop | ${bTps.toFixed(0)} | ${result.baseline.peakRssMiB.toFixed(0)} |`, '',

@@ -93,6 +93,11 @@ export interface NativeTrainerOptions {
   decayAll: boolean;
   /** Activation checkpointing: recompute each layer in backward. */
   checkpointLayers: boolean;
+  /**
+   * Rows per chunk of the vocabulary head's fused cross-entropy (the [N, V] logits are never
+   * materialised at once); 0 or absent = about 128 MB of logits per chunk.
+   */
+  lossChunkRows?: number;
 }
 
 export interface NativeStepInput {

@@ -1,5 +1,6 @@
 #include "bindings/native_trainer.h"
 
+#include <cmath>
 #include <cstring>
 
 #include "bindings/js_convert.h"
@@ -83,6 +84,9 @@ NativeTrainer::NativeTrainer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<
     opts.grad_clip = get_number_or(o, "gradClip", 0.0);
     opts.decay_all = get_bool_or(o, "decayAll", false);
     opts.checkpoint_layers = get_bool_or(o, "checkpointLayers", false);
+    const double chunk = get_number_or(o, "lossChunkRows", 0.0);
+    check_arg(chunk >= 0 && chunk == std::floor(chunk), "lossChunkRows must be a non-negative integer");
+    opts.loss_chunk_rows = static_cast<int64_t>(chunk);
     locked(model, [&] {
       trainer_ = std::make_shared<Trainer>(model, opts);
       return 0;

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "common/errors.h"
+#include "model/small_query_attention.h"
 
 namespace resurface {
 
@@ -132,10 +133,16 @@ torch::Tensor Decoder::attention(const LayerParams& p, const torch::Tensor& x, c
   // GQA without repeating K/V: query heads of one KV group share its keys.
   // q [B, T, nkv, g, hd] -> [B, nkv, g*T, hd]
   auto qg = q.view({B, T, nkv, g, hd}).permute({0, 2, 3, 1, 4}).reshape({B, nkv, g * T, hd});
-  auto scores = torch::matmul(qg, keys.transpose(-1, -2)).mul_(1.0 / std::sqrt(static_cast<double>(hd)));
-  scores = scores.view({B, nkv, g, T, S}).to(torch::kFloat32) + mask;  // mask: [B, 1, 1, T, S]
-  auto probs = torch::softmax(scores, -1).to(x.scalar_type()).view({B, nkv, g * T, S});
-  auto out = torch::matmul(probs, values);  // [B, nkv, g*T, hd]
+  const double scale = 1.0 / std::sqrt(static_cast<double>(hd));
+  torch::Tensor out;  // [B, nkv, g*T, hd]
+  if (args.cache && small_query_attention_applies(qg, keys)) {
+    out = small_query_attention_cpu(qg, keys, values, mask, scale);
+  } else {
+    auto scores = torch::matmul(qg, keys.transpose(-1, -2)).mul_(scale);
+    scores = scores.view({B, nkv, g, T, S}).to(torch::kFloat32) + mask;  // mask: [B, 1, 1, T, S]
+    auto probs = torch::softmax(scores, -1).to(x.scalar_type()).view({B, nkv, g * T, S});
+    out = torch::matmul(probs, values);
+  }
   out = out.view({B, nkv, g, T, hd}).permute({0, 3, 1, 2, 4}).reshape({B, T, nh * hd});
   return linear(out, p.o_w, p.o_b);  // [B, T, H]
 }

@@ -53,6 +53,8 @@ class Decoder {
   std::vector<torch::Tensor> layer_params(int64_t l) const;
   // Vocabulary logits [B, T, V] from hidden states [B, T, H] (model dtype).
   torch::Tensor logits(const torch::Tensor& hidden) const;
+  // The vocabulary head [V, H] (the embedding when tied).
+  const torch::Tensor& lm_head() const { return lm_head_; }
 
  private:
   torch::Tensor norm(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b) const;

@@ -57,6 +57,20 @@ torch::Tensor blocks_to_neox(const torch::Tensor& t, int64_t nh) {
   return per_head.reshape(out);
 }
 
+// Storage layout of a linear weight [out, in]. On CPU it is kept column-major (a transposed view of
+// a contiguous [in, out] tensor): libtorch then hands OpenBLAS x @ W as a plain "nn" GEMM, whose
+// packing is cheaper than that of the "tn" GEMM a row-major weight gives. Measured on the 2-core
+// EPYC (Pythia-70m shapes, OpenBLAS 0.3.21): 1.3x faster at 32 rows (batched decoding), 1.4x for
+// gemv on the vocabulary head, equal at 1024+ rows (training). The logical shape, the values, the
+// export and the optimizer state are unchanged; only strides differ. float32 only: libtorch 1.13's
+// CPU bfloat16 GEMM accumulates in bfloat16 for that orientation (logits drifted past the bf16
+// parity tolerance), but in float for the row-major one. On CUDA, cuBLAS does not care.
+torch::Tensor in_compute_layout(const torch::Tensor& value, const WeightSlot& slot, const torch::Device& device) {
+  if (device.is_cpu() && value.scalar_type() == torch::kFloat32 && slot.kind == "linear_weight" && value.dim() == 2)
+    return value.t().contiguous().t();
+  return value.contiguous();
+}
+
 }  // namespace
 
 std::vector<torch::Tensor> load_weights(const LoadPlan& plan, torch::ScalarType dtype, const torch::Device& device) {
@@ -90,7 +104,7 @@ std::vector<torch::Tensor> load_weights(const LoadPlan& plan, torch::ScalarType 
     if (value.sizes().vec() != slot.shape)
       fail("ERR_TENSOR_SHAPE", "parameter " + slot.name + " has shape " + shape_str(value.sizes().vec()) +
                                    ", expected " + shape_str(slot.shape));
-    out.push_back(value.to(device, dtype).contiguous());
+    out.push_back(in_compute_layout(value.to(device, dtype), slot, device));
   }
   return out;
 }

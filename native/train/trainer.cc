@@ -7,6 +7,7 @@
 #include "common/errors.h"
 #include "model/weights.h"
 #include "train/checkpoint_layer.h"
+#include "train/head_cross_entropy.h"
 
 namespace resurface {
 
@@ -87,14 +88,11 @@ StepResult Trainer::step(const StepInput& in) {
     args.positions = torch::arange(T, torch::TensorOptions().dtype(torch::kInt64).device(dev)).unsqueeze(0).expand({B, T});
     args.checkpoint_layers = opts_.checkpoint_layers;
     args.checkpoint_layers_fn = &checkpoint_layer;
-    auto logits = dec.logits(dec.hidden(args)).to(torch::kFloat32);  // [B, T, V]
-    const int64_t V = logits.size(-1);
+    auto hidden = dec.hidden(args);  // [B, T, H]
     // Summed over targets, divided by the step's target count: with accumulation the gradient is
     // that of the mean over every target of the optimizer step.
-    loss = torch::nn::functional::cross_entropy(
-               logits.view({B * T, V}), targets.view({B * T}),
-               torch::nn::functional::CrossEntropyFuncOptions().ignore_index(-100).reduction(torch::kSum)) /
-           static_cast<double>(normalizer);
+    loss = head_cross_entropy(hidden.view({B * T, hidden.size(-1)}), dec.lm_head(), targets.view({B * T}),
+                              static_cast<double>(normalizer), opts_.loss_chunk_rows, head_scratch_);
     r.loss = loss.item<double>();
     if (!std::isfinite(r.loss)) {
       clear_grads();
@@ -184,8 +182,9 @@ void Trainer::import_state(const std::vector<ParamState>& states) {
       fail("ERR_RESUME_MISMATCH", "optimizer moments of " + names[i] + " do not match the parameter's shape");
     auto st = std::make_unique<torch::optim::AdamWParamState>();
     st->step(s.step);
-    st->exp_avg(s.exp_avg.to(p.device(), torch::kFloat32).clone());
-    st->exp_avg_sq(s.exp_avg_sq.to(p.device(), torch::kFloat32).clone());
+    // in the parameter's own layout (see in_compute_layout in model/weights.cc)
+    st->exp_avg(torch::empty_like(p).copy_(s.exp_avg));
+    st->exp_avg_sq(torch::empty_like(p).copy_(s.exp_avg_sq));
     set_state(p, std::move(st));
   }
 }

@@ -23,6 +23,7 @@ struct TrainerOptions {
   double grad_clip = 0.0;          // <= 0: no clipping (the norm is still measured)
   bool decay_all = false;          // false: biases and norm weights form a weight_decay = 0 group
   bool checkpoint_layers = false;  // activation checkpointing
+  int64_t loss_chunk_rows = 0;     // rows per chunk of the head's cross-entropy; 0 = ~128 MB of logits
 };
 
 struct StepInput {
@@ -73,6 +74,7 @@ class Trainer {
   std::vector<torch::Tensor> master_;  // what AdamW updates (== params_ when float32)
   std::unique_ptr<torch::optim::AdamW> opt_;
   int64_t pending_ = 0;  // micro-batches accumulated since the last update
+  torch::Tensor head_scratch_;  // reused [C, V] chunk of the head's cross-entropy
 };
 
 }  // namespace resurface
