@@ -1,4 +1,4 @@
-// Registers the native classes and functions. Nothing else lives here.
+// Registers the native classes and functions, and installs the CPU block cache (common/cpu_block_cache.h).
 #include <napi.h>
 
 #include "bindings/device_memory.h"
@@ -6,11 +6,13 @@
 #include "bindings/native_model.h"
 #include "bindings/native_trainer.h"
 #include "bindings/runtime_info.h"
+#include "common/cpu_block_cache.h"
 #include "score/score_api.h"
 
 namespace resurface {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  install_cpu_block_cache();
   exports.Set("NativeModel", NativeModel::Init(env));
   exports.Set("NativeGenerator", NativeGenerator::Init(env));
   exports.Set("deviceMemory", Napi::Function::New(env, DeviceMemory));

@@ -158,6 +158,8 @@ export interface RuntimeInfo {
   defaultThreads: number;
   libraries: string[];
   parallelInfo: string;
+  /** The caching allocator for large CPU tensors (native/common/cpu_block_cache.h). */
+  cpuBlockCache: { installed: boolean; limitBytes: number; idleBytes: number; liveBytes: number; hits: number; misses: number };
 }
 
 export interface NativeAddon extends NativeScoringAddon {

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "bindings/js_convert.h"
+#include "common/cpu_block_cache.h"
 
 namespace resurface {
 
@@ -43,6 +44,15 @@ Napi::Value RuntimeInfo(const Napi::CallbackInfo& info) {
   for (size_t i = 0; i < libs.size(); ++i) arr.Set(static_cast<uint32_t>(i), Napi::String::New(env, libs[i]));
   out.Set("libraries", arr);
   out.Set("parallelInfo", Napi::String::New(env, at::get_parallel_info()));
+  const auto cache = cpu_block_cache_stats();
+  auto c = Napi::Object::New(env);
+  c.Set("installed", Napi::Boolean::New(env, cache.installed));
+  c.Set("limitBytes", Napi::Number::New(env, static_cast<double>(cache.limit_bytes)));
+  c.Set("idleBytes", Napi::Number::New(env, static_cast<double>(cache.idle_bytes)));
+  c.Set("liveBytes", Napi::Number::New(env, static_cast<double>(cache.live_bytes)));
+  c.Set("hits", Napi::Number::New(env, static_cast<double>(cache.hits)));
+  c.Set("misses", Napi::Number::New(env, static_cast<double>(cache.misses)));
+  out.Set("cpuBlockCache", c);
   return out;
 }
 

@@ -1,0 +1,86 @@
+/**
+ * The caching allocator for large CPU tensors (native/common/cpu_block_cache.h): installed by
+ * default, reuses blocks across decoding steps (hits) without changing a result, and
+ * RESURFACE_CPU_CACHE_MB=0 turns it off with bitwise-identical logits.
+ */
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Model } from '../../lib/model/model';
+import { loadNative } from '../../lib/native/loader';
+import { CLI } from '../helpers/cli';
+import { makeTinyModel } from '../helpers/tiny-models';
+import { makeTmpDir, removeTmpDir } from '../helpers/shared';
+
+const tmp = makeTmpDir('resurface-block-cache-');
+afterAll(() => removeTmpDir(tmp));
+
+// full Pythia vocabulary (50304): one row of 8 tokens gives 1.6 MB of logits, above the 1 MiB floor
+const ROW_A = [0, 17, 42, 99, 3, 250, 7, 8];
+
+function logitsJson(dir: string, env: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, 'logits', '--model', dir, '--tokens', ROW_A.join(','), '--json'], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`logits exited ${code}: ${err}`))));
+  });
+}
+
+describe('CPU block cache', () => {
+  let dir = '';
+  beforeAll(async () => {
+    dir = await makeTinyModel('EleutherAI--pythia-70m', tmp, 3);
+  });
+
+  it('is installed with a positive limit', () => {
+    const cache = loadNative().runtimeInfo().cpuBlockCache;
+    expect(cache.installed).toBe(true);
+    expect(cache.limitBytes).toBeGreaterThan(0);
+  });
+
+  it('reuses blocks across decoding steps without changing any result', async () => {
+    const model = await Model.load(dir, { threads: 2 });
+    try {
+      // [8, 50304] float32 logits a step (1.6 MB): freed after sampling, taken again by the next step
+      const options = { numSamples: 8, batchSize: 8, maxNewTokens: 12, temperature: 1, seed: 11 };
+      const before = loadNative().runtimeInfo().cpuBlockCache;
+      const first = await model.generate(options);
+      const after = loadNative().runtimeInfo().cpuBlockCache;
+      expect(after.hits - before.hits).toBeGreaterThanOrEqual(10);
+      const again = await model.generate(options);
+      expect(again.samples.map((s) => s.tokens)).toEqual(first.samples.map((s) => s.tokens));
+      const forward = await model.forward([ROW_A]);
+      const forwardAgain = await model.forward([ROW_A]);
+      expect(forward.shape).toEqual([1, ROW_A.length, 50304]);
+      expect(Buffer.from(forwardAgain.logits.buffer).equals(Buffer.from(forward.logits.buffer))).toBe(true);
+      expect(loadNative().runtimeInfo().cpuBlockCache.liveBytes).toBeGreaterThan(0); // both logits are alive in JS
+    } finally {
+      model.dispose();
+    }
+  });
+
+  it('RESURFACE_CPU_CACHE_MB=0 turns it off; logits are bitwise the same either way', async () => {
+    const [on, off] = await Promise.all([logitsJson(dir, {}), logitsJson(dir, { RESURFACE_CPU_CACHE_MB: '0' })]);
+    expect(JSON.parse(on).shape).toEqual([1, ROW_A.length, 50304]);
+    expect(off).toBe(on);
+    const probe = await new Promise<string>((resolve, reject) => {
+      const child = spawn(
+        process.execPath,
+        ['-e', `process.stdout.write(JSON.stringify(require(${JSON.stringify(path.join(__dirname, '..', '..', 'dist', 'native', 'loader.js'))}).loadNative().runtimeInfo().cpuBlockCache))`],
+        { env: { ...process.env, RESURFACE_CPU_CACHE_MB: '0' }, stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      let out = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+      child.on('error', reject);
+      child.on('close', () => resolve(out));
+    });
+    expect(JSON.parse(probe).installed).toBe(false);
+  });
+});
