@@ -4,7 +4,6 @@
  * RESURFACE_CPU_CACHE_MB=0 turns it off with bitwise-identical logits.
  */
 import { spawn } from 'node:child_process';
-import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Model } from '../../lib/model/model';
 import { loadNative } from '../../lib/native/loader';
@@ -70,17 +69,16 @@ describe('CPU block cache', () => {
     const [on, off] = await Promise.all([logitsJson(dir, {}), logitsJson(dir, { RESURFACE_CPU_CACHE_MB: '0' })]);
     expect(JSON.parse(on).shape).toEqual([1, ROW_A.length, 50304]);
     expect(off).toBe(on);
-    const probe = await new Promise<string>((resolve, reject) => {
-      const child = spawn(
-        process.execPath,
-        ['-e', `process.stdout.write(JSON.stringify(require(${JSON.stringify(path.join(__dirname, '..', '..', 'dist', 'native', 'loader.js'))}).loadNative().runtimeInfo().cpuBlockCache))`],
-        { env: { ...process.env, RESURFACE_CPU_CACHE_MB: '0' }, stdio: ['ignore', 'pipe', 'inherit'] },
-      );
-      let out = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-      child.on('error', reject);
-      child.on('close', () => resolve(out));
-    });
-    expect(JSON.parse(probe).installed).toBe(false);
+    const doctor = (env: NodeJS.ProcessEnv) =>
+      new Promise<{ cpuBlockCache: { installed: boolean }; ompWaitPolicy: string }>((resolve, reject) => {
+        const child = spawn(process.execPath, [CLI, 'doctor', '--json'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+        let out = '';
+        child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+        child.on('error', reject);
+        child.on('close', () => resolve(JSON.parse(out)));
+      });
+    const [offInfo, onInfo] = await Promise.all([doctor({ RESURFACE_CPU_CACHE_MB: '0' }), doctor({})]);
+    expect(offInfo.cpuBlockCache.installed).toBe(false);
+    expect(onInfo.cpuBlockCache.installed).toBe(true);
   });
 });

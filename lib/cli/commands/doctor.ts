@@ -19,10 +19,15 @@ export async function handler(argv: { json: boolean }) {
     const verdict = openmpBlas ? 'ok (OpenMP OpenBLAS shares libtorch\'s thread pool)'
       : pthreadBlas ? 'WARNING: pthread OpenBLAS loaded; it fights libtorch\'s OpenMP threads. apt-get install libopenblas0-openmp'
       : 'unknown BLAS';
-    if (argv.json) return printJson({ ...info, blasVerdict: verdict });
+    const ompWaitPolicy = process.env.OMP_WAIT_POLICY ?? '(libgomp default)';
+    if (argv.json) return printJson({ ...info, blasVerdict: verdict, ompWaitPolicy });
+    const c = info.cpuBlockCache;
+    const mib = (b: number) => `${Math.round(b / 2 ** 20)} MiB`;
+    const cache = c.installed ? `on, keeps up to ${mib(c.limitBytes)} idle (RESURFACE_CPU_CACHE_MB)` : 'off';
     process.stdout.write(
       [`libtorch ${info.torchVersion}`, `CUDA: ${info.cudaAvailable ? `${info.cudaDeviceCount} device(s)` : 'not available'}`,
-        `BLAS: ${verdict}`, ...info.libraries.map((l) => `  ${l}`)].join('\n') + '\n',
+        `BLAS: ${verdict}`, ...info.libraries.map((l) => `  ${l}`),
+        `OpenMP wait policy: ${ompWaitPolicy}`, `CPU block cache: ${cache}`].join('\n') + '\n',
     );
   });
 }
