@@ -5,6 +5,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <map>
 #include <mutex>
@@ -32,6 +33,16 @@ class BlockCache final : public c10::Allocator {
   // libtorch frees some buffers by pointer alone (raw_deallocate): context == data, and the
   // deleter tells our blocks from the default allocator's small ones.
   c10::DeleterFnPtr raw_deleter() const override { return &BlockCache::release; }
+
+  void release_idle() {
+    std::multimap<size_t, void*> idle;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      idle.swap(free_);
+      idle_ = 0;
+    }
+    for (auto& [size, p] : idle) std::free(p);
+  }
 
   CpuBlockCacheStats stats() {
     std::lock_guard<std::mutex> lock(mu_);
@@ -139,10 +150,15 @@ void install_cpu_block_cache() {
 
 CpuBlockCacheStats cpu_block_cache_stats() { return g_cache ? g_cache->stats() : CpuBlockCacheStats{}; }
 
+void release_idle_cpu_blocks() {
+  if (g_cache) g_cache->release_idle();
+}
+
 #else  // libtorch 2.x: Allocator's interface differs (non-const allocate, copy_data); not installed
 
 void install_cpu_block_cache() {}
 CpuBlockCacheStats cpu_block_cache_stats() { return {}; }
+void release_idle_cpu_blocks() {}
 
 #endif
 

@@ -9,6 +9,7 @@
 // blocks of 1 MiB and more are rounded up to 2 MiB, backed by transparent huge pages where the
 // kernel allows, and on release kept for reuse by the next allocation of the same rounded size, up
 // to a cap on idle bytes (RESURFACE_CPU_CACHE_MB, default 1/8 of RAM up to 4096; 0 disables).
+// When a model is destroyed the idle blocks are freed, so disposing really returns memory.
 // Smaller allocations go to the default allocator unchanged.
 #pragma once
 
@@ -29,5 +30,7 @@ struct CpuBlockCacheStats {
 // the Allocator interface changed in 2.x, where this is a no-op.
 void install_cpu_block_cache();
 CpuBlockCacheStats cpu_block_cache_stats();
+// Frees every idle block (called when a model is destroyed).
+void release_idle_cpu_blocks();
 
 }  // namespace resurface

@@ -8,12 +8,20 @@
 #include <memory>
 #include <mutex>
 
+#include "common/cpu_block_cache.h"
 #include "model/decoder.h"
 #include "model/weights.h"
 
 namespace resurface {
 
+// Declared first in ModelState, so destroyed last: once the model's tensors are gone, the CPU block
+// cache hands its idle blocks back to the system (a disposed model's memory is really released).
+struct ReleaseIdleCpuBlocksLast {
+  ~ReleaseIdleCpuBlocksLast() { release_idle_cpu_blocks(); }
+};
+
 struct ModelState {
+  ReleaseIdleCpuBlocksLast release_idle_blocks_last;
   ArchSpec arch;
   LoadPlan plan;  // kept for exporting weights back to Hugging Face names
   torch::Device device{torch::kCPU};

@@ -1,7 +1,8 @@
 /**
  * The caching allocator for large CPU tensors (native/common/cpu_block_cache.h): installed by
- * default, reuses blocks across decoding steps (hits) without changing a result, and
- * RESURFACE_CPU_CACHE_MB=0 turns it off with bitwise-identical logits.
+ * default, reuses blocks across decoding steps (hits) without changing a result, gives its idle
+ * blocks back when a model is destroyed, and RESURFACE_CPU_CACHE_MB=0 turns it off with
+ * bitwise-identical logits.
  */
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -60,9 +61,12 @@ describe('CPU block cache', () => {
       expect(forward.shape).toEqual([1, ROW_A.length, 50304]);
       expect(Buffer.from(forwardAgain.logits.buffer).equals(Buffer.from(forward.logits.buffer))).toBe(true);
       expect(loadNative().runtimeInfo().cpuBlockCache.liveBytes).toBeGreaterThan(0); // both logits are alive in JS
+      expect(loadNative().runtimeInfo().cpuBlockCache.idleBytes).toBeGreaterThan(0);
     } finally {
       model.dispose();
     }
+    // the model is gone (nothing in flight holds it): its memory and the idle blocks go back to the system
+    expect(loadNative().runtimeInfo().cpuBlockCache.idleBytes).toBe(0);
   });
 
   it('RESURFACE_CPU_CACHE_MB=0 turns it off; logits are bitwise the same either way', async () => {
