@@ -16,7 +16,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { ConfigError, ResurfaceError } from '../errors';
-import type { ArchSpec, Family, RopeScaling } from './arch-spec';
+import type { ArchSpec, Family } from './arch-spec';
+import { agree, invalid, parseWith, posInt, posNum, unsupported } from './config-fields';
+import { parseRope, ropeDict } from './rope-config';
 
 /** HF `architectures[0]` → family, and the `model_type` each family must carry if it carries one. */
 export const SUPPORTED_ARCHITECTURES: Readonly<Record<string, Family>> = {
@@ -47,22 +49,7 @@ const ACTIVATIONS: Readonly<Record<string, ArchSpec['activation']>> = {
 // ---------------------------------------------------------------------------------------------
 // Schemas. Defaults are the transformers `*Config.__init__` defaults of each family.
 
-const posInt = z.number().int().positive();
-const posNum = z.number().positive();
 const tokenId = z.number().int().nonnegative();
-
-const ropeDict = z.looseObject({
-  rope_type: z.string().optional(),
-  /** legacy spelling of rope_type in old llama configs */
-  type: z.string().optional(),
-  rope_theta: posNum.optional(),
-  factor: posNum.optional(),
-  low_freq_factor: posNum.optional(),
-  high_freq_factor: posNum.optional(),
-  original_max_position_embeddings: posInt.optional(),
-  partial_rotary_factor: z.number().gt(0).lte(1).optional(),
-});
-type RopeDict = z.infer<typeof ropeDict>;
 
 const common = {
   architectures: z.array(z.string()).min(1).optional(),
@@ -130,23 +117,6 @@ const qwen3Schema = z.looseObject({
 
 // ---------------------------------------------------------------------------------------------
 
-function invalid(source: string, field: string, message: string): ConfigError {
-  return new ConfigError('ERR_CONFIG_INVALID', `${source}: ${field}: ${message}`, { source, field });
-}
-
-function unsupported(source: string, field: string, message: string): ConfigError {
-  return new ConfigError('ERR_UNSUPPORTED_CONFIG', `${source}: ${field}: ${message}`, { source, field });
-}
-
-/** Parse with zod; the first issue becomes an ERR_CONFIG_INVALID naming its dotted field path. */
-function parseWith<T extends z.ZodType>(schema: T, json: unknown, source: string, prefix: string[] = []): z.infer<T> {
-  const r = schema.safeParse(json);
-  if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
-  const parts = [...prefix, ...issue.path.map(String)];
-  throw invalid(source, parts.length ? parts.join('.') : '(root)', issue.message);
-}
-
 function familyOf(obj: Record<string, unknown>, source: string): { architecture: string; family: Family } {
   const archs = obj['architectures'];
   const modelType = obj['model_type'];
@@ -185,96 +155,6 @@ function activationOf(name: string, source: string): ArchSpec['activation'] {
   const a = ACTIVATIONS[name];
   if (!a) throw unsupported(source, 'hidden_act', `"${name}" is not supported (supported: ${Object.keys(ACTIVATIONS).join(', ')})`);
   return a;
-}
-
-/** Two spellings of one value must agree when both are given. */
-function agree<T>(source: string, entries: Array<[field: string, value: T | null | undefined]>): T | undefined {
-  const given = entries.filter((e): e is [string, T] => e[1] !== undefined && e[1] !== null);
-  for (const [field, value] of given.slice(1)) {
-    if (value !== given[0]![1]) {
-      throw invalid(source, field, `${String(value)} contradicts ${given[0]![0]} = ${String(given[0]![1])}`);
-    }
-  }
-  return given[0]?.[1];
-}
-
-interface RopeResult {
-  theta: number;
-  scaling: RopeScaling | null;
-  /** Fraction of head dims rotated (NeoX); undefined when not stated. */
-  partialFactor: number | undefined;
-}
-
-/**
- * Collect RoPE settings from either serialisation.
- * Precedence is irrelevant when only one style is present; when both are, they must agree.
- */
-function parseRope(
-  cfg: { rope_theta?: number; rope_scaling?: RopeDict | null; rope_parameters?: Record<string, unknown> | null; partial_rotary_factor?: number | null },
-  extra: { rotary_emb_base?: number; rotary_pct?: number },
-  source: string,
-): RopeResult {
-  let params: RopeDict | undefined;
-  if (cfg.rope_parameters) {
-    const rp = cfg.rope_parameters;
-    // transformers 5 models with several attention kinds nest one dict per layer type.
-    const nested = Object.entries(rp).find(([, v]) => v !== null && typeof v === 'object' && !Array.isArray(v));
-    if (nested) {
-      throw unsupported(source, `rope_parameters.${nested[0]}`, 'per-layer-type RoPE parameters are not supported');
-    }
-    params = parseWith(ropeDict, rp, source, ['rope_parameters']);
-  }
-  const theta = agree<number>(source, [
-    ['rope_parameters.rope_theta', params?.rope_theta],
-    ['rope_theta', cfg.rope_theta],
-    ['rotary_emb_base', extra.rotary_emb_base],
-  ]) ?? 10000;
-  const partialFactor = agree<number>(source, [
-    ['rope_parameters.partial_rotary_factor', params?.partial_rotary_factor],
-    ['partial_rotary_factor', cfg.partial_rotary_factor],
-    ['rotary_pct', extra.rotary_pct],
-  ]);
-
-  // rope_parameters wins over the legacy rope_scaling dict; transformers 5 writes only the former.
-  const scalingSrc: { dict: RopeDict; field: string } | null = params
-    ? { dict: params, field: 'rope_parameters' }
-    : cfg.rope_scaling
-      ? { dict: cfg.rope_scaling, field: 'rope_scaling' }
-      : null;
-  let scaling: RopeScaling | null = null;
-  if (scalingSrc) {
-    const { dict, field } = scalingSrc;
-    const typeField = dict.rope_type !== undefined ? 'rope_type' : 'type';
-    const ropeType = dict.rope_type ?? dict.type ?? 'default';
-    const need = <K extends keyof RopeDict>(k: K): NonNullable<RopeDict[K]> => {
-      const v = dict[k];
-      if (v === undefined || v === null) throw invalid(source, `${field}.${k}`, `required for rope_type "${ropeType}"`);
-      return v as NonNullable<RopeDict[K]>;
-    };
-    switch (ropeType) {
-      case 'default':
-        break;
-      case 'linear':
-        scaling = { type: 'linear', factor: need('factor') };
-        break;
-      case 'llama3':
-        scaling = {
-          type: 'llama3',
-          factor: need('factor'),
-          lowFreqFactor: need('low_freq_factor'),
-          highFreqFactor: need('high_freq_factor'),
-          originalMaxPositionEmbeddings: need('original_max_position_embeddings'),
-        };
-        if (scaling.highFreqFactor <= scaling.lowFreqFactor) {
-          throw invalid(source, `${field}.high_freq_factor`, 'must be greater than low_freq_factor');
-        }
-        break;
-      default:
-        throw unsupported(source, `${field}.${typeField}`,
-          `"${ropeType}" is not supported (supported: default, linear, llama3)`);
-    }
-  }
-  return { theta, scaling, partialFactor };
 }
 
 function normaliseEos(v: number | number[] | null | undefined): number[] {
