@@ -60,6 +60,7 @@ Napi::Value NativeModel::Load(const Napi::CallbackInfo& info) {
           std::vector<std::string> names;
           for (const auto& s : state->plan.slots) names.push_back(s.name);
           state->decoder = std::make_unique<Decoder>(state->arch, std::move(names), std::move(params));
+          release_idle_cpu_blocks();  // loading's conversion buffers will not recur: do not keep them
           return true;
         },
         [this, state, self_ref](Napi::Env env, bool&) -> Napi::Value {

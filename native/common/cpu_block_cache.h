@@ -9,7 +9,8 @@
 // blocks of 1 MiB and more are rounded up to 2 MiB, backed by transparent huge pages where the
 // kernel allows, and on release kept for reuse by the next allocation of the same rounded size, up
 // to a cap on idle bytes (RESURFACE_CPU_CACHE_MB, default 1/8 of RAM up to 4096; 0 disables).
-// When a model is destroyed the idle blocks are freed, so disposing really returns memory.
+// After a model is loaded, and when one is destroyed, the idle blocks are freed (loading's conversion
+// buffers do not recur, and disposing a model really returns its memory).
 // Smaller allocations go to the default allocator unchanged.
 #pragma once
 

@@ -54,6 +54,7 @@ describe('CPU block cache', () => {
       const first = await model.generate(options);
       const after = loadNative().runtimeInfo().cpuBlockCache;
       expect(after.hits - before.hits).toBeGreaterThanOrEqual(10);
+      expect(after.idleBytes).toBeGreaterThan(0); // the steps' buffers, kept for the next call
       const again = await model.generate(options);
       expect(again.samples.map((s) => s.tokens)).toEqual(first.samples.map((s) => s.tokens));
       const forward = await model.forward([ROW_A]);
@@ -61,7 +62,6 @@ describe('CPU block cache', () => {
       expect(forward.shape).toEqual([1, ROW_A.length, 50304]);
       expect(Buffer.from(forwardAgain.logits.buffer).equals(Buffer.from(forward.logits.buffer))).toBe(true);
       expect(loadNative().runtimeInfo().cpuBlockCache.liveBytes).toBeGreaterThan(0); // both logits are alive in JS
-      expect(loadNative().runtimeInfo().cpuBlockCache.idleBytes).toBeGreaterThan(0);
     } finally {
       model.dispose();
     }
