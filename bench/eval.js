@@ -40,8 +40,8 @@ const THREADS = Number(arg('threads', typeof os.availableParallelism === 'functi
 const PYTHON = arg('python', process.env.RESURFACE_REF_PYTHON || '/usr/bin/python3');
 const SHARED = process.env.RESURFACE_SHARED || path.resolve(ROOT, '..', 'shared');
 // one OpenMP wait policy for both sides (ours runs in this process: set before the addon loads)
-const OMP_ENV = require('./common').ompEnv(require('./common').parseArgs(process.argv.slice(2)));
-Object.assign(process.env, OMP_ENV);
+const common = require('./common');
+Object.assign(process.env, common.ompEnv(common.parseArgs(process.argv.slice(2))));
 
 /** Deterministic token ids (LCG), away from special ids. */
 function makeRng(seed) {
@@ -86,8 +86,8 @@ async function main() {
   model.dispose();
 
   const outFile = path.join(os.tmpdir(), `resurface-bench-eval-base-${process.pid}.json`);
-  execFileSync(PYTHON, [path.join(__dirname, 'baselines', 'eval_baseline.py'), '--model', cache, '--input', jobFile, '--threads', String(THREADS), '--out', outFile],
-    { stdio: 'inherit', env: { ...process.env, ...OMP_ENV } });
+  // inherits process.env, which carries the wait policy set above
+  execFileSync(PYTHON, [path.join(__dirname, 'baselines', 'eval_baseline.py'), '--model', cache, '--input', jobFile, '--threads', String(THREADS), '--out', outFile], { stdio: 'inherit' });
   const base = JSON.parse(fs.readFileSync(outFile, 'utf8'));
   fs.rmSync(jobFile);
   fs.rmSync(outFile);

@@ -82,7 +82,8 @@ function median(xs) {
 }
 
 // both sides under the same OpenMP wait policy (bench/common.js ompEnv: PASSIVE unless told otherwise)
-const OMP_ENV = require('./common').ompEnv(require('./common').parseArgs(process.argv.slice(2)));
+const common = require('./common');
+const OMP_ENV = common.ompEnv(common.parseArgs(process.argv.slice(2)));
 
 function runJson(cmd, argv) {
   const r = spawnSync(cmd, argv, { encoding: 'utf8', maxBuffer: 64 << 20, timeout: 1_800_000, env: { ...process.env, ...OMP_ENV } });
@@ -138,7 +139,7 @@ async function main() {
   const md = [
     '# Training throughput (CPU)', '',
     `${result.date} · ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB · Node ${m.node} · libtorch ${m.libtorch} · python/torch ${m.python} · load ${load0.map((x) => x.toFixed(2)).join(' ')}`, '',
-    `Pythia-70m shape (float32, random init), batch ${o.batch} × ${o.seq} tokens, forward + backward + AdamW, ${o.threads} threads, median of ${o.repeats}×${o.steps} steps; OMP_WAIT_POLICY ${result.setup.ompWaitPolicy} on both sides; same first-step loss on both sides: ${result.native.runs[0].lastLoss.toFixed(5)} / ${result.baseline.runs[0].lastLoss.toFixed(5)} (last measured step).`, '',
+    `Pythia-70m shape (float32, random init), batch ${o.batch} × ${o.seq} tokens, forward + backward + AdamW, ${o.threads} threads, median of ${o.repeats}×${o.steps} steps; OMP_WAIT_POLICY ${result.setup.ompWaitPolicy} on both sides; loss at the last measured step, ours / baseline: ${result.native.runs[0].lastLoss.toFixed(5)} / ${result.baseline.runs[0].lastLoss.toFixed(5)}.`, '',
     '| | tokens/s | peak RSS (MiB) |', '|---|---:|---:|',
     `| resurface native trainer | ${nTps.toFixed(0)} | ${result.native.peakRssMiB.toFixed(0)} |`,
     `| PyTorch eager loop | ${bTps.toFixed(0)} | ${result.baseline.peakRssMiB.toFixed(0)} |`, '',

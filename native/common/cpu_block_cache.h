@@ -31,7 +31,7 @@ struct CpuBlockCacheStats {
 // the Allocator interface changed in 2.x, where this is a no-op.
 void install_cpu_block_cache();
 CpuBlockCacheStats cpu_block_cache_stats();
-// Frees every idle block (called when a model is destroyed).
+// Frees every idle block (called after a model is loaded and when one is destroyed).
 void release_idle_cpu_blocks();
 
 }  // namespace resurface
