@@ -126,7 +126,12 @@ function ensureNativeBuild() {
   if (!stale(stamp, key, ['build/Release/resurface.node'])) return;
   log('building the native addon (cmake-js; a few minutes the first time)');
   const jobs = String(Math.max(1, require('node:os').cpus().length));
-  run(process.execPath, [require.resolve('cmake-js/bin/cmake-js', { paths: [ROOT] }), 'compile', '--out', 'build', '--parallel', jobs]);
+  // cmake-js downloads Node's headers unless told where they are. `npm test` passes npm's `nodedir`
+  // setting in the environment; a plain `node scripts/bootstrap.js` does not, so fall back to the
+  // system headers (Debian's nodejs ships them) rather than a download that fails offline.
+  const env = { ...process.env };
+  if (!env.npm_config_nodedir && fs.existsSync('/usr/include/node/node_api.h')) env.npm_config_nodedir = '/usr';
+  run(process.execPath, [require.resolve('cmake-js/bin/cmake-js', { paths: [ROOT] }), 'compile', '--out', 'build', '--parallel', jobs], { env });
   fs.writeFileSync(stamp, key);
 }
 
