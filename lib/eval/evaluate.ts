@@ -87,7 +87,12 @@ export async function evaluateTask(model: Model, tok: TextTokenizer, task: TaskF
   if (task.kind === 'loglikelihood') {
     return aggregateLoglikelihood(
       task.name,
-      task.items.map((it, i) => ({ index: it.index, loglikelihood: scored[i]!.loglikelihoods[0]!, is_greedy: scored[i]!.isGreedy[0]! })),
+      task.items.map((it, i) => ({
+        index: it.index,
+        loglikelihood: scored[i]!.loglikelihoods[0]!,
+        is_greedy: scored[i]!.isGreedy[0]!,
+        ...(it.group !== undefined ? { group: it.group } : {}),
+      })),
     );
   }
   return aggregateMultipleChoice(

@@ -24,11 +24,13 @@ export interface ItemResult {
   pred_norm: number;
   loglikelihoods: number[];
   is_greedy: boolean[];
+  /** The item's cluster, copied from the task record when it names one. */
+  group?: string;
 }
 
 export function scoreItem(item: TaskItem, loglikelihoods: number[], isGreedy: boolean[]): ItemResult {
   const norm = loglikelihoods.map((ll, i) => ll / pyLen(item.choices[i]!));
-  return { index: item.index, gold: item.gold, pred: argmax(loglikelihoods), pred_norm: argmax(norm), loglikelihoods, is_greedy: isGreedy };
+  return { index: item.index, gold: item.gold, pred: argmax(loglikelihoods), pred_norm: argmax(norm), loglikelihoods, is_greedy: isGreedy, ...(item.group !== undefined ? { group: item.group } : {}) };
 }
 
 export interface MultipleChoiceReport {
@@ -62,6 +64,7 @@ export interface LoglikelihoodItem {
   index: number;
   loglikelihood: number;
   is_greedy: boolean;
+  group?: string;
 }
 
 export interface LoglikelihoodReport {

@@ -8,8 +8,10 @@
  *   loglikelihood     {"context": str, "continuation": str}
  *                     (LAMBADA) one request (context, continuation); acc = is_greedy, perplexity
  *
- * The default delimiter is " ". Extra keys (ids, metadata) are kept out of the way. All records of a
- * file must be of one kind. Every error names the file and line (ERR_TASK).
+ * The default delimiter is " ". Any record may name its cluster, `"group": str` (the entity, passage or
+ * template it shares with other items), which the report's clustered bootstrap resamples as a unit.
+ * Extra keys (ids, metadata) are kept out of the way. All records of a file must be of one kind.
+ * Every error names the file and line (ERR_TASK).
  */
 import * as path from 'node:path';
 import { z } from 'zod';
@@ -29,6 +31,8 @@ export interface TaskItem {
   continuation: string;
   gold: number;
   targetDelimiter: string;
+  /** The item's cluster (entity, passage, template) for clustered statistics; absent when not named. */
+  group?: string;
 }
 
 export interface TaskFile {
@@ -47,18 +51,21 @@ const choicesSchema = z
   });
 const goldSchema = z.number({ error: 'gold must be an integer' }).int({ error: 'gold must be an integer' }).nonnegative({ error: 'gold must be >= 0' });
 const delimSchema = z.string({ error: 'target_delimiter must be a string' }).optional();
+const groupSchema = z.union([z.string(), z.number()], { error: 'group must be a string or a number' }).optional();
 
-const mcSchema = z.object({ context: z.string({ error: 'context must be a string' }), choices: choicesSchema, gold: goldSchema, target_delimiter: delimSchema });
+const mcSchema = z.object({ context: z.string({ error: 'context must be a string' }), choices: choicesSchema, gold: goldSchema, target_delimiter: delimSchema, group: groupSchema });
 const partialSchema = z.object({
   context: z.string({ error: 'context must be a string' }).optional(),
   choices: choicesSchema,
   continuation: z.string({ error: 'continuation must be a string' }).min(1, { error: 'continuation is empty' }),
   gold: goldSchema,
   target_delimiter: delimSchema,
+  group: groupSchema,
 });
 const llSchema = z.object({
   context: z.string({ error: 'context must be a string' }),
   continuation: z.string({ error: 'continuation must be a string' }).min(1, { error: 'continuation is empty' }),
+  group: groupSchema,
 });
 
 function kindOf(v: Record<string, unknown>): TaskKind | null {
@@ -90,7 +97,7 @@ export function parseTaskRecord(value: unknown, index: number, line: number, whe
     const msg = issue.code === 'invalid_type' && issue.message.startsWith('Invalid') ? `${field}: missing or of the wrong type` : issue.message;
     fail(field && !msg.startsWith(field.split('.')[0]!) ? `${field}: ${msg}` : msg);
   }
-  const d = r.data as { context?: string; choices?: string[]; continuation?: string; gold?: number; target_delimiter?: string };
+  const d = r.data as { context?: string; choices?: string[]; continuation?: string; gold?: number; target_delimiter?: string; group?: string | number };
   const choices = d.choices ?? [];
   const gold = d.gold ?? 0;
   if (kind !== 'loglikelihood' && gold >= choices.length) fail(`gold ${gold} is out of range for ${choices.length} choices`);
@@ -103,6 +110,7 @@ export function parseTaskRecord(value: unknown, index: number, line: number, whe
     continuation: d.continuation ?? '',
     gold,
     targetDelimiter: d.target_delimiter ?? ' ',
+    ...(d.group !== undefined ? { group: String(d.group) } : {}),
   };
 }
 

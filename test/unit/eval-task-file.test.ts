@@ -36,6 +36,12 @@ describe('task files', () => {
     expect(readTaskFile(write('lim.jsonl', [{ context: 'a', choices: ['b'], gold: 0 }, { context: 'a', choices: ['b'], gold: 0 }]), { limit: 1 }).items).toHaveLength(1);
   });
 
+  it('keeps the cluster an item names (group) for clustered statistics, as a string', () => {
+    const t = readTaskFile(write('grouped.jsonl', [{ context: 'Q', choices: ['a', 'b'], gold: 0, group: 'entity-7' }, { context: 'R', choices: ['a', 'b'], gold: 1, group: 7 }, { context: 'S', choices: ['a'], gold: 0 }]));
+    expect(t.items.map((i) => i.group)).toEqual(['entity-7', '7', undefined]);
+    expect(err(() => readTaskFile(write('badgroup.jsonl', [{ context: 'Q', choices: ['a'], gold: 0, group: [1] }]))).message).toMatch(/group must be a string or a number/);
+  });
+
   it('rejects bad records with the file and line', () => {
     const cases: Array<[unknown, RegExp]> = [
       [{ context: 'Q', choices: [], gold: 0 }, /:2: .*choices is empty/],
