@@ -15,6 +15,10 @@ export interface CorpusRecord {
   tokens: number[];
   num_tokens: number;
   finish_reason: 'eos' | 'length';
+  /** `generate --logprobs`: log-probability of each generated token under the model, untempered (float32). */
+  logprobs?: number[];
+  /** `generate --logprobs`: −mean(logprobs), the sample's mean negative log-likelihood. */
+  mean_nll?: number;
 }
 
 const recordSchema = z.object({
@@ -23,10 +27,19 @@ const recordSchema = z.object({
   tokens: z.array(z.number().int().min(0)),
   num_tokens: z.number().int().min(0),
   finish_reason: z.enum(['eos', 'length']),
+  logprobs: z.array(z.number()).optional(),
+  mean_nll: z.number().optional(),
 });
 
 export function serializeShard(records: readonly CorpusRecord[]): string {
-  return records.map((r) => JSON.stringify({ id: r.id, text: r.text, tokens: r.tokens, num_tokens: r.num_tokens, finish_reason: r.finish_reason })).join('\n') + '\n';
+  return (
+    records
+      .map((r) => {
+        const base = { id: r.id, text: r.text, tokens: r.tokens, num_tokens: r.num_tokens, finish_reason: r.finish_reason };
+        return JSON.stringify(r.logprobs === undefined ? base : { ...base, logprobs: r.logprobs, mean_nll: r.mean_nll });
+      })
+      .join('\n') + '\n'
+  );
 }
 
 export function sha256(text: string | Uint8Array): string {
