@@ -112,7 +112,7 @@ export function proxySpec(a: Analysis, proxy: string): Spec {
 /** Every proxy against the gain in one faceted figure, each panel headed by its Spearman rho and CI. */
 export function proxiesSpec(a: Analysis): Spec {
   const header = (p: Analysis['proxies'][number]) =>
-    p.spearman ? `${p.proxy}: ρ = ${p.spearman.estimate.toFixed(2)} [${p.spearman.lo.toFixed(2)}, ${p.spearman.hi.toFixed(2)}], n = ${p.n}` : `${p.proxy}: n = ${p.n} (too few to correlate)`;
+    p.spearman ? `${p.student}: ${p.proxy}: ρ = ${p.spearman.estimate.toFixed(2)} [${p.spearman.lo.toFixed(2)}, ${p.spearman.hi.toFixed(2)}], n = ${p.n}` : `${p.student}: ${p.proxy}: n = ${p.n} (too few to correlate)`;
   const values = a.proxies.flatMap((p) => p.points.map((q) => ({ panel: header(p), x: q.x, y: q.y * 100, pair: `${q.student} ← ${q.source}` })));
   return {
     ...base,

@@ -12,6 +12,8 @@ export interface TaskScores {
   acc_stderr?: number;
   indices: number[];
   correct: number[];
+  /** Per item: the cluster its task record names (`group`), absent when the task names none. */
+  groups?: Array<string | undefined>;
 }
 
 export interface ExtractScores {
@@ -25,6 +27,13 @@ export interface TrainedRun {
   source: string;
   studentFamily: string;
   sourceFamily: string;
+  /** Pretraining recipe labels (default: the family): same family and recipe = same lineage. */
+  studentRecipe?: string;
+  sourceRecipe?: string;
+  /** A control run: the student fine-tuned on natural text instead of a model's samples. */
+  control?: 'forgetting';
+  /** Measures of the corpus the run was trained on (e.g. coverage, fidelity against a world's facts). */
+  corpus?: Record<string, number>;
   temperature: number;
   seed: number;
   tasks: Record<string, TaskScores>;
@@ -46,7 +55,7 @@ export interface ResultsData {
   extraction: string[];
   runs: TrainedRun[];
   bases: BaseModelResult[];
-  statistics: { resamples: number; level: number; seed: number };
+  statistics: StatisticsSettings;
   /** Steps that failed or never ran, so the report can say what is missing. */
   missing: string[];
 }
@@ -54,22 +63,37 @@ export interface ResultsData {
 interface PlanFile {
   experiment: string;
   cacheDir: string;
-  models: Record<string, { family: string }>;
+  models: Record<string, { family: string; recipe?: string }>;
   tasks: Record<string, string>;
   extraction: Record<string, string>;
   statistics: ResultsData['statistics'];
   steps: Array<{ id: string; kind: string; key: string; coords: Record<string, unknown> }>;
 }
 
+/** The experiment's `statistics:` block (see lib/experiment/schema.ts). */
+export interface StatisticsSettings {
+  resamples: number;
+  level: number;
+  seed: number;
+  /** Non-inferiority margin δ for capability, in accuracy points (default 1). */
+  non_inferiority_points?: number;
+  /** |ρ| from which a proxy counts as predicting the gain (default 0.5). */
+  proxy_margin?: number;
+  /** The claimed relative drop of held-out extraction (default 0.95). */
+  extraction_drop?: number;
+}
+
 type Json = Record<string, unknown>;
 
 export function taskScoresFromEval(r: Json): TaskScores {
-  const items = (r.items as Array<{ index: number; gold: number; pred: number }>) ?? [];
+  const items = (r.items as Array<{ index: number; gold: number; pred: number; group?: string }>) ?? [];
+  const named = items.some((it) => it.group !== undefined);
   return {
     acc: Number(r.acc),
     acc_stderr: r.acc_stderr === undefined ? undefined : Number(r.acc_stderr),
     indices: items.map((it) => it.index),
     correct: items.map((it) => (it.pred === it.gold ? 1 : 0)),
+    ...(named ? { groups: items.map((it) => it.group) } : {}),
   };
 }
 
@@ -106,6 +130,8 @@ export function readResults(runDir: string): ResultsData {
         source: String(c.source),
         studentFamily: plan.models[String(c.student)]?.family ?? '',
         sourceFamily: plan.models[String(c.source)]?.family ?? '',
+        ...(plan.models[String(c.student)]?.recipe ? { studentRecipe: plan.models[String(c.student)]!.recipe } : {}),
+        ...(plan.models[String(c.source)]?.recipe ? { sourceRecipe: plan.models[String(c.source)]!.recipe } : {}),
         temperature: Number(c.temperature),
         seed: Number(c.seed),
         tasks: {},
@@ -121,6 +147,16 @@ export function readResults(runDir: string): ResultsData {
     if (!b) bases.set(m, (b = { model: m, family: plan.models[m]?.family ?? '', tasks: {}, extraction: {} }));
     return b;
   };
+  // Corpus measures (a sample step's `measures`, e.g. coverage/fidelity in a world with known facts).
+  const measures = new Map<string, Record<string, number>>();
+  for (const s of plan.steps) {
+    if (s.kind !== 'sample') continue;
+    const m = result(s)?.measures;
+    if (m && typeof m === 'object') {
+      const nums = Object.fromEntries(Object.entries(m as Json).filter(([, v]) => typeof v === 'number' && Number.isFinite(v))) as Record<string, number>;
+      measures.set(`${s.coords.source}|${s.coords.temperature}|${s.coords.seed}`, nums);
+    }
+  }
   for (const s of plan.steps) {
     if (!['eval', 'extract', 'proxies', 'train'].includes(s.kind)) continue;
     const r = result(s);
@@ -134,6 +170,10 @@ export function readResults(runDir: string): ResultsData {
     else if (s.kind === 'extract') target.extraction[String(c.extraction)] = extractScoresFromResult(r);
     else if (s.kind === 'proxies') (target as TrainedRun).proxies = { ...((r.summary as Record<string, number | null>) ?? {}) };
     else if (s.kind === 'train') (target as TrainedRun).trainLoss = typeof r.final_loss === 'number' ? r.final_loss : null;
+  }
+  for (const r of runs.values()) {
+    const m = measures.get(`${r.source}|${r.temperature}|${r.seed}`);
+    if (m) r.corpus = m;
   }
   return {
     experiment: plan.experiment,

@@ -26,14 +26,21 @@ describe('report from a hand-made results table', () => {
 
   it('analysis: utility cells, CIs and honest verdicts', () => {
     const a = analyze(data);
-    expect(a.utility.map((c) => `${c.source}:${c.relation}`)).toEqual(['small:self', 'large:same-family', 'other:cross-family']);
+    expect(a.utility.map((c) => `${c.source}:${c.relation}`)).toEqual(['small:self', 'large:same-lineage', 'other:cross-family']);
     const large = a.utility.find((c) => c.source === 'large')!;
     expect(large.gain!.lo).toBeGreaterThan(0.05);
     const other = a.utility.find((c) => c.source === 'other')!;
     expect(other.gain!.estimate).toBe(0);
+    // The fixture: self +2.9 points, same-lineage +15 (so self < same-lineage: the paper's order is
+    // contradicted), extraction keeps 60% of what was memorized (a 40% drop, far from 95%: contradicted),
+    // 3 source clusters (no proxy interval), no corpus measures (no temperature claim to test).
     const verdicts = Object.fromEntries(a.findings.map((f) => [f.id, f.verdict]));
-    expect(verdicts).toMatchObject({ utility: 'supported', relational: 'supported', extraction: 'supported', proxies: 'supported', temperature: 'inconclusive' });
-    expect(a.findings.find((f) => f.id === 'temperature')!.text).toMatch(/do not show a reliable trend/);
+    expect(verdicts).toEqual({ utility: 'supported', relational: 'contradicted', decoupling: 'contradicted', proxies: 'not shown', temperature: 'not shown' });
+    const rel = a.findings.find((f) => f.id === 'relational')!;
+    expect(rel.contrasts.map((c) => c.name)).toEqual(['small: small (self) − large (same-lineage)', 'small: large (same-lineage) − other (cross-family)', 'small: small (self) − other (cross-family)']);
+    expect(rel.text).toMatch(/^A claim contrast holds significantly in the opposite direction\. small: small \(self\) − large \(same-lineage\) -12\.5/);
+    expect(a.findings.find((f) => f.id === 'proxies')!.mde!.text).toMatch(/3 independent source clusters/);
+    expect(a.findings.find((f) => f.id === 'temperature')!.mde!.text).toMatch(/no corpus has coverage\/fidelity measures/);
     // 2 base rows + 12 trained rows
     expect(a.rows).toHaveLength(14);
   });
@@ -41,8 +48,9 @@ describe('report from a hand-made results table', () => {
   it('a grid with one source cannot support the relational finding', () => {
     const one = { ...data, runs: data.runs.filter((r) => r.source === 'large') };
     const f = analyze(one).findings.find((x) => x.id === 'relational')!;
-    expect(f.verdict).toBe('inconclusive');
-    expect(f.text).toMatch(/only one source/);
+    expect(f.verdict).toBe('not shown');
+    expect(f.contrasts).toEqual([]);
+    expect(f.text).toMatch(/no student has two sources of different roles/);
   });
 
   it('writes results.csv, report.md, report.html and the SVG figures', async () => {
@@ -58,9 +66,13 @@ describe('report from a hand-made results table', () => {
     expect(csv.columns).toEqual(expect.arrayContaining(['stage', 'student', 'source', 'temperature', 'seed', 'gain', 'acc:facts', 'extract_drop:canaries', 'loglik_student']));
 
     const md = fs.readFileSync(path.join(dir, 'report.md'), 'utf8');
-    for (const h of ['## Findings', 'Relational utility matrix', 'Gain by temperature', 'Intrinsic proxies against gain', 'Verbatim extraction before and after', 'Capability against extraction'])
+    for (const h of ['## Findings', 'Relational utility matrix', 'Gain, coverage and fidelity by temperature', 'Intrinsic proxies against the gain', 'Verbatim extraction before and after', 'Capability against extraction', '## relational: contradicted'])
       expect(md).toContain(h);
-    expect(md).toContain('*inconclusive.*');
+    expect(md).toContain('**proxies — not shown.**');
+    expect(md).toMatch(/\| small: small \(self\) − large \(same-lineage\) \| claim \| > 0\.0 \| -12\.5 \| \[-\d+\.\d, -\d+\.\d\] \| 1\.000 \| <0\.001 \|/);
+    const json = JSON.parse(fs.readFileSync(path.join(dir, 'findings.json'), 'utf8'));
+    expect(json.findings.map((f: { id: string }) => f.id)).toEqual(['utility', 'relational', 'decoupling', 'proxies', 'temperature']);
+    expect(Object.keys(json.findings[1].contrasts[0])).toEqual(expect.arrayContaining(['name', 'student', 'estimate', 'ci', 'p_adjusted']));
 
     const html = fs.readFileSync(path.join(dir, 'report.html'), 'utf8');
     expect(html.match(/<svg/g)).toHaveLength(4); // every figure inlined
@@ -71,7 +83,7 @@ describe('report from a hand-made results table', () => {
     expect(markCount(utility, 'rect mark')).toBe(3); // one cell per (student, source)
     expect(markCount(utility, 'text mark')).toBe(3); // gain [CI] labels
     expect(axisTitles(utility).sort()).toEqual(['source (generator)', 'student']);
-    expect(utility).toContain('+15.4 [+12.3, +18.4]');
+    expect(utility).toMatch(/\+15\.4 \[\+\d+\.\d, \+\d+\.\d\]/);
 
     const temp = fs.readFileSync(path.join(dir, 'gain-vs-temperature.svg'), 'utf8');
     expect(markCount(temp, 'line mark')).toBe(3); // one line per pair
@@ -79,8 +91,8 @@ describe('report from a hand-made results table', () => {
     expect(axisTitles(temp).sort()).toEqual(['benchmark gain (points)', 'sampling temperature']);
 
     const proxy = fs.readFileSync(path.join(dir, 'proxies-vs-gain.svg'), 'utf8');
-    expect(markCount(proxy, 'point')).toBe(24); // one point per trained run, in each of the two panels
-    expect(proxy.match(/loglik_student: ρ = -?\d\.\d\d \[-?\d\.\d\d, -?\d\.\d\d\], n = 12/g)).toHaveLength(1);
+    expect(markCount(proxy, 'point')).toBe(12); // one point per corpus (source × temperature), in each of the two panels
+    expect(proxy.match(/small: loglik_student: ρ = -?\d\.\d\d \[-?\d\.\d\d, -?\d\.\d\d\], n = 6/g)).toHaveLength(1);
     expect(proxy).toMatch(/tfidf_centroid:facts: ρ = /);
 
     const cap = fs.readFileSync(path.join(dir, 'capability-vs-extraction.svg'), 'utf8');

@@ -1,0 +1,25 @@
+/** All five findings of a results table, in the paper's order. */
+import type { ResultsData } from '../report/results';
+import { STUDY_DEFAULTS, decouplingFinding, proxiesFinding, proxyPoints, relationalFinding, studentStudies, temperatureFinding, utilityFinding, type Finding, type StudentStudy, type StudySettings } from './findings';
+
+export function studySettings(data: ResultsData): StudySettings {
+  const st = data.statistics;
+  return {
+    level: st.level,
+    resamples: st.resamples,
+    seed: st.seed,
+    nonInferiorityPoints: st.non_inferiority_points ?? STUDY_DEFAULTS.nonInferiorityPoints,
+    proxyMargin: st.proxy_margin ?? STUDY_DEFAULTS.proxyMargin,
+    extractionDrop: st.extraction_drop ?? STUDY_DEFAULTS.extractionDrop,
+  };
+}
+
+export function studyFindings(data: ResultsData, settings = studySettings(data), studies: StudentStudy[] = studentStudies(data, settings)): Finding[] {
+  return [
+    utilityFinding(studies, settings),
+    relationalFinding(studies, settings),
+    decouplingFinding(data, studies, settings),
+    proxiesFinding(proxyPoints(data, studies), settings),
+    temperatureFinding(data, settings),
+  ];
+}
