@@ -41,7 +41,7 @@ export const EXPERIMENT_DEFAULTS = {
     proxies: { enabled: true, k: 5, max_n: 4, lexical_only: false, max_corpus_texts: 2000 },
   },
   grid: { seeds: [0] },
-  statistics: { resamples: 2000, level: 0.95, seed: 0 },
+  statistics: { resamples: 2000, level: 0.95, seed: 0, non_inferiority_points: 1, proxy_margin: 0.5, extraction_drop: 0.95 },
   /**
    * Planning estimates only (`--dry-run`): sustained FLOP/s per device kind for forward passes
    * (generation and scoring) and for training (forward + backward).

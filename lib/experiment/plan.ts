@@ -68,7 +68,7 @@ export interface Plan {
   experiment: string;
   file: string;
   software: string;
-  models: Record<string, { dir: string; family: string; tokenizer: string; exists: boolean; parameters: number | null }>;
+  models: Record<string, { dir: string; family: string; recipe: string; tokenizer: string; exists: boolean; parameters: number | null }>;
   tasks: Record<string, string>;
   extraction: Record<string, string>;
   statistics: LoadedExperiment['experiment']['statistics'];
@@ -299,7 +299,7 @@ export function buildPlan(loaded: LoadedExperiment, opts: PlanOptions = {}): Pla
     experiment: e.name,
     file: loaded.file,
     software,
-    models: Object.fromEntries(Object.entries(loaded.models).map(([n, m]) => [n, { dir: m.dir, family: m.family, tokenizer: m.tokenizer, exists: m.exists, parameters: params[n] }])),
+    models: Object.fromEntries(Object.entries(loaded.models).map(([n, m]) => [n, { dir: m.dir, family: m.family, recipe: m.decl.recipe ?? m.family, tokenizer: m.tokenizer, exists: m.exists, parameters: params[n] }])),
     tasks: loaded.tasks,
     extraction: loaded.extraction,
     statistics: e.statistics,

@@ -29,8 +29,10 @@ const model = z
     path: z.string().min(1).optional(),
     /** Hugging Face id, looked up in --models-dir as ORG--NAME/, models--ORG--NAME/snapshots/*, or ORG/NAME/. */
     hub: z.string().regex(/^[^/\s]+\/[^/\s]+$/, 'expected "org/name"').optional(),
-    /** Lineage / family label (same family = same pretraining lineage). */
+    /** Family label: architecture, tokenizer and data mixture (another family = cross-family). */
     family: z.string().min(1),
+    /** Pretraining recipe within the family (default: the family): same family and recipe = same lineage, same family and another recipe = different recipe. */
+    recipe: z.string().min(1).optional(),
     /** Tokenizer label; models with different labels get their corpus retokenized (default: family). */
     tokenizer: z.string().min(1).optional(),
     /** Informative: what the model is used for. */
@@ -109,6 +111,12 @@ const statistics = z.strictObject({
   resamples: posInt.default(D.statistics.resamples),
   level: z.number().gt(0).lt(1).default(D.statistics.level),
   seed: nonNegInt.default(D.statistics.seed),
+  /** Non-inferiority margin δ of the decoupling claim, in accuracy points. */
+  non_inferiority_points: z.number().min(0).default(D.statistics.non_inferiority_points),
+  /** |ρ| from which a proxy counts as predicting the gain ("proxies fail" = every |ρ| shown below it). */
+  proxy_margin: z.number().gt(0).lt(1).default(D.statistics.proxy_margin),
+  /** The relative drop of held-out extraction the decoupling claim states. */
+  extraction_drop: z.number().gt(0).lt(1).default(D.statistics.extraction_drop),
 });
 
 export const experimentSchema = z

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import * as extractCompare from '../../lib/cli/commands/extract-compare';
-import { correlateHandler } from '../../lib/cli/commands/stats';
+import { correlateHandler, powerHandler } from '../../lib/cli/commands/stats';
 import { makeTmpDir, removeTmpDir } from '../helpers/shared';
 
 const tmp = makeTmpDir();
@@ -37,6 +37,32 @@ describe('stats correlate', () => {
     const c = capture();
     await correlateHandler({ file: csv, x: 'nope', y: 'gain', resamples: 10, level: 0.95, seed: 0, json: false });
     expect(c.err()).toMatch(/^error ERR_INVALID_ARGUMENT: column 'nope' is not in/);
+    expect(process.exitCode).toBe(1);
+  });
+});
+
+describe('stats power', () => {
+  const args = { experiment: path.resolve(__dirname, '../../lab/quick.yaml'), effect: 5, sims: 40, seedSd: 1.5, baseExtraction: 0.5, corpusMeasures: false, seed: 0, json: true };
+  it("reads the design from the experiment file and reports each finding's error rates and power", async () => {
+    const c = capture();
+    await powerHandler(args);
+    const r = JSON.parse(c.out());
+    // lab/quick.yaml: 1 student, 3 sources, 1 temperature, 1 seed; 4 task files; 3 canary sets of 8.
+    expect(r.design).toMatchObject({ students: 1, sources: 3, temperatures: [1], seeds: 1, heldoutSequences: 24 });
+    expect(r.design.tasks.map((t: { name: string }) => t.name)).toEqual(['facts', 'relations', 'arithmetic', 'ordering']);
+    expect(r.rows.map((x: { finding: string }) => x.finding)).toEqual(['utility', 'relational', 'decoupling', 'proxies', 'temperature']);
+    // One seed per cell: seed variance cannot be estimated, so no gain contrast is ever decided; 3 source
+    // clusters give no proxy interval; no corpus measures. Decoupling's extraction bound is exact, but 24
+    // sequences can never show a 95% drop, so it is never "supported" either.
+    const by = Object.fromEntries(r.rows.map((x: { finding: string }) => [x.finding, x]));
+    for (const id of ['utility', 'relational', 'proxies', 'temperature']) expect(by[id].untestable).toBe(true);
+    expect(by.decoupling.power).toBe(0);
+    for (const row of r.rows) expect(row.falseContradicted).toBe(0);
+  });
+  it('rejects nonsense settings with a coded error', async () => {
+    const c = capture();
+    await powerHandler({ ...args, sims: 3 });
+    expect(c.err()).toMatch(/^error ERR_INVALID_ARGUMENT: --sims must be an integer >= 20/);
     expect(process.exitCode).toBe(1);
   });
 });
