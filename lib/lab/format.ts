@@ -18,17 +18,17 @@ function wrap(text: string, width: number): string[] {
 /**
  *   finding       verdict         evidence
  *   ───────────   ─────────────   ──────────────────────────────────────────────
- *   utility       supported       Best pair a-small ← a-large (same-family): …
+ *   relational    not shown       1 of 3 claim contrasts hold. a-small: a-small (self) − …
  *
  * Evidence longer than `maxLines` is cut (the report has it in full).
  */
 export function findingsTable(findings: Finding[], width = 100, maxLines = 6): string {
   const idW = Math.max(7, ...findings.map((f) => f.id.length));
-  const vW = 13;
+  const vW = 12;
   const textW = Math.max(30, width - idW - vW - 6);
   const lines = [`${'finding'.padEnd(idW)}   ${'verdict'.padEnd(vW)}   evidence`, `${'─'.repeat(idW)}   ${'─'.repeat(vW)}   ${'─'.repeat(textW)}`];
   for (const f of findings) {
-    let body = wrap(`${f.claim} ${f.text}`, textW);
+    let body = wrap(f.text, textW);
     if (body.length > maxLines) body = [...body.slice(0, maxLines - 1), `${body[maxLines - 1]!.slice(0, textW - 22)} … (see report.md)`];
     lines.push(`${f.id.padEnd(idW)}   ${f.verdict.padEnd(vW)}   ${body[0]}`);
     for (const l of body.slice(1)) lines.push(`${''.padEnd(idW)}   ${''.padEnd(vW)}   ${l}`);

@@ -33,6 +33,8 @@ interface Table {
   rows: string[][];
   figure?: string;
   note?: string;
+  /** Printed instead of the table when it has no rows. */
+  empty?: string;
 }
 
 function findingTables(a: Analysis): Table[] {
@@ -41,6 +43,7 @@ function findingTables(a: Analysis): Table[] {
     header: ['contrast', 'role', 'claim', 'estimate', `${Math.round(a.level * 100)}% CI`, 'p (Holm)', 'p opposite (Holm)', 'note'],
     rows: f.contrasts.map((c) => [c.name, c.role, claimOf(c), fmtValue(c, c.estimate), `[${fmtValue(c, c.ci[0])}, ${fmtValue(c, c.ci[1])}]`, pval(c.p_adjusted), pval(c.p_opposite_adjusted), c.note ?? '']),
     note: `${f.claim}${f.mde ? ` Not shown — ${f.mde.text}.` : ''} Method: ${f.method}`,
+    empty: `No contrast of this claim can be formed from this design: ${f.mde?.text ?? 'nothing to test'}.`,
   }));
 }
 
@@ -91,7 +94,7 @@ const mdEscape = (s: string) => s.replace(/\|/g, '\\|');
 
 function mdTable(t: Table, figures: Figure[]): string[] {
   const out = ['', `## ${t.title}`, ''];
-  if (t.rows.length === 0) out.push('(no data)');
+  if (t.rows.length === 0) out.push(t.empty ?? '(no data)');
   else {
     out.push(`| ${t.header.join(' | ')} |`, `| ${t.header.map(() => '---').join(' | ')} |`);
     for (const r of t.rows) out.push(`| ${r.map(mdEscape).join(' | ')} |`);
@@ -116,7 +119,7 @@ const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 
 function htmlTable(t: Table, figures: Figure[]): string[] {
   const parts = [`<h2>${esc(t.title)}</h2>`];
-  if (t.rows.length === 0) parts.push('<p>(no data)</p>');
+  if (t.rows.length === 0) parts.push(`<p>${esc(t.empty ?? '(no data)')}</p>`);
   else {
     parts.push('<div class="scroll"><table><thead><tr>', ...t.header.map((h) => `<th>${esc(h)}</th>`), '</tr></thead><tbody>');
     for (const r of t.rows) parts.push(`<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`);

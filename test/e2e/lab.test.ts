@@ -44,7 +44,7 @@ describe('resurface lab --preset quick', () => {
     expect(first.stderr).not.toMatch(/error ERR_/);
     expect(first.status).toBe(0);
     expect(first.stdout).toMatch(/lab quick: \d+ steps ran, 0 reused, 0 failed, 0 skipped/);
-    for (const id of ['utility', 'relational', 'extraction', 'proxies', 'temperature']) expect(first.stdout).toMatch(new RegExp(`^${id}\\s+(supported|not supported|inconclusive)\\s`, 'm'));
+    for (const id of ['utility', 'relational', 'decoupling', 'proxies', 'temperature']) expect(first.stdout).toMatch(new RegExp(`^${id}\\s+(supported|contradicted|not shown)\\s`, 'm'));
     expect(first.stdout).toContain(`report: ${path.relative(process.cwd(), path.join(RUN, 'report', 'report.html'))}`);
     const timing = JSON.parse(fs.readFileSync(path.join(RUN, 'lab-timing.json'), 'utf8'));
     expect(Object.keys(timing.perKind).sort()).toEqual(['eval', 'extract', 'proxies', 'report', 'retokenize', 'sample', 'train']);
@@ -55,14 +55,16 @@ describe('resurface lab --preset quick', () => {
     const md = fs.readFileSync(path.join(dir, 'report.md'), 'utf8');
     const sections = md.split(/^## /m).slice(1);
     const titles = sections.map((s) => s.split('\n')[0]);
-    for (const t of ['Findings', 'Relational utility matrix', 'Gain by temperature', 'Intrinsic proxies against gain', 'Verbatim extraction before and after', 'Capability against extraction', 'Figures'])
+    for (const t of ['Findings', 'Relational utility matrix', 'Gain, coverage and fidelity by temperature', 'Intrinsic proxies against the gain', 'Verbatim extraction before and after', 'Capability against extraction'])
       expect(titles.some((x) => x.startsWith(t))).toBe(true);
-    for (const s of sections.filter((x) => !/^(Findings|Figures)/.test(x))) {
+    // One section per finding, headed by its verdict.
+    for (const id of ['utility', 'relational', 'decoupling', 'proxies', 'temperature']) expect(titles.some((x) => new RegExp(`^${id}: (supported|contradicted|not shown)$`).test(x))).toBe(true);
+    for (const s of sections.filter((x) => !/^(Findings|utility|relational|decoupling|proxies|temperature)\b/.test(x))) {
       expect(s).not.toContain('(no data)');
       expect(s.split('\n').filter((l) => l.startsWith('| ')).length).toBeGreaterThanOrEqual(3); // header, rule, ≥ 1 row
     }
     // one utility row per source, with its relation
-    for (const [source, relation] of [['a-small', 'self'], ['a-large', 'same-family'], ['b', 'cross-family']]) expect(md).toMatch(new RegExp(`\\| a-small \\| ${source} \\| ${relation} \\|`));
+    for (const [source, relation] of [['a-small', 'self'], ['a-large', 'same-lineage'], ['b', 'cross-family']]) expect(md).toMatch(new RegExp(`\\| a-small \\| ${source} \\| ${relation} \\|`));
 
     const csv = parseCsv(fs.readFileSync(path.join(dir, 'results.csv'), 'utf8'));
     for (const c of ['stage', 'student', 'source', 'relation', 'temperature', 'seed', 'accuracy', 'gain', 'extraction', 'train_loss'])
