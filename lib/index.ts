@@ -23,3 +23,7 @@ export type { CorpusRecord } from './corpus/shard';
 export { train, type TrainHooks, type TrainProgress, type TrainSummary, type TrainOptions } from './train/index';
 export { runtimeNativeHooks, setNativeHooks, type NativeHooks } from './proxies/native-hooks';
 export { defaultExecutors, readStepTimings } from './experiment/executors';
+export { analyze, readResults, writeReport, type Analysis, type ResultsData } from './report';
+export { studyFindings, studySettings, type Finding, type StudyContrast, type Verdict } from './study';
+export { simulateStudy, type SimDesign, type SimEffects, type SimNoise } from './study/simulate';
+export { designFromExperiment, powerAnalysis, type PowerReport } from './study/power';

@@ -23,7 +23,6 @@ import {
 import type { Interval } from '../study/findings';
 
 export type { Finding } from '../study';
-export type Relation = SourceRole;
 
 export interface UtilityCell {
   student: string;
@@ -88,10 +87,6 @@ export interface Analysis {
   corpusMeasures: CorpusMeasurePoint[];
   findings: Finding[];
   level: number;
-}
-
-export function relationOf(run: Parameters<typeof roleOf>[0]): SourceRole {
-  return roleOf(run);
 }
 
 /** Macro average over tasks of accuracy (or of the exact-match rate, pooled over extraction sets). */
