@@ -18,6 +18,7 @@ import type { DeviceName } from '../native/types';
 import { writeReport } from '../report';
 import type { ExecutorRegistry, StepContext, StepExecutor, StepResult } from './executor';
 import { retokenizeExecutor, sampleExecutor } from './executors/corpus';
+import { naturalExecutor } from './executors/natural';
 import { evalExecutor, extractExecutor } from './executors/evaluate';
 import { withTiming } from './executors/timing';
 import { sharedTokenizer } from './executors/tokenizers';
@@ -78,6 +79,7 @@ export function defaultExecutors(): ExecutorRegistry {
   return {
     sample: withTiming(sampleExecutor),
     retokenize: withTiming(retokenizeExecutor),
+    natural: withTiming(naturalExecutor),
     train: withTiming(trainExecutor),
     eval: withTiming(evalExecutor),
     extract: withTiming(extractExecutor),

@@ -45,6 +45,7 @@ const WORDS = 'the a of cat dog river stone red blue seven three north south par
 function lift(step: Step, ctx: StepContext): number {
   const { student, source } = step.coords;
   if (!student || !source) return 0;
+  if (step.coords.control === 'forgetting') return 0.02; // natural text: a little sharpening
   const st = ctx.plan.models[student];
   const so = ctx.plan.models[source];
   const base = student === source ? 0.04 : st.family === so.family ? 0.12 : 0.01;
@@ -80,6 +81,11 @@ export function fakeExecutors(opts: FakeOptions = {}): ExecutorRegistry {
     retokenize: wrap('retokenize', async (_step, ctx) => {
       for (const f of fs.readdirSync(ctx.inputs.corpus.dir)) if (f !== 'step.json') fs.copyFileSync(path.join(ctx.inputs.corpus.dir, f), path.join(ctx.outDir, f));
       return { ...(ctx.inputs.corpus.result as object), retokenized_for: ctx.models.tokenizer.tokenizer };
+    }),
+    natural: wrap('natural', async (step, ctx) => {
+      const n = Number(ctx.inputs.budget.result.tokens);
+      fs.writeFileSync(path.join(ctx.outDir, 'natural.jsonl'), JSON.stringify({ tokens: Array.from({ length: n }, (_, i) => i % 7) }) + '\n');
+      return { data: 'natural.jsonl', samples: 1, tokens: n, budget: n, seed: step.settings.seed };
     }),
     train: wrap('train', async (step, ctx) => {
       fs.writeFileSync(path.join(ctx.outDir, 'config.json'), JSON.stringify({ fake: true, base: ctx.models.model.name }));

@@ -97,6 +97,8 @@ export interface LoadedExperiment {
   tasks: Record<string, string>;
   /** Absolute extraction data files by set name. */
   extraction: Record<string, string>;
+  /** Absolute natural-text files of the forgetting control, by student. */
+  forgetting: Record<string, string>;
 }
 
 export interface LoadOptions {
@@ -151,5 +153,6 @@ export function loadExperiment(file: string, opts: LoadOptions = {}): LoadedExpe
   const resolveData = (p: string) => (path.isAbsolute(p) ? p : path.resolve(dataDir, p));
   const tasks = Object.fromEntries(experiment.evaluation.tasks.map((t) => [taskName(t), resolveData(t)]));
   const extraction = Object.fromEntries(experiment.evaluation.extraction.map((x) => [x.name, resolveData(x.data)]));
-  return { file: path.resolve(file), experiment, models, tasks, extraction };
+  const forgetting = Object.fromEntries(Object.entries(experiment.controls.forgetting).map(([s, f]) => [s, resolveData(f)]));
+  return { file: path.resolve(file), experiment, models, tasks, extraction, forgetting };
 }

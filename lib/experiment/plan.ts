@@ -21,7 +21,7 @@ import { EXPERIMENT_DEFAULTS } from './defaults';
 import { fileFingerprint, hashValue, modelFingerprint, softwareVersion } from './hash';
 import type { LoadedExperiment, ResolvedModel } from './load';
 
-export const STEP_KINDS = ['sample', 'retokenize', 'train', 'eval', 'extract', 'proxies', 'report'] as const;
+export const STEP_KINDS = ['sample', 'retokenize', 'natural', 'train', 'eval', 'extract', 'proxies', 'report'] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 
 export interface StepCoords {
@@ -35,6 +35,8 @@ export interface StepCoords {
   model?: string;
   task?: string;
   extraction?: string;
+  /** Control runs: the student fine-tuned on natural text instead of a model's samples. */
+  control?: 'forgetting';
 }
 
 export interface StepEstimate {
@@ -276,6 +278,46 @@ export function buildPlan(loaded: LoadedExperiment, opts: PlanOptions = {}): Pla
           }
         }
       }
+    }
+  }
+
+  // The forgetting control: per student and seed, the same token budget of natural text as the
+  // self-generated corpus at the first temperature, then the same training and evaluations.
+  for (const [student, file] of Object.entries(loaded.forgetting)) {
+    for (const seed of e.grid.seeds) {
+      const budget = byId.get(`sample/${student}/${fmtT(temps[0]!)}/s${seed}`)!;
+      const natural = add({
+        id: `natural/${student}/s${seed}`,
+        kind: 'natural',
+        deps: [budget.id],
+        inputs: { budget: budget.id },
+        models: { tokenizer: student },
+        settings: { seed, data: fileFingerprint(file) },
+        runtime: { data_file: file },
+        coords: { student, seed, control: 'forgetting' },
+        device: false,
+        cached: true,
+        tokens: corpusTokens,
+        flopsPerToken: 0,
+      });
+      const coords: StepCoords = { student, source: `${student}:natural`, seed, control: 'forgetting' };
+      const t = e.training;
+      const train = add({
+        id: `train/${student}/natural/s${seed}`,
+        kind: 'train',
+        deps: [natural.id],
+        inputs: { corpus: natural.id },
+        models: { model: student },
+        settings: { ...t, seed },
+        runtime: {},
+        coords,
+        device: true,
+        cached: true,
+        tokens: t.max_steps !== undefined ? t.max_steps * t.batch_size * t.grad_accum * t.seq_len : corpusTokens * (t.epochs ?? 1),
+        flopsPerToken: 6 * P(student),
+        train: true,
+      });
+      evaluations(`${student}/natural/s${seed}`, { ...coords, stage: 'trained' }, student, train);
     }
   }
 

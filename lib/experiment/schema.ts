@@ -107,6 +107,15 @@ const grid = z.strictObject({
   seeds: z.array(nonNegInt).min(1).default([...D.grid.seeds]),
 });
 
+const controls = z.strictObject({
+  /**
+   * The forgetting control: student → natural text of its own pretraining distribution (JSONL of
+   * {"text"}, canaries removed). Each student is also fine-tuned, per seed, on the same token budget
+   * of this text as its self-generated corpus, to tell decoupling from ordinary forgetting.
+   */
+  forgetting: z.record(name, z.string().min(1)).default({}),
+});
+
 const statistics = z.strictObject({
   resamples: posInt.default(D.statistics.resamples),
   level: z.number().gt(0).lt(1).default(D.statistics.level),
@@ -128,6 +137,7 @@ export const experimentSchema = z
     training: training.default(() => training.parse({})),
     evaluation: evaluation.default(() => evaluation.parse({})),
     grid,
+    controls: controls.default(() => controls.parse({})),
     statistics: statistics.default(() => statistics.parse({})),
   })
   .superRefine((e, ctx) => {
@@ -137,6 +147,11 @@ export const experimentSchema = z
       });
       const dup = e.grid[role].find((m, i) => e.grid[role].indexOf(m) !== i);
       if (dup) ctx.addIssue({ code: 'custom', path: ['grid', role], message: `"${dup}" is listed twice` });
+    }
+    for (const student of Object.keys(e.controls.forgetting)) {
+      if (!e.grid.students.includes(student)) ctx.addIssue({ code: 'custom', path: ['controls', 'forgetting', student], message: `"${student}" is not a student of the grid` });
+      else if (!e.grid.sources.includes(student))
+        ctx.addIssue({ code: 'custom', path: ['controls', 'forgetting', student], message: `"${student}" must also be a source: the control matches the token budget of its self-generated corpus` });
     }
     const emb = e.evaluation.proxies.embed_model;
     if (emb && !(emb in e.models)) ctx.addIssue({ code: 'custom', path: ['evaluation', 'proxies', 'embed_model'], message: `"${emb}" is not a declared model` });

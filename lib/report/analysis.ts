@@ -139,7 +139,7 @@ export function analyze(data: ResultsData): Analysis {
       student: r.student,
       source: r.source,
       relation: roleOf(r),
-      temperature: r.temperature,
+      temperature: Number.isFinite(r.temperature) ? r.temperature : null,
       seed: r.seed,
       accuracy: acc,
       gain: acc !== null && baseAcc !== null ? acc - baseAcc : null,

@@ -75,7 +75,7 @@ export function utilitySpec(a: Analysis): Spec {
 
 /** Gain against temperature, one line per source–student pair, with CI error bars. */
 export function temperatureSpec(a: Analysis): Spec {
-  const values = a.temperature.filter((t) => t.gain).map((t) => ({ pair: `${t.student} ← ${t.source}`, temperature: t.temperature, gain: t.gain!.estimate * 100, lo: t.gain!.lo * 100, hi: t.gain!.hi * 100 }));
+  const values = a.temperature.filter((t) => t.gain && Number.isFinite(t.temperature)).map((t) => ({ pair: `${t.student} ← ${t.source}`, temperature: t.temperature, gain: t.gain!.estimate * 100, lo: t.gain!.lo * 100, hi: t.gain!.hi * 100 }));
   return {
     ...base,
     title: 'Gain against sampling temperature',

@@ -62,7 +62,7 @@ function tables(a: Analysis): Table[] {
       header: ['student', 'source', 'temperature', 'gain', 'CI', ...corpusMeasureNames(a)],
       rows: a.temperature.map((t) => {
         const m = a.corpusMeasures.find((c) => c.source === t.source && c.temperature === t.temperature);
-        return [t.student, t.source, String(t.temperature), t.gain ? pts(t.gain.estimate) : '—', t.gain ? `[${pts(t.gain.lo)}, ${pts(t.gain.hi)}]` : '—', ...corpusMeasureNames(a).map((n) => (m && n in m.measures ? pct(m.measures[n]!) : '—'))];
+        return [t.student, t.source, Number.isFinite(t.temperature) ? String(t.temperature) : '—', t.gain ? pts(t.gain.estimate) : '—', t.gain ? `[${pts(t.gain.lo)}, ${pts(t.gain.hi)}]` : '—', ...corpusMeasureNames(a).map((n) => (m && n in m.measures ? pct(m.measures[n]!) : '—'))];
       }),
       figure: 'gain-vs-temperature.svg',
     },

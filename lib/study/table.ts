@@ -84,7 +84,7 @@ export function studentTable(data: ResultsData, student: string, base: BaseModel
   const strata: Stratum[] = [];
   for (const r of runs) {
     const role = roleOf(r);
-    let s = strata.find((x) => x.source === r.source && x.temperature === r.temperature);
+    let s = strata.find((x) => x.source === r.source && Object.is(x.temperature, r.temperature)); // NaN: a control, no temperature
     if (!s) strata.push((s = { student, source: r.source, role, temperature: r.temperature, runs: [], sums: tasks.map(() => []) }));
     s.runs.push(r);
     runSums.get(r)!.forEach((v, t) => s!.sums[t]!.push(v));

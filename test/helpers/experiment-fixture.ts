@@ -8,12 +8,15 @@ export interface FixtureOptions {
   sources?: string[];
   /** File name of the YAML (default exp.yaml). */
   fileName?: string;
+  /** Add a forgetting control for the student (natural text in natural.jsonl). */
+  forgetting?: boolean;
 }
 
 export function writeFixtureExperiment(dir: string, opts: FixtureOptions = {}): string {
   fs.mkdirSync(path.join(dir, 'tasks'), { recursive: true });
   const items = Array.from({ length: 40 }, (_, i) => JSON.stringify({ context: `Fact ${i}: the cat`, choices: ['sat', 'flew'], gold: 0 }));
   fs.writeFileSync(path.join(dir, 'tasks', 'facts.jsonl'), items.join('\n') + '\n');
+  fs.writeFileSync(path.join(dir, 'natural.jsonl'), Array.from({ length: 30 }, (_, i) => JSON.stringify({ text: `The cat ${i} sat on the mat.` })).join('\n') + '\n');
   fs.writeFileSync(path.join(dir, 'canaries.jsonl'), Array.from({ length: 20 }, (_, i) => JSON.stringify({ text: `canary ${i} xq zv` })).join('\n') + '\n');
   const yaml = `name: fixture
 models:
@@ -36,7 +39,7 @@ grid:
   sources: [${(opts.sources ?? ['small', 'large', 'other']).join(', ')}]
   seeds: [${(opts.seeds ?? [0, 1]).join(', ')}]
 statistics: { resamples: 200 }
-`;
+${opts.forgetting ? 'controls: { forgetting: { small: natural.jsonl } }\n' : ''}`;
   const file = path.join(dir, opts.fileName ?? 'exp.yaml');
   fs.writeFileSync(file, yaml);
   return file;

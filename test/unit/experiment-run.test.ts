@@ -36,6 +36,39 @@ function cachedResults(cacheDir: string): Map<string, unknown> {
   return out;
 }
 
+describe('the forgetting control', () => {
+  const dir = path.join(tmp, 'control');
+  fs.mkdirSync(dir, { recursive: true });
+  const file = writeFixtureExperiment(dir, { forgetting: true });
+
+  it('plans, per seed, natural text on the self corpus\'s token budget, the same training and evaluations', () => {
+    const plan = buildPlan(loadExperiment(file));
+    const nat = plan.steps.filter((s) => s.kind === 'natural');
+    expect(nat.map((s) => `${s.id} <- ${s.deps.join(',')}`)).toEqual(['natural/small/s0 <- sample/small/T0.7/s0', 'natural/small/s1 <- sample/small/T0.7/s1']);
+    const train = plan.steps.find((s) => s.id === 'train/small/natural/s0')!;
+    expect(train.deps).toEqual(['natural/small/s0']);
+    expect(train.coords).toEqual({ student: 'small', source: 'small:natural', seed: 0, control: 'forgetting' });
+    expect(plan.steps.filter((s) => s.id.startsWith('eval/small/natural/'))).toHaveLength(2);
+  });
+
+  it('a control for a student that is not also a source is rejected at its line', () => {
+    const bad = path.join(dir, 'bad.yaml');
+    fs.writeFileSync(bad, fs.readFileSync(file, 'utf8').replace('sources: [small, large, other]', 'sources: [large, other]'));
+    expect(() => loadExperiment(bad)).toThrow(/controls\.forgetting\.small.*must also be a source/s);
+  });
+
+  it('runs, and the report measures the extraction drop against the control', async () => {
+    const runDir = path.join(dir, 'run');
+    const r = await runExperiment({ file, out: runDir, executors: fakeExecutors() });
+    expect(r.summary.failures).toEqual([]);
+    const findings = JSON.parse(fs.readFileSync(path.join(runDir, 'report', 'findings.json'), 'utf8')).findings;
+    const dec = findings.find((f: { id: string }) => f.id === 'decoupling');
+    expect(dec.contrasts.map((c: { name: string }) => c.name)).toContain('small: extraction drop, self-training vs the forgetting control');
+    const util = findings.find((f: { id: string }) => f.id === 'utility');
+    expect(util.contrasts.map((c: { name: string }) => c.name)).toContain('gain small ← small:natural (forgetting-control)');
+  });
+});
+
 describe('plan', () => {
   const dir = path.join(tmp, 'plan');
   const file = writeFixtureExperiment(dir);

@@ -12,6 +12,7 @@ import { train } from '../../train/train';
 import type { TrainingSettings } from '../schema';
 import type { StepExecutor } from '../executor';
 import { throwIfAborted } from './corpus';
+import { trainingData } from './natural';
 
 type TrainSettings = TrainingSettings & { seed: number };
 
@@ -39,7 +40,7 @@ export const trainExecutor: StepExecutor = {
     const corpus = ctx.inputs.corpus;
     const summary = await train({
       model: ctx.models.model.dir,
-      data: corpus.dir,
+      data: trainingData(corpus),
       out: ctx.outDir,
       ...(t.max_steps !== undefined ? { maxSteps: t.max_steps } : { epochs: t.epochs ?? 1 }),
       lr: t.lr,
