@@ -191,6 +191,26 @@ export function buildPlan(loaded: LoadedExperiment, opts: PlanOptions = {}): Pla
     for (const m of gridModels) evaluations(`${m}/base`, { stage: 'base', model: m }, m);
   }
 
+  /** The student fine-tuned on a corpus step's output with the experiment's recipe. */
+  const trainOn = (id: string, corpus: Step, student: string, seed: number, coords: StepCoords): Step => {
+    const t = e.training;
+    return add({
+      id,
+      kind: 'train',
+      deps: [corpus.id],
+      inputs: { corpus: corpus.id },
+      models: { model: student },
+      settings: { ...t, seed },
+      runtime: {},
+      coords,
+      device: true,
+      cached: true,
+      tokens: t.max_steps !== undefined ? t.max_steps * t.batch_size * t.grad_accum * t.seq_len : corpusTokens * (t.epochs ?? 1),
+      flopsPerToken: 6 * P(student),
+      train: true,
+    });
+  };
+
   for (const source of e.grid.sources) {
     for (const T of temps) {
       for (const seed of e.grid.seeds) {
@@ -237,23 +257,7 @@ export function buildPlan(loaded: LoadedExperiment, opts: PlanOptions = {}): Pla
               flopsPerToken: 0,
             });
           }
-          const t = e.training;
-          const trainTokens = t.max_steps !== undefined ? t.max_steps * t.batch_size * t.grad_accum * t.seq_len : corpusTokens * (t.epochs ?? 1);
-          const train = add({
-            id: `train/${student}/${source}/${fmtT(T)}/s${seed}`,
-            kind: 'train',
-            deps: [corpus.id],
-            inputs: { corpus: corpus.id },
-            models: { model: student },
-            settings: { ...t, seed },
-            runtime: {},
-            coords,
-            device: true,
-            cached: true,
-            tokens: trainTokens,
-            flopsPerToken: 6 * P(student),
-            train: true,
-          });
+          const train = trainOn(`train/${student}/${source}/${fmtT(T)}/s${seed}`, corpus, student, seed, coords);
           evaluations(`${student}/${source}/${fmtT(T)}/s${seed}`, { ...coords, stage: 'trained' }, student, train);
           const px = e.evaluation.proxies;
           if (px.enabled) {
@@ -301,22 +305,7 @@ export function buildPlan(loaded: LoadedExperiment, opts: PlanOptions = {}): Pla
         flopsPerToken: 0,
       });
       const coords: StepCoords = { student, source: `${student}:natural`, seed, control: 'forgetting' };
-      const t = e.training;
-      const train = add({
-        id: `train/${student}/natural/s${seed}`,
-        kind: 'train',
-        deps: [natural.id],
-        inputs: { corpus: natural.id },
-        models: { model: student },
-        settings: { ...t, seed },
-        runtime: {},
-        coords,
-        device: true,
-        cached: true,
-        tokens: t.max_steps !== undefined ? t.max_steps * t.batch_size * t.grad_accum * t.seq_len : corpusTokens * (t.epochs ?? 1),
-        flopsPerToken: 6 * P(student),
-        train: true,
-      });
+      const train = trainOn(`train/${student}/natural/s${seed}`, natural, student, seed, coords);
       evaluations(`${student}/natural/s${seed}`, { ...coords, stage: 'trained' }, student, train);
     }
   }

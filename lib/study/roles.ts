@@ -7,18 +7,12 @@
  *   forgetting-control natural text of the student's own pretraining distribution, same token budget
  * A model's recipe defaults to its family, so without `recipe` labels same family = same lineage.
  */
+import type { TrainedRun } from '../report/results';
+
 export type SourceRole = 'self' | 'same-lineage' | 'different-recipe' | 'cross-family' | 'forgetting-control';
 
-export interface RoleInput {
-  student: string;
-  source: string;
-  studentFamily: string;
-  sourceFamily: string;
-  studentRecipe?: string;
-  sourceRecipe?: string;
-  /** Set for control runs: the source is a natural-text corpus, not a model. */
-  control?: 'forgetting';
-}
+/** What a role depends on: the two models' family and recipe labels, and whether the run is a control. */
+export type RoleInput = Pick<TrainedRun, 'student' | 'source' | 'studentFamily' | 'sourceFamily' | 'studentRecipe' | 'sourceRecipe' | 'control'>;
 
 export function roleOf(r: RoleInput): SourceRole {
   if (r.control === 'forgetting') return 'forgetting-control';
