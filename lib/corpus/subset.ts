@@ -70,46 +70,81 @@ export function drawSubset(tokensPerSample: ArrayLike<number>, budget: number, r
   return picks;
 }
 
-export async function subsetCorpus(o: SubsetOptions): Promise<SubsetSummary> {
-  if (!Number.isSafeInteger(o.tokens) || o.tokens < 1) throw new ArgumentError(`--tokens must be at least 1 token, got ${o.tokens}`);
-  if (!Number.isInteger(o.count) || o.count < 1) throw new ArgumentError(`--count must be an integer >= 1, got ${o.count}`);
-  if (!Number.isSafeInteger(o.seed) || o.seed < 0) throw new ArgumentError(`--seed must be a non-negative integer, got ${o.seed}`);
-  const corpus = openCorpus(o.corpusDir, { requireComplete: true });
-  if (corpus.manifest.counts.tokens === 0) throw new ResurfaceError('ERR_CORPUS', `${o.corpusDir} holds no tokens: no token budget can be reached`);
-  const target = checkFreshOut(o.outDir);
-
+/** The source records of a complete corpus, checked to hold tokens (else no budget can be reached). */
+function loadSource(corpusDir: string) {
+  const corpus = openCorpus(corpusDir, { requireComplete: true });
+  if (corpus.manifest.counts.tokens === 0) throw new ResurfaceError('ERR_CORPUS', `${corpusDir} holds no tokens: no token budget can be reached`);
   // Subsets repeat samples in random order, so the records are held in memory (the corpus, once).
   const records: CorpusRecord[] = [...corpusRecords(corpus)];
-  const tokensPerSample = Int32Array.from(records, (r) => r.num_tokens);
+  return { corpus, records, tokensPerSample: Int32Array.from(records, (r) => r.num_tokens) };
+}
+
+function checkArgs(o: { tokens: number; seed: number }): void {
+  if (!Number.isSafeInteger(o.tokens) || o.tokens < 1) throw new ArgumentError(`--tokens must be at least 1 token, got ${o.tokens}`);
+  if (!Number.isSafeInteger(o.seed) || o.seed < 0) throw new ArgumentError(`--seed must be a non-negative integer, got ${o.seed}`);
+}
+
+/** Writes subset `index` (drawn as the index-th subset of the seed's stream) as the corpus `dir`. */
+async function writeSubset(src: ReturnType<typeof loadSource>, picks: number[], index: number, o: { tokens: number; seed: number }, dir: string): Promise<Omit<SubsetInfo, 'dir'>> {
+  const writer = new DerivedCorpusWriter(dir, src.corpus, 'subset');
+  let tokens = 0, estimate = 0;
+  for (const i of picks) {
+    const r = src.records[i]!;
+    tokens += r.num_tokens;
+    estimate += charsOver4(r.text);
+    await writer.add(r);
+  }
+  await writer.finish({ subset: { index, seed: o.seed, tokenBudget: o.tokens, tokens, tokensEstimatedChars4: estimate } });
+  return { index, samples: picks.length, distinctSamples: new Set(picks).size, tokens, tokensEstimatedChars4: estimate };
+}
+
+export async function subsetCorpus(o: SubsetOptions): Promise<SubsetSummary> {
+  checkArgs(o);
+  if (!Number.isInteger(o.count) || o.count < 1) throw new ArgumentError(`--count must be an integer >= 1, got ${o.count}`);
+  const src = loadSource(o.corpusDir);
+  const target = checkFreshOut(o.outDir);
   const rng = new Rng(o.seed);
   const staging = makeStagingDir(target);
   try {
     const subsets: SubsetInfo[] = [];
     for (let index = 0; index < o.count; index++) {
-      const picks = drawSubset(tokensPerSample, o.tokens, rng);
+      const picks = drawSubset(src.tokensPerSample, o.tokens, rng);
       const name = `subset-${index}`;
-      const dir = path.join(staging, name);
-      fs.mkdirSync(dir);
-      const writer = new DerivedCorpusWriter(dir, corpus, 'subset');
-      let tokens = 0, estimate = 0;
-      for (const i of picks) {
-        const r = records[i]!;
-        tokens += r.num_tokens;
-        estimate += charsOver4(r.text);
-        await writer.add(r);
-      }
-      await writer.finish({ subset: { index, seed: o.seed, tokenBudget: o.tokens, tokens, tokensEstimatedChars4: estimate } });
-      subsets.push({ index, dir: path.join(target, name), samples: picks.length, distinctSamples: new Set(picks).size, tokens, tokensEstimatedChars4: estimate });
+      fs.mkdirSync(path.join(staging, name));
+      subsets.push({ ...(await writeSubset(src, picks, index, o, path.join(staging, name))), dir: path.join(target, name) });
     }
     const summary: SubsetSummary = {
       format: 'resurface-subsets', version: 1,
       rule: 'per subset: draw samples uniformly with replacement until the summed num_tokens reaches the budget (reference: create_subsets.py, which counts len(text)/4)',
-      source: { path: path.resolve(o.corpusDir), samples: records.length, tokens: corpus.manifest.counts.tokens },
+      source: { path: path.resolve(o.corpusDir), samples: src.records.length, tokens: src.corpus.manifest.counts.tokens },
       tokenBudget: o.tokens, count: o.count, seed: o.seed, subsets,
     };
     await writeFileAtomic(path.join(staging, SUBSETS_FILE), `${JSON.stringify(summary, null, 2)}\n`);
     commitStagingDir(staging, target);
     return summary;
+  } catch (err) {
+    removeStagingDir(staging);
+    throw err;
+  }
+}
+
+/**
+ * Only subset `index` of `subsetCorpus(..., count > index)`, written as the corpus `outDir` itself
+ * (one experiment step per subset, each cached on its own). Equal bytes to DIR/subset-<index>.
+ */
+export async function writeOneSubset(o: { corpusDir: string; tokens: number; seed: number; index: number; outDir: string }): Promise<Omit<SubsetInfo, 'dir'>> {
+  checkArgs(o);
+  if (!Number.isInteger(o.index) || o.index < 0) throw new ArgumentError(`subset index must be a non-negative integer, got ${o.index}`);
+  const src = loadSource(o.corpusDir);
+  const target = checkFreshOut(o.outDir);
+  const rng = new Rng(o.seed);
+  let picks: number[] = [];
+  for (let i = 0; i <= o.index; i++) picks = drawSubset(src.tokensPerSample, o.tokens, rng);
+  const staging = makeStagingDir(target);
+  try {
+    const info = await writeSubset(src, picks, o.index, o, staging);
+    commitStagingDir(staging, target);
+    return info;
   } catch (err) {
     removeStagingDir(staging);
     throw err;

@@ -97,6 +97,8 @@ export interface LoadedExperiment {
   tasks: Record<string, string>;
   /** Absolute extraction data files by set name. */
   extraction: Record<string, string>;
+  /** Absolute task files of the decontamination audit by task name (empty without `audit`). */
+  auditTasks?: Record<string, string>;
 }
 
 export interface LoadOptions {
@@ -151,5 +153,6 @@ export function loadExperiment(file: string, opts: LoadOptions = {}): LoadedExpe
   const resolveData = (p: string) => (path.isAbsolute(p) ? p : path.resolve(dataDir, p));
   const tasks = Object.fromEntries(experiment.evaluation.tasks.map((t) => [taskName(t), resolveData(t)]));
   const extraction = Object.fromEntries(experiment.evaluation.extraction.map((x) => [x.name, resolveData(x.data)]));
-  return { file: path.resolve(file), experiment, models, tasks, extraction };
+  const auditTasks = Object.fromEntries((experiment.audit?.tasks ?? []).map((t) => [taskName(t), resolveData(t)]));
+  return { file: path.resolve(file), experiment, models, tasks, extraction, auditTasks };
 }
