@@ -4,7 +4,7 @@
  * when it shares at least one word n-gram (n = 8 in the paper) with any benchmark item, after
  * `normalizeForAudit`. A sample with fewer than n words has no n-grams and is kept, as there.
  * Benchmark n-grams are held as 64-bit hashes (ngram-hash.ts, with the collision bound), so memory
- * is ~12 bytes · 2 per distinct benchmark n-gram however long the corpus is; the corpus is streamed
+ * is 12 bytes a slot (1.4–2.9 slots per distinct benchmark n-gram) however long the corpus is; the corpus is streamed
  * shard by shard, and kept samples stream into the clean corpus.
  *
  * Outputs in `outDir`: a clean corpus (same format; manifest.audit records n, every benchmark file's
@@ -68,6 +68,8 @@ export interface AuditReport {
   hash: { bits: 64; distinctNgrams: number; lookups: number; tableBytes: number; falsePositiveBound: number };
   nll: { available: false; reason: string } | ({ available: true; histogram: string } & NllHistogram);
   extraction?: { file: string; sequences: number; found: number; items: { index: number; samples: number; occurrences: number; ids: number[]; keptIds: number[] }[] };
+  /** Wall time: fingerprinting the benchmarks, then everything else (scan, clean corpus, report). */
+  timing: { fingerprintSeconds: number; scanSeconds: number };
   elapsedSeconds: number;
 }
 
@@ -130,6 +132,7 @@ export async function auditCorpus(o: AuditOptions): Promise<AuditReport> {
   const corpus = openCorpus(o.corpusDir, { requireComplete: true });
   const target = checkFreshOut(o.outDir);
   const { set, benchmarks } = buildBenchmarkSet(o.taskFiles, n);
+  const fingerprinted = Date.now();
   const matcher = o.extraction ? new VerbatimMatcher(o.extraction.texts) : null;
 
   const staging = makeStagingDir(target);
@@ -190,6 +193,7 @@ export async function auditCorpus(o: AuditOptions): Promise<AuditReport> {
             return { extraction: { file: path.resolve(o.extraction.file), sequences: o.extraction.texts.length, found: items.length, items } };
           })()
         : {}),
+      timing: { fingerprintSeconds: (fingerprinted - started) / 1000, scanSeconds: (Date.now() - fingerprinted) / 1000 },
       elapsedSeconds: (Date.now() - started) / 1000,
     };
     await writeFileAtomic(path.join(staging, AUDIT_FILE), `${JSON.stringify(report, null, 2)}\n`);

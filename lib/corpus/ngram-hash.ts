@@ -63,7 +63,7 @@ export function ngramHash(wa: Uint32Array, wb: Uint32Array, start: number, n: nu
 
 /**
  * Open-addressing (linear probing) set of 64-bit hashes, each with a bit per group (benchmark file)
- * that contains it. Grows by doubling at load 1/2. (0, 0) marks an empty slot, so a key that hashes
+ * that contains it. Grows by doubling past load 0.7 (linear probing stays short: ~4 probes a miss at 0.63). (0, 0) marks an empty slot, so a key that hashes
  * to it is stored as (0, 1): one more hash value shared, negligible in the bound above.
  */
 export class NgramHashSet {
@@ -97,7 +97,7 @@ export class NgramHashSet {
   /** Adds (hi, lo) to `group`; true when the group did not hold it yet. */
   add(hi: number, lo: number, group: number): boolean {
     if (hi === 0 && lo === 0) lo = 1;
-    if ((this.size + 1) * 2 > this.hi.length) this.grow();
+    if ((this.size + 1) * 10 > this.hi.length * 7) this.grow();
     let s = hi & this.mask;
     for (;;) {
       const h = this.hi[s]!, l = this.lo[s]!;
