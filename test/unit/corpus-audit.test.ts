@@ -184,6 +184,14 @@ describe('bad input', () => {
     expect(fs.readdirSync(busy)).toEqual(['keep.txt']);
   });
 
+  it('the CLI: --task repeated, --json summary', async () => {
+    const res = await runCli(['corpus', 'audit', corpusDir, ...taskFiles.flatMap((t) => ['--task', t]), '--out', path.join(root, 'cli-ok'), '--json']);
+    expect(res.status, res.stderr).toBe(0);
+    const j = JSON.parse(res.stdout);
+    expect(j.flagged).toBe(11);
+    expect(j.benchmarks).toHaveLength(4);
+  });
+
   it('the CLI prints the code', async () => {
     const res = await runCli(['corpus', 'audit', corpusDir, '--task', path.join(root, 'nope.jsonl'), '--out', path.join(root, 'cli-out')]);
     expect(res.status).toBe(1);

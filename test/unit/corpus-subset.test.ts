@@ -15,6 +15,7 @@ import { charsOver4, drawSubset, subsetCorpus } from '../../lib/corpus/subset';
 import { parseTokenCount } from '../../lib/corpus/token-count';
 import { Rng } from '../../lib/stats/prng';
 import { readDataSource } from '../../lib/train/data-source';
+import { runCli } from '../helpers/cli';
 import { writeCorpusFixture } from '../helpers/corpus-fixture';
 import { makeTmpDir, removeTmpDir } from '../helpers/shared';
 
@@ -124,5 +125,23 @@ describe('subset corpora', () => {
     const before = fs.readdirSync(path.join(root, 'a'));
     await expect(subsetCorpus({ corpusDir, tokens: 5, count: 1, seed: 0, outDir: path.join(root, 'a') })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
     expect(fs.readdirSync(path.join(root, 'a'))).toEqual(before);
+  });
+
+  it('the CLI: --tokens with a suffix, --json; a budget of 0 and --count 0 are clear errors', async () => {
+    const ok = await runCli(['corpus', 'subset', corpusDir, '--tokens', '0.03k', '--count', '2', '--seed', '1', '--out', path.join(root, 'cli'), '--json']);
+    expect(ok.status, ok.stderr).toBe(0);
+    const j = JSON.parse(ok.stdout);
+    expect(j.tokenBudget).toBe(30);
+    expect(j.subsets.map((x: { tokens: number }) => x.tokens >= 30)).toEqual([true, true]);
+    for (const [flag, value] of [['--tokens', '0'], ['--count', '0']]) {
+      const args = ['corpus', 'subset', corpusDir, '--tokens', '5', '--out', path.join(root, 'cli-bad')];
+      const i = args.indexOf(flag);
+      if (i >= 0) args[i + 1] = value;
+      else args.push(flag, value);
+      const bad = await runCli(args);
+      expect(bad.status).toBe(1);
+      expect(bad.stderr).toMatch(/^error ERR_INVALID_ARGUMENT: --(tokens|count)/);
+    }
+    expect(fs.existsSync(path.join(root, 'cli-bad'))).toBe(false);
   });
 });
