@@ -18,6 +18,8 @@ export { openCorpus, corpusRecords } from './corpus/read-corpus';
 export { computeCorpusStats, type CorpusStats } from './corpus/stats';
 export { retokenizeCorpus } from './corpus/retokenize';
 export { exportCorpus } from './corpus/export';
+export { auditCorpus, type AuditOptions, type AuditReport } from './corpus/audit';
+export { subsetCorpus, type SubsetOptions, type SubsetSummary } from './corpus/subset';
 export type { CorpusManifest } from './corpus/manifest';
 export type { CorpusRecord } from './corpus/shard';
 export { train, type TrainHooks, type TrainProgress, type TrainSummary, type TrainOptions } from './train/index';

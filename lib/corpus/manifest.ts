@@ -34,6 +34,22 @@ export const generationParamsSchema = z.object({
   dtype: z.string(),
 });
 
+const derivedFromSchema = z.object({ kind: z.enum(['audit', 'subset']), path: z.string(), sourceIds: z.array(z.number().int().min(0)) });
+const auditManifestSchema = z.object({
+  n: z.number().int().min(1),
+  sourceSamples: z.number().int().min(0),
+  flaggedIds: z.array(z.number().int().min(0)),
+  benchmarks: z.array(z.object({ file: z.string(), name: z.string(), sha256: z.string(), items: z.number().int(), flaggedIds: z.array(z.number().int().min(0)) })),
+});
+const subsetManifestSchema = z.object({
+  index: z.number().int().min(0),
+  seed: z.number().int().min(0),
+  tokenBudget: z.number().int().min(1),
+  tokens: z.number().int().min(0),
+  /** The reference's estimate of the same draw, Σ floor(chars / 4) (code points, as Python's len). */
+  tokensEstimatedChars4: z.number().int().min(0),
+});
+
 export const manifestSchema = z.object({
   format: z.literal(CORPUS_FORMAT),
   version: z.literal(1),
@@ -51,6 +67,12 @@ export const manifestSchema = z.object({
   params: generationParamsSchema,
   /** Set by `corpus retokenize`: the corpus this one was re-encoded from. */
   retokenizedFrom: z.object({ path: z.string(), tokenizer: z.string().nullable() }).optional(),
+  /** Set by `corpus audit` / `corpus subset`: record i of this corpus is record sourceIds[i] of the source. */
+  derivedFrom: derivedFromSchema.optional(),
+  /** Set by `corpus audit`: the decontamination audit that made this corpus (see lib/corpus/audit.ts). */
+  audit: auditManifestSchema.optional(),
+  /** Set by `corpus subset`: the token-budget draw that made this corpus (see lib/corpus/subset.ts). */
+  subset: subsetManifestSchema.optional(),
   shards: z.array(shardSchema),
   counts: z.object({ samples: z.number().int(), tokens: z.number().int(), eos: z.number().int() }),
   complete: z.boolean(),

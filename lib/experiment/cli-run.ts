@@ -7,6 +7,7 @@ import { ResurfaceError } from '../errors';
 import type { ExecutorRegistry } from './executor';
 import { defaultExecutors } from './executors';
 import { matchesAny } from './glob';
+import { estimateGpuHours, type GpuHours } from './gpu-hours';
 import { loadExperiment } from './load';
 import { buildPlan, selectSteps, type Plan, type Step } from './plan';
 import { runPlan, type RunSummary, type StepEvent } from './runner';
@@ -41,7 +42,7 @@ export interface DryRunStep {
 }
 
 export type RunExperimentResult =
-  | { mode: 'dry-run'; plan: Plan; runDir: string; steps: DryRunStep[]; totals: { steps: number; toRun: number; tokens: number; seconds: number } }
+  | { mode: 'dry-run'; plan: Plan; runDir: string; steps: DryRunStep[]; totals: { steps: number; toRun: number; tokens: number; seconds: number }; gpu: GpuHours }
   | { mode: 'slurm'; plan: Plan; runDir: string; files: string[] }
   | { mode: 'run'; plan: Plan; runDir: string; summary: RunSummary };
 
@@ -76,6 +77,7 @@ export async function runExperiment(opts: RunExperimentOptions): Promise<RunExpe
       runDir,
       steps: rows,
       totals: { steps: rows.length, toRun: todo.length, tokens: todo.reduce((a, r) => a + r.tokens, 0), seconds: todo.reduce((a, r) => a + r.seconds, 0) / devices.length },
+      gpu: estimateGpuHours(plan, steps.filter((s) => todo.some((r) => r.id === s.id))),
     };
   }
   if (opts.emit === 'slurm') return { mode: 'slurm', plan, runDir, files: emitSlurm(plan, { experimentFile: opts.file, runDir, modelsDir: opts.modelsDir, dataDir: opts.dataDir, steps }) };
@@ -94,7 +96,7 @@ export async function runExperiment(opts: RunExperimentOptions): Promise<RunExpe
   if (missing.length && !Object.values(executors).some((e) => e!.version.startsWith('fake-')))
     throw new ResurfaceError('ERR_NOT_A_MODEL', `model ${missing[0][0]}: no config.json in ${missing[0][1].dir} (set "path"/"hub" in the experiment file or pass --models-dir)`);
   const isFake = Object.values(executors).some((e) => e!.version.startsWith('fake-'));
-  for (const [what, files] of [['task', plan.tasks], ['extraction set', plan.extraction]] as const)
+  for (const [what, files] of [['task', plan.tasks], ['extraction set', plan.extraction], ['audit task', loaded.auditTasks ?? {}]] as const)
     for (const [n, f] of Object.entries(files))
       if (!fs.existsSync(f) && !isFake) throw new ResurfaceError('ERR_DATA', `${what} "${n}": ${f} does not exist (relative paths resolve against --data-dir, else the experiment file's folder)`);
   const summary = await runPlan(plan, { runDir, cacheDir: opts.cacheDir, executors, devices, steps, signal: opts.signal, onEvent: opts.onEvent });

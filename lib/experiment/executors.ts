@@ -2,7 +2,9 @@
  * The executors `resurface run` uses: adapters between the runner and the library calls, following
  * the output conventions in executor.ts. One file per family of steps under executors/:
  *   sample     → generateCorpus into ctx.outDir (issue 4), resumable        executors/corpus.ts
+ *   audit      → auditCorpus: n-gram decontamination (issue 13)              executors/decontaminate.ts
  *   retokenize → retokenizeCorpus for the student's tokenizer (issue 4)      executors/corpus.ts
+ *   subset     → one token-budget subset (issue 13)                          executors/decontaminate.ts
  *   train      → train() on the corpus into ctx.outDir (issue 5), resumable  executors/train.ts
  *   eval       → evaluateTask on step.runtime.task_file (issue 6)            executors/evaluate.ts
  *   extract    → runExtraction on step.runtime.data_file (issue 6)           executors/evaluate.ts
@@ -19,6 +21,7 @@ import { writeReport } from '../report';
 import type { ExecutorRegistry, StepContext, StepExecutor, StepResult } from './executor';
 import { retokenizeExecutor, sampleExecutor } from './executors/corpus';
 import { naturalExecutor } from './executors/natural';
+import { auditExecutor, subsetExecutor } from './executors/decontaminate';
 import { evalExecutor, extractExecutor } from './executors/evaluate';
 import { withTiming } from './executors/timing';
 import { sharedTokenizer } from './executors/tokenizers';
@@ -26,7 +29,7 @@ import { trainExecutor } from './executors/train';
 import type { Step } from './plan';
 
 export { readStepTimings, type StepTiming, type KindTiming } from './executors/timing';
-export { sampleExecutor, retokenizeExecutor, trainExecutor, evalExecutor, extractExecutor };
+export { sampleExecutor, retokenizeExecutor, trainExecutor, evalExecutor, extractExecutor, auditExecutor, subsetExecutor };
 
 export const proxiesExecutor: StepExecutor = {
   version: 'proxies-1',
@@ -78,8 +81,10 @@ export const reportExecutor: StepExecutor = {
 export function defaultExecutors(): ExecutorRegistry {
   return {
     sample: withTiming(sampleExecutor),
+    audit: withTiming(auditExecutor),
     retokenize: withTiming(retokenizeExecutor),
     natural: withTiming(naturalExecutor),
+    subset: withTiming(subsetExecutor),
     train: withTiming(trainExecutor),
     eval: withTiming(evalExecutor),
     extract: withTiming(extractExecutor),

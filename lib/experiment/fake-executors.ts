@@ -83,9 +83,18 @@ export function fakeExecutors(opts: FakeOptions = {}): ExecutorRegistry {
       return { ...(ctx.inputs.corpus.result as object), retokenized_for: ctx.models.tokenizer.tokenizer };
     }),
     natural: wrap('natural', async (step, ctx) => {
-      const n = Number(ctx.inputs.budget.result.tokens);
+      const n = Number(step.settings.budget ?? ctx.inputs.budget?.result.tokens);
       fs.writeFileSync(path.join(ctx.outDir, 'natural.jsonl'), JSON.stringify({ tokens: Array.from({ length: n }, (_, i) => i % 7) }) + '\n');
       return { data: 'natural.jsonl', samples: 1, tokens: n, budget: n, seed: step.settings.seed };
+    }),
+    // audit / subset: the fake corpus is not in the real format, so they pass it on (as retokenize does)
+    audit: wrap('audit', async (_step, ctx) => {
+      for (const f of fs.readdirSync(ctx.inputs.corpus.dir)) if (f !== 'step.json') fs.copyFileSync(path.join(ctx.inputs.corpus.dir, f), path.join(ctx.outDir, f));
+      return { ...(ctx.inputs.corpus.result as object), flagged: 0 };
+    }),
+    subset: wrap('subset', async (step, ctx) => {
+      for (const f of fs.readdirSync(ctx.inputs.corpus.dir)) if (f !== 'step.json') fs.copyFileSync(path.join(ctx.inputs.corpus.dir, f), path.join(ctx.outDir, f));
+      return { ...(ctx.inputs.corpus.result as object), index: step.settings.index };
     }),
     train: wrap('train', async (step, ctx) => {
       fs.writeFileSync(path.join(ctx.outDir, 'config.json'), JSON.stringify({ fake: true, base: ctx.models.model.name }));

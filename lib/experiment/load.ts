@@ -99,6 +99,8 @@ export interface LoadedExperiment {
   extraction: Record<string, string>;
   /** Absolute natural-text files of the forgetting control, by student. */
   forgetting: Record<string, string>;
+  /** Absolute task files of the decontamination audit by task name (empty without `audit`). */
+  auditTasks?: Record<string, string>;
 }
 
 export interface LoadOptions {
@@ -154,5 +156,6 @@ export function loadExperiment(file: string, opts: LoadOptions = {}): LoadedExpe
   const tasks = Object.fromEntries(experiment.evaluation.tasks.map((t) => [taskName(t), resolveData(t)]));
   const extraction = Object.fromEntries(experiment.evaluation.extraction.map((x) => [x.name, resolveData(x.data)]));
   const forgetting = Object.fromEntries(Object.entries(experiment.controls.forgetting).map(([s, f]) => [s, resolveData(f)]));
-  return { file: path.resolve(file), experiment, models, tasks, extraction, forgetting };
+  const auditTasks = Object.fromEntries((experiment.audit?.tasks ?? []).map((t) => [taskName(t), resolveData(t)]));
+  return { file: path.resolve(file), experiment, models, tasks, extraction, forgetting, auditTasks };
 }

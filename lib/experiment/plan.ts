@@ -4,6 +4,8 @@
  *   sample(source, T, seed) ─┬─ [retokenize(→ student's tokenizer)] ─ train(student, source, T, seed) ─┬─ eval(task)
  *                            │                                                                      └─ extract(set)
  *                            └─ proxies(student, source, T, seed)
+ *   with `audit` / `subsets`:  sample ─ audit ─ [retokenize] ─ subset(k) ─ train(…, subset k) ─ …  for k < subsets.count
+ *   (the audit is on text, so one serves every student; subsets count the student's tokens)
  *   eval/extract(model, base)   (before self-training, for every grid model)
  *   report ← everything
  *
@@ -18,10 +20,11 @@ import { parameterCount } from '../model/architectures';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EXPERIMENT_DEFAULTS } from './defaults';
+import { NOMINAL_PARAMETERS } from './gpu-hours';
 import { fileFingerprint, hashValue, modelFingerprint, softwareVersion } from './hash';
 import type { LoadedExperiment, ResolvedModel } from './load';
 
-export const STEP_KINDS = ['sample', 'retokenize', 'natural', 'train', 'eval', 'extract', 'proxies', 'report'] as const;
+export const STEP_KINDS = ['sample', 'audit', 'retokenize', 'subset', 'natural', 'train', 'eval', 'extract', 'proxies', 'report'] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 
 export interface StepCoords {
@@ -29,6 +32,8 @@ export interface StepCoords {
   source?: string;
   temperature?: number;
   seed?: number;
+  /** Index of the training subset (`subsets` in the experiment), when there are subsets. */
+  subset?: number;
   /** 'base' (before self-training) or 'trained'. */
   stage?: 'base' | 'trained';
   /** The evaluated model for base evaluations. */
@@ -85,6 +90,9 @@ export interface PlanOptions {
 }
 
 const fmtT = (t: number) => `T${t}`;
+/** Corpus-file steps on one CPU core, tokens/s; bench/results/audit-cpu.md measured the audit at 0.64M (2-core VM, loaded). */
+const CPU_CORPUS_TOKENS_PER_SECOND = 2e6;
+const CPU_AUDIT_TOKENS_PER_SECOND = 5e5;
 
 function parametersOf(m: ResolvedModel): number | null {
   try {
@@ -108,7 +116,7 @@ export function buildPlan(loaded: LoadedExperiment, opts: PlanOptions = {}): Pla
   const device = opts.deviceKind ?? 'cpu';
   const speed = EXPERIMENT_DEFAULTS.estimate[device];
   const params: Record<string, number | null> = {};
-  for (const [n, m] of Object.entries(loaded.models)) params[n] = parametersOf(m);
+  for (const [n, m] of Object.entries(loaded.models)) params[n] = parametersOf(m) ?? (m.decl.hub ? NOMINAL_PARAMETERS[m.decl.hub] ?? null : null);
   const steps: Step[] = [];
   const byId = new Map<string, Step>();
 
@@ -124,7 +132,7 @@ export function buildPlan(loaded: LoadedExperiment, opts: PlanOptions = {}): Pla
       deps: Object.fromEntries(Object.entries(s.inputs).map(([role, id]) => [role, byId.get(id)!.key])),
     });
     const flops = s.tokens * s.flopsPerToken;
-    const seconds = s.kind === 'retokenize' ? s.tokens / 2e6 : flops / (s.train ? speed.train_flops : speed.forward_flops);
+    const seconds = s.kind === 'audit' ? s.tokens / CPU_AUDIT_TOKENS_PER_SECOND : s.kind === 'retokenize' || s.kind === 'subset' ? s.tokens / CPU_CORPUS_TOKENS_PER_SECOND : flops / (s.train ? speed.train_flops : speed.forward_flops);
     const { tokens, flopsPerToken, train, ...rest } = s;
     void flopsPerToken;
     void train;
@@ -192,7 +200,7 @@ export function buildPlan(loaded: LoadedExperiment, opts: PlanOptions = {}): Pla
   }
 
   /** The student fine-tuned on a corpus step's output with the experiment's recipe. */
-  const trainOn = (id: string, corpus: Step, student: string, seed: number, coords: StepCoords): Step => {
+  const trainOn = (id: string, corpus: Step, student: string, seed: number, coords: StepCoords, dataTokens = corpusTokens): Step => {
     const t = e.training;
     return add({
       id,
@@ -205,7 +213,7 @@ export function buildPlan(loaded: LoadedExperiment, opts: PlanOptions = {}): Pla
       coords,
       device: true,
       cached: true,
-      tokens: t.max_steps !== undefined ? t.max_steps * t.batch_size * t.grad_accum * t.seq_len : corpusTokens * (t.epochs ?? 1),
+      tokens: t.max_steps !== undefined ? t.max_steps * t.batch_size * t.grad_accum * t.seq_len : dataTokens * (t.epochs ?? 1),
       flopsPerToken: 6 * P(student),
       train: true,
     });
@@ -237,16 +245,33 @@ export function buildPlan(loaded: LoadedExperiment, opts: PlanOptions = {}): Pla
           tokens: corpusTokens,
           flopsPerToken: 2 * P(source),
         });
+        let clean: Step = sample;
+        if (e.audit) {
+          clean = add({
+            id: `audit/${source}/${fmtT(T)}/s${seed}`,
+            kind: 'audit',
+            deps: [sample.id],
+            inputs: { corpus: sample.id },
+            models: {},
+            settings: { n: e.audit.n, tasks: Object.fromEntries(Object.entries(loaded.auditTasks ?? {}).map(([n, f]) => [n, fileFingerprint(f)])) },
+            runtime: { task_files: loaded.auditTasks ?? {} },
+            coords: { source, temperature: T, seed },
+            device: false,
+            cached: true,
+            tokens: corpusTokens,
+            flopsPerToken: 0,
+          });
+        }
         for (const student of e.grid.students) {
           const coords: StepCoords = { student, source, temperature: T, seed };
-          let corpus = sample;
+          let corpus = clean;
           const stok = loaded.models[student].tokenizer;
           if (stok !== loaded.models[source].tokenizer) {
             corpus = add({
               id: `retokenize/${source}/${fmtT(T)}/s${seed}/tok-${stok}`,
               kind: 'retokenize',
-              deps: [sample.id],
-              inputs: { corpus: sample.id },
+              deps: [clean.id],
+              inputs: { corpus: clean.id },
               models: { tokenizer: student },
               settings: { tokenizer: stok },
               runtime: {},
@@ -257,8 +282,32 @@ export function buildPlan(loaded: LoadedExperiment, opts: PlanOptions = {}): Pla
               flopsPerToken: 0,
             });
           }
-          const train = trainOn(`train/${student}/${source}/${fmtT(T)}/s${seed}`, corpus, student, seed, coords);
-          evaluations(`${student}/${source}/${fmtT(T)}/s${seed}`, { ...coords, stage: 'trained' }, student, train);
+          const subsets = e.subsets;
+          const runs: Array<{ corpus: Step; suffix: string; coords: StepCoords; corpusTokens: number }> = subsets
+            ? Array.from({ length: subsets.count }, (_, k) => ({
+                corpus: add({
+                  id: `subset/${source}/${fmtT(T)}/s${seed}/tok-${stok}/k${k}`,
+                  kind: 'subset',
+                  deps: [corpus.id],
+                  inputs: { corpus: corpus.id },
+                  models: {},
+                  settings: { tokens: subsets.tokens, seed: subsets.seed, index: k },
+                  runtime: {},
+                  coords: { source, temperature: T, seed, subset: k },
+                  device: false,
+                  cached: true,
+                  tokens: corpusTokens,
+                  flopsPerToken: 0,
+                }),
+                suffix: `/k${k}`,
+                coords: { ...coords, subset: k },
+                corpusTokens: subsets.tokens,
+              }))
+            : [{ corpus, suffix: '', coords, corpusTokens }];
+          for (const run of runs) {
+            const train = trainOn(`train/${student}/${source}/${fmtT(T)}/s${seed}${run.suffix}`, run.corpus, student, seed, run.coords, run.corpusTokens);
+            evaluations(`${student}/${source}/${fmtT(T)}/s${seed}${run.suffix}`, { ...run.coords, stage: 'trained' }, student, train);
+          }
           const px = e.evaluation.proxies;
           if (px.enabled) {
             const embed = px.embed_model ?? student;
@@ -286,17 +335,18 @@ export function buildPlan(loaded: LoadedExperiment, opts: PlanOptions = {}): Pla
   }
 
   // The forgetting control: per student and seed, the same token budget of natural text as the
-  // self-generated corpus at the first temperature, then the same training and evaluations.
+  // student trains on when self-training — a subset's budget, or else the self-generated corpus's
+  // size at the first temperature — then the same training and evaluations.
   for (const [student, file] of Object.entries(loaded.forgetting)) {
     for (const seed of e.grid.seeds) {
       const budget = byId.get(`sample/${student}/${fmtT(temps[0]!)}/s${seed}`)!;
       const natural = add({
         id: `natural/${student}/s${seed}`,
         kind: 'natural',
-        deps: [budget.id],
-        inputs: { budget: budget.id },
+        deps: e.subsets ? [] : [budget.id],
+        inputs: e.subsets ? {} : { budget: budget.id },
         models: { tokenizer: student },
-        settings: { seed, data: fileFingerprint(file) },
+        settings: { seed, data: fileFingerprint(file), ...(e.subsets ? { budget: e.subsets.tokens } : {}) },
         runtime: { data_file: file },
         coords: { student, seed, control: 'forgetting' },
         device: false,
@@ -305,7 +355,7 @@ export function buildPlan(loaded: LoadedExperiment, opts: PlanOptions = {}): Pla
         flopsPerToken: 0,
       });
       const coords: StepCoords = { student, source: `${student}:natural`, seed, control: 'forgetting' };
-      const train = trainOn(`train/${student}/natural/s${seed}`, natural, student, seed, coords);
+      const train = trainOn(`train/${student}/natural/s${seed}`, natural, student, seed, coords, e.subsets?.tokens);
       evaluations(`${student}/natural/s${seed}`, { ...coords, stage: 'trained' }, student, train);
     }
   }

@@ -12,12 +12,15 @@
  *     extraction: [{ name: canaries, data: canaries.jsonl, prefix_len: 32, suffix_len: 32 }]
  *     proxies: { enabled: true, k: 5 }
  *   grid: { students: [pythia-70m], sources: [pythia-70m, pythia-410m, qwen3-0.6b], seeds: [0, 1, 2] }
+ *   audit:   { tasks: [bench/arc.jsonl, …], n: 8 }       # optional: n-gram decontamination before training
+ *   subsets: { tokens: 5M, count: 3, seed: 0 }           # optional: train on token-budget subsets
  *
  * Defaults come from defaults.ts. Cross-field rules (a grid name must be a model) are refinements
  * with a path, so their errors also point at the offending line.
  */
 import { z } from 'zod';
 import { EXPERIMENT_DEFAULTS as D } from './defaults';
+import { parseTokenCount } from '../corpus/token-count';
 
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'use letters, digits, ".", "_" and "-" only');
 const posInt = z.number().int().positive();
@@ -116,6 +119,29 @@ const controls = z.strictObject({
   forgetting: z.record(name, z.string().min(1)).default({}),
 });
 
+/** `corpus audit` between sampling and training (lib/corpus/audit.ts). */
+const audit = z.strictObject({
+  /** Task files whose text is benchmark text; relative paths resolve like evaluation.tasks. */
+  tasks: z.array(z.string().min(1)).min(1),
+  n: posInt.default(8),
+});
+
+/** `corpus subset`: each trained run becomes `count` runs, one per token-budget subset (lib/corpus/subset.ts). */
+const subsets = z.strictObject({
+  /** Tokens per subset: an integer or "5M", "200k". */
+  tokens: z.union([posInt, z.string()]).transform((t, ctx) => {
+    if (typeof t === 'number') return t;
+    try {
+      return parseTokenCount(t, 'subsets.tokens');
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      return z.NEVER;
+    }
+  }),
+  count: posInt.default(3),
+  seed: nonNegInt.default(0),
+});
+
 const statistics = z.strictObject({
   resamples: posInt.default(D.statistics.resamples),
   level: z.number().gt(0).lt(1).default(D.statistics.level),
@@ -139,6 +165,8 @@ export const experimentSchema = z
     grid,
     controls: controls.default(() => controls.parse({})),
     statistics: statistics.default(() => statistics.parse({})),
+    audit: audit.optional(),
+    subsets: subsets.optional(),
   })
   .superRefine((e, ctx) => {
     for (const role of ['students', 'sources'] as const) {
@@ -160,6 +188,9 @@ export const experimentSchema = z
     if (dupSet) ctx.addIssue({ code: 'custom', path: ['evaluation', 'extraction'], message: `extraction set name "${dupSet}" is used twice` });
     const bases = e.evaluation.tasks.map((t) => taskName(t));
     const dupTask = bases.find((n, i) => bases.indexOf(n) !== i);
+    const auditBases = (e.audit?.tasks ?? []).map((t) => taskName(t));
+    const dupAudit = auditBases.find((n, i) => auditBases.indexOf(n) !== i);
+    if (dupAudit) ctx.addIssue({ code: 'custom', path: ['audit', 'tasks'], message: `two audit task files are both named "${dupAudit}"` });
     if (dupTask) ctx.addIssue({ code: 'custom', path: ['evaluation', 'tasks'], message: `two task files are both named "${dupTask}" (task names come from file names)` });
   });
 

@@ -122,7 +122,7 @@ export function readResults(runDir: string): ResultsData {
   const bases = new Map<string, BaseModelResult>();
   const missing: string[] = [];
   const runFor = (c: Record<string, unknown>): TrainedRun => {
-    const k = `${c.student}|${c.source}|${c.temperature}|${c.seed}`;
+    const k = `${c.student}|${c.source}|${c.temperature}|${c.seed}|${c.subset ?? ''}`; // one run per training subset
     let r = runs.get(k);
     if (!r) {
       r = {

@@ -77,12 +77,18 @@ export async function handler(argv: Args) {
       onEvent,
     });
     if (r.mode === 'dry-run') {
-      if (argv.json) return printJson({ type: 'plan', experiment: r.plan.experiment, runDir: r.runDir, models: r.plan.models, steps: r.steps, totals: r.totals });
+      if (argv.json) return printJson({ type: 'plan', experiment: r.plan.experiment, runDir: r.runDir, models: r.plan.models, steps: r.steps, totals: r.totals, gpu: r.gpu });
       const lines = [`plan for ${r.plan.experiment} → ${r.runDir}`];
       for (const [n, m] of Object.entries(r.plan.models))
         lines.push(`  model ${n}: ${m.dir}${m.exists ? '' : ' (not found)'}${m.parameters ? `, ${(m.parameters / 1e6).toFixed(0)}M parameters` : ''}`);
       for (const s of r.steps) lines.push(`  ${s.cached ? 'cached' : '      '} ${s.id.padEnd(60)} ${s.key.slice(0, 12)}  ${s.tokens ? `${(s.tokens / 1e6).toFixed(2)}M tok` : ''.padEnd(9)}  ~${fmtSeconds(s.seconds)}`);
       lines.push(`${r.totals.steps} steps, ${r.totals.toRun} to run, ${(r.totals.tokens / 1e6).toFixed(1)}M tokens, ~${fmtSeconds(r.totals.seconds)} (rough: from parameter counts and nominal device throughput)`);
+      const g = r.gpu;
+      lines.push(
+        `to sample ${(g.tokensToSample / 1e6).toFixed(1)}M tokens, to train ${(g.tokensToTrain / 1e6).toFixed(1)}M tokens; ` +
+          `on GPUs ~${g.hours.total.toFixed(1)} GPU-hours (sampling ${g.hours.sample.toFixed(1)}, training ${g.hours.train.toFixed(1)}, scoring ${g.hours.scoring.toFixed(1)})`,
+        `  assuming ${g.assumptions} (constants in lib/experiment/gpu-hours.ts)`,
+      );
       process.stdout.write(lines.join('\n') + '\n');
       return;
     }

@@ -31,7 +31,8 @@ export function readNaturalTexts(file: string): string[] {
 export const naturalExecutor: StepExecutor = {
   version: 'natural-1',
   async run(step, ctx) {
-    const budget = Number(ctx.inputs.budget.result.tokens);
+    // A fixed budget (the experiment's subset size) or the self-generated corpus's token count.
+    const budget = Number(step.settings.budget ?? ctx.inputs.budget?.result.tokens);
     if (!(budget > 0)) throw new ResurfaceError('ERR_DATA', `${step.id}: the self-generated corpus has no tokens to match`);
     const file = step.runtime.data_file as string;
     const texts = new Rng(Number(step.settings.seed)).shuffle(readNaturalTexts(file));
