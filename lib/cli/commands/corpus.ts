@@ -1,6 +1,7 @@
-/** `resurface corpus stats|retokenize|export` */
+/** `resurface corpus stats|retokenize|export|merge` */
 import type { Argv } from 'yargs';
 import { exportCorpus } from '../../corpus/export';
+import { mergeCorpusParts } from '../../corpus/merge-corpus';
 import { corpusRecords, openCorpus } from '../../corpus/read-corpus';
 import { retokenizeCorpus } from '../../corpus/retokenize';
 import { computeCorpusStats } from '../../corpus/stats';
@@ -8,13 +9,14 @@ import { TextTokenizer } from '../../tokenizer/tokenizer';
 import { printJson, runCommand } from '../run-command';
 
 export const command = 'corpus <action>';
-export const describe = 'Inspect and convert corpora: stats, retokenize, export';
+export const describe = 'Inspect and convert corpora: stats, retokenize, export, merge';
 
 export function builder(y: Argv) {
   return y
     .command('stats <dir>', 'samples, tokens, lengths, EOS rate, distinct-n, repetition, top tokens', (c) => c.positional('dir', { type: 'string', demandOption: true }).option('json', { type: 'boolean', default: false }), (a) => stats(a as never))
     .command('retokenize <dir>', 're-encode the text with another model\'s tokenizer', (c) => c.positional('dir', { type: 'string', demandOption: true }).option('tokenizer', { type: 'string', demandOption: true, describe: 'model directory holding tokenizer.json' }).option('out', { type: 'string', demandOption: true }), (a) => retokenize(a as never))
     .command('export <dir>', 'write one JSONL or Parquet file', (c) => c.positional('dir', { type: 'string', demandOption: true }).option('format', { choices: ['jsonl', 'parquet'] as const, demandOption: true }).option('out', { type: 'string', demandOption: true }), (a) => exportCmd(a as never))
+    .command('merge <parts..>', 'join the parts of generate --shard I/N into the corpus one process would have written', (c) => c.positional('parts', { type: 'string', array: true, demandOption: true }).option('out', { type: 'string', demandOption: true }).option('json', { type: 'boolean', default: false }), (a) => merge(a as never))
     .demandCommand(1);
 }
 
@@ -52,5 +54,13 @@ async function exportCmd(a: { dir: string; format: 'jsonl' | 'parquet'; out: str
   await runCommand(async () => {
     const r = await exportCorpus(a.dir, a.format, a.out);
     process.stdout.write(`wrote ${r.records} records to ${a.out}\n`);
+  });
+}
+
+async function merge(a: { parts: string[]; out: string; json: boolean }) {
+  await runCommand(async () => {
+    const r = await mergeCorpusParts(a.parts, a.out);
+    if (a.json) return printJson({ ...r });
+    process.stdout.write(`merged ${r.parts} parts: ${r.shards} shards, ${r.samples} samples, ${r.tokens} tokens in ${a.out}\n`);
   });
 }
