@@ -112,10 +112,12 @@ export async function generateCorpus(options: CorpusGenerateOptions): Promise<Co
     let written = 0;
     const started = Date.now();
     let lastProgress: GenerationProgress | null = null;
-    const batchSize = effectiveBatchSize(model, gen, sampleIds.length);
+    // clamped by the whole run's sample count, not by what is left: a resumed run and every part of a
+    // data-parallel run then use the batch size of the single uninterrupted run (bit-exact results)
+    const batchSize = effectiveBatchSize(model, gen, gen.numSamples);
 
     const stream = generateSamples(model, {
-      sampleIds, options: { ...gen, batchSize }, startToken, eosIds,
+      sampleIds, options: { ...gen, batchSize }, batchSize, startToken, eosIds,
       validVocab: Math.min(model.config.vocabSize, tokenizer.vocabSize),
       signal: options.signal,
       onProgress: (p) => {

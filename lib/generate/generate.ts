@@ -26,6 +26,8 @@ export interface GenerationRun {
   validVocab: number;
   onProgress?: (p: GenerationProgress) => void;
   signal?: AbortSignal;
+  /** Use exactly this batch size (default: options.batchSize clamped to the number of samples). */
+  batchSize?: number;
 }
 
 export function effectiveBatchSize(model: Model, options: ResolvedGenerateOptions, count: number): number {
@@ -40,7 +42,7 @@ const STEPS_PER_CALL = 16;
 export async function* generateSamples(model: Model, run: GenerationRun): AsyncGenerator<GeneratedSample> {
   const { options } = run;
   if (run.sampleIds.length === 0) return;
-  const batchSize = effectiveBatchSize(model, options, run.sampleIds.length);
+  const batchSize = run.batchSize ?? effectiveBatchSize(model, options, run.sampleIds.length);
   const addon = loadNative();
   let generator;
   try {

@@ -24,7 +24,11 @@ GenerationEngine::GenerationEngine(ModelHandle model, GenerationConfig config, s
             "context (" + std::to_string(C) + " tokens) + max_new_tokens " + std::to_string(cfg_.max_new_tokens) +
                 " exceeds the model's max_position_embeddings " + std::to_string(arch.max_position_embeddings));
   for (const int64_t t : context_) check_arg(t >= 0 && t < arch.vocab_size, "start token outside the vocabulary");
-  const int64_t B = std::max<int64_t>(1, std::min<int64_t>(cfg_.batch_size, static_cast<int64_t>(pending_.size())));
+  // The batch size is the caller's, even when fewer samples are pending (idle rows): float32 GEMM
+  // kernels depend on the batch size, so a resumed run or one part of a data-parallel run must use
+  // the same one as a single uninterrupted run to reproduce it bit for bit. Callers clamp it to the
+  // run's sample count.
+  const int64_t B = std::max<int64_t>(1, cfg_.batch_size);
   rows_.resize(B);
   cache_ = KvCache(arch, B, max_len, model_->dtype, model_->device);
   for (auto& row : rows_) refill(row);
