@@ -32,6 +32,11 @@ export type ErrorCode =
   | 'ERR_CORPUS_MISMATCH'
   | 'ERR_DATA'
   | 'ERR_RESUME_MISMATCH'
+  // data-parallel sampling: `generate --shard I/N`, `corpus merge`
+  | 'ERR_INVALID_SHARD'
+  | 'ERR_MERGE_MISMATCH'
+  | 'ERR_MERGE_MISSING_PART'
+  | 'ERR_MERGE_OVERLAP'
   | 'ERR_TASK'
   | 'ERR_EXPERIMENT'
   | 'ERR_INTERNAL';

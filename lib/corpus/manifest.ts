@@ -16,9 +16,12 @@ const shardSchema = z.object({
   file: z.string().regex(/^samples-\d{5}\.jsonl$/),
   index: z.number().int().min(0),
   firstId: z.number().int().min(0),
-  count: z.number().int().min(1),
+  /** Records in the file (samples dropped by the post-filter are not). */
+  count: z.number().int().min(0),
   tokens: z.number().int().min(0),
   eos: z.number().int().min(0),
+  /** `generate --drop-short`: samples of this shard's id range that the post-filter dropped. */
+  dropped: z.number().int().min(0).optional(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
 });
 
@@ -32,6 +35,11 @@ export const generationParamsSchema = z.object({
   seed: z.number().int().min(0),
   samplesPerShard: z.number().int().min(1),
   dtype: z.string(),
+  /** Absent in corpora written before these settings existed: 0 / false / false. */
+  minNewTokens: z.number().int().min(0).optional(),
+  logprobs: z.boolean().optional(),
+  /** The reference pipeline's post-filter (drop empty samples and those under minNewTokens tokens). */
+  dropShort: z.boolean().optional(),
 });
 
 const derivedFromSchema = z.object({ kind: z.enum(['audit', 'subset']), path: z.string(), sourceIds: z.array(z.number().int().min(0)) });
@@ -49,6 +57,9 @@ const subsetManifestSchema = z.object({
   /** The reference's estimate of the same draw, Σ floor(chars / 4) (code points, as Python's len). */
   tokensEstimatedChars4: z.number().int().min(0),
 });
+/** Data-parallel sampling: this directory holds the shards k with k % count === index. */
+export const partSchema = z.object({ index: z.number().int().min(0), count: z.number().int().min(1) });
+export type CorpusPart = z.infer<typeof partSchema>;
 
 export const manifestSchema = z.object({
   format: z.literal(CORPUS_FORMAT),
@@ -62,9 +73,18 @@ export const manifestSchema = z.object({
     weights: z.string().optional(),
   }),
   tokenizer: z.object({ path: z.string(), sha256: z.string() }).nullable(),
-  startToken: z.object({ id: z.number().int(), rule: z.enum(['bos', 'document_separator', 'override']), text: z.string().nullable() }),
+  startToken: z.object({
+    id: z.number().int(),
+    rule: z.enum(['bos', 'document_separator', 'override', 'text']),
+    /** The start token as text, or (rule 'text') the --start-text given. */
+    text: z.string().nullable(),
+    /** rule 'text': the context's token ids. */
+    ids: z.array(z.number().int()).optional(),
+  }),
   eosIds: z.array(z.number().int()),
   params: generationParamsSchema,
+  /** Set on one part of a data-parallel run (`generate --shard I/N`); `corpus merge` joins the parts. */
+  part: partSchema.optional(),
   /** Set by `corpus retokenize`: the corpus this one was re-encoded from. */
   retokenizedFrom: z.object({ path: z.string(), tokenizer: z.string().nullable() }).optional(),
   /** Set by `corpus audit` / `corpus subset`: record i of this corpus is record sourceIds[i] of the source. */
@@ -74,7 +94,7 @@ export const manifestSchema = z.object({
   /** Set by `corpus subset`: the token-budget draw that made this corpus (see lib/corpus/subset.ts). */
   subset: subsetManifestSchema.optional(),
   shards: z.array(shardSchema),
-  counts: z.object({ samples: z.number().int(), tokens: z.number().int(), eos: z.number().int() }),
+  counts: z.object({ samples: z.number().int(), tokens: z.number().int(), eos: z.number().int(), dropped: z.number().int().optional() }),
   complete: z.boolean(),
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -117,6 +137,25 @@ export async function writeManifest(dir: string, manifest: CorpusManifest): Prom
 }
 
 /** Fields that must match for `--resume` to continue a corpus (everything that changes its content). */
-export function resumeFingerprint(m: Pick<CorpusManifest, 'params' | 'model' | 'startToken' | 'eosIds'>): Record<string, unknown> {
-  return { ...m.params, configHash: m.model.configHash, weights: m.model.weights ?? null, startToken: m.startToken.id, eosIds: m.eosIds };
+export function resumeFingerprint(m: Pick<CorpusManifest, 'params' | 'model' | 'startToken' | 'eosIds' | 'part'>): Record<string, unknown> {
+  return { ...runFingerprint(m), part: m.part ?? null };
+}
+
+/** What makes two corpora (or two parts of one data-parallel run) samples of the same run. */
+export function runFingerprint(m: Pick<CorpusManifest, 'params' | 'model' | 'startToken' | 'eosIds'>): Record<string, unknown> {
+  const params = { ...m.params, minNewTokens: m.params.minNewTokens ?? 0, logprobs: m.params.logprobs ?? false, dropShort: m.params.dropShort ?? false };
+  return {
+    ...params, configHash: m.model.configHash, weights: m.model.weights ?? null,
+    startToken: m.startToken.id, context: m.startToken.ids ?? [m.startToken.id], eosIds: m.eosIds,
+  };
+}
+
+/** Corpus totals from its shard list (`dropped` only for corpora written with the post-filter). */
+export function countShards(shards: CorpusManifest['shards'], withDropped: boolean): CorpusManifest['counts'] {
+  return {
+    samples: shards.reduce((a, s) => a + s.count, 0),
+    tokens: shards.reduce((a, s) => a + s.tokens, 0),
+    eos: shards.reduce((a, s) => a + s.eos, 0),
+    ...(withDropped ? { dropped: shards.reduce((a, s) => a + (s.dropped ?? 0), 0) } : {}),
+  };
 }

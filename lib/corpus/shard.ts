@@ -32,6 +32,7 @@ const recordSchema = z.object({
 });
 
 export function serializeShard(records: readonly CorpusRecord[]): string {
+  if (records.length === 0) return ''; // every sample of the shard dropped by the post-filter
   return (
     records
       .map((r) => {
@@ -40,6 +41,20 @@ export function serializeShard(records: readonly CorpusRecord[]): string {
       })
       .join('\n') + '\n'
   );
+}
+
+/**
+ * The shortest decimal that reads back (through Math.fround) as the same float32: logprobs are
+ * float32 values, and their double expansion (-2.3456789255142212) would double the shard size.
+ */
+export function float32Shortest(v: number): number {
+  const f = Math.fround(v);
+  if (!Number.isFinite(f)) return f;
+  for (let p = 6; p < 9; p++) {
+    const c = Number(f.toPrecision(p));
+    if (Math.fround(c) === f) return c;
+  }
+  return Number(f.toPrecision(9));
 }
 
 export function sha256(text: string | Uint8Array): string {
@@ -65,6 +80,7 @@ export function readShard(dir: string, file: string, expectedSha256?: string): C
   if (expectedSha256 && sha256(text) !== expectedSha256) {
     throw new ResurfaceError('ERR_CORPUS', `shard ${full} does not match its checksum in manifest.json (truncated or modified)`, { path: full });
   }
+  if (text === '') return [];
   if (!text.endsWith('\n')) throw new ResurfaceError('ERR_CORPUS', `shard ${full} is truncated (no final newline)`, { path: full });
   const lines = text.slice(0, -1).split('\n');
   return lines.map((line, i) => {

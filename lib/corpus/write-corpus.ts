@@ -3,15 +3,17 @@
  * written atomically as soon as all their samples are finished, and the manifest is rewritten
  * after each. A killed run resumed with the same parameters regenerates exactly the missing
  * shards — and since sample i depends only on (seed, i), the result equals an uninterrupted run.
+ * The same property makes data-parallel sampling exact: part I of N (`part`) writes the shards
+ * k with k % N === I, byte-identical to the same shards of a single run (see merge-corpus.ts).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { MANIFEST_FILE, readManifest, resumeFingerprint, shardFileName, writeManifest, type CorpusManifest, type GenerationParams } from './manifest';
-import { readShard, sha256, writeShard, type CorpusRecord } from './shard';
+import { countShards, MANIFEST_FILE, readManifest, resumeFingerprint, shardFileName, writeManifest, type CorpusManifest, type CorpusPart, type GenerationParams } from './manifest';
+import { float32Shortest, readShard, sha256, writeShard, type CorpusRecord } from './shard';
 import { ResurfaceError } from '../errors';
 import { effectiveBatchSize, generateSamples, type GeneratedSample } from '../generate/generate';
 import { resolveGenerateOptions, type GenerateOptions, type GenerationProgress } from '../generate/options';
-import { resolveStartToken } from '../generate/start-token';
+import { resolveStartText, resolveStartToken } from '../generate/start-token';
 import { configHash, readModelConfig } from '../model/config';
 import { ensureDir } from '../io/ensure-dir';
 import { weightsFingerprint } from '../io/fingerprint';
@@ -30,6 +32,24 @@ export interface CorpusGenerateOptions extends GenerateOptions {
   load?: LoadOptions;
   /** Use an already loaded model (its directory must be modelDir). */
   model?: Model;
+  /** The reference pipeline's post-filter: drop samples with empty text or under minNewTokens tokens (default off). */
+  dropShort?: boolean;
+  /** Data-parallel sampling: write only the shards k with k % part.count === part.index. */
+  part?: CorpusPart;
+}
+
+/** `--shard I/N` → { index: I, count: N }, validated. */
+export function parsePart(text: string): CorpusPart {
+  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
+  const part = m ? { index: Number(m[1]), count: Number(m[2]) } : null;
+  if (!part || part.count < 1 || part.index >= part.count) {
+    throw new ResurfaceError('ERR_INVALID_SHARD', `--shard must be I/N with 0 <= I < N (process I of N), got '${text}'`, { shard: text });
+  }
+  return part;
+}
+
+export function ownsShard(part: CorpusPart | undefined, k: number): boolean {
+  return !part || k % part.count === part.index;
 }
 
 export interface CorpusSummary {
@@ -49,6 +69,7 @@ export async function generateCorpus(options: CorpusGenerateOptions): Promise<Co
   const gen = resolveGenerateOptions(options);
   const samplesPerShard = options.samplesPerShard ?? DEFAULT_SAMPLES_PER_SHARD;
   if (!Number.isInteger(samplesPerShard) || samplesPerShard < 1) throw new ResurfaceError('ERR_INVALID_ARGUMENT', 'samplesPerShard must be a positive integer');
+  if (options.part) parsePart(`${options.part.index}/${options.part.count}`);
   const outDir = path.resolve(options.outDir);
   readModelConfig(options.modelDir); // a directory that is not a model fails here, before anything is created
   prepareOutDir(outDir, options.resume === true);
@@ -56,19 +77,24 @@ export async function generateCorpus(options: CorpusGenerateOptions): Promise<Co
   const tokenizer = await TextTokenizer.load(options.modelDir);
   const model = options.model ?? (await Model.load(options.modelDir, options.load));
   try {
-    const startToken = resolveStartToken(tokenizer.special, gen.startToken);
+    const startToken = gen.startText !== undefined
+      ? await resolveStartText(gen.startText, (t) => tokenizer.encode(t, { addSpecialTokens: false }))
+      : resolveStartToken(tokenizer.special, gen.startToken);
     const eosIds = [...new Set([...tokenizer.special.eosIds, ...model.config.eosTokenIds])];
     const params: GenerationParams = {
       numSamples: gen.numSamples, maxNewTokens: gen.maxNewTokens, temperature: gen.temperature, topK: gen.topK,
       topP: gen.topP, minP: gen.minP, seed: gen.seed, samplesPerShard, dtype: model.options.dtype,
+      minNewTokens: gen.minNewTokens, logprobs: gen.logprobs, dropShort: options.dropShort === true,
     };
     const now = new Date().toISOString();
     const fresh: CorpusManifest = {
       format: 'resurface-corpus', version: 1, software: { ...SOFTWARE },
       model: { path: model.dir, architecture: model.config.architecture, configHash: configHash(model.rawConfig), weights: await weightsFingerprint(model.dir) },
       tokenizer: { path: tokenizer.dir, sha256: sha256(fs.readFileSync(path.join(tokenizer.dir, 'tokenizer.json'))) },
-      startToken: { id: startToken.id, rule: startToken.rule, text: tokenizer.idToToken(startToken.id) },
-      eosIds, params, shards: [], counts: { samples: 0, tokens: 0, eos: 0 }, complete: false, createdAt: now, updatedAt: now,
+      startToken: startToken.rule === 'text'
+        ? { id: startToken.id, rule: startToken.rule, text: startToken.text!, ids: startToken.ids! }
+        : { id: startToken.id, rule: startToken.rule, text: tokenizer.idToToken(startToken.id) },
+      eosIds, params, ...(options.part ? { part: { ...options.part } } : {}), shards: [], counts: { samples: 0, tokens: 0, eos: 0 }, complete: false, createdAt: now, updatedAt: now,
     };
     const manifest = options.resume && fs.existsSync(path.join(outDir, MANIFEST_FILE)) ? checkResumable(outDir, fresh) : fresh;
 
@@ -77,7 +103,7 @@ export async function generateCorpus(options: CorpusGenerateOptions): Promise<Co
     const pending = new Map<number, Map<number, GeneratedSample>>();
     const sampleIds: number[] = [];
     for (let k = 0; k < numShards; k++) {
-      if (doneShards.has(k)) continue;
+      if (doneShards.has(k) || !ownsShard(options.part, k)) continue;
       pending.set(k, new Map());
       for (let id = k * samplesPerShard; id < Math.min(gen.numSamples, (k + 1) * samplesPerShard); id++) sampleIds.push(id);
     }
@@ -86,10 +112,12 @@ export async function generateCorpus(options: CorpusGenerateOptions): Promise<Co
     let written = 0;
     const started = Date.now();
     let lastProgress: GenerationProgress | null = null;
-    const batchSize = effectiveBatchSize(model, gen, sampleIds.length);
+    // clamped by the whole run's sample count, not by what is left: a resumed run and every part of a
+    // data-parallel run then use the batch size of the single uninterrupted run (bit-exact results)
+    const batchSize = effectiveBatchSize(model, gen, gen.numSamples);
 
     const stream = generateSamples(model, {
-      sampleIds, options: { ...gen, batchSize }, startToken, eosIds,
+      sampleIds, options: { ...gen, batchSize }, batchSize, startToken, eosIds,
       validVocab: Math.min(model.config.vocabSize, tokenizer.vocabSize),
       signal: options.signal,
       onProgress: (p) => {
@@ -103,12 +131,13 @@ export async function generateCorpus(options: CorpusGenerateOptions): Promise<Co
       bucket.set(sample.id, sample);
       const expected = Math.min(gen.numSamples, (k + 1) * samplesPerShard) - k * samplesPerShard;
       if (bucket.size === expected) {
-        await flushShard(outDir, manifest, k, [...bucket.values()].sort((a, b) => a.id - b.id), tokenizer);
+        await flushShard(outDir, manifest, k, [...bucket.values()].sort((a, b) => a.id - b.id), tokenizer, params);
         pending.delete(k);
         written++;
       }
     }
-    manifest.complete = manifest.shards.length === numShards;
+    const owned = Array.from({ length: numShards }, (_, k) => k).filter((k) => ownsShard(options.part, k)).length;
+    manifest.complete = manifest.shards.length === owned;
     manifest.updatedAt = new Date().toISOString();
     await writeManifest(outDir, manifest);
     const elapsed = (Date.now() - started) / 1000;
@@ -125,25 +154,36 @@ export async function generateCorpus(options: CorpusGenerateOptions): Promise<Co
   }
 }
 
-async function flushShard(outDir: string, manifest: CorpusManifest, k: number, samples: GeneratedSample[], tokenizer: TextTokenizer) {
+/** A generated sample as a corpus record; logprobs as shortest float32 decimals, mean_nll over them all (stop token included). */
+export function toRecord(s: GeneratedSample, text: string): CorpusRecord {
+  const base: CorpusRecord = { id: s.id, text, tokens: Array.from(s.tokens), num_tokens: s.tokens.length, finish_reason: s.finishReason };
+  if (!s.logprobs) return base;
+  const logprobs = Array.from(s.logprobs, float32Shortest);
+  const sum = s.logprobs.reduce((a, v) => a + v, 0);
+  return { ...base, logprobs, mean_nll: logprobs.length ? -sum / logprobs.length : 0 };
+}
+
+/** The reference pipeline's post-filter: a sample is dropped when its text is empty (whitespace only) or it is under minNewTokens tokens. */
+export function isShortSample(r: CorpusRecord, minNewTokens: number): boolean {
+  return r.text.trim() === '' || r.num_tokens < minNewTokens;
+}
+
+async function flushShard(outDir: string, manifest: CorpusManifest, k: number, samples: GeneratedSample[], tokenizer: TextTokenizer, params: GenerationParams) {
   const texts = await tokenizer.decodeBatch(samples.map((s) => Array.from(s.tokens)), { skipSpecialTokens: false });
-  const records: CorpusRecord[] = samples.map((s, i) => ({
-    id: s.id, text: texts[i]!, tokens: Array.from(s.tokens), num_tokens: s.tokens.length, finish_reason: s.finishReason,
-  }));
+  const all = samples.map((s, i) => toRecord(s, texts[i]!));
+  const records = params.dropShort ? all.filter((r) => !isShortSample(r, params.minNewTokens ?? 0)) : all;
   const file = shardFileName(k);
   const { sha256: digest } = await writeShard(outDir, file, records);
   const tokens = records.reduce((a, r) => a + r.num_tokens, 0);
   const eos = records.filter((r) => r.finish_reason === 'eos').length;
-  manifest.shards = [...manifest.shards.filter((s) => s.index !== k), { file, index: k, firstId: samples[0]!.id, count: records.length, tokens, eos, sha256: digest }]
+  const dropped = params.dropShort ? { dropped: all.length - records.length } : {};
+  manifest.shards = [...manifest.shards.filter((s) => s.index !== k), { file, index: k, firstId: samples[0]!.id, count: records.length, tokens, eos, ...dropped, sha256: digest }]
     .sort((a, b) => a.index - b.index);
-  manifest.counts = {
-    samples: manifest.shards.reduce((a, s) => a + s.count, 0),
-    tokens: manifest.shards.reduce((a, s) => a + s.tokens, 0),
-    eos: manifest.shards.reduce((a, s) => a + s.eos, 0),
-  };
+  manifest.counts = countShards(manifest.shards, params.dropShort === true);
   manifest.updatedAt = new Date().toISOString();
   await writeManifest(outDir, manifest);
 }
+
 
 function prepareOutDir(outDir: string, resume: boolean): void {
   if (fs.existsSync(path.join(outDir, MANIFEST_FILE)) && !resume) {

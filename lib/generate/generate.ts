@@ -4,7 +4,7 @@
  */
 import { autoBatchSize } from './batch-size';
 import type { GenerationProgress, ResolvedGenerateOptions } from './options';
-import type { StartToken } from './start-token';
+import { contextIds, type StartToken } from './start-token';
 import { fromNative, ResurfaceError } from '../errors';
 import type { Model } from '../model/model';
 import { loadNative } from '../native/loader';
@@ -13,6 +13,8 @@ export interface GeneratedSample {
   id: number;
   tokens: Int32Array;
   finishReason: 'eos' | 'length';
+  /** With options.logprobs: untempered log-probability of each token, then of the stop token when finishReason is 'eos'. */
+  logprobs?: Float32Array;
 }
 
 export interface GenerationRun {
@@ -24,6 +26,8 @@ export interface GenerationRun {
   validVocab: number;
   onProgress?: (p: GenerationProgress) => void;
   signal?: AbortSignal;
+  /** Use exactly this batch size (default: options.batchSize clamped to the number of samples). */
+  batchSize?: number;
 }
 
 export function effectiveBatchSize(model: Model, options: ResolvedGenerateOptions, count: number): number {
@@ -38,7 +42,7 @@ const STEPS_PER_CALL = 16;
 export async function* generateSamples(model: Model, run: GenerationRun): AsyncGenerator<GeneratedSample> {
   const { options } = run;
   if (run.sampleIds.length === 0) return;
-  const batchSize = effectiveBatchSize(model, options, run.sampleIds.length);
+  const batchSize = run.batchSize ?? effectiveBatchSize(model, options, run.sampleIds.length);
   const addon = loadNative();
   let generator;
   try {
@@ -47,7 +51,10 @@ export async function* generateSamples(model: Model, run: GenerationRun): AsyncG
       maxNewTokens: options.maxNewTokens,
       batchSize,
       startToken: run.startToken.id,
+      context: contextIds(run.startToken),
       eosIds: run.eosIds,
+      minNewTokens: options.minNewTokens,
+      logprobs: options.logprobs,
       temperature: options.temperature,
       topK: options.topK,
       topP: options.topP,
@@ -74,7 +81,7 @@ export async function* generateSamples(model: Model, run: GenerationRun): AsyncG
       }
       for (const s of chunk.samples) {
         done++;
-        yield { id: s.id, tokens: s.tokens, finishReason: s.eos ? 'eos' : 'length' };
+        yield { id: s.id, tokens: s.tokens, finishReason: s.eos ? 'eos' : 'length', ...(s.logprobs ? { logprobs: s.logprobs } : {}) };
       }
       if (run.onProgress) {
         const elapsed = (Date.now() - started) / 1000;

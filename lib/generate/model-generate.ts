@@ -7,7 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { generateSamples } from './generate';
 import { resolveGenerateOptions, type GenerateOptions } from './options';
-import { resolveStartToken, type StartToken } from './start-token';
+import { resolveStartText, resolveStartToken, type StartToken } from './start-token';
+import { ResurfaceError } from '../errors';
 import type { Model } from '../model/model';
 import { TextTokenizer } from '../tokenizer/tokenizer';
 
@@ -17,6 +18,8 @@ export interface Sample {
   /** Decoded text (when the model directory has a tokenizer). */
   text?: string;
   finishReason: 'eos' | 'length';
+  /** With options.logprobs: untempered log-probability of each token, then of the stop token when finishReason is 'eos'. */
+  logprobs?: number[];
 }
 
 export interface GenerateResult {
@@ -30,14 +33,19 @@ export async function generateFromModel(model: Model, options: GenerateOptions):
   const gen = resolveGenerateOptions(options);
   const tokenizer = fs.existsSync(path.join(model.dir, 'tokenizer.json')) ? await TextTokenizer.load(model.dir) : null;
   const special = tokenizer ? tokenizer.special : { bos: model.config.bosTokenId, eosIds: model.config.eosTokenIds };
-  const startToken = resolveStartToken(special, gen.startToken);
+  if (gen.startText !== undefined && !tokenizer) {
+    throw new ResurfaceError('ERR_INVALID_ARGUMENT', `startText needs a tokenizer.json in ${model.dir}`);
+  }
+  const startToken = gen.startText !== undefined && tokenizer
+    ? await resolveStartText(gen.startText, (t) => tokenizer.encode(t, { addSpecialTokens: false }))
+    : resolveStartToken(special, gen.startToken);
   const eosIds = [...new Set([...special.eosIds, ...model.config.eosTokenIds])];
   const validVocab = tokenizer ? Math.min(tokenizer.vocabSize, model.config.vocabSize) : model.config.vocabSize;
   const started = Date.now();
   const samples: Sample[] = [];
   const ids = Array.from({ length: gen.numSamples }, (_, i) => i);
   for await (const s of generateSamples(model, { sampleIds: ids, options: gen, startToken, eosIds, validVocab, onProgress: options.onProgress, signal: options.signal })) {
-    samples.push({ id: s.id, tokens: Array.from(s.tokens), finishReason: s.finishReason });
+    samples.push({ id: s.id, tokens: Array.from(s.tokens), finishReason: s.finishReason, ...(s.logprobs ? { logprobs: Array.from(s.logprobs) } : {}) });
   }
   samples.sort((a, b) => a.id - b.id);
   if (tokenizer) {

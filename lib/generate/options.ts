@@ -25,6 +25,12 @@ export const generateSchema = samplingSchema.extend({
   batchSize: z.union([z.number().int().min(1, 'batchSize must be >= 1'), z.literal('auto')]).default('auto'),
   /** Overrides the start-token rule (BOS, else the document separator). */
   startToken: z.number().int().min(0).optional(),
+  /** Alternative to startToken: this text, tokenized (special tokens in it recognised), is the context. */
+  startText: z.string().min(1, 'startText must not be empty').optional(),
+  /** EOS and every other stop token are masked until a sample has this many tokens (vLLM min_tokens). */
+  minNewTokens: z.number().int().min(0, 'minNewTokens must be >= 0').default(0),
+  /** Return the untempered log-probability of every generated token (and of the stop token). */
+  logprobs: z.boolean().default(false),
 });
 
 export type GenerateOptions = z.input<typeof generateSchema> & {
@@ -51,5 +57,12 @@ export function resolveGenerateOptions(options: unknown): ResolvedGenerateOption
     const issue = parsed.error.issues[0]!;
     throw new ArgumentError(`invalid generation option ${issue.path.join('.') || '(options)'}: ${issue.message}`, { field: issue.path.join('.') });
   }
-  return parsed.data;
+  const o = parsed.data;
+  if (o.minNewTokens > o.maxNewTokens) {
+    throw new ArgumentError(`minNewTokens ${o.minNewTokens} exceeds maxNewTokens ${o.maxNewTokens}`, { field: 'minNewTokens' });
+  }
+  if (o.startText !== undefined && o.startToken !== undefined) {
+    throw new ArgumentError('startText and startToken are alternatives: give one of them', { field: 'startText' });
+  }
+  return o;
 }

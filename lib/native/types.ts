@@ -67,10 +67,17 @@ export interface NativeGeneratorOptions {
   topP: number;
   minP: number;
   validVocab: number;
+  /** The context every sample starts from (default [startToken]). */
+  context?: number[];
+  /** Stop tokens are masked until a sample has this many tokens (default 0). */
+  minNewTokens?: number;
+  /** Return each sampled token's untempered log-probability (default false). */
+  logprobs?: boolean;
 }
 
 export interface NativeGenerationChunk {
-  samples: Array<{ id: number; tokens: Int32Array; eos: boolean }>;
+  /** logprobs (when asked): one per token, then the stop token's when eos. */
+  samples: Array<{ id: number; tokens: Int32Array; eos: boolean; logprobs?: Float32Array }>;
   done: boolean;
   tokensGenerated: number;
   remaining: number;

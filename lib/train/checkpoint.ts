@@ -122,6 +122,41 @@ export async function writeCheckpoint(
   return final;
 }
 
+/**
+ * `--save-every-epoch`: the model after epoch N in out/checkpoint-epoch-N/ (Hugging Face layout plus
+ * its trainer_state.json; no optimizer state, since these are for evaluation, not resuming). Not
+ * matched by listCheckpoints, so never pruned. Written to a temp directory and renamed into place.
+ */
+export const EPOCH_CHECKPOINT_RE = /^checkpoint-epoch-(\d+)$/;
+
+export async function writeEpochCheckpoint(outDir: string, epoch: number, files: ModelFiles, weights: NativeExportedTensor[], state: TrainerStateFile): Promise<string> {
+  const final = path.join(outDir, `checkpoint-epoch-${epoch}`);
+  const tmp = path.join(outDir, `.checkpoint-epoch-${epoch}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  try {
+    await fsp.mkdir(tmp, { recursive: true });
+    await writeModelDir(tmp, files, weights);
+    await writeFileAtomic(path.join(tmp, 'trainer_state.json'), `${JSON.stringify({ ...state, epoch }, null, 2)}\n`);
+    if (fs.existsSync(final)) await fsp.rm(final, { recursive: true, force: true });
+    await fsp.rename(tmp, final);
+    await fsyncDir(outDir);
+  } catch (err) {
+    await fsp.rm(tmp, { recursive: true, force: true }).catch(() => undefined);
+    throw asIoError(err, `cannot write checkpoint ${final}`, final);
+  }
+  return final;
+}
+
+/** Epoch checkpoints of a run directory, in epoch order. */
+export function listEpochCheckpoints(outDir: string): { epoch: number; dir: string }[] {
+  if (!fs.existsSync(outDir)) return [];
+  return fs
+    .readdirSync(outDir)
+    .map((f) => ({ m: EPOCH_CHECKPOINT_RE.exec(f), f }))
+    .filter((e) => e.m && fs.existsSync(path.join(outDir, e.f, 'config.json')))
+    .map((e) => ({ epoch: Number(e.m![1]), dir: path.join(outDir, e.f) }))
+    .sort((a, b) => a.epoch - b.epoch);
+}
+
 /** Write the final model into `outDir` itself, with its trainer state. */
 export async function writeFinal(outDir: string, files: ModelFiles, weights: NativeExportedTensor[], state: TrainerStateFile): Promise<void> {
   await writeModelDir(outDir, files, weights);
@@ -144,7 +179,7 @@ export async function pruneCheckpoints(outDir: string, keep: number): Promise<vo
   const all = listCheckpoints(outDir);
   for (const c of all.slice(0, Math.max(0, all.length - keep))) await fsp.rm(c.dir, { recursive: true, force: true });
   for (const f of fs.readdirSync(outDir)) {
-    if (/^\.checkpoint-\d+\.tmp-/.test(f)) await fsp.rm(path.join(outDir, f), { recursive: true, force: true });
+    if (/^\.checkpoint-(epoch-)?\d+\.tmp-/.test(f)) await fsp.rm(path.join(outDir, f), { recursive: true, force: true });
   }
 }
 

@@ -25,6 +25,8 @@ export interface DataSource {
   documents: RawDocument[];
   /** Token prepended to `tokens` records (corpus start token), or null. */
   startToken: number | null;
+  /** The whole context when a corpus was sampled from `--start-text` of several tokens (prepended instead). */
+  startIds?: number[];
   /** sha256 over the files read, to refuse resuming on other data. */
   fingerprint: string;
 }
@@ -76,11 +78,16 @@ function parseJsonl(text: string, file: string): RawDocument[] {
 /** A `generate` / `retokenize` corpus: manifest validated, every shard checked against its sha256. */
 function readCorpus(dir: string, hash: ReturnType<typeof createHash>): DataSource {
   const corpus = openCorpus(dir);
+  if (corpus.manifest.part) {
+    const { index, count } = corpus.manifest.part;
+    throw new ResurfaceError('ERR_CORPUS', `${dir} is part ${index}/${count} of a data-parallel run: join the parts with corpus merge first`, { path: dir });
+  }
   if (corpus.manifest.shards.length === 0) throw new ResurfaceError('ERR_DATA', `corpus ${dir} has no finished shards`, { path: dir });
   const documents: RawDocument[] = [];
   for (const r of corpusRecords(corpus)) documents.push(r.tokens !== undefined ? { tokens: r.tokens } : { text: r.text });
   for (const shard of corpus.manifest.shards) hash.update(`${shard.file}:${shard.sha256}\n`);
-  return { kind: 'corpus', path: dir, documents, startToken: corpus.manifest.startToken.id, fingerprint: '' };
+  const ids = corpus.manifest.startToken.ids;
+  return { kind: 'corpus', path: dir, documents, startToken: corpus.manifest.startToken.id, ...(ids && ids.length > 1 ? { startIds: ids } : {}), fingerprint: '' };
 }
 
 /** Token lists of the documents: `tokens` as given (after the start token), `text` encoded. */
@@ -91,7 +98,7 @@ export async function tokenizeDocuments(
   const out: number[][] = new Array(src.documents.length);
   const pending: { index: number; text: string }[] = [];
   src.documents.forEach((d, i) => {
-    if ('tokens' in d) out[i] = src.startToken !== null ? [src.startToken, ...d.tokens] : d.tokens;
+    if ('tokens' in d) out[i] = src.startIds ? [...src.startIds, ...d.tokens] : src.startToken !== null ? [src.startToken, ...d.tokens] : d.tokens;
     else pending.push({ index: i, text: d.text });
   });
   // Big plain-text files are encoded in line-aligned chunks of about 1 MB (tokenizers' strings are

@@ -16,6 +16,8 @@ export const trainOptionsSchema = z.strictObject({
   lr: z.number().nonnegative().default(2e-5),
   schedule: z.enum(['constant', 'linear', 'cosine']).default('linear'),
   warmup: z.number().int().nonnegative().default(0),
+  /** Warmup as a share of all optimizer steps: ceil(ratio · total), as transformers' warmup_ratio. */
+  warmupRatio: z.number().min(0).max(1).optional(),
   batchSize: z.number().int().positive().default(8),
   gradAccum: z.number().int().positive().default(1),
   seqLen: z.number().int().min(2).default(512),
@@ -31,6 +33,8 @@ export const trainOptionsSchema = z.strictObject({
   seed: z.number().int().nonnegative().max(2 ** 32 - 1).default(42),
   /** Write a checkpoint every N steps (0: none). */
   saveEvery: z.number().int().nonnegative().default(0),
+  /** Also write the model at the end of every epoch to out/checkpoint-epoch-N/ (never pruned). */
+  saveEveryEpoch: z.boolean().default(false),
   /** How many checkpoints to keep (the newest). */
   keepCheckpoints: z.number().int().positive().default(2),
   resume: z.boolean().default(false),
@@ -53,6 +57,7 @@ export function resolveTrainOptions(options: TrainOptions): ResolvedTrainOptions
   }
   const o = parsed.data;
   if (o.maxSteps !== undefined && o.epochs !== undefined) throw new ArgumentError('train: give --max-steps or --epochs, not both');
+  if (o.warmupRatio !== undefined && o.warmup > 0) throw new ArgumentError('train: give --warmup (steps) or --warmup-ratio, not both');
   return o;
 }
 
@@ -60,7 +65,7 @@ export function resolveTrainOptions(options: TrainOptions): ResolvedTrainOptions
  * The settings a resumed run must share with the run that wrote the checkpoint: everything that
  * changes which update is applied at which step. (Threads, saving and logging may change.)
  */
-export function resumeSettings(o: ResolvedTrainOptions, extra: { modelConfigHash: string; dataFingerprint: string; totalSteps: number }): Record<string, unknown> {
+export function resumeSettings(o: ResolvedTrainOptions, extra: { modelConfigHash: string; dataFingerprint: string; totalSteps: number; warmupSteps?: number }): Record<string, unknown> {
   return {
     modelConfigHash: extra.modelConfigHash,
     dataFingerprint: extra.dataFingerprint,
@@ -69,7 +74,8 @@ export function resumeSettings(o: ResolvedTrainOptions, extra: { modelConfigHash
     epochs: o.epochs ?? null,
     lr: o.lr,
     schedule: o.schedule,
-    warmup: o.warmup,
+    warmup: extra.warmupSteps ?? o.warmup,
+    ...(o.warmupRatio !== undefined ? { warmupRatio: o.warmupRatio } : {}),
     batchSize: o.batchSize,
     gradAccum: o.gradAccum,
     seqLen: o.seqLen,
@@ -83,4 +89,9 @@ export function resumeSettings(o: ResolvedTrainOptions, extra: { modelConfigHash
     seed: o.seed,
     shuffle: o.shuffle,
   };
+}
+
+/** Warmup steps of a run: ceil(warmupRatio · totalSteps) when a ratio is given (as transformers), else --warmup. */
+export function warmupSteps(o: Pick<ResolvedTrainOptions, 'warmup' | 'warmupRatio'>, totalSteps: number): number {
+  return o.warmupRatio !== undefined ? Math.ceil(o.warmupRatio * totalSteps) : o.warmup;
 }

@@ -18,9 +18,9 @@ import { Model } from '../model/model';
 import { loadNative } from '../native/loader';
 import type { NativeTrainer } from '../native/types';
 import { TextTokenizer } from '../tokenizer/tokenizer';
-import { listCheckpoints, pruneCheckpoints, readModelFiles, readOptimizerState, readTrainerState, writeCheckpoint, writeFinal, type TrainerStateFile } from './checkpoint';
+import { listCheckpoints, pruneCheckpoints, readModelFiles, readOptimizerState, readTrainerState, writeCheckpoint, writeEpochCheckpoint, writeFinal, type TrainerStateFile } from './checkpoint';
 import { readDataSource, tokenizeDocuments } from './data-source';
-import { resolveTrainOptions, resumeSettings, type ResolvedTrainOptions, type TrainOptions } from './options';
+import { resolveTrainOptions, resumeSettings, warmupSteps, type ResolvedTrainOptions, type TrainOptions } from './options';
 import { gatherBatch, packDocuments, type PackedRows } from './packing';
 import { lrAt, type Schedule } from './schedule';
 import { DataOrder } from './shuffle';
@@ -39,6 +39,9 @@ export interface TrainProgress {
   checkpoint?: string;
   resumedFrom?: number | null;
   numRows?: number;
+  /** event 'start': sequences (batch × grad-accum) and tokens (× seq-len) per optimizer step, and the warmup. */
+  effectiveBatch?: { batchSize: number; gradAccum: number; sequences: number; seqLen: number; tokens: number };
+  warmupSteps?: number;
 }
 
 export interface TrainHooks {
@@ -157,8 +160,9 @@ export async function train(options: TrainOptions & TrainHooks): Promise<TrainSu
   const { rows, fingerprint } = await loadRows(o, spec.vocabSize, spec.eosTokenIds[0] ?? null);
   const rowsPerStep = o.batchSize * o.gradAccum;
   const totalSteps = o.maxSteps ?? Math.max(1, Math.ceil(((o.epochs ?? 1) * rows.numRows) / rowsPerStep));
-  const settings = resumeSettings(o, { modelConfigHash: configHash(rawConfig), dataFingerprint: fingerprint, totalSteps });
-  const schedule: Schedule = { name: o.schedule, baseLr: o.lr, warmupSteps: o.warmup, totalSteps };
+  const warmup = warmupSteps(o, totalSteps);
+  const settings = resumeSettings(o, { modelConfigHash: configHash(rawConfig), dataFingerprint: fingerprint, totalSteps, warmupSteps: warmup });
+  const schedule: Schedule = { name: o.schedule, baseLr: o.lr, warmupSteps: warmup, totalSteps };
 
   // --- resume ---------------------------------------------------------------------------------
   let startStep = 0;
@@ -237,7 +241,20 @@ export async function train(options: TrainOptions & TrainHooks): Promise<TrainSu
       }
     };
 
-    onProgress?.({ event: 'start', step: startStep, totalSteps, elapsedSec: elapsed(), resumedFrom: resumeDir ? startStep : null, numRows: rows.numRows });
+    const saveEpoch = async (epoch: number, step: number): Promise<void> => {
+      try {
+        const dir = await writeEpochCheckpoint(out, epoch, files, await native.exportWeights(), stateAt(step, false));
+        onProgress?.({ event: 'checkpoint', step, totalSteps, elapsedSec: elapsed(), checkpoint: dir });
+      } catch (err) {
+        throw fromNative(err);
+      }
+    };
+
+    onProgress?.({
+      event: 'start', step: startStep, totalSteps, elapsedSec: elapsed(), resumedFrom: resumeDir ? startStep : null, numRows: rows.numRows,
+      effectiveBatch: { batchSize: o.batchSize, gradAccum: o.gradAccum, sequences: rowsPerStep, seqLen: o.seqLen, tokens: rowsPerStep * o.seqLen },
+      warmupSteps: warmup,
+    });
     let step = startStep;
     for (; step < totalSteps; step++) {
       if (signal?.aborted) {
@@ -292,6 +309,13 @@ export async function train(options: TrainOptions & TrainHooks): Promise<TrainSu
         event: 'step', step: step + 1, totalSteps, loss, lr, gradNorm, tokensPerSec: rate, elapsedSec: elapsed(),
         etaSec: (((Date.now() - t0) / 1000) / stepsDone) * (totalSteps - step - 1),
       });
+      if (o.saveEveryEpoch) {
+        // epoch e ends at the step whose rows reach e · numRows (the last, partial epoch at the final step)
+        const before = Math.floor((step * rowsPerStep) / rows.numRows);
+        const after = Math.floor(((step + 1) * rowsPerStep) / rows.numRows);
+        if (after > before) await saveEpoch(after, step + 1);
+        else if (step + 1 === totalSteps) await saveEpoch(after + 1, step + 1);
+      }
       if (o.saveEvery > 0 && (step + 1) % o.saveEvery === 0 && step + 1 < totalSteps) await save(step + 1);
     }
 

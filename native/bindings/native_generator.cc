@@ -12,7 +12,7 @@ Napi::Function NativeGenerator::Init(Napi::Env env) {
 }
 
 // new NativeGenerator(model, {seed, maxNewTokens, batchSize, startToken, eosIds, temperature, topK, topP, minP,
-//                             validVocab}, sampleIds: Float64Array | number[])
+//                             validVocab, context?, minNewTokens?, logprobs?}, sampleIds: number[])
 NativeGenerator::NativeGenerator(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeGenerator>(info) {
   Napi::Env env = info.Env();
   guard_sync(env, [&]() {
@@ -36,6 +36,14 @@ NativeGenerator::NativeGenerator(const Napi::CallbackInfo& info) : Napi::ObjectW
       auto a = eos.As<Napi::Array>();
       for (uint32_t i = 0; i < a.Length(); ++i) c.eos_ids.push_back(a.Get(i).As<Napi::Number>().Int64Value());
     }
+    auto context = o.Get("context");
+    if (context.IsArray()) {
+      auto a = context.As<Napi::Array>();
+      for (uint32_t i = 0; i < a.Length(); ++i) c.context.push_back(a.Get(i).As<Napi::Number>().Int64Value());
+    }
+    c.min_new_tokens = static_cast<int64_t>(get_number_or(o, "minNewTokens", 0));
+    c.logprobs = o.Has("logprobs") && o.Get("logprobs").ToBoolean().Value();
+    check_arg(c.min_new_tokens >= 0 && c.min_new_tokens <= c.max_new_tokens, "minNewTokens must be in [0, maxNewTokens]");
     check_arg(c.batch_size >= 1, "batchSize must be >= 1");
     check_arg(c.sampling.temperature >= 0, "temperature must be >= 0");
     check_arg(c.sampling.top_p > 0 && c.sampling.top_p <= 1, "topP must be in (0, 1]");
@@ -47,7 +55,8 @@ NativeGenerator::NativeGenerator(const Napi::CallbackInfo& info) : Napi::ObjectW
   });
 }
 
-// run(maxSteps, minFinished) -> Promise<{samples: [{id, tokens: Int32Array, eos}], done, tokensGenerated, remaining}>
+// run(maxSteps, minFinished) -> Promise<{samples: [{id, tokens: Int32Array, eos, logprobs?: Float32Array}], done,
+//                                      tokensGenerated, remaining}>
 Napi::Value NativeGenerator::Run(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guard_sync(env, [&]() -> Napi::Value {
@@ -89,6 +98,11 @@ Napi::Value NativeGenerator::Run(const Napi::CallbackInfo& info) {
             std::copy(s.tokens.begin(), s.tokens.end(), toks.Data());
             o.Set("tokens", toks);
             o.Set("eos", Napi::Boolean::New(env, s.eos));
+            if (!s.logprobs.empty()) {
+              auto lp = Napi::Float32Array::New(env, s.logprobs.size());
+              std::copy(s.logprobs.begin(), s.logprobs.end(), lp.Data());
+              o.Set("logprobs", lp);
+            }
             arr.Set(static_cast<uint32_t>(i), o);
           }
           out.Set("samples", arr);

@@ -1,6 +1,7 @@
 // Prompt-free generation with continuous batching.
 //
-// Every sequence starts from one start token at position 0. Each step feeds one token per row
+// Every sequence starts from the same context (one start token, or the tokens of --start-text) at
+// positions 0 .. C-1, fed one token per step like generated ones. Each step feeds one token per row
 // through the decoder with the static KV cache, samples the next token natively (logits never leave
 // the device), and when a row finishes (EOS or max_new_tokens) it is handed back and the row is
 // refilled with the next pending sample, so the batch stays full until the queue runs dry.
@@ -22,13 +23,21 @@ struct GenerationConfig {
   int64_t max_new_tokens = 128;
   int64_t batch_size = 8;
   int64_t start_token = 0;
+  // The context every sample starts from; empty = {start_token}.
+  std::vector<int64_t> context;
+  // Stop tokens (EOS and every other): a row ends when it samples one.
   std::vector<int64_t> eos_ids;
+  // Stop tokens are masked (-inf) until a row has generated this many tokens.
+  int64_t min_new_tokens = 0;
+  // Also return the untempered log-probability of every sampled token (stop token included).
+  bool logprobs = false;
 };
 
 struct FinishedSample {
   int64_t id = 0;
   std::vector<int32_t> tokens;  // generated ids, start token and EOS excluded
   bool eos = false;             // finish_reason: eos (true) or length (false)
+  std::vector<float> logprobs;  // with config.logprobs: one per token, then the stop token's when eos
 };
 
 class GenerationEngine {
@@ -54,6 +63,7 @@ class GenerationEngine {
     int64_t position = 0;  // position of the token fed at the next step
     int64_t next_token = 0;
     std::vector<int32_t> tokens;
+    std::vector<float> logprobs;
   };
 
   void refill(Row& row);
@@ -61,6 +71,7 @@ class GenerationEngine {
 
   ModelHandle model_;
   GenerationConfig cfg_;
+  std::vector<int64_t> context_;  // [C]
   std::deque<int64_t> pending_;
   std::vector<Row> rows_;
   KvCache cache_;

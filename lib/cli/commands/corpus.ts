@@ -1,8 +1,9 @@
-/** `resurface corpus stats|retokenize|export|audit|subset` */
+/** `resurface corpus stats|retokenize|export|audit|subset|merge` */
 import type { Argv } from 'yargs';
 import { auditCorpus, AUDIT_FILE } from '../../corpus/audit';
 import { exportCorpus } from '../../corpus/export';
 import { extractionTexts } from '../../corpus/extraction-texts';
+import { mergeCorpusParts } from '../../corpus/merge-corpus';
 import { corpusRecords, openCorpus } from '../../corpus/read-corpus';
 import { retokenizeCorpus } from '../../corpus/retokenize';
 import { computeCorpusStats } from '../../corpus/stats';
@@ -13,7 +14,7 @@ import { TextTokenizer } from '../../tokenizer/tokenizer';
 import { printJson, runCommand } from '../run-command';
 
 export const command = 'corpus <action>';
-export const describe = 'Inspect, convert, decontaminate and subset corpora: stats, retokenize, export, audit, subset';
+export const describe = 'Inspect, convert, decontaminate, subset and merge corpora: stats, retokenize, export, audit, subset, merge';
 
 export function builder(y: Argv) {
   return y
@@ -38,6 +39,7 @@ export function builder(y: Argv) {
       .option('seed', { type: 'number', default: 0 })
       .option('out', { type: 'string', demandOption: true, describe: 'new directory; subsets go to OUT/subset-0, OUT/subset-1, ...' })
       .option('json', { type: 'boolean', default: false }), (a) => subset(a as never))
+    .command('merge <parts..>', 'join the parts of generate --shard I/N into the corpus one process would have written', (c) => c.positional('parts', { type: 'string', array: true, demandOption: true }).option('out', { type: 'string', demandOption: true }).option('json', { type: 'boolean', default: false }), (a) => merge(a as never))
     .demandCommand(1);
 }
 
@@ -117,5 +119,13 @@ async function subset(a: { dir: string; tokens: string; count: number; seed: num
       ...s.subsets.map((x) => `  ${x.dir}: ${x.samples} samples (${x.distinctSamples} distinct), ${x.tokens} tokens (chars/4 estimate ${x.tokensEstimatedChars4})`),
       `summary: ${a.out}/${SUBSETS_FILE}`,
     ].join('\n') + '\n');
+  });
+}
+
+async function merge(a: { parts: string[]; out: string; json: boolean }) {
+  await runCommand(async () => {
+    const r = await mergeCorpusParts(a.parts, a.out);
+    if (a.json) return printJson({ ...r });
+    process.stdout.write(`merged ${r.parts} parts: ${r.shards} shards, ${r.samples} samples, ${r.tokens} tokens in ${a.out}\n`);
   });
 }

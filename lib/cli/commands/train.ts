@@ -2,7 +2,8 @@
  * `resurface train --model DIR --data PATH --out DIR [--max-steps N | --epochs E] [--lr 2e-5]
  *   [--schedule constant|linear|cosine] [--warmup STEPS] [--batch-size B] [--grad-accum G]
  *   [--seq-len T] [--packing concat|none] [--weight-decay W] [--grad-clip C] [--betas 0.9,0.999]
- *   [--eps 1e-8] [--dtype float32|bfloat16] [--seed S] [--save-every N] [--resume] [--json]`
+ *   [--eps 1e-8] [--dtype float32|bfloat16] [--seed S] [--save-every N] [--warmup-ratio R] [--save-every-epoch]
+ *   [--resume] [--json]`
  */
 import type { Argv } from 'yargs';
 import { ArgumentError } from '../../errors';
@@ -22,6 +23,7 @@ export function builder(y: Argv) {
     .option('lr', { type: 'number', default: 2e-5 })
     .option('schedule', { choices: ['constant', 'linear', 'cosine'] as const, default: 'linear' as const })
     .option('warmup', { type: 'number', default: 0, describe: 'warmup steps' })
+    .option('warmup-ratio', { type: 'number', describe: 'warmup as a share of all steps: ceil(R × total), as transformers (instead of --warmup)' })
     .option('batch-size', { type: 'number', default: 8 })
     .option('grad-accum', { type: 'number', default: 1 })
     .option('seq-len', { type: 'number', default: 512 })
@@ -34,6 +36,7 @@ export function builder(y: Argv) {
     .option('dtype', { choices: ['float32', 'bfloat16'] as const, default: 'float32' as const })
     .option('seed', { type: 'number', default: 42 })
     .option('save-every', { type: 'number', default: 0, describe: 'checkpoint every N steps' })
+    .option('save-every-epoch', { type: 'boolean', default: false, describe: 'also save the model after every epoch in checkpoint-epoch-N/ (for eval --all-checkpoints)' })
     .option('keep-checkpoints', { type: 'number', default: 2, describe: 'checkpoints kept (newest)' })
     .option('resume', { type: 'boolean', default: false, describe: 'continue from the newest checkpoint in --out' })
     .option('activation-checkpointing', { type: 'boolean', default: false, describe: 'recompute activations in backward (less memory)' })
@@ -44,7 +47,7 @@ export function builder(y: Argv) {
 
 interface Args {
   model: string; data: string; out: string; maxSteps?: number; epochs?: number; lr: number; schedule: 'constant' | 'linear' | 'cosine';
-  warmup: number; batchSize: number; gradAccum: number; seqLen: number; packing: 'concat' | 'none'; weightDecay: number; decayAll: boolean;
+  warmup: number; warmupRatio?: number; saveEveryEpoch: boolean; batchSize: number; gradAccum: number; seqLen: number; packing: 'concat' | 'none'; weightDecay: number; decayAll: boolean;
   gradClip: number; betas: string; eps: number; dtype: 'float32' | 'bfloat16'; seed: number; saveEvery: number; keepCheckpoints: number;
   resume: boolean; activationCheckpointing: boolean; device: string; threads?: number; json: boolean;
 }
@@ -80,7 +83,7 @@ export async function handler(argv: Args) {
     try {
       const summary = await train({
         model: argv.model, data: argv.data, out: argv.out, maxSteps: argv.maxSteps, epochs: argv.epochs, lr: argv.lr, schedule: argv.schedule,
-        warmup: argv.warmup, batchSize: argv.batchSize, gradAccum: argv.gradAccum, seqLen: argv.seqLen, packing: argv.packing,
+        warmup: argv.warmup, ...(argv.warmupRatio !== undefined ? { warmupRatio: argv.warmupRatio } : {}), saveEveryEpoch: argv.saveEveryEpoch, batchSize: argv.batchSize, gradAccum: argv.gradAccum, seqLen: argv.seqLen, packing: argv.packing,
         weightDecay: argv.weightDecay, decayAll: argv.decayAll, gradClip: argv.gradClip, betas: parseBetas(argv.betas), eps: argv.eps,
         dtype: argv.dtype, seed: argv.seed, saveEvery: argv.saveEvery, keepCheckpoints: argv.keepCheckpoints, resume: argv.resume,
         activationCheckpointing: argv.activationCheckpointing, device: argv.device as never, ...(argv.threads ? { threads: argv.threads } : {}),
@@ -89,7 +92,12 @@ export async function handler(argv: Args) {
           if (argv.json) printJson(p);
           else if (tty && p.event === 'step') process.stderr.write(bar(p));
           else if (p.event === 'checkpoint') process.stderr.write(`${tty ? '\n' : ''}saved ${p.checkpoint}\n`);
-          else if (p.event === 'start' && p.resumedFrom) process.stderr.write(`resuming at step ${p.resumedFrom}\n`);
+          else if (p.event === 'start') {
+            const e = p.effectiveBatch!;
+            process.stderr.write(`effective batch: ${e.batchSize} × ${e.gradAccum} = ${e.sequences} sequences × ${e.seqLen} tokens = ${e.tokens} tokens per step; ` +
+              `${p.totalSteps} steps, warmup ${p.warmupSteps}\n`);
+            if (p.resumedFrom) process.stderr.write(`resuming at step ${p.resumedFrom}\n`);
+          }
         },
       });
       if (tty) process.stderr.write('\n');
