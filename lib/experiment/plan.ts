@@ -237,6 +237,11 @@ export function buildPlan(loaded: LoadedExperiment, opts: PlanOptions = {}): Pla
             top_p: e.sampling.top_p,
             min_p: e.sampling.min_p,
             start_token: e.sampling.start_token ?? null,
+            // The protocol settings enter the key only when used, so caches of older runs stay valid.
+            ...((loaded.models[source].decl.start_text ?? e.sampling.start_text) !== undefined ? { start_text: loaded.models[source].decl.start_text ?? e.sampling.start_text } : {}),
+            ...(e.sampling.min_new_tokens ? { min_new_tokens: e.sampling.min_new_tokens } : {}),
+            ...(e.sampling.logprobs ? { logprobs: true } : {}),
+            ...(e.sampling.drop_short ? { drop_short: true } : {}),
           },
           runtime: { batch_size: e.sampling.batch_size },
           coords: { source, temperature: T, seed },

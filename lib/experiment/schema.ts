@@ -38,6 +38,8 @@ const model = z
     recipe: z.string().min(1).optional(),
     /** Tokenizer label; models with different labels get their corpus retokenized (default: family). */
     tokenizer: z.string().min(1).optional(),
+    /** Sampling context as text for this source (overrides sampling.start_text), e.g. "\n" for a tokenizer without BOS. */
+    start_text: z.string().min(1).optional(),
     /** Informative: what the model is used for. */
     role: z.array(z.enum(['student', 'source'])).optional(),
   })
@@ -52,7 +54,17 @@ const sampling = z.strictObject({
   min_p: z.number().min(0).lt(1).default(D.sampling.min_p),
   batch_size: z.union([posInt, z.literal('auto')]).default(D.sampling.batch_size),
   start_token: nonNegInt.optional(),
-});
+  /** The context as text instead of one start token (the reference's "\n" for tokenizers without BOS). */
+  start_text: z.string().min(1).optional(),
+  /** EOS and every stop token masked until this many new tokens (the reference's min_tokens = 50). */
+  min_new_tokens: nonNegInt.default(0),
+  /** Save each generated token's untempered log-probability and the sample's mean NLL. */
+  logprobs: z.boolean().default(false),
+  /** The reference's post-filter: drop empty samples and those under min_new_tokens (off: no filtering is the method). */
+  drop_short: z.boolean().default(false),
+})
+  .refine((s) => !(s.start_text !== undefined && s.start_token !== undefined), { message: 'give "start_text" or "start_token", not both', path: ['start_text'] })
+  .refine((s) => s.min_new_tokens <= s.max_new_tokens, { message: 'min_new_tokens exceeds max_new_tokens', path: ['min_new_tokens'] });
 
 const training = z
   .strictObject({
@@ -61,6 +73,8 @@ const training = z
     lr: z.number().positive().default(D.training.lr),
     schedule: z.enum(['constant', 'linear', 'cosine']).default(D.training.schedule),
     warmup: nonNegInt.default(D.training.warmup),
+    /** Warmup as a share of the total steps (the reference's warmup_ratio 0.1); instead of `warmup`. */
+    warmup_ratio: z.number().min(0).max(1).optional(),
     batch_size: posInt.default(D.training.batch_size),
     grad_accum: posInt.default(D.training.grad_accum),
     seq_len: posInt.default(D.training.seq_len),
@@ -72,6 +86,7 @@ const training = z
     dtype: z.enum(['float32', 'bfloat16']).default(D.training.dtype),
   })
   .refine((t) => !(t.epochs !== undefined && t.max_steps !== undefined), { message: 'give either "epochs" or "max_steps", not both', path: ['max_steps'] })
+  .refine((t) => !(t.warmup_ratio !== undefined && t.warmup > 0), { message: 'give either "warmup" (steps) or "warmup_ratio", not both', path: ['warmup_ratio'] })
   .transform((t) => ({ ...t, epochs: t.max_steps === undefined ? (t.epochs ?? D.training.epochs) : undefined }));
 
 const extractionSet = z.strictObject({

@@ -65,6 +65,9 @@ describe('experiment file', () => {
     ['bad model name', withLine(5, '  other/x: { path: o, family: B }'), 5, 'models.other/x', /letters, digits/],
     ['a source listed twice', withLine(17, '  sources: [small, small]'), 17, 'grid.sources', /listed twice/],
     ['hub id without org', withLine(3, '  small: { hub: pythia, family: A }'), 3, 'models.small.hub', /org\/name/],
+    ['start text and start token together', withLine(8, '  num_samples: 100\n  start_token: 0\n  start_text: "x"'), 10, 'sampling.start_text', /"start_text" or "start_token"/],
+    ['min_new_tokens above max_new_tokens', withLine(8, '  num_samples: 100\n  max_new_tokens: 10\n  min_new_tokens: 50'), 10, 'sampling.min_new_tokens', /exceeds max_new_tokens/],
+    ['warmup and warmup_ratio together', withLine(10, '  lr: 1.0e-4\n  warmup: 5\n  warmup_ratio: 0.1'), 12, 'training.warmup_ratio', /"warmup" \(steps\) or "warmup_ratio"/],
   ];
   for (const [what, text, line, field, message] of cases) {
     it(`${what}: line ${line}, field ${field}`, () => {

@@ -20,6 +20,10 @@ interface SampleSettings {
   top_p: number;
   min_p: number;
   start_token: number | null;
+  start_text?: string;
+  min_new_tokens?: number;
+  logprobs?: boolean;
+  drop_short?: boolean;
 }
 
 export function throwIfAborted(ctx: StepContext, what: string): void {
@@ -53,6 +57,10 @@ export const sampleExecutor: StepExecutor = {
       seed: s.seed,
       batchSize: batch ?? 'auto',
       startToken: s.start_token ?? undefined,
+      ...(s.start_text !== undefined ? { startText: s.start_text } : {}),
+      minNewTokens: s.min_new_tokens ?? 0,
+      logprobs: s.logprobs ?? false,
+      dropShort: s.drop_short ?? false,
       samplesPerShard: samplesPerShard(s.num_samples),
       load: { device: ctx.device as DeviceName, dtype: 'float32' },
       signal: ctx.signal,

@@ -46,6 +46,7 @@ export const trainExecutor: StepExecutor = {
       lr: t.lr,
       schedule: t.schedule,
       warmup: t.warmup,
+      ...(t.warmup_ratio !== undefined ? { warmupRatio: t.warmup_ratio } : {}),
       batchSize: t.batch_size,
       gradAccum: t.grad_accum,
       seqLen: t.seq_len,
