@@ -98,6 +98,14 @@ describe('normalisation equals Python re (reference normalize)', () => {
     for (const [id, text] of TEXTS.entries()) expect(normalizeForAudit(text), `text ${id}`).toBe(g.normalized[id]);
   });
 
+  it("on every code point Python's Unicode database assigns (lower(), \\w, \\s)", () => {
+    const py = JSON.parse(execFileSync(PYTHON, [GOLDEN, '--classes'], { encoding: 'utf8', maxBuffer: 1 << 26 })) as { unicode: string; normalized: Record<string, string> };
+    const entries = Object.entries(py.normalized);
+    expect(entries.length).toBeGreaterThan(140_000);
+    const wrong = entries.filter(([c, want]) => normalizeForAudit(`A${String.fromCodePoint(Number(c))}b`) !== want).map(([c]) => `U+${Number(c).toString(16)}`);
+    expect(wrong, `Python's Unicode ${py.unicode}`).toEqual([]);
+  });
+
   it('splits into the words Python str.split() gives', () => {
     expect(auditWords('  A-b  c_d\n\n1.5 ')).toEqual(['ab', 'c_d', '15']);
     expect(auditWords('!!! ...')).toEqual([]);
