@@ -18,7 +18,7 @@ import { VerbatimMatcher } from '../../lib/corpus/verbatim';
 import { Rng } from '../../lib/stats/prng';
 import { runCli } from '../helpers/cli';
 import { writeCorpusFixture } from '../helpers/corpus-fixture';
-import { makeTmpDir, REPO_ROOT, removeTmpDir } from '../helpers/shared';
+import { makeTmpDir, REPO_ROOT, removeTmpDir, sharedTokenizerDir } from '../helpers/shared';
 
 const PYTHON = '/usr/bin/python3';
 const GOLDEN = path.join(REPO_ROOT, 'test', 'reference', 'audit_golden.py');
@@ -198,6 +198,19 @@ describe('bad input', () => {
     const j = JSON.parse(res.stdout);
     expect(j.flagged).toBe(11);
     expect(j.benchmarks).toHaveLength(4);
+  });
+
+  it('the CLI decodes --extraction spans with --tokenizer (offset, prefix + suffix) and looks them up', async () => {
+    const ex = writeJsonl(path.join(root, 'extraction.jsonl'), [{ text: 'X which gas do green plants absorb' }, { text: 'zebra quantum lattice fjord' }]);
+    const args = ['corpus', 'audit', corpusDir, '--task', taskFiles[0]!, '--extraction', ex, '--prefix-len', '2', '--suffix-len', '2', '--offset', '2'];
+    const res = await runCli([...args, '--tokenizer', sharedTokenizerDir('pythia'), '--out', path.join(root, 'cli-ex'), '--json']);
+    expect(res.status, res.stderr).toBe(0);
+    const e = JSON.parse(res.stdout).extraction;
+    expect(e.sequences).toBe(2);
+    expect(e.items.map((i: { index: number }) => i.index)).toEqual([0]); // tokens 2..5, " gas do green plants", are in texts 1 and 15 (0 is upper-case, 17 has a joiner)
+    expect(e.items[0].ids).toEqual([1, 15]);
+    const noTok = await runCli([...args, '--out', path.join(root, 'cli-ex2')]);
+    expect(noTok.stderr).toMatch(/^error ERR_TOKENIZER: .*--tokenizer/);
   });
 
   it('the CLI prints the code', async () => {
