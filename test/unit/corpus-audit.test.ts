@@ -192,6 +192,16 @@ describe('bad input', () => {
     expect(fs.readdirSync(busy)).toEqual(['keep.txt']);
   });
 
+  it('every sample flagged: audit.json is kept, no clean corpus, ERR_CORPUS', async () => {
+    const dir = path.join(root, 'all-flagged');
+    fs.mkdirSync(dir);
+    await writeCorpusFixture(dir, [[records[0]!, { ...records[2]!, id: 1 }]]);
+    const out = path.join(root, 'all-flagged-out');
+    await expect(auditCorpus({ corpusDir: dir, taskFiles, outDir: out })).rejects.toMatchObject({ code: 'ERR_CORPUS', message: expect.stringMatching(/every one of the 2 samples/) });
+    expect(fs.readdirSync(out).sort()).toEqual(['audit.json', 'nll-histogram.svg']);
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'audit.json'), 'utf8')).flaggedIds).toEqual([0, 1]);
+  });
+
   it('the CLI: --task repeated, --json summary', async () => {
     const res = await runCli(['corpus', 'audit', corpusDir, ...taskFiles.flatMap((t) => ['--task', t]), '--out', path.join(root, 'cli-ok'), '--json']);
     expect(res.status, res.stderr).toBe(0);
