@@ -9,7 +9,9 @@
  * skewed 30k-word vocabulary with capitals and punctuation, so normalisation has work to do. Every
  * 100th corpus sample has a 10-word span of a random benchmark item planted in it, so the flagged
  * count is known to be at least samples / 100. The audit runs in a child pinned to one CPU
- * (`taskset -c 0`), which reports its wall time, phase times and peak RSS (VmHWM).
+ * (`taskset -c 0`), which reports its wall time, phase times and peak RSS (VmHWM). Then the
+ * reference's own algorithm (baselines/audit_baseline.py: Python sets of word tuples) runs on the same
+ * files, pinned the same way, unless `--baseline false`; flagged and distinct n-gram counts must agree.
  * Writes bench/results/audit-cpu.{json,md}.
  */
 'use strict';
@@ -152,15 +154,28 @@ async function main() {
   process.stderr.write(`[bench] audit data ready in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
   const out = path.join(dir, 'clean');
   fs.rmSync(out, { recursive: true, force: true });
-  const cmd = fs.existsSync('/usr/bin/taskset') ? ['/usr/bin/taskset', ['-c', '0', process.execPath]] : [process.execPath, []];
-  const r = spawnSync(cmd[0], [...cmd[1], '-e', CHILD, common.ROOT, corpusDir, taskDir, out], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const pinned = fs.existsSync('/usr/bin/taskset');
+  /** Runs argv on CPU 0 when taskset exists. */
+  const run = (argv) => spawnSync(pinned ? '/usr/bin/taskset' : argv[0], pinned ? ['-c', '0', ...argv] : argv.slice(1), { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const r = run([process.execPath, '-e', CHILD, common.ROOT, corpusDir, taskDir, out]);
   if (r.status !== 0) throw new Error(`audit child failed: ${r.stderr}`);
   const res = JSON.parse(r.stdout.trim().split('\n').pop());
-  load.end = common.loadAverage();
   const machine = common.machineInfo();
+  let baseline = null;
+  if (args.baseline !== 'false') {
+    const tasks = fs.readdirSync(taskDir).filter((f) => f.endsWith('.jsonl')).sort().map((f) => path.join(taskDir, f));
+    const script = path.join(__dirname, 'baselines', 'audit_baseline.py');
+    const b = run([common.PYTHON, script, '8', corpusDir, ...tasks]);
+    if (b.status !== 0) throw new Error(`baseline failed: ${b.stderr}`);
+    baseline = JSON.parse(b.stdout.trim().split('\n').pop());
+    if (baseline.flagged !== res.flagged || baseline.distinctNgrams !== res.distinctNgrams) {
+      throw new Error(`ours and the reference disagree: flagged ${res.flagged} vs ${baseline.flagged}, distinct n-grams ${res.distinctNgrams} vs ${baseline.distinctNgrams}`);
+    }
+  }
+  load.end = common.loadAverage();
   const corpusMiB = fs.readdirSync(corpusDir).reduce((a, f) => a + fs.statSync(path.join(corpusDir, f)).size, 0) / 2 ** 20;
   fs.rmSync(out, { recursive: true, force: true });
-  const json = { date: new Date().toISOString(), machine, load, samples, tokensPerSample: tokens, scale, corpusMiB, result: res, pinnedToOneCore: cmd[0] !== process.execPath };
+  const json = { date: new Date().toISOString(), machine, load, samples, tokensPerSample: tokens, scale, corpusMiB, result: res, baseline, pinnedToOneCore: pinned };
   const items = res.benchmarks.reduce((a, b) => a + b.items, 0);
   const md = [
     '# Decontamination audit (CPU, one core)',
@@ -171,13 +186,17 @@ async function main() {
     `sized like the seven benchmarks' audited splits (${(res.distinctNgrams / 1e6).toFixed(2)}M distinct 8-grams). Synthetic words (skewed 30k vocabulary, capitals,`,
     'punctuation, line breaks); every 100th sample has a planted 10-word benchmark span.',
     '',
-    '| | value |',
+    `| | resurface \`corpus audit\` | reference algorithm (Python sets of tuples${baseline ? '' : ', not run'}) |`,
+    '|---|---:|---:|',
+    `| wall time | ${res.elapsed.toFixed(1)} s | ${baseline ? `${baseline.elapsed.toFixed(1)} s` : '—'} |`,
+    `| fingerprinting the benchmarks | ${res.timing.fingerprintSeconds.toFixed(1)} s | ${baseline ? `${baseline.fingerprintSeconds.toFixed(1)} s` : '—'} |`,
+    `| scan (ours: + writing the clean corpus, audit.json, histogram) | ${res.timing.scanSeconds.toFixed(1)} s | ${baseline ? `${baseline.scanSeconds.toFixed(1)} s (scan only)` : '—'} |`,
+    `| peak RSS | ${res.peakRssMiB.toFixed(0)} MiB | ${baseline ? `${baseline.peakRssMiB.toFixed(0)} MiB` : '—'} |`,
+    `| flagged / distinct benchmark 8-grams | ${res.flagged} / ${res.distinctNgrams} | ${baseline ? `${baseline.flagged} / ${baseline.distinctNgrams}` : '—'} |`,
+    '',
+    '| ours | value |',
     '|---|---:|',
-    `| wall time | ${res.elapsed.toFixed(1)} s |`,
-    `| fingerprinting the benchmarks | ${res.timing.fingerprintSeconds.toFixed(1)} s |`,
-    `| scan + clean corpus + audit.json + histogram | ${res.timing.scanSeconds.toFixed(1)} s |`,
     `| corpus throughput | ${((res.tokens / res.timing.scanSeconds) / 1e6).toFixed(2)}M tokens/s |`,
-    `| peak RSS | ${res.peakRssMiB.toFixed(0)} MiB |`,
     `| n-gram table | ${res.tableMiB.toFixed(0)} MiB |`,
     `| flagged | ${res.flagged} (planted: ${Math.ceil(samples / 100)}) |`,
     `| false-positive bound (Q·M / 2^64) | ${res.falsePositiveBound.toExponential(2)} |`,

@@ -124,6 +124,11 @@ export function matchingGroups(text: string, n: number, set: NgramHashSet, scrat
   return groups;
 }
 
+function extractionReport(matcher: VerbatimMatcher, ex: { file: string; texts: string[] }, flagged: Set<number>): NonNullable<AuditReport['extraction']> {
+  const items = matcher.found().map((h) => ({ index: h.pattern, samples: h.samples, occurrences: h.occurrences, ids: h.ids, keptIds: h.ids.filter((id) => !flagged.has(id)) }));
+  return { file: path.resolve(ex.file), sequences: ex.texts.length, found: items.length, items };
+}
+
 export async function auditCorpus(o: AuditOptions): Promise<AuditReport> {
   const started = Date.now();
   const n = o.n ?? 8;
@@ -169,7 +174,7 @@ export async function auditCorpus(o: AuditOptions): Promise<AuditReport> {
       : null;
 
     let nll: AuditReport['nll'];
-    if (missingNll > 0) {
+    if (missingNll > 0 || total === 0) {
       nll = { available: false, reason: `${missingNll} of ${total} records carry no mean_nll (generate with --logprobs to store it): no NLL histogram` };
     } else {
       const h = nllHistogram(keptNll, droppedNll);
@@ -187,12 +192,7 @@ export async function auditCorpus(o: AuditOptions): Promise<AuditReport> {
       flagged: flaggedIds.length, flaggedRate: total ? flaggedIds.length / total : 0, flaggedIds, shortSamples, benchmarks,
       hash: { bits: 64, distinctNgrams: set.size, lookups: scratch.lookups, tableBytes: set.bytes, falsePositiveBound: (scratch.lookups * set.size) / 2 ** 64 },
       nll,
-      ...(matcher && o.extraction
-        ? (() => {
-            const items = matcher.found().map((h) => ({ index: h.pattern, samples: h.samples, occurrences: h.occurrences, ids: h.ids, keptIds: h.ids.filter((id) => !flaggedSet.has(id)) }));
-            return { extraction: { file: path.resolve(o.extraction.file), sequences: o.extraction.texts.length, found: items.length, items } };
-          })()
-        : {}),
+      ...(matcher && o.extraction ? { extraction: extractionReport(matcher, o.extraction, flaggedSet) } : {}),
       timing: { fingerprintSeconds: (fingerprinted - started) / 1000, scanSeconds: (Date.now() - fingerprinted) / 1000 },
       elapsedSeconds: (Date.now() - started) / 1000,
     };

@@ -67,8 +67,8 @@ export function ngramHash(wa: Uint32Array, wb: Uint32Array, start: number, n: nu
  * to it is stored as (0, 1): one more hash value shared, negligible in the bound above.
  */
 export class NgramHashSet {
-  private hi: Uint32Array;
-  private lo: Uint32Array;
+  /** [hi, lo] of slot s at 2s, 2s + 1: one cache line holds a key and its probe neighbours. */
+  private keys: Uint32Array;
   private masks: Uint32Array;
   private readonly words: number;
   private mask: number;
@@ -79,31 +79,31 @@ export class NgramHashSet {
     this.words = Math.ceil(groups / 32);
     let cap = 1 << 4;
     while (cap < initialCapacity) cap *= 2;
-    this.hi = new Uint32Array(cap);
-    this.lo = new Uint32Array(cap);
+    this.keys = new Uint32Array(2 * cap);
     this.masks = new Uint32Array(cap * this.words);
     this.mask = cap - 1;
   }
 
   get capacity(): number {
-    return this.hi.length;
+    return this.mask + 1;
   }
 
   /** Bytes held by the table. */
   get bytes(): number {
-    return this.hi.byteLength + this.lo.byteLength + this.masks.byteLength;
+    return this.keys.byteLength + this.masks.byteLength;
   }
 
   /** Adds (hi, lo) to `group`; true when the group did not hold it yet. */
   add(hi: number, lo: number, group: number): boolean {
     if (hi === 0 && lo === 0) lo = 1;
-    if ((this.size + 1) * 10 > this.hi.length * 7) this.grow();
+    if ((this.size + 1) * 10 > this.capacity * 7) this.grow();
+    const keys = this.keys;
     let s = hi & this.mask;
     for (;;) {
-      const h = this.hi[s]!, l = this.lo[s]!;
+      const h = keys[2 * s]!, l = keys[2 * s + 1]!;
       if (h === 0 && l === 0) {
-        this.hi[s] = hi;
-        this.lo[s] = lo;
+        keys[2 * s] = hi;
+        keys[2 * s + 1] = lo;
         this.size++;
         break;
       }
@@ -120,9 +120,10 @@ export class NgramHashSet {
   /** Slot of (hi, lo), or -1. */
   find(hi: number, lo: number): number {
     if (hi === 0 && lo === 0) lo = 1;
+    const keys = this.keys;
     let s = hi & this.mask;
     for (;;) {
-      const h = this.hi[s]!, l = this.lo[s]!;
+      const h = keys[2 * s]!, l = keys[2 * s + 1]!;
       if (h === hi && l === lo) return s;
       if (h === 0 && l === 0) return -1;
       s = (s + 1) & this.mask;
@@ -135,19 +136,19 @@ export class NgramHashSet {
   }
 
   private grow(): void {
-    const { hi, lo, masks, words } = this;
-    const cap = hi.length * 2;
-    this.hi = new Uint32Array(cap);
-    this.lo = new Uint32Array(cap);
+    const { keys, masks, words } = this;
+    const oldCap = this.capacity;
+    const cap = oldCap * 2;
+    this.keys = new Uint32Array(2 * cap);
     this.masks = new Uint32Array(cap * words);
     this.mask = cap - 1;
-    for (let s = 0; s < hi.length; s++) {
-      const h = hi[s]!, l = lo[s]!;
+    for (let s = 0; s < oldCap; s++) {
+      const h = keys[2 * s]!, l = keys[2 * s + 1]!;
       if (h === 0 && l === 0) continue;
       let t = h & this.mask;
-      while (this.hi[t] !== 0 || this.lo[t] !== 0) t = (t + 1) & this.mask;
-      this.hi[t] = h;
-      this.lo[t] = l;
+      while (this.keys[2 * t] !== 0 || this.keys[2 * t + 1] !== 0) t = (t + 1) & this.mask;
+      this.keys[2 * t] = h;
+      this.keys[2 * t + 1] = l;
       for (let w = 0; w < words; w++) this.masks[t * words + w] = masks[s * words + w]!;
     }
   }

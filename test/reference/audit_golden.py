@@ -11,6 +11,11 @@ spaces, as the reference's `load_*` functions join question / choices / answer:
 
 Usage: audit_golden.py N CORPUS_DIR TASK.jsonl [TASK.jsonl ...]
 Prints {"flagged": [ids], "per_benchmark": {task_file_path: [ids]}, "normalized": {id: str}}.
+
+       audit_golden.py --classes
+Prints, for every code point this Python's Unicode database assigns (not a surrogate), what
+`normalize` does to it: {"unicode": version, "assigned": base64 bitset, "word": bitset of \w,
+"space": bitset of \s, "lower": {code point: lower()} where lower() changes it}.
 """
 import json
 import os
@@ -46,7 +51,19 @@ def read_jsonl(path):
         return [json.loads(line) for line in f if line.strip()]
 
 
+def classes():
+    import unicodedata
+    out = {}
+    for c in range(0x110000):
+        if 0xD800 <= c < 0xE000 or unicodedata.category(chr(c)) == 'Cn':
+            continue
+        out[c] = normalize('A' + chr(c) + 'b')
+    json.dump({'unicode': unicodedata.unidata_version, 'normalized': out}, sys.stdout, ensure_ascii=False)
+
+
 def main():
+    if sys.argv[1] == '--classes':
+        return classes()
     n = int(sys.argv[1])
     corpus_dir = sys.argv[2]
     task_files = sys.argv[3:]

@@ -18,7 +18,7 @@ import { VerbatimMatcher } from '../../lib/corpus/verbatim';
 import { Rng } from '../../lib/stats/prng';
 import { runCli } from '../helpers/cli';
 import { writeCorpusFixture } from '../helpers/corpus-fixture';
-import { makeTmpDir, REPO_ROOT, removeTmpDir } from '../helpers/shared';
+import { makeTmpDir, REPO_ROOT, removeTmpDir, sharedTokenizerDir } from '../helpers/shared';
 
 const PYTHON = '/usr/bin/python3';
 const GOLDEN = path.join(REPO_ROOT, 'test', 'reference', 'audit_golden.py');
@@ -96,6 +96,14 @@ describe('normalisation equals Python re (reference normalize)', () => {
   it('on every fixture text', () => {
     const g = golden(8);
     for (const [id, text] of TEXTS.entries()) expect(normalizeForAudit(text), `text ${id}`).toBe(g.normalized[id]);
+  });
+
+  it("on every code point Python's Unicode database assigns (lower(), \\w, \\s)", () => {
+    const py = JSON.parse(execFileSync(PYTHON, [GOLDEN, '--classes'], { encoding: 'utf8', maxBuffer: 1 << 26 })) as { unicode: string; normalized: Record<string, string> };
+    const entries = Object.entries(py.normalized);
+    expect(entries.length).toBeGreaterThan(140_000);
+    const wrong = entries.filter(([c, want]) => normalizeForAudit(`A${String.fromCodePoint(Number(c))}b`) !== want).map(([c]) => `U+${Number(c).toString(16)}`);
+    expect(wrong, `Python's Unicode ${py.unicode}`).toEqual([]);
   });
 
   it('splits into the words Python str.split() gives', () => {
@@ -184,12 +192,35 @@ describe('bad input', () => {
     expect(fs.readdirSync(busy)).toEqual(['keep.txt']);
   });
 
+  it('every sample flagged: audit.json is kept, no clean corpus, ERR_CORPUS', async () => {
+    const dir = path.join(root, 'all-flagged');
+    fs.mkdirSync(dir);
+    await writeCorpusFixture(dir, [[records[0]!, { ...records[2]!, id: 1 }]]);
+    const out = path.join(root, 'all-flagged-out');
+    await expect(auditCorpus({ corpusDir: dir, taskFiles, outDir: out })).rejects.toMatchObject({ code: 'ERR_CORPUS', message: expect.stringMatching(/every one of the 2 samples/) });
+    expect(fs.readdirSync(out).sort()).toEqual(['audit.json', 'nll-histogram.svg']);
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'audit.json'), 'utf8')).flaggedIds).toEqual([0, 1]);
+  });
+
   it('the CLI: --task repeated, --json summary', async () => {
     const res = await runCli(['corpus', 'audit', corpusDir, ...taskFiles.flatMap((t) => ['--task', t]), '--out', path.join(root, 'cli-ok'), '--json']);
     expect(res.status, res.stderr).toBe(0);
     const j = JSON.parse(res.stdout);
     expect(j.flagged).toBe(11);
     expect(j.benchmarks).toHaveLength(4);
+  });
+
+  it('the CLI decodes --extraction spans with --tokenizer (offset, prefix + suffix) and looks them up', async () => {
+    const ex = writeJsonl(path.join(root, 'extraction.jsonl'), [{ text: 'X which gas do green plants absorb' }, { text: 'zebra quantum lattice fjord' }]);
+    const args = ['corpus', 'audit', corpusDir, '--task', taskFiles[0]!, '--extraction', ex, '--prefix-len', '2', '--suffix-len', '2', '--offset', '2'];
+    const res = await runCli([...args, '--tokenizer', sharedTokenizerDir('pythia'), '--out', path.join(root, 'cli-ex'), '--json']);
+    expect(res.status, res.stderr).toBe(0);
+    const e = JSON.parse(res.stdout).extraction;
+    expect(e.sequences).toBe(2);
+    expect(e.items.map((i: { index: number }) => i.index)).toEqual([0]); // tokens 2..5, " gas do green plants", are in texts 1 and 15 (0 is upper-case, 17 has a joiner)
+    expect(e.items[0].ids).toEqual([1, 15]);
+    const noTok = await runCli([...args, '--out', path.join(root, 'cli-ex2')]);
+    expect(noTok.stderr).toMatch(/^error ERR_TOKENIZER: .*--tokenizer/);
   });
 
   it('the CLI prints the code', async () => {
