@@ -20,6 +20,7 @@ export { retokenizeCorpus } from './corpus/retokenize';
 export { exportCorpus } from './corpus/export';
 export { mergeCorpusParts, type MergeSummary } from './corpus/merge-corpus';
 export { evaluateCurve, writeCurve, curvePoints, type CurveRow, type CurvePoint } from './eval/checkpoint-curve';
+export { readTaskFile } from './eval/task-file';
 export type { CorpusManifest } from './corpus/manifest';
 export type { CorpusRecord } from './corpus/shard';
 export { train, type TrainHooks, type TrainProgress, type TrainSummary, type TrainOptions } from './train/index';
