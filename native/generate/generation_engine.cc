@@ -74,10 +74,12 @@ void GenerationEngine::step(std::vector<FinishedSample>& out) {
   args.kv_len = kv_len;
   auto hidden = model_->decoder->hidden(args);                     // [B, 1, H]
   auto logits = model_->decoder->logits(hidden).select(1, 0);       // [B, V]
-  auto allowed = mask_stop_tokens(logits, blocked, cfg_.eos_ids);   // [B, V], stop tokens -inf in blocked rows
-  auto next = sample_tokens(allowed, torch::tensor(uniforms, torch::kFloat64), cfg_.sampling);  // [B]
+  torch::Tensor normalizer;
+  if (cfg_.logprobs) normalizer = log_normalizer(logits);           // [B], of the raw (unmasked) logits
+  mask_stop_tokens_(logits, blocked, cfg_.eos_ids);                 // stop tokens -inf in blocked rows
+  auto next = sample_tokens(logits, torch::tensor(uniforms, torch::kFloat64), cfg_.sampling);  // [B]
   torch::Tensor lp;
-  if (cfg_.logprobs) lp = token_logprobs(logits, next);             // [B] float32, from the raw logits
+  if (cfg_.logprobs) lp = token_logprobs(logits, next, normalizer); // [B] float32, untempered
   next = next.to(torch::kCPU);
   auto next_acc = next.accessor<int64_t, 1>();
   const float* lp_data = cfg_.logprobs ? lp.data_ptr<float>() : nullptr;

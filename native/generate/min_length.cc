@@ -1,13 +1,11 @@
 #include "generate/min_length.h"
 
-#include <algorithm>
 #include <limits>
 
 namespace resurface {
 
-torch::Tensor mask_stop_tokens(const torch::Tensor& logits, const std::vector<bool>& blocked, const std::vector<int64_t>& stop_ids) {
+void mask_stop_tokens_(torch::Tensor& logits, const std::vector<bool>& blocked, const std::vector<int64_t>& stop_ids) {
   const int64_t B = logits.size(0), V = logits.size(1);
-  if (stop_ids.empty() || std::none_of(blocked.begin(), blocked.end(), [](bool b) { return b; })) return logits;
   std::vector<int64_t> rows, cols;  // (row, stop id) pairs to mask
   for (int64_t b = 0; b < B; ++b) {
     if (!blocked[b]) continue;
@@ -17,13 +15,10 @@ torch::Tensor mask_stop_tokens(const torch::Tensor& logits, const std::vector<bo
       cols.push_back(id);
     }
   }
-  auto out = logits.clone();
-  if (rows.empty()) return out;
+  if (rows.empty()) return;
   const auto dev = logits.device();
-  auto r = torch::tensor(rows, torch::kInt64).to(dev);
-  auto c = torch::tensor(cols, torch::kInt64).to(dev);
-  out.index_put_({r, c}, -std::numeric_limits<float>::infinity());
-  return out;
+  logits.index_put_({torch::tensor(rows, torch::kInt64).to(dev), torch::tensor(cols, torch::kInt64).to(dev)},
+                    -std::numeric_limits<float>::infinity());
 }
 
 }  // namespace resurface

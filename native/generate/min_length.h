@@ -9,9 +9,8 @@
 
 namespace resurface {
 
-// logits: [B, V]; blocked: one flag per row (true = still under the minimum length).
-// Returns logits with the stop-token columns of blocked rows set to -inf (a copy when any row is
-// blocked; `logits` itself, untouched, otherwise). Stop ids outside [0, V) are ignored.
-torch::Tensor mask_stop_tokens(const torch::Tensor& logits, const std::vector<bool>& blocked, const std::vector<int64_t>& stop_ids);
+// logits: [B, V], modified in place; blocked: one flag per row (true = still under the minimum
+// length). Sets the stop-token columns of blocked rows to -inf. Stop ids outside [0, V) are ignored.
+void mask_stop_tokens_(torch::Tensor& logits, const std::vector<bool>& blocked, const std::vector<int64_t>& stop_ids);
 
 }  // namespace resurface

@@ -2,10 +2,13 @@
 
 namespace resurface {
 
-torch::Tensor token_logprobs(const torch::Tensor& logits, const torch::Tensor& tokens) {
-  auto x = logits.to(torch::kFloat32);                                              // [B, V]
-  auto picked = x.gather(1, tokens.to(x.device()).view({-1, 1})).squeeze(1);        // [B]
-  return (picked - x.logsumexp(-1)).to(torch::kCPU).contiguous();                   // [B]
+torch::Tensor log_normalizer(const torch::Tensor& logits) {
+  return logits.to(torch::kFloat32).logsumexp(-1);  // [B]
+}
+
+torch::Tensor token_logprobs(const torch::Tensor& logits, const torch::Tensor& tokens, const torch::Tensor& normalizer) {
+  auto picked = logits.gather(1, tokens.to(logits.device()).view({-1, 1})).squeeze(1).to(torch::kFloat32);  // [B]
+  return (picked - normalizer).to(torch::kCPU).contiguous();                                                // [B]
 }
 
 }  // namespace resurface

@@ -8,7 +8,11 @@
 
 namespace resurface {
 
-// logits: [B, V] (any float dtype); tokens: [B] int64 on any device. Returns [B] float32 on CPU.
-torch::Tensor token_logprobs(const torch::Tensor& logits, const torch::Tensor& tokens);
+// log Σ exp(logits) per row, in float32: [B, V] -> [B]. Taken from the raw logits, before masking.
+torch::Tensor log_normalizer(const torch::Tensor& logits);
+
+// logits[b, tokens[b]] - normalizer[b]: [B] float32 on CPU. The logits may be the masked ones: a
+// sampled token is never a masked one, so its logit there is the raw logit.
+torch::Tensor token_logprobs(const torch::Tensor& logits, const torch::Tensor& tokens, const torch::Tensor& normalizer);
 
 }  // namespace resurface

@@ -14,7 +14,7 @@ import { mergeCorpusParts } from '../../lib/corpus/merge-corpus';
 import { openCorpus } from '../../lib/corpus/read-corpus';
 import { generateCorpus, parsePart, type CorpusGenerateOptions } from '../../lib/corpus/write-corpus';
 import { Model } from '../../lib/model/model';
-import { runCli } from '../helpers/cli';
+import { collect, runCli, spawnCli, waitFor } from '../helpers/cli';
 import { buildGenModel } from '../helpers/gen-models';
 import { makeTmpDir, removeTmpDir } from '../helpers/shared';
 
@@ -146,6 +146,35 @@ describe('generate --shard I/N + corpus merge', () => {
     expect(s).toMatchObject({ shardsReused: 1, shardsWritten: 3, complete: true });
     expect(manifestText(d)).toBe(full.replace(/"(createdAt|updatedAt)": "[^"]*"/g, '"$1": "-"'));
   });
+
+  it('SIGKILL mid-run of a CLI part with every new setting, then --resume: byte for byte the in-process part', async () => {
+    const N = 160;
+    const common = { numSamples: N, maxNewTokens: 20, samplesPerShard: 4, batchSize: 8, seed: 12, logprobs: true, minNewTokens: 3, startText: '\n' } as const;
+    const reference = out('part-ref');
+    await generateCorpus({ modelDir, outDir: reference, model, ...common, part: { index: 1, count: 2 } });
+    const dir = out('part-killed');
+    const args = (extra: string[] = []) => [
+      'generate', '--model', modelDir, '--out', dir, '--num-samples', String(N), '--max-new-tokens', '20', '--samples-per-shard', '4', '--batch-size', '8',
+      '--seed', '12', '--logprobs', '--min-new-tokens', '3', '--start-text', '\n', '--shard', '1/2', '--threads', '1', '--json', ...extra,
+    ];
+    const child = spawnCli(args());
+    const done = collect(child, 120_000);
+    let exited = false;
+    void done.then(() => (exited = true));
+    const shards = () => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => /^samples-\d{5}\.jsonl$/.test(f)).length : 0);
+    await waitFor(() => (shards() > 0 && fs.existsSync(path.join(dir, MANIFEST_FILE))) || exited, 120_000, 5);
+    expect(exited, 'the run finished before it could be killed').toBe(false);
+    child.kill('SIGKILL');
+    await done;
+    expect(readManifest(dir).complete).toBe(false);
+    const resumed = await collect(spawnCli(args(['--resume'])), 120_000);
+    expect(resumed.status, resumed.stderr).toBe(0);
+    const a = shardFiles(reference);
+    const b = shardFiles(dir);
+    expect([...b.keys()]).toEqual([...a.keys()]);
+    for (const [f, bytes] of a) expect(b.get(f)!.equals(bytes), f).toBe(true);
+    expect(manifestText(dir)).toBe(manifestText(reference));
+  }, 240_000);
 
   it('corpus merge on the command line', async () => {
     const merged = out('cli-merged');

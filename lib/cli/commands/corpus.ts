@@ -57,7 +57,7 @@ async function stats(a: { dir: string; json: boolean }) {
     const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
     const num = (x: number) => String(Number(x.toFixed(2)));
     process.stdout.write([
-      `${a.dir}: ${s.samples} samples${corpus.manifest.complete ? '' : ' (incomplete)'}, ${s.tokens} tokens, ${s.emptySamples} empty`,
+      `${a.dir}: ${s.samples} samples${corpus.manifest.complete ? '' : ' (incomplete)'}${corpus.manifest.part ? ` (part ${corpus.manifest.part.index}/${corpus.manifest.part.count} of a data-parallel run)` : ''}, ${s.tokens} tokens, ${s.emptySamples} empty`,
       `length: mean ${num(s.length.mean)}, min ${s.length.min}, p10 ${num(s.length.p10)}, median ${num(s.length.p50)}, p90 ${num(s.length.p90)}, max ${s.length.max}`,
       `EOS rate ${pct(s.eosRate)}; repetition rate ${pct(s.repetitionRate)}`,
       `distinct-n: ${Object.entries(s.distinct).map(([n, v]) => `${n}: ${v.toFixed(3)}`).join(', ')}`,
