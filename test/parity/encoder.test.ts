@@ -27,7 +27,7 @@ const TEXTS = [
   '',
   'Zebras, quokkas and the sun rises in the east; water boils!',
   // longer than MAX_SEQ tokens: truncated to MAX_SEQ, [SEP] last
-  'which animal runs fast ? the dog runs fast , the cat sat on the mat , water boils in the east , the sun rises , two plus three equals five',
+  'which animal runs fast ? the dog runs fast , the cat sat on the mat , water boils in the east , the sun rises , two plus three equals five , what is the answer ? the model data number is two',
   '  The CAT sat  ',
   'naïve € data model',
 ];

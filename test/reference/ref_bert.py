@@ -48,7 +48,7 @@ def load_modules(model_dir):
     """-> (transformer_dir, pooling_mode, normalize)."""
     modules_file = os.path.join(model_dir, "modules.json")
     if not os.path.exists(modules_file):
-        return model_dir, "mean", False
+        return model_dir, "mean_tokens", False
     transformer_dir, pooling, normalize = None, None, False
     for m in read_json(modules_file):
         kind = m["type"].split(".")[-1]
