@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SentenceEncoder } from '../../lib/encoder';
 import { computeProxies, semanticSimilarity, taskTexts, readTaskItems } from '../../lib/proxies';
+import { collect, spawnCli } from '../helpers/cli';
 import { makeTmpDir, removeTmpDir } from '../helpers/shared';
 import { writeTinyEncoder } from '../helpers/tiny-encoder';
 
@@ -83,4 +84,21 @@ describe('proxies with a sentence-encoder embedder', () => {
     expect(Object.keys(r.summary).some((k) => k.startsWith('semantic_'))).toBe(false);
     await expect(computeProxies({ corpus: corpusDir, student: 'unused', tasks: [task], lexicalOnly: true, embedder: path.join(dir, 'missing'), hooks: noModels })).rejects.toMatchObject({ code: 'ERR_NOT_A_MODEL' });
   });
+
+  it('CLI: `proxies --embedder DIR --lexical-only` prints the semantic line and the warning of a plain BertModel directory', async () => {
+    const plain = path.join(dir, 'plain-bert');
+    await writeTinyEncoder(plain, { sentenceTransformers: false });
+    const r = await collect(spawnCli(['proxies', '--corpus', corpusDir, '--student', 'unused', '--task', task, '--lexical-only', '--embedder', plain]));
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/embedder .*plain-bert: mean pooling, 32 dims, texts cut to 40 tokens/);
+    expect(r.stdout).toMatch(/semantic cosine: centroid -?[0-9.]+, nearest neighbour benchmark→corpus -?[0-9.]+, corpus→benchmark -?[0-9.]+/);
+    expect(r.stderr).toMatch(/warning: .*no modules\.json/);
+    const json = await collect(spawnCli(['proxies', '--corpus', corpusDir, '--student', 'unused', '--task', task, '--lexical-only', '--embedder', encoderDir, '--json']));
+    expect(json.status, json.stderr).toBe(0);
+    const rep = JSON.parse(json.stdout) as { summary: Record<string, number> };
+    expect(rep.summary['semantic_nn_cosine:facts']).toBeTypeOf('number');
+    const bad = await collect(spawnCli(['proxies', '--corpus', corpusDir, '--student', 'unused', '--task', task, '--lexical-only', '--embedder', path.join(dir, 'nope')]));
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/ERR_NOT_A_MODEL/);
+  }, 60_000);
 });
