@@ -2,7 +2,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildPlan, loadExperiment, parseExperimentText } from '../../lib/experiment';
+import { buildPlan, loadExperiment, parseExperimentText, proxiesExecutor } from '../../lib/experiment';
+import type { StepContext } from '../../lib/experiment/executor';
 import { writeFixtureExperiment } from '../helpers/experiment-fixture';
 import { makeTmpDir, removeTmpDir } from '../helpers/shared';
 import { writeTinyEncoder } from '../helpers/tiny-encoder';
@@ -45,4 +46,27 @@ describe('experiment: proxies embedder', () => {
     const cls = buildPlan(loadExperiment(withEmbedder(file, `proxies: { lexical_only: true, max_corpus_texts: 50, embedder: ${path.join(tmp, 'enc-copy')} }`, path.join(dir, 'e4.yaml'))));
     expect(cls.steps.find((s) => s.id === px.id)!.key).not.toBe(px.key);
   });
+
+  it('the proxies executor embeds with the step\'s encoder and keeps only its folder name in the cached result', async () => {
+    const dir = path.join(tmp, 'exec');
+    const file = writeFixtureExperiment(dir);
+    await writeTinyEncoder(path.join(dir, 'enc'), { normalize: true });
+    const plan = buildPlan(loadExperiment(withEmbedder(file, 'proxies: { lexical_only: true, max_corpus_texts: 50, embedder: enc }', path.join(dir, 'e5.yaml'))));
+    const step = plan.steps.find((s) => s.kind === 'proxies')!;
+    const corpus = path.join(dir, 'corpus');
+    fs.mkdirSync(corpus, { recursive: true });
+    fs.writeFileSync(path.join(corpus, 'samples-00000.jsonl'), ['the cat sat', 'water boils'].map((text, id) => JSON.stringify({ id, text })).join('\n') + '\n');
+    const task = path.join(dir, 'facts.jsonl');
+    fs.writeFileSync(task, JSON.stringify({ context: 'The cat', choices: ['sat', 'flew'], gold: 0 }) + '\n');
+    const model = { name: 'small', dir: path.join(dir, 'no-model'), family: 'f', tokenizer: 'f' };
+    const ctx = {
+      plan, runDir: dir, outDir: path.join(dir, 'out'), resume: false, device: 'cpu', signal: new AbortController().signal,
+      inputs: { corpus: { dir: corpus, result: {} } }, models: { student: model, source: model },
+      log: () => undefined, progress: () => undefined,
+    } as StepContext;
+    const r = (await proxiesExecutor.run({ ...step, runtime: { ...step.runtime, task_files: { facts: task } } }, ctx)) as { embedder: { dir: string; pooling: string }; summary: Record<string, number> };
+    expect(r.embedder).toMatchObject({ dir: 'enc', pooling: 'mean' });
+    expect(r.summary['semantic_centroid_cosine:facts']).toBeTypeOf('number');
+    expect(r.summary['semantic_nn_cosine:facts']).toBeTypeOf('number');
+  }, 60_000);
 });
