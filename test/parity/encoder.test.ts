@@ -162,4 +162,28 @@ describe.skipIf(skip)('sentence encoder parity with the reference', () => {
     await expect(one.embed(['x'])).rejects.toMatchObject({ code: 'ERR_DISPOSED' });
     expect(fs.existsSync(dir)).toBe(true);
   });
+
+  it('bfloat16 on CPU: within bf16 precision of the float32 reference (cosine > 0.999); the event loop keeps ticking', async () => {
+    const enc = await SentenceEncoder.load(path.join(root, 'mean-normalize'), { threads: 1, dtype: 'bfloat16' });
+    const r = refFor('mean-normalize');
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 0);
+    const ours = await enc.embedTokens(Array.from({ length: 40 }, (_, i) => tokens.get('mean-normalize')![i % TEXTS.length]!));
+    clearInterval(timer);
+    enc.dispose();
+    let worstCos = 1;
+    let worstAbs = 0;
+    TEXTS.forEach((_, i) => {
+      const a = ours[i]!;
+      const b = r.embeddings[i]!;
+      let dot = 0;
+      for (let j = 0; j < a.length; j++) dot += a[j]! * b[j]!; // both unit vectors
+      worstCos = Math.min(worstCos, dot);
+      worstAbs = Math.max(worstAbs, maxAbs(a, b));
+    });
+    report.push(`bfloat16 vs float32 reference: min cosine ${worstCos.toFixed(5)}, max abs ${worstAbs.toExponential(2)}`);
+    expect(worstAbs).toBeGreaterThan(0); // really ran in bf16
+    expect(worstCos).toBeGreaterThan(0.999);
+    expect(ticks).toBeGreaterThan(0);
+  });
 });
