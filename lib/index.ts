@@ -7,6 +7,7 @@ export { parseConfig, readModelConfig, configHash } from './model/config';
 export { initRandomModel, type InitRandomOptions } from './model/init-random';
 export { shrinkConfig } from './model/tiny';
 export { TextTokenizer } from './tokenizer/tokenizer';
+export { SentenceEncoder, type EncoderLoadOptions } from './encoder';
 export { readSafetensorsHeader, openWeights } from './io/safetensors';
 export { writeSafetensors, writeShardedSafetensors } from './io/safetensors-writer';
 export { loadNative } from './native/loader';

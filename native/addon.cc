@@ -2,6 +2,7 @@
 #include <napi.h>
 
 #include "bindings/device_memory.h"
+#include "bindings/native_encoder.h"
 #include "bindings/native_generator.h"
 #include "bindings/native_model.h"
 #include "bindings/native_trainer.h"
@@ -17,6 +18,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeGenerator", NativeGenerator::Init(env));
   exports.Set("deviceMemory", Napi::Function::New(env, DeviceMemory));
   exports.Set("NativeTrainer", NativeTrainer::Init(env));
+  exports.Set("NativeEncoder", NativeEncoder::Init(env));
   exports.Set("runtimeInfo", Napi::Function::New(env, RuntimeInfo));
   exports.Set("scoreContinuations", Napi::Function::New(env, ScoreContinuations));
   exports.Set("tokenLogprobs", Napi::Function::New(env, TokenLogprobs));

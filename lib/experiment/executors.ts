@@ -43,6 +43,7 @@ export const proxiesExecutor: StepExecutor = {
       student: ctx.models.student.dir,
       source: ctx.models.source?.dir,
       embedModel: ctx.models.embed?.dir,
+      embedder: step.runtime.embedder_dir as string | undefined,
       tasks: taskFiles,
       k: s.k,
       maxN: s.max_n,
@@ -66,6 +67,7 @@ export function portableProxyReport(report: ProxyReport, step: Step, ctx: StepCo
     corpus: step.inputs.corpus,
     student: ctx.models.student.name,
     source: ctx.models.source?.name ?? null,
+    embedder: report.embedder ? { ...report.embedder, dir: path.basename(report.embedder.dir) } : null,
     tasks: report.tasks.map((t) => ({ ...t, task: taskNames.get(t.task) ?? t.task })),
   } as unknown as StepResult;
 }

@@ -110,6 +110,18 @@ function countLines(file: string): number | null {
   }
 }
 
+/**
+ * The proxies' sentence encoder (evaluation.proxies.embedder), resolved against the YAML's folder,
+ * with a fingerprint of what decides its embeddings: config, tokenizer and weight files
+ * (modelFingerprint) and the sentence-transformers module files.
+ */
+function embedderOf(p: string | undefined, yamlFile: string): { dir: string; fingerprint: string } | null {
+  if (!p) return null;
+  const dir = path.isAbsolute(p) ? p : path.resolve(path.dirname(yamlFile), p);
+  const files = ['modules.json', '1_Pooling/config.json', 'sentence_bert_config.json'];
+  return { dir, fingerprint: hashValue({ model: modelFingerprint(dir), modules: files.map((f) => (fs.existsSync(path.join(dir, f)) ? fileFingerprint(path.join(dir, f)) : null)) }) };
+}
+
 export function buildPlan(loaded: LoadedExperiment, opts: PlanOptions = {}): Plan {
   const e = loaded.experiment;
   const software = softwareVersion();
@@ -318,6 +330,7 @@ export function buildPlan(loaded: LoadedExperiment, opts: PlanOptions = {}): Pla
             const embed = px.embed_model ?? student;
             const pxModels: Record<string, string> = { student, source };
             if (!px.lexical_only) pxModels.embed = embed;
+            const embedder = embedderOf(px.embedder, loaded.file);
             const scored = Math.min(e.sampling.num_samples, px.max_corpus_texts) * e.sampling.max_new_tokens;
             add({
               id: `proxies/${student}/${source}/${fmtT(T)}/s${seed}`,
@@ -325,10 +338,11 @@ export function buildPlan(loaded: LoadedExperiment, opts: PlanOptions = {}): Pla
               deps: [sample.id],
               inputs: { corpus: sample.id },
               models: pxModels,
-              settings: { ...px, seed, tasks: Object.fromEntries(Object.entries(loaded.tasks).map(([n, f]) => [n, fileFingerprint(f)])) },
-              runtime: { task_files: loaded.tasks },
+              // the embedder enters the key by content, not by where it lives
+              settings: { ...px, ...(embedder ? { embedder: embedder.fingerprint } : {}), seed, tasks: Object.fromEntries(Object.entries(loaded.tasks).map(([n, f]) => [n, fileFingerprint(f)])) },
+              runtime: { task_files: loaded.tasks, ...(embedder ? { embedder_dir: embedder.dir } : {}) },
               coords,
-              device: !px.lexical_only,
+              device: !px.lexical_only || embedder !== null,
               cached: true,
               tokens: px.lexical_only ? 0 : scored * 3,
               flopsPerToken: 2 * Math.max(P(student), P(source), P(embed)),

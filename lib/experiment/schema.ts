@@ -106,6 +106,8 @@ const proxies = z.strictObject({
   max_corpus_texts: posInt.default(D.evaluation.proxies.max_corpus_texts),
   /** Model used for the embedding cosine (default: the student). */
   embed_model: name.optional(),
+  /** Sentence-transformers BERT checkpoint directory for the semantic similarity (relative: to the YAML's folder). */
+  embedder: z.string().min(1).optional(),
 });
 
 const evaluation = z.strictObject({

@@ -173,6 +173,7 @@ export interface NativeAddon extends NativeScoringAddon {
   NativeModel: new () => NativeModel;
   NativeGenerator: new (model: NativeModel, options: NativeGeneratorOptions, sampleIds: number[]) => NativeGenerator;
   NativeTrainer: new (model: NativeModel, options: NativeTrainerOptions) => NativeTrainer;
+  NativeEncoder: new () => NativeEncoder;
   runtimeInfo(): RuntimeInfo;
   /** Free/total bytes of a CUDA device; null for CPU or a build without CUDA. */
   deviceMemory(device: DeviceName): { free: number; total: number } | null;
@@ -218,4 +219,32 @@ export interface NativeScoringAddon {
   greedyExtract(model: NativeModel, prompts: Int32Array, n: number, prefixLen: number, suffixLen: number, options?: NativeBatchOptions): Promise<Int32Array>;
   /** Mean-pooled final hidden states over each row's tokens: [N * H] float32. */
   embed(model: NativeModel, ids: Int32Array, offsets: Int32Array, options?: NativeBatchOptions): Promise<Float32Array>;
+}
+
+// --- sentence encoder (native/encoder/*, native/bindings/native_encoder.cc) ------------------
+
+export interface NativeEncoderLoadOptions {
+  config: import('../encoder/config').BertSpec;
+  plan: NativeLoadPlan;
+  pooling: 'mean' | 'cls' | 'max' | 'mean_sqrt_len';
+  normalize: boolean;
+  device: DeviceName;
+  dtype: ModelDtype;
+  threads: number;
+}
+
+export interface NativeEncoderInfo {
+  numParameters: number;
+  hiddenSize: number;
+  device: string;
+  dtype: ModelDtype;
+  threads: number;
+}
+
+export interface NativeEncoder {
+  load(options: NativeEncoderLoadOptions): Promise<void>;
+  /** Ragged rows (ids + offsets [N+1], special tokens included) → pooled embeddings [N * H] float32. */
+  embed(ids: Int32Array, offsets: Int32Array, options?: NativeBatchOptions): Promise<Float32Array>;
+  info(): NativeEncoderInfo;
+  dispose(): void;
 }

@@ -3,13 +3,16 @@
  *   - likelihood: average per-token log-likelihood of the corpus under the student and under the
  *     source, and source − student as a compatibility score;
  *   - per benchmark task: TF-IDF cosine, word n-gram overlap (n = 1..4) and embedding cosine
- *     (centroid and mean top-k nearest neighbour) between the corpus and the task's texts.
+ *     (centroid and mean top-k nearest neighbour) between the corpus and the task's texts;
+ *   - with an `embedder` (a sentence-transformers BERT checkpoint): semantic similarity from its
+ *     sentence embeddings (semantic.ts: centroid cosine, nearest-neighbour cosine both ways).
  * Model forward passes come in through injected functions (see native-hooks.ts).
  */
 import * as path from 'node:path';
 import { Rng } from '../stats/prng';
 import { readCorpusTexts, readTaskItems, taskTexts } from './inputs';
-import { nativeHooks, type NativeHooks } from './native-hooks';
+import { builtinSentenceEmbed, nativeHooks, type EncoderSummary, type NativeHooks } from './native-hooks';
+import { semanticSimilarity, type SemanticSimilarity } from './semantic';
 import { ngramOverlap, type NgramOverlap } from './ngram';
 import { tfidfSimilarity, type SetSimilarity } from './tfidf';
 import { setSimilarity } from './vectors';
@@ -20,6 +23,8 @@ export { setSimilarity, cosine } from './vectors';
 export { readCorpusTexts, readTaskItems, taskTexts, type TaskItem } from './inputs';
 export { setNativeHooks, resetNativeHooks, nativeHooks, type NativeHooks } from './native-hooks';
 export { words } from './text';
+export { semanticSimilarity, type SemanticSimilarity } from './semantic';
+export type { EncoderSummary, SentenceEmbedding } from './native-hooks';
 
 export interface ProxyOptions {
   corpus: string;
@@ -35,8 +40,10 @@ export interface ProxyOptions {
   /** Use at most this many corpus texts, a seeded random subset (default all). */
   maxCorpusTexts?: number;
   seed?: number;
-  /** Only the proxies that need no model (TF-IDF, n-grams). */
+  /** Skip the student/source forward passes (log-likelihood, hidden-state embedding): TF-IDF and n-grams only, plus the embedder's semantic similarity when one is given. */
   lexicalOnly?: boolean;
+  /** Sentence-transformers BERT checkpoint directory for the semantic similarity (lib/encoder). */
+  embedder?: string;
   hooks?: NativeHooks;
 }
 
@@ -46,6 +53,8 @@ export interface TaskProxies {
   tfidf: SetSimilarity;
   ngram: NgramOverlap[];
   embedding: SetSimilarity | null;
+  /** From the embedder's sentence embeddings; null without an embedder. */
+  semantic: SemanticSimilarity | null;
 }
 
 export interface ProxyReport {
@@ -53,6 +62,8 @@ export interface ProxyReport {
   corpusTexts: number;
   student: string;
   source: string | null;
+  /** How the embedder checkpoint was read (pooling, normalisation, truncation, warnings); null without one. */
+  embedder: EncoderSummary | null;
   likelihood: { student: number | null; source: number | null; compatibility: number | null; tokens: number | null };
   tasks: TaskProxies[];
   /** Flat name → value map, the columns the experiment's results table gets. */
@@ -84,11 +95,20 @@ export async function computeProxies(opts: ProxyOptions): Promise<ProxyReport> {
   }
   const embedModel = opts.embedModel ?? opts.student;
   const corpusEmb = opts.lexicalOnly || !opts.tasks?.length ? null : await embedTexts(hooks.embed, embedModel, corpus);
+  const sentenceEmbed = hooks.sentenceEmbed ? hooks.sentenceEmbed.bind(hooks) : builtinSentenceEmbed();
+  let embedder: EncoderSummary | null = null;
+  let corpusSemantic: Float32Array[] | null = null;
+  if (opts.embedder && opts.tasks?.length) {
+    const r = await sentenceEmbed(opts.embedder, corpus);
+    corpusSemantic = r.vectors;
+    embedder = r.encoder;
+  }
   const tasks: TaskProxies[] = [];
   for (const file of opts.tasks ?? []) {
     const bench = taskTexts(readTaskItems(file));
     const embedding = corpusEmb ? { ...setSimilarity(corpusEmb, await embedTexts(hooks.embed, embedModel, bench), k), k } : null;
-    tasks.push({ task: file, items: bench.length, tfidf: tfidfSimilarity(corpus, bench, { k }), ngram: ngramOverlap(corpus, bench, opts.maxN ?? 4), embedding });
+    const semantic = corpusSemantic ? semanticSimilarity(corpusSemantic, (await sentenceEmbed(opts.embedder!, bench)).vectors) : null;
+    tasks.push({ task: file, items: bench.length, tfidf: tfidfSimilarity(corpus, bench, { k }), ngram: ngramOverlap(corpus, bench, opts.maxN ?? 4), embedding, semantic });
   }
   const summary: Record<string, number | null> = {
     loglik_student: likelihood.student,
@@ -102,6 +122,11 @@ export async function computeProxies(opts: ProxyOptions): Promise<ProxyReport> {
     for (const g of t.ngram) summary[`ngram${g.n}_bench_in_corpus:${name}`] = g.benchInCorpus;
     summary[`embed_centroid:${name}`] = t.embedding?.centroid ?? null;
     summary[`embed_topk:${name}`] = t.embedding?.topK ?? null;
+    if (t.semantic) {
+      summary[`semantic_centroid_cosine:${name}`] = t.semantic.centroidCosine;
+      summary[`semantic_nn_cosine:${name}`] = t.semantic.nnCosine;
+      summary[`semantic_nn_cosine_reverse:${name}`] = t.semantic.nnCosineReverse;
+    }
   }
-  return { corpus: opts.corpus, corpusTexts: corpus.length, student: opts.student, source: opts.source ?? null, likelihood, tasks, summary };
+  return { corpus: opts.corpus, corpusTexts: corpus.length, student: opts.student, source: opts.source ?? null, embedder, likelihood, tasks, summary };
 }

@@ -27,12 +27,34 @@ import { prefixTokenId } from '../eval/requests';
 import { Model } from '../model/model';
 import type { DeviceName, ModelDtype } from '../native/types';
 import { TextTokenizer } from '../tokenizer/tokenizer';
+import { SentenceEncoder } from '../encoder/encoder';
 
 export interface NativeHooks {
   /** Mean-pooled last hidden states of each text under the model in `modelDir`: one vector per text. */
   embed(modelDir: string, texts: string[]): Promise<Float32Array[]>;
   /** Average per-token log-likelihood (natural log) of `texts` under the model in `modelDir`, pooled over all tokens. */
   avgLogLik(modelDir: string, texts: string[]): Promise<{ avgLogLik: number; tokens: number }>;
+  /**
+   * Sentence-encoder embeddings (a sentence-transformers BERT checkpoint, lib/encoder) with the
+   * checkpoint's pooling and normalisation, and how the checkpoint was read. Optional: hook sets
+   * without it get the built-in encoder (computeProxies).
+   */
+  sentenceEmbed?(encoderDir: string, texts: string[]): Promise<SentenceEmbedding>;
+}
+
+export interface SentenceEmbedding {
+  vectors: Float32Array[];
+  encoder: EncoderSummary;
+}
+
+/** How an encoder checkpoint was read (recorded in proxy reports). */
+export interface EncoderSummary {
+  dir: string;
+  pooling: string;
+  normalize: boolean;
+  maxSeqLength: number;
+  dim: number;
+  warnings: string[];
 }
 
 /** Hooks that hold loaded models: call `dispose()` when done. */
@@ -60,6 +82,7 @@ interface Loaded {
 /** The built-in hooks over our runtime, with a per-instance model cache (see the module comment). */
 export function runtimeNativeHooks(opts: RuntimeHookOptions = {}): DisposableNativeHooks {
   const cache = new Map<string, Promise<Loaded>>();
+  const encoders = new Map<string, Promise<SentenceEncoder>>();
   // computeProxies scores the corpus under the student and the source: one model in self-training
   const likelihoods = new Map<string, Promise<{ avgLogLik: number; tokens: number }>>();
   let inFlight = 0;
@@ -67,8 +90,17 @@ export function runtimeNativeHooks(opts: RuntimeHookOptions = {}): DisposableNat
 
   const release = async (): Promise<void> => {
     const all = [...cache.values()];
+    const encs = [...encoders.values()];
     cache.clear();
+    encoders.clear();
     likelihoods.clear();
+    for (const p of encs) {
+      try {
+        (await p).dispose();
+      } catch {
+        /* a load that failed has nothing to dispose */
+      }
+    }
     for (const p of all) {
       try {
         (await p).model.dispose();
@@ -134,6 +166,19 @@ export function runtimeNativeHooks(opts: RuntimeHookOptions = {}): DisposableNat
         }
         return p;
       }),
+    sentenceEmbed: (encoderDir, texts) =>
+      tracked(async () => {
+        const dir = path.resolve(encoderDir);
+        let p = encoders.get(dir);
+        if (!p) {
+          p = SentenceEncoder.load(dir, { device: opts.device ?? 'cpu', dtype: opts.dtype ?? 'float32', ...(opts.threads ? { threads: opts.threads } : {}) });
+          encoders.set(dir, p);
+          p.catch(() => encoders.delete(dir));
+        }
+        const enc = await p;
+        const vectors = await enc.embed(texts);
+        return { vectors, encoder: { dir, pooling: enc.modules.pooling, normalize: enc.modules.normalize, maxSeqLength: enc.maxSeqLength, dim: enc.dim, warnings: [...enc.warnings] } };
+      }),
     dispose: async () => {
       if (idleTimer) clearTimeout(idleTimer);
       idleTimer = null;
@@ -168,6 +213,11 @@ export function useRuntimeNativeHooks(): void {
   current = builtin;
 }
 
+/** The built-in sentence-encoder hook, for hook sets that do not bring their own. */
+export function builtinSentenceEmbed(): NonNullable<NativeHooks['sentenceEmbed']> {
+  return builtin.sentenceEmbed!;
+}
+
 export function nativeHooks(): NativeHooks {
   return current;
 }
@@ -180,7 +230,12 @@ export function nativeHooks(): NativeHooks {
 export function scopedNativeHooks(opts: RuntimeHookOptions = {}): DisposableNativeHooks {
   if (current !== builtin) {
     const registered = current;
-    return { embed: (m, t) => registered.embed(m, t), avgLogLik: (m, t) => registered.avgLogLik(m, t), dispose: async () => undefined };
+    return {
+      embed: (m, t) => registered.embed(m, t),
+      avgLogLik: (m, t) => registered.avgLogLik(m, t),
+      ...(registered.sentenceEmbed ? { sentenceEmbed: registered.sentenceEmbed.bind(registered) } : {}),
+      dispose: async () => undefined,
+    };
   }
   return runtimeNativeHooks(opts);
 }
