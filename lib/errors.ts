@@ -33,6 +33,7 @@ export type ErrorCode =
   | 'ERR_DATA'
   | 'ERR_RESUME_MISMATCH'
   | 'ERR_TASK'
+  | 'ERR_FEWSHOT'
   | 'ERR_EXPERIMENT'
   | 'ERR_INTERNAL';
 

@@ -11,6 +11,7 @@ import { aggregateLoglikelihood, aggregateMultipleChoice, scoreItem, type Loglik
 import { buildRequests, encodeRequest, type EncodedRequest } from './requests';
 import { scoreContinuations, type ContinuationGroup } from './scoring';
 import type { TaskFile, TaskItem } from './task-file';
+import { applyPrompts, type FewshotOptions } from './fewshot';
 
 export interface EvaluateOptions {
   batchSize?: number;
@@ -18,6 +19,8 @@ export interface EvaluateOptions {
   shareContext?: boolean;
   /** Harness max_length (default: the model's max_position_embeddings). */
   maxLength?: number;
+  /** Few-shot examples and the harness's prompt assembly (descriptions apply even at 0-shot). */
+  fewshot?: FewshotOptions;
   /** Called after each chunk of items with (done, total). */
   onProgress?: (done: number, total: number) => void;
 }
@@ -83,7 +86,8 @@ export async function scoreItems(
 }
 
 export async function evaluateTask(model: Model, tok: TextTokenizer, task: TaskFile, options: EvaluateOptions = {}): Promise<TaskReport> {
-  const scored = await scoreItems(model, tok, task.items, options);
+  const items = applyPrompts(task.items, { name: task.name, ...(options.fewshot ?? { numFewshot: 0 }) });
+  const scored = await scoreItems(model, tok, items, options);
   if (task.kind === 'loglikelihood') {
     return aggregateLoglikelihood(
       task.name,
@@ -97,6 +101,6 @@ export async function evaluateTask(model: Model, tok: TextTokenizer, task: TaskF
   }
   return aggregateMultipleChoice(
     task.name,
-    task.items.map((it, i) => scoreItem(it, scored[i]!.loglikelihoods, scored[i]!.isGreedy)),
+    items.map((it, i) => scoreItem(it, scored[i]!.loglikelihoods, scored[i]!.isGreedy)),
   );
 }
