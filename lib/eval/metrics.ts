@@ -7,6 +7,7 @@
  * Standard errors: mean_stderr (sample std / sqrt(n)).
  */
 import { meanStderr } from '../stats/describe';
+import { groupScores, subtaskScores, type Score } from './groups';
 import { mc2Score } from './mc2';
 import { pyLen } from './requests';
 import type { TaskItem } from './task-file';
@@ -59,7 +60,22 @@ export interface MultipleChoiceReport {
   acc_norm_stderr: number | null;
   /** Set for TruthfulQA mc2 tasks. */
   metric?: 'mc2';
+  /** Items naming a subtask (MMLU subjects): each subtask's scores, and the harness groups they form. */
+  subtasks?: Record<string, Score>;
+  groups?: Record<string, Score>;
   items: ItemResult[];
+}
+
+/** Per-subtask and group scores when items name subtasks. */
+function withSubtasks(report: MultipleChoiceReport): MultipleChoiceReport {
+  if (!report.items.some((r) => r.subtask !== undefined)) return report;
+  const subtasks = subtaskScores(
+    report.items.map((r) => ({
+      subtask: r.subtask,
+      values: (r.mc2 !== undefined ? { acc: r.mc2 } : { acc: itemAcc(r), acc_norm: r.pred_norm === r.gold ? 1 : 0 }) as Record<string, number>,
+    })),
+  );
+  return { ...report, subtasks, groups: groupScores(subtasks) };
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -71,10 +87,10 @@ export const itemAcc = (r: ItemResult): number => (r.mc2 !== undefined ? r.mc2 :
 export function aggregateMultipleChoice(task: string, items: ItemResult[]): MultipleChoiceReport {
   const acc = items.map(itemAcc);
   if (items.some((r) => r.mc2 !== undefined)) {
-    return { task, n: items.length, acc: mean(acc), acc_stderr: finiteOrNull(meanStderr(acc)), acc_norm: null, acc_norm_stderr: null, metric: 'mc2', items };
+    return withSubtasks({ task, n: items.length, acc: mean(acc), acc_stderr: finiteOrNull(meanStderr(acc)), acc_norm: null, acc_norm_stderr: null, metric: 'mc2', items });
   }
   const accNorm = items.map((r) => (r.pred_norm === r.gold ? 1 : 0));
-  return {
+  return withSubtasks({
     task,
     n: items.length,
     acc: mean(acc),
@@ -82,7 +98,7 @@ export function aggregateMultipleChoice(task: string, items: ItemResult[]): Mult
     acc_norm: mean(accNorm),
     acc_norm_stderr: finiteOrNull(meanStderr(accNorm)),
     items,
-  };
+  });
 }
 
 export interface LoglikelihoodItem {
