@@ -86,12 +86,26 @@ export async function scoreItems(
 }
 
 export async function evaluateTask(model: Model, tok: TextTokenizer, task: TaskFile, options: EvaluateOptions = {}): Promise<TaskReport> {
+  return (await evaluateTaskWithPrompts(model, tok, task, options)).report;
+}
+
+/** evaluateTask, also returning the items with the full prompts their requests were built from (for --log-samples). */
+export async function evaluateTaskWithPrompts(
+  model: Model,
+  tok: TextTokenizer,
+  task: TaskFile,
+  options: EvaluateOptions = {},
+): Promise<{ report: TaskReport; prompted: TaskItem[] }> {
   const items = applyPrompts(task.items, { name: task.name, ...(options.fewshot ?? { numFewshot: 0 }) });
+  return { report: await scorePrompted(model, tok, task.name, task.kind, items, options), prompted: items };
+}
+
+async function scorePrompted(model: Model, tok: TextTokenizer, name: string, kind: TaskFile['kind'], items: TaskItem[], options: EvaluateOptions): Promise<TaskReport> {
   const scored = await scoreItems(model, tok, items, options);
-  if (task.kind === 'loglikelihood') {
+  if (kind === 'loglikelihood') {
     return aggregateLoglikelihood(
-      task.name,
-      task.items.map((it, i) => ({
+      name,
+      items.map((it, i) => ({
         index: it.index,
         loglikelihood: scored[i]!.loglikelihoods[0]!,
         is_greedy: scored[i]!.isGreedy[0]!,
@@ -100,7 +114,7 @@ export async function evaluateTask(model: Model, tok: TextTokenizer, task: TaskF
     );
   }
   return aggregateMultipleChoice(
-    task.name,
+    name,
     items.map((it, i) => scoreItem(it, scored[i]!.loglikelihoods, scored[i]!.isGreedy)),
   );
 }

@@ -1,43 +1,157 @@
-/** `resurface eval --model DIR --task FILE.jsonl [--limit N] [--batch-size B] [--json] [--out FILE]` */
+/**
+ * `resurface eval --model DIR --task FILE.jsonl [--num-fewshot K [--fewshot-task FILE]] [--limit N]
+ *  [--batch-size B] [--log-samples FILE] [--output-path results.json] [--json] [--out FILE]`
+ * `resurface eval --model DIR --suite paper-a|paper-b --tasks-dir DIR [--suite-tasks a,b] ...`
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { Argv } from 'yargs';
-import { evaluateTask } from '../../eval/evaluate';
+import { ResurfaceError } from '../../errors';
+import { writeFileAtomic } from '../../io/atomic';
+import { evaluateTaskWithPrompts, type TaskReport } from '../../eval/evaluate';
+import { DEFAULT_FEWSHOT_SEED } from '../../eval/fewshot';
+import { harnessResults, harnessSamples, type ResultEntry } from '../../eval/harness-output';
+import { PAPER_FEWSHOT_SEED, resolveSuite, SUITES } from '../../eval/suites';
 import { readTaskFile } from '../../eval/task-file';
 import { TextTokenizer } from '../../tokenizer/tokenizer';
+import type { Model } from '../../model/model';
 import { printJson, runCommand } from '../run-command';
 import { fmt, loadModel, modelOptions, progress, writeJsonFile, type ModelArgs } from './eval-common';
 
 export const command = 'eval';
-export const describe = 'Score a multiple-choice / loglikelihood task file (lm-evaluation-harness v0.4 semantics): acc, acc_norm, stderr';
+export const describe = 'Score multiple-choice / loglikelihood task files or a paper suite (lm-evaluation-harness v0.4 semantics): acc, acc_norm, stderr';
 
 export function builder(y: Argv) {
   return modelOptions(
     y
       .option('model', { type: 'string', demandOption: true, describe: 'Hugging Face model directory' })
-      .option('task', { type: 'string', demandOption: true, describe: 'task file (JSONL: {"context","choices","gold"} per line)' })
+      .option('task', { type: 'string', describe: 'task file (JSONL: {"context","choices","gold"} per line)' })
+      .option('suite', { type: 'string', describe: `run a suite of task files from --tasks-dir: ${Object.keys(SUITES).join(', ')}` })
+      .option('tasks-dir', { type: 'string', describe: 'directory holding the suite\'s task files (arc_challenge.jsonl, mmlu.jsonl, ...)' })
+      .option('suite-tasks', { type: 'string', describe: 'comma-separated subset of the suite\'s tasks' })
+      .option('num-fewshot', { type: 'number', default: 0, describe: 'few-shot examples per prompt (harness --num_fewshot)' })
+      .option('fewshot-task', { type: 'string', describe: 'few-shot split (task file of training rows); default: the task file itself' })
+      .option('fewshot-seed', { type: 'number', describe: `few-shot sampler seed (harness fewshot_random_seed; default ${DEFAULT_FEWSHOT_SEED}, suites ${PAPER_FEWSHOT_SEED})` })
       .option('limit', { type: 'number', describe: 'evaluate only the first N items' })
       .option('batch-size', { type: 'number', default: 16, describe: 'requests per forward pass' })
+      .option('log-samples', { type: 'string', describe: 'write per-document samples in the harness\'s samples format (a JSONL file; a directory with --suite)' })
+      .option('output-path', { type: 'string', describe: 'write results in the harness\'s results.json shape' })
       .option('json', { type: 'boolean', default: false, describe: 'print the full result as JSON' })
       .option('out', { type: 'string', describe: 'also write the JSON result to this file' }),
   );
 }
 
-export async function handler(argv: ModelArgs & { task: string; limit?: number; batchSize: number; json: boolean; out?: string }) {
+interface EvalArgs extends ModelArgs {
+  task?: string;
+  suite?: string;
+  tasksDir?: string;
+  suiteTasks?: string;
+  numFewshot: number;
+  fewshotTask?: string;
+  fewshotSeed?: number;
+  limit?: number;
+  batchSize: number;
+  logSamples?: string;
+  outputPath?: string;
+  json: boolean;
+  out?: string;
+}
+
+interface Job {
+  name: string;
+  path: string;
+  numFewshot: number;
+  fewshotPath?: string;
+  seed: number;
+}
+
+function plan(argv: EvalArgs): Job[] {
+  if ((argv.task === undefined) === (argv.suite === undefined)) {
+    throw new ResurfaceError('ERR_INVALID_ARGUMENT', 'name either --task FILE or --suite NAME (with --tasks-dir DIR)');
+  }
+  if (argv.suite !== undefined) {
+    if (!argv.tasksDir) throw new ResurfaceError('ERR_INVALID_ARGUMENT', `--suite ${argv.suite} needs --tasks-dir DIR (the directory of imported task files)`);
+    const only = argv.suiteTasks?.split(',').map((s) => s.trim()).filter(Boolean);
+    return resolveSuite(argv.suite, argv.tasksDir, only).map((t) => ({
+      name: t.task,
+      path: t.path,
+      numFewshot: t.numFewshot,
+      ...(t.fewshotPath ? { fewshotPath: t.fewshotPath } : {}),
+      seed: argv.fewshotSeed ?? PAPER_FEWSHOT_SEED,
+    }));
+  }
+  if (argv.fewshotTask !== undefined && !(argv.numFewshot > 0)) {
+    throw new ResurfaceError('ERR_FEWSHOT', '--fewshot-task needs --num-fewshot K > 0');
+  }
+  return [
+    {
+      name: path.basename(argv.task!).replace(/\.jsonl?$/i, ''),
+      path: argv.task!,
+      numFewshot: argv.numFewshot,
+      ...(argv.fewshotTask ? { fewshotPath: argv.fewshotTask } : {}),
+      seed: argv.fewshotSeed ?? DEFAULT_FEWSHOT_SEED,
+    },
+  ];
+}
+
+/** The few-shot split is the evaluated one when no file is named or both name the same file. */
+function sameFile(a: string, b: string): boolean {
+  try {
+    return fs.realpathSync(a) === fs.realpathSync(b);
+  } catch {
+    return path.resolve(a) === path.resolve(b);
+  }
+}
+
+async function runJob(model: Model, tok: TextTokenizer, job: Job, argv: EvalArgs) {
+  const task = readTaskFile(job.path, { limit: argv.limit });
+  const total = argv.limit !== undefined ? readTaskFile(job.path).items.length : task.items.length;
+  task.name = job.name;
+  const pool = job.fewshotPath && !sameFile(job.fewshotPath, job.path) ? readTaskFile(job.fewshotPath).items : undefined;
+  const { report, prompted } = await evaluateTaskWithPrompts(model, tok, task, {
+    batchSize: argv.batchSize,
+    onProgress: progress(`${job.name} items`, argv.json),
+    fewshot: { numFewshot: job.numFewshot, seed: job.seed, name: job.path, ...(pool ? { pool } : {}) },
+  });
+  return { task, total, report, prompted };
+}
+
+function summary(report: TaskReport): string {
+  if ('perplexity' in report) return `${report.task}  n=${report.n}  acc=${fmt(report.acc)} ± ${fmt(report.acc_stderr)}  perplexity=${fmt(report.perplexity)}\n`;
+  let line = `${report.task}  n=${report.n}  acc=${fmt(report.acc)} ± ${fmt(report.acc_stderr)}`;
+  if (report.acc_norm !== null) line += `  acc_norm=${fmt(report.acc_norm)} ± ${fmt(report.acc_norm_stderr)}`;
+  if (report.metric === 'mc2') line += '  (mc2)';
+  line += '\n';
+  for (const [g, s] of Object.entries(report.groups ?? {})) line += `  ${g}  n=${s.n}  acc=${fmt(s.values['acc'] ?? null)} ± ${fmt(s.values['acc_stderr'] ?? null)}\n`;
+  return line;
+}
+
+export async function handler(argv: EvalArgs) {
   await runCommand(async () => {
-    const task = readTaskFile(argv.task, { limit: argv.limit });
+    const jobs = plan(argv);
     const tok = await TextTokenizer.load(argv.model);
     const model = await loadModel(argv);
+    const entries: ResultEntry[] = [];
+    const reports: TaskReport[] = [];
     try {
-      const report = await evaluateTask(model, tok, task, { batchSize: argv.batchSize, onProgress: progress('items', argv.json) });
-      if (argv.out) await writeJsonFile(argv.out, report);
-      if (argv.json) {
-        printJson(report);
-      } else if ('acc_norm' in report) {
-        process.stdout.write(
-          `${report.task}  n=${report.n}  acc=${fmt(report.acc)} ± ${fmt(report.acc_stderr)}  acc_norm=${fmt(report.acc_norm)} ± ${fmt(report.acc_norm_stderr)}\n`,
-        );
-      } else {
-        process.stdout.write(`${report.task}  n=${report.n}  acc=${fmt(report.acc)} ± ${fmt(report.acc_stderr)}  perplexity=${fmt(report.perplexity)}\n`);
+      for (const job of jobs) {
+        const { task, total, report, prompted } = await runJob(model, tok, job, argv);
+        reports.push(report);
+        entries.push({ name: job.name, report, numFewshot: job.numFewshot, original: total, ...(task.items[0]?.fewshotSampler ? { fewshotSampler: task.items[0].fewshotSampler } : {}) });
+        if (argv.logSamples) {
+          const file = argv.suite ? path.join(argv.logSamples, `samples_${job.name}.jsonl`) : argv.logSamples;
+          if (argv.suite) fs.mkdirSync(argv.logSamples, { recursive: true });
+          await writeFileAtomic(file, harnessSamples(job.name, task.items, prompted, report).join('\n') + '\n');
+        }
+        if (!argv.json) process.stdout.write(summary(report));
       }
+      if (argv.outputPath) {
+        const config = { model: 'resurface', model_args: `pretrained=${argv.model},dtype=${argv.dtype}`, batch_size: argv.batchSize, device: argv.device, limit: argv.limit ?? null, fewshot_seed: jobs[0]!.seed };
+        await writeJsonFile(argv.outputPath, harnessResults(entries, config));
+      }
+      const result = jobs.length === 1 && !argv.suite ? reports[0]! : { suite: argv.suite, tasks: reports };
+      if (argv.out) await writeJsonFile(argv.out, result);
+      if (argv.json) printJson(result);
     } finally {
       model.dispose();
     }
