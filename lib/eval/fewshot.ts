@@ -11,7 +11,8 @@
  * samplers:
  *
  *   default   one `random.Random(seed)` per task (seed 1234, `--fewshot_random_seed`), advanced document by
- *             document in file order: `sample(pool, k)`; from the evaluated split itself `sample(pool, k + 1)`
+ *             document in file order: `sample(pool, k)`; from the evaluated split itself (or for records marked
+ *             `fewshot_excludes_doc`, as the harness treats HellaSwag/PIQA/WinoGrande/TruthfulQA) `sample(pool, k + 1)`
  *             with copies of the current document removed, first k kept (a resample without it if too few)
  *   first_n   the first k rows of the pool (MMLU's dev split, MATH's four fixed examples), the current
  *             document removed when the pool is the evaluated split
@@ -138,7 +139,7 @@ export function applyPrompts(items: readonly TaskItem[], options: FewshotOptions
     return s;
   };
   return items.map((item) => {
-    const examples = k > 0 ? samplerFor(item).sample(k, sameSplit ? item : null) : [];
+    const examples = k > 0 ? samplerFor(item).sample(k, sameSplit || item.fewshotExcludesDoc ? item : null) : [];
     const prefix = (item.description ?? '') + examples.map((e) => fewshotExample(e, item.targetDelimiter)).join('');
     const { description: _d, ...rest } = item;
     return prefix === '' ? { ...rest } : { ...rest, context: prefix + item.context };

@@ -108,12 +108,12 @@ export const HARNESS_IMPORTERS: Record<string, (row: Row) => Row> = {
   },
   truthfulqa_mc1(row) {
     const { choices } = targets(row, 'mc1_targets');
-    return { context: truthfulqaPrompt(str(row, 'question')), choices, gold: 0, doc: row };
+    return { context: truthfulqaPrompt(str(row, 'question')), choices, gold: 0, fewshot_excludes_doc: true, doc: row };
   },
   truthfulqa_mc2(row) {
     const { choices, labels } = targets(row, 'mc2_targets');
     if (!labels.includes(1)) throw new RowError('mc2_targets.labels marks no answer as true');
-    return { context: truthfulqaPrompt(str(row, 'question')), choices, gold: 0, labels, metric: 'mc2', doc: row };
+    return { context: truthfulqaPrompt(str(row, 'question')), choices, gold: 0, labels, metric: 'mc2', fewshot_excludes_doc: true, doc: row };
   },
   gsm8k(row) {
     return generateRecord(`Question: ${str(row, 'question')}\nAnswer:`, str(row, 'answer'), ['Question:', '</s>', '<|im_end|>'], { doc: row });

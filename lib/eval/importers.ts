@@ -73,7 +73,7 @@ const IMPORTERS: Record<TaskFormat, (row: Row) => TaskRecord> = {
   arc_easy: arc,
   arc_challenge: arc,
   piqa(row) {
-    return { context: `Question: ${str(row, 'goal')}\nAnswer:`, choices: [str(row, 'sol1'), str(row, 'sol2')], gold: intLabel(row, 'label') };
+    return { context: `Question: ${str(row, 'goal')}\nAnswer:`, choices: [str(row, 'sol1'), str(row, 'sol2')], gold: intLabel(row, 'label'), fewshot_excludes_doc: true };
   },
   sciq(row) {
     const support = str(row, 'support').replace(/^\s+/, '');
@@ -89,7 +89,8 @@ const IMPORTERS: Record<TaskFormat, (row: Row) => TaskRecord> = {
     const choices = strList(row['endings'], 'endings').map(hellaswagPreprocess);
     const gold = intLabel(row, 'label');
     // doc: the harness's process_docs output (datasets.map keeps the row's columns and adds these)
-    return { context: query, choices, gold, doc: { ...row, query, choices, gold } };
+    // fewshot_excludes_doc: hellaswag.yaml sets neither fewshot_split nor test_split (see task-extras.ts)
+    return { context: query, choices, gold, fewshot_excludes_doc: true, doc: { ...row, query, choices, gold } };
   },
   winogrande(row) {
     const sentence = str(row, 'sentence');
@@ -102,6 +103,7 @@ const IMPORTERS: Record<TaskFormat, (row: Row) => TaskRecord> = {
       choices: [sentence.slice(0, blank) + str(row, 'option1'), sentence.slice(0, blank) + str(row, 'option2')],
       continuation: sentence.slice(blank + 1).trim(),
       gold: answer - 1,
+      fewshot_excludes_doc: true,
     };
   },
   lambada(row) {

@@ -11,6 +11,10 @@
  *                               first n rows of the few-shot split as MMLU and MATH use)
  *   "fewshot_target": str       the answer text when this record is a few-shot example (default: the gold
  *                               choice, or the generation target)
+ *   "fewshot_excludes_doc": true  the harness hands the evaluated document to its sampler even when the
+ *                               examples come from another split: its `fewshot_split == test_split` holds as
+ *                               None == None for tasks with neither (HellaSwag, PIQA, WinoGrande, TruthfulQA),
+ *                               so it draws k + 1 examples and drops copies of the document
  *   "labels": [0|1, ...], "metric": "mc2"   TruthfulQA mc2: one label per choice, 1 for a true answer;
  *                               acc = probability mass of the true answers
  *   "doc": {...}                the harness's document (after its process_docs), logged with --log-samples
@@ -24,6 +28,8 @@ export interface TaskExtras {
   subtask?: string;
   fewshotSampler?: FewshotSampler;
   fewshotTarget?: string;
+  /** Draw k + 1 and drop the evaluated document even from a separate few-shot split (see above). */
+  fewshotExcludesDoc?: boolean;
   /** mc2: per-choice truth labels (1 = true answer). */
   labels?: number[];
   metric?: 'mc2';
@@ -35,6 +41,7 @@ const extrasSchema = z.object({
   subtask: z.string({ error: 'subtask must be a string' }).min(1, { error: 'subtask is empty' }).optional(),
   fewshot_sampler: z.enum(['default', 'first_n'], { error: 'fewshot_sampler must be "default" or "first_n"' }).optional(),
   fewshot_target: z.string({ error: 'fewshot_target must be a string' }).optional(),
+  fewshot_excludes_doc: z.boolean({ error: 'fewshot_excludes_doc must be true or false' }).optional(),
   labels: z
     .array(z.union([z.literal(0), z.literal(1)], { error: 'every label must be 0 or 1' }), { error: 'labels must be an array of 0/1' })
     .optional(),
@@ -65,6 +72,7 @@ export function parseTaskExtras(v: Record<string, unknown>, nChoices: number | n
   if (d.subtask !== undefined) out.subtask = d.subtask;
   if (d.fewshot_sampler !== undefined) out.fewshotSampler = d.fewshot_sampler;
   if (d.fewshot_target !== undefined) out.fewshotTarget = d.fewshot_target;
+  if (d.fewshot_excludes_doc === true) out.fewshotExcludesDoc = true;
   if (d.labels !== undefined) out.labels = d.labels;
   if (d.metric === 'mc2') out.metric = 'mc2';
   if (d.doc !== undefined) out.doc = d.doc;

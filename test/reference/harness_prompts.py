@@ -157,33 +157,36 @@ TASKS = {
         text=lambda d: "Question: " + d["question"] + "\nAnswer:",
         choice=lambda d: d["choices"]["text"],
         target=lambda d: d["choices"]["label"].index(d["answerKey"]),
-        sampler="default", description=lambda d: ""),
+        sampler="default", description=lambda d: "", fewshot_split=None, test_split="test"),
     "hellaswag": dict(
         process=hellaswag_process_doc, text=lambda d: d["query"], choice=lambda d: d["choices"],
-        target=lambda d: int(d["label"]), sampler="default", description=lambda d: ""),
+        target=lambda d: int(d["label"]), sampler="default", description=lambda d: "", fewshot_split=None, test_split=None),
     "mmlu": dict(
         process=lambda d: d,
         text=lambda d: d["question"].strip() + "\nA. " + d["choices"][0] + "\nB. " + d["choices"][1] + "\nC. "
         + d["choices"][2] + "\nD. " + d["choices"][3] + "\nAnswer:",
         choice=lambda d: ["A", "B", "C", "D"], target=lambda d: d["answer"], sampler="first_n",
         description=lambda d: "The following are multiple choice questions (with answers) about "
-        + d["subject"].replace("_", " ") + ".\n\n"),
+        + d["subject"].replace("_", " ") + ".\n\n", fewshot_split="dev", test_split="test"),
     "truthfulqa_mc1": dict(
         process=lambda d: d, text=lambda d: TRUTHFULQA_PREAMBLE + "\n\nQ: " + d["question"] + "\nA:",
-        choice=lambda d: d["mc1_targets"]["choices"], target=lambda d: 0, sampler="default", description=lambda d: ""),
+        choice=lambda d: d["mc1_targets"]["choices"], target=lambda d: 0, sampler="default", description=lambda d: "",
+        fewshot_split=None, test_split=None),
     "truthfulqa_mc2": dict(
         process=lambda d: d, text=lambda d: TRUTHFULQA_PREAMBLE + "\n\nQ: " + d["question"] + "\nA:",
-        choice=lambda d: d["mc2_targets"]["choices"], target=lambda d: 0, sampler="default", description=lambda d: ""),
+        choice=lambda d: d["mc2_targets"]["choices"], target=lambda d: 0, sampler="default", description=lambda d: "",
+        fewshot_split=None, test_split=None),
     "gsm8k": dict(
         process=lambda d: d, text=lambda d: "Question: " + d["question"] + "\nAnswer:", choice=None,
-        target=lambda d: d["answer"], sampler="default", description=lambda d: ""),
+        target=lambda d: d["answer"], sampler="default", description=lambda d: "", fewshot_split="train", test_split="test"),
     "minerva_math": dict(
         process=minerva_process_doc, text=lambda d: "Problem:" + "\n" + d["problem"] + "\n\n" + "Solution:", choice=None,
         target=lambda d: d["answer"] if d.get("few_shot") is None else d["solution"], sampler="first_n",
-        description=lambda d: ""),
+        description=lambda d: "", fewshot_split=None, test_split="test"),
     "humaneval": dict(
         process=lambda d: d, text=lambda d: d["prompt"], choice=None,
-        target=lambda d: d["test"] + "\ncheck(" + d["entry_point"] + ")", sampler="default", description=lambda d: ""),
+        target=lambda d: d["test"] + "\ncheck(" + d["entry_point"] + ")", sampler="default", description=lambda d: "",
+        fewshot_split=None, test_split="test"),
 }
 
 
@@ -228,7 +231,9 @@ def answer_text(t, doc):
 def fewshot_context(t, sampler, doc, k, same_split):
     out = t["description"](doc)  # system message: maybe_delimit(None, description) = description
     if k > 0:
-        for fs in sampler.sample(k, eval_doc=doc if same_split else None):
+        # task.py: eval_doc=doc if self.fewshot_cfg.split == self.config.test_split (None == None included)
+        passes_doc = same_split or t["fewshot_split"] == t["test_split"]
+        for fs in sampler.sample(k, eval_doc=doc if passes_doc else None):
             out += t["text"](fs) + " " + answer_text(t, fs) + "\n\n"
     return out + t["text"](doc)
 

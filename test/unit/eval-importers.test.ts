@@ -24,7 +24,7 @@ describe('task importers', () => {
   });
   it('PIQA and SciQ', () => {
     expect(importRows('piqa', rows({ goal: 'Open a jar', sol1: 'twist', sol2: 'pull', label: 0 }), 'p')).toEqual([
-      { context: 'Question: Open a jar\nAnswer:', choices: ['twist', 'pull'], gold: 0 },
+      { context: 'Question: Open a jar\nAnswer:', choices: ['twist', 'pull'], gold: 0, fewshot_excludes_doc: true },
     ]);
     expect(importRows('sciq', rows({ question: 'What?', distractor1: 'a', distractor2: 'b', distractor3: 'c', correct_answer: 'd', support: '\n  Facts.' }), 's')).toEqual([
       { context: 'Facts.\nQuestion: What?\nAnswer:', choices: ['a', 'b', 'c', 'd'], gold: 3 },
@@ -39,7 +39,7 @@ describe('task importers', () => {
       activity_label: 'Washing hands', ctx_a: 'A man turns on the tap.', ctx_b: 'he', endings: ['soaps up.', 'leaves [header] now.'], label: '1',
     }), 'h');
     const [{ doc, ...rec }] = out as Array<{ doc: Record<string, unknown> }>;
-    expect(rec).toEqual({ context: 'Washing hands: A man turns on the tap. He', choices: ['soaps up.', 'leaves now.'], gold: 1 });
+    expect(rec).toEqual({ context: 'Washing hands: A man turns on the tap. He', choices: ['soaps up.', 'leaves now.'], gold: 1, fewshot_excludes_doc: true });
     // process_docs keeps the row's columns and adds query / choices / gold, in that order
     expect(Object.keys(doc!)).toEqual(['activity_label', 'ctx_a', 'ctx_b', 'endings', 'label', 'query', 'choices', 'gold']);
   });
@@ -50,6 +50,7 @@ describe('task importers', () => {
       choices: ['Sarah was a better cook than Maria because Sarah', 'Sarah was a better cook than Maria because Maria'],
       continuation: 'practiced more.',
       gold: 0,
+      fewshot_excludes_doc: true, // piqa / winogrande set neither fewshot_split nor test_split (task-extras.ts)
     }]);
   });
   it('LAMBADA: last word (split on " ") is the continuation', () => {
