@@ -29,7 +29,19 @@ let model: Model;
 let tok: TextTokenizer;
 
 interface HarnessOut {
-  samples: Array<{ doc_id: number; arguments: string[][]; lls: number[]; is_greedy: boolean[]; metrics: Record<string, number> }>;
+  samples: Array<{
+    doc_id: number;
+    arguments: string[][];
+    lls: number[];
+    is_greedy: boolean[];
+    metrics: Record<string, number>;
+    metric_names: string[];
+    target: string;
+    filter: string;
+    doc_hash: string;
+    prompt_hash: string;
+    target_hash: string;
+  }>;
   results: Record<string, number>;
 }
 function harness(req: Record<string, unknown>): Promise<HarnessOut> {
@@ -54,8 +66,11 @@ async function compare(name: string, format: string, rows: unknown[], fewshotRow
   const task = toTask(name, format, rows);
   const pool = fewshotRows ? toTask(`${name}-fs`, format, fewshotRows).items : undefined;
   const { report, prompted } = await evaluateTaskWithPrompts(model, tok, task, { fewshot: { numFewshot: k, ...(pool ? { pool } : {}) } });
-  const ours = harnessSamples(name, task.items, prompted, report).map((l) => JSON.parse(l) as { arguments: Record<string, { arg_0: string; arg_1: string }> } & Record<string, number>);
+  const ours = harnessSamples(name, task.items, prompted, report).map((l) => JSON.parse(l) as { arguments: Record<string, { arg_0: string; arg_1: string }> } & Record<string, never>);
   expect(ours.map((s) => Object.values(s.arguments).map((a) => [a.arg_0, a.arg_1]))).toEqual(ref.samples.map((s) => s.arguments));
+  // the samples file's own fields: same doc (doc_hash), prompt, target, filter, metric names
+  const fields = (s: Record<string, unknown>) => [s['doc_id'], s['target'], s['filter'], s['metrics'] ?? s['metric_names'], s['doc_hash'], s['prompt_hash'], s['target_hash']];
+  expect(ours.map((s) => fields(s))).toEqual(ref.samples.map((s) => fields({ ...s, metrics: s.metric_names })));
   if ('perplexity' in report) throw new Error('unexpected loglikelihood task');
   report.items.forEach((it, i) => {
     it.loglikelihoods.forEach((ll, j) => expect(Math.abs(ll - ref.samples[i]!.lls[j]!)).toBeLessThan(2e-4));

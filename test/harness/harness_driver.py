@@ -56,5 +56,12 @@ for s in out["samples"][name]:
         "lls": [float(r[0][0]) for r in s["resps"]],
         "is_greedy": [bool(r[0][1]) for r in s["resps"]],
         "metrics": {m: float(s[m]) for m in s["metrics"]},
+        "metric_names": s["metrics"],
+        "target": str(s["target"]),
+        "filter": s["filter"],
+        "doc_hash": s["doc_hash"],
+        "prompt_hash": s["prompt_hash"],
+        "target_hash": s["target_hash"],
+        "resps": [[str(x) for x in r[0]] for r in s["resps"]],
     })
 json.dump({"samples": sorted(samples, key=lambda x: x["doc_id"]), "results": {k: v for k, v in out["results"][name].items() if isinstance(v, (int, float))}}, sys.stdout)
