@@ -38,7 +38,7 @@ export interface FewshotOptions {
   name?: string;
 }
 
-type Loose = TaskItem & { target?: unknown; targets?: unknown };
+type Loose = TaskItem & { target?: unknown; targets?: unknown; generate?: { targets?: unknown } };
 
 /** The answer text of an item used as a few-shot example. */
 export function fewshotAnswer(item: TaskItem): string {
@@ -46,6 +46,8 @@ export function fewshotAnswer(item: TaskItem): string {
   const loose = item as Loose;
   if (typeof loose.target === 'string') return loose.target;
   if (Array.isArray(loose.targets) && typeof loose.targets[0] === 'string') return loose.targets[0];
+  const gen = loose.generate?.targets; // generate records (the generate kind's parsed spec)
+  if (Array.isArray(gen) && typeof gen[0] === 'string') return gen[0];
   if (item.kind === 'partial' || item.kind === 'loglikelihood') return item.continuation;
   return item.choices[item.gold]!;
 }
@@ -66,7 +68,9 @@ export function fewshotExample(example: TaskItem, targetDelimiter: string): stri
 function docKey(item: TaskItem): string {
   const loose = item as Loose;
   return JSON.stringify(
-    item.doc !== undefined ? item.doc : [item.kind, item.context, item.choices, item.gold, item.continuation, loose.target ?? null, loose.targets ?? null],
+    item.doc !== undefined
+      ? item.doc
+      : [item.kind, item.context, item.choices, item.gold, item.continuation, loose.target ?? null, loose.targets ?? null, loose.generate?.targets ?? null],
   );
 }
 

@@ -9,7 +9,7 @@
  *   truthfulqa_mc1  truthfulqa_mc1.yaml: the 6-shot QA preamble + "\n\nQ: {question}\nA:", mc1_targets, gold 0
  *   truthfulqa_mc2  truthfulqa_mc2.yaml: same prompt, mc2_targets with their labels, metric "mc2"
  *   gsm8k           gsm8k.yaml: generate "Question: {question}\nAnswer:", until ["Question:", "</s>", "<|im_end|>"],
- *                   target = answer
+ *                   target = answer; filters strict-match + flexible-extract, ignore_case, regexes_to_ignore
  *   minerva_math    minerva_math_*.yaml + utils.py: generate "Problem:\n{problem}\n\nSolution:", until ["Problem:"],
  *                   target = normalize_final_answer(remove_boxed(last_boxed_only_string(solution))),
  *                   subtask minerva_math_{type}; few-shot: the harness's four fixed examples (`task fewshot-samples`)
@@ -45,7 +45,10 @@ export function pyStrip(s: string): string {
   return s.slice(start, end);
 }
 
-/** The one place generate records are written: {"context", "target", "until", "max_gen_toks"?, ...}. */
+/**
+ * The one place generate records are written: {"context", "target", "until", "max_gen_toks"?, metric
+ * settings...} — the generate record kind's fields (generate-spec.ts on the generation branch).
+ */
 export function generateRecord(context: string, target: string, until: string[], extra: Row = {}): Row {
   return { context, target, until, ...extra };
 }
@@ -116,7 +119,14 @@ export const HARNESS_IMPORTERS: Record<string, (row: Row) => Row> = {
     return { context: truthfulqaPrompt(str(row, 'question')), choices, gold: 0, labels, metric: 'mc2', fewshot_excludes_doc: true, doc: row };
   },
   gsm8k(row) {
-    return generateRecord(`Question: ${str(row, 'question')}\nAnswer:`, str(row, 'answer'), ['Question:', '</s>', '<|im_end|>'], { doc: row });
+    // gsm8k.yaml's metric_list and filter_list, in the generate record's fields (generate-spec.ts)
+    return generateRecord(`Question: ${str(row, 'question')}\nAnswer:`, str(row, 'answer'), ['Question:', '</s>', '<|im_end|>'], {
+      filter: ['strict-match', 'flexible-extract'],
+      ignore_case: true,
+      ignore_punctuation: false,
+      regexes_to_ignore: [',', '\\$', '(?s).*#### ', '\\.$'],
+      doc: row,
+    });
   },
   minerva_math(row) {
     const problem = str(row, 'problem');
@@ -126,6 +136,7 @@ export const HARNESS_IMPORTERS: Record<string, (row: Row) => Row> = {
     const type = typeof row['type'] === 'string' ? (row['type'] as string) : undefined;
     const doc: Row = { ...row, problem, solution, answer }; // process_docs adds "answer" (datasets.map keeps the columns)
     return generateRecord(`Problem:\n${problem}\n\nSolution:`, answer, ['Problem:'], {
+      metric: 'minerva_math',
       fewshot_target: solution,
       fewshot_sampler: 'first_n',
       ...(type !== undefined ? { subtask: `minerva_math_${minervaSubtask(type)}` } : {}),
@@ -136,6 +147,8 @@ export const HARNESS_IMPORTERS: Record<string, (row: Row) => Row> = {
     const prompt = str(row, 'prompt');
     return generateRecord(prompt, `${str(row, 'test')}\ncheck(${str(row, 'entry_point')})`, ['\nclass', '\ndef', '\n#', '\nif', '\nprint'], {
       max_gen_toks: 1024,
+      metric: 'pass@k',
+      k: [1],
       doc: row,
     });
   },
@@ -187,6 +200,7 @@ export const MINERVA_FEWSHOT_SAMPLES: Array<{ problem: string; solution: string 
 export function minervaFewshotRecords(): Row[] {
   return MINERVA_FEWSHOT_SAMPLES.map((s) =>
     generateRecord(`Problem:\n${s.problem}\n\nSolution:`, minervaAnswer(s.solution) ?? '', ['Problem:'], {
+      metric: 'minerva_math',
       fewshot_target: s.solution,
       fewshot_sampler: 'first_n',
       doc: { ...s, few_shot: '1' },

@@ -36,13 +36,22 @@ describe('paper-benchmark importers', () => {
 
   it('GSM8K, MATH and HumanEval become generate records with the harness\'s stop strings', () => {
     expect(importRows('gsm8k', rows({ question: 'How many?', answer: 'Two.\n#### 2' }), 'g')).toEqual([
-      { context: 'Question: How many?\nAnswer:', target: 'Two.\n#### 2', until: ['Question:', '</s>', '<|im_end|>'], doc: { question: 'How many?', answer: 'Two.\n#### 2' } },
+      {
+        context: 'Question: How many?\nAnswer:',
+        target: 'Two.\n#### 2',
+        until: ['Question:', '</s>', '<|im_end|>'],
+        filter: ['strict-match', 'flexible-extract'],
+        ignore_case: true,
+        ignore_punctuation: false,
+        regexes_to_ignore: [',', '\\$', '(?s).*#### ', '\\.$'], // gsm8k.yaml's, as Python re sources
+        doc: { question: 'How many?', answer: 'Two.\n#### 2' },
+      },
     ]);
     const [m] = importRows('minerva_math', rows({ problem: 'P', level: 'Level 1', type: 'Number Theory', solution: 'so $\\boxed{\\frac12}$.' }), 'x') as Array<Record<string, unknown>>;
-    expect(m).toMatchObject({ context: 'Problem:\nP\n\nSolution:', target: '\\frac{1}{2}', until: ['Problem:'], subtask: 'minerva_math_num_theory', fewshot_target: 'so $\\boxed{\\frac12}$.' });
+    expect(m).toMatchObject({ context: 'Problem:\nP\n\nSolution:', target: '\\frac{1}{2}', until: ['Problem:'], metric: 'minerva_math', subtask: 'minerva_math_num_theory', fewshot_target: 'so $\\boxed{\\frac12}$.' });
     expect(() => importRows('minerva_math', rows({ problem: 'P', solution: 'no box' }), 'x')).toThrow(/no \\boxed/);
     const [h] = importRows('humaneval', rows({ task_id: 'H/0', prompt: 'def f():\n', canonical_solution: '  pass', test: 'def check(c): pass', entry_point: 'f' }), 'h') as Array<Record<string, unknown>>;
-    expect(h).toMatchObject({ context: 'def f():\n', target: 'def check(c): pass\ncheck(f)', until: ['\nclass', '\ndef', '\n#', '\nif', '\nprint'], max_gen_toks: 1024 });
+    expect(h).toMatchObject({ context: 'def f():\n', target: 'def check(c): pass\ncheck(f)', until: ['\nclass', '\ndef', '\n#', '\nif', '\nprint'], max_gen_toks: 1024, metric: 'pass@k', k: [1] });
   });
 
   it('normalize_final_answer and Python strip on edge cases', () => {
