@@ -32,6 +32,8 @@ export interface FewshotOptions {
   numFewshot: number;
   /** The few-shot split's items; absent: the evaluated items themselves (same split). */
   pool?: readonly TaskItem[];
+  /** The pool is the evaluated split (e.g. the whole file when only its first N items are evaluated). */
+  sameSplit?: boolean;
   /** The harness's fewshot_random_seed (default 1234). */
   seed?: number;
   /** Name for messages (the task file). */
@@ -126,7 +128,7 @@ class TaskSampler {
 export function applyPrompts(items: readonly TaskItem[], options: FewshotOptions = { numFewshot: 0 }): TaskItem[] {
   const k = options.numFewshot;
   if (!Number.isInteger(k) || k < 0) throw new ResurfaceError('ERR_FEWSHOT', `num_fewshot must be a non-negative integer, got ${k}`);
-  const sameSplit = options.pool === undefined;
+  const sameSplit = options.pool === undefined || options.sameSplit === true;
   const pool = options.pool ?? items;
   const where = options.name ?? 'task';
   if (k > 0 && pool.length === 0) throw new ResurfaceError('ERR_FEWSHOT', `${where}: ${k}-shot needs a few-shot split, and it is empty`);

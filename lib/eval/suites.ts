@@ -25,13 +25,16 @@ export interface SuiteTask {
   fewshotFile?: string;
   /** The harness results key the paper reports, e.g. "acc_norm,none". */
   metric: string;
-  /** Generation settings for generate tasks (lm_eval --gen_kwargs). */
-  generation?: { doSample: boolean; temperature: number; topP?: number; n?: number; maxGenToks?: number };
+  /**
+   * Generation settings for generate tasks (lm_eval --gen_kwargs), overriding the records' (the generate
+   * kind's GenerationOverrides: temperature 0 = greedy, repeats = n of pass@k).
+   */
+  generation?: { temperature?: number; topP?: number; repeats?: number; maxGenToks?: number };
 }
 
 export const PAPER_FEWSHOT_SEED = 42;
 
-const GREEDY = { doSample: false, temperature: 0, topP: 1 };
+const GREEDY = { temperature: 0, topP: 1 }; // evaluate.sh: --gen_kwargs temperature=0,top_p=1.0
 
 export const SUITES: Record<string, SuiteTask[]> = {
   'paper-a': [
@@ -46,7 +49,7 @@ export const SUITES: Record<string, SuiteTask[]> = {
       file: 'humaneval.jsonl',
       numFewshot: 0,
       metric: 'pass@1,create_test',
-      generation: { doSample: true, temperature: 0.2, topP: 0.95, n: 10, maxGenToks: 512 },
+      generation: { temperature: 0.2, topP: 0.95, repeats: 10, maxGenToks: 512 },
     },
   ],
   'paper-b': [

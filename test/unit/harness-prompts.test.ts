@@ -101,6 +101,12 @@ describe('harness prompts and few-shot contexts equal the reference transcriptio
     expect((h[0] as unknown as { target: string }).target).toBe(href[0]!.target);
   });
 
+  it('--limit keeps the whole split as the few-shot pool: the first N prompts are those of the full run', () => {
+    const all = items('arc_challenge', arcRows(10, 3));
+    const full = applyPrompts(all, { numFewshot: 3 });
+    expect(applyPrompts(all.slice(0, 4), { numFewshot: 3, pool: all, sameSplit: true })).toEqual(full.slice(0, 4));
+  });
+
   it('a few-shot count larger than the split is ERR_FEWSHOT', () => {
     const test = items('arc_easy', arcRows(3));
     expect(() => applyPrompts(test, { numFewshot: 3 })).toThrow(expect.objectContaining({ code: 'ERR_FEWSHOT' }));

@@ -8,10 +8,10 @@ import * as path from 'node:path';
 import type { Argv } from 'yargs';
 import { ResurfaceError } from '../../errors';
 import { writeFileAtomic } from '../../io/atomic';
-import { evaluateTaskWithPrompts, type TaskReport } from '../../eval/evaluate';
+import { evaluateTaskWithPrompts, type EvaluateOptions, type TaskReport } from '../../eval/evaluate';
 import { DEFAULT_FEWSHOT_SEED } from '../../eval/fewshot';
 import { harnessResults, harnessSamples, type ResultEntry } from '../../eval/harness-output';
-import { PAPER_FEWSHOT_SEED, resolveSuite, SUITES } from '../../eval/suites';
+import { PAPER_FEWSHOT_SEED, resolveSuite, SUITES, type SuiteTask } from '../../eval/suites';
 import { readTaskFile } from '../../eval/task-file';
 import { TextTokenizer } from '../../tokenizer/tokenizer';
 import type { Model } from '../../model/model';
@@ -63,6 +63,8 @@ interface Job {
   numFewshot: number;
   fewshotPath?: string;
   seed: number;
+  /** Suite generation settings (generate tasks). */
+  generation?: SuiteTask['generation'];
 }
 
 function plan(argv: EvalArgs): Job[] {
@@ -77,6 +79,7 @@ function plan(argv: EvalArgs): Job[] {
       path: t.path,
       numFewshot: t.numFewshot,
       ...(t.fewshotPath ? { fewshotPath: t.fewshotPath } : {}),
+      ...(t.generation ? { generation: t.generation } : {}),
       seed: argv.fewshotSeed ?? PAPER_FEWSHOT_SEED,
     }));
   }
@@ -104,15 +107,20 @@ function sameFile(a: string, b: string): boolean {
 }
 
 async function runJob(model: Model, tok: TextTokenizer, job: Job, argv: EvalArgs) {
-  const task = readTaskFile(job.path, { limit: argv.limit });
-  const total = argv.limit !== undefined ? readTaskFile(job.path).items.length : task.items.length;
-  task.name = job.name;
-  const pool = job.fewshotPath && !sameFile(job.fewshotPath, job.path) ? readTaskFile(job.fewshotPath).items : undefined;
-  const { report, prompted } = await evaluateTaskWithPrompts(model, tok, task, {
+  const whole = readTaskFile(job.path);
+  const task = { ...whole, name: job.name, items: argv.limit !== undefined ? whole.items.slice(0, argv.limit) : whole.items };
+  const total = whole.items.length;
+  // few-shot examples come from the whole split even when --limit evaluates only its first N documents
+  const same = !job.fewshotPath || sameFile(job.fewshotPath, job.path);
+  const pool = same ? whole.items : readTaskFile(job.fewshotPath!).items;
+  // `overrides`: the generate kind's generation settings (read by its evaluator; ignored by log-likelihood tasks)
+  const options: EvaluateOptions & { overrides?: SuiteTask['generation'] } = {
     batchSize: argv.batchSize,
     onProgress: progress(`${job.name} items`, argv.json),
-    fewshot: { numFewshot: job.numFewshot, seed: job.seed, name: job.path, ...(pool ? { pool } : {}) },
-  });
+    fewshot: { numFewshot: job.numFewshot, seed: job.seed, name: job.path, pool, sameSplit: same },
+    ...(job.generation ? { overrides: job.generation } : {}),
+  };
+  const { report, prompted } = await evaluateTaskWithPrompts(model, tok, task, options);
   return { task, total, report, prompted };
 }
 
