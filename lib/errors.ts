@@ -38,6 +38,7 @@ export type ErrorCode =
   | 'ERR_MERGE_MISSING_PART'
   | 'ERR_MERGE_OVERLAP'
   | 'ERR_TASK'
+  | 'ERR_FEWSHOT'
   | 'ERR_EXPERIMENT'
   | 'ERR_INTERNAL';
 

@@ -11,6 +11,7 @@ import { aggregateLoglikelihood, aggregateMultipleChoice, scoreItem, type Loglik
 import { buildRequests, encodeRequest, type EncodedRequest } from './requests';
 import { scoreContinuations, type ContinuationGroup } from './scoring';
 import type { TaskFile, TaskItem } from './task-file';
+import { applyPrompts, type FewshotOptions } from './fewshot';
 
 export interface EvaluateOptions {
   batchSize?: number;
@@ -18,6 +19,8 @@ export interface EvaluateOptions {
   shareContext?: boolean;
   /** Harness max_length (default: the model's max_position_embeddings). */
   maxLength?: number;
+  /** Few-shot examples and the harness's prompt assembly (descriptions apply even at 0-shot). */
+  fewshot?: FewshotOptions;
   /** Called after each chunk of items with (done, total). */
   onProgress?: (done: number, total: number) => void;
 }
@@ -83,11 +86,26 @@ export async function scoreItems(
 }
 
 export async function evaluateTask(model: Model, tok: TextTokenizer, task: TaskFile, options: EvaluateOptions = {}): Promise<TaskReport> {
-  const scored = await scoreItems(model, tok, task.items, options);
-  if (task.kind === 'loglikelihood') {
+  return (await evaluateTaskWithPrompts(model, tok, task, options)).report;
+}
+
+/** evaluateTask, also returning the items with the full prompts their requests were built from (for --log-samples). */
+export async function evaluateTaskWithPrompts(
+  model: Model,
+  tok: TextTokenizer,
+  task: TaskFile,
+  options: EvaluateOptions = {},
+): Promise<{ report: TaskReport; prompted: TaskItem[] }> {
+  const items = applyPrompts(task.items, { name: task.name, ...(options.fewshot ?? { numFewshot: 0 }) });
+  return { report: await scorePrompted(model, tok, task.name, task.kind, items, options), prompted: items };
+}
+
+async function scorePrompted(model: Model, tok: TextTokenizer, name: string, kind: TaskFile['kind'], items: TaskItem[], options: EvaluateOptions): Promise<TaskReport> {
+  const scored = await scoreItems(model, tok, items, options);
+  if (kind === 'loglikelihood') {
     return aggregateLoglikelihood(
-      task.name,
-      task.items.map((it, i) => ({
+      name,
+      items.map((it, i) => ({
         index: it.index,
         loglikelihood: scored[i]!.loglikelihoods[0]!,
         is_greedy: scored[i]!.isGreedy[0]!,
@@ -96,7 +114,7 @@ export async function evaluateTask(model: Model, tok: TextTokenizer, task: TaskF
     );
   }
   return aggregateMultipleChoice(
-    task.name,
-    task.items.map((it, i) => scoreItem(it, scored[i]!.loglikelihoods, scored[i]!.isGreedy)),
+    name,
+    items.map((it, i) => scoreItem(it, scored[i]!.loglikelihoods, scored[i]!.isGreedy)),
   );
 }

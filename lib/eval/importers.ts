@@ -9,6 +9,7 @@
  *   hellaswag                 preprocess(activity_label + ": " + ctx_a + " " + ctx_b.capitalize())  preprocess(endings)  gold = label
  *   winogrande                partial scoring: choices = sentence[:blank] + option{1,2}, continuation = sentence after "_" stripped
  *   lambada                   loglikelihood: context = all words but the last, continuation = " " + last word (split on " ")
+ *   mmlu, truthfulqa_mc1, truthfulqa_mc2, gsm8k, minerva_math, humaneval: see importers-harness.ts
  *
  * Rows come as JSONL or Parquet (read with hyparquet).
  */
@@ -17,18 +18,21 @@ import { ResurfaceError } from '../errors';
 import { writeFileAtomic } from '../io/atomic';
 import { parseJsonl, readText } from '../io/jsonl';
 import { readParquetRows } from '../io/parquet';
+import { HARNESS_IMPORTERS, minervaFewshotRecords, pyStrip, RowError } from './importers-harness';
 
-export const TASK_FORMATS = ['arc_easy', 'arc_challenge', 'piqa', 'sciq', 'hellaswag', 'winogrande', 'lambada'] as const;
+export const TASK_FORMATS = [
+  'arc_easy', 'arc_challenge', 'piqa', 'sciq', 'hellaswag', 'winogrande', 'lambada',
+  'mmlu', 'truthfulqa_mc1', 'truthfulqa_mc2', 'gsm8k', 'minerva_math', 'humaneval',
+] as const;
 export type TaskFormat = (typeof TASK_FORMATS)[number];
 
 export type TaskRecord =
   | { context: string; choices: string[]; gold: number }
   | { context: string; choices: string[]; continuation: string; gold: number }
-  | { context: string; continuation: string };
+  | { context: string; continuation: string }
+  | Record<string, unknown>;
 
 type Row = Record<string, unknown>;
-
-class RowError extends Error {}
 
 function str(row: Row, key: string): string {
   const v = row[key];
@@ -57,7 +61,7 @@ export function pyCapitalize(s: string): string {
 
 /** The harness's HellaSwag `preprocess`. */
 export function hellaswagPreprocess(text: string): string {
-  let t = text.trim();
+  let t = pyStrip(text);
   t = t.split(' [title]').join('. ');
   t = t.replace(/\[.*?\]/g, '');
   t = t.split('  ').join(' ');
@@ -65,10 +69,11 @@ export function hellaswagPreprocess(text: string): string {
 }
 
 const IMPORTERS: Record<TaskFormat, (row: Row) => TaskRecord> = {
+  ...(HARNESS_IMPORTERS as Record<'mmlu' | 'truthfulqa_mc1' | 'truthfulqa_mc2' | 'gsm8k' | 'minerva_math' | 'humaneval', (row: Row) => TaskRecord>),
   arc_easy: arc,
   arc_challenge: arc,
   piqa(row) {
-    return { context: `Question: ${str(row, 'goal')}\nAnswer:`, choices: [str(row, 'sol1'), str(row, 'sol2')], gold: intLabel(row, 'label') };
+    return { context: `Question: ${str(row, 'goal')}\nAnswer:`, choices: [str(row, 'sol1'), str(row, 'sol2')], gold: intLabel(row, 'label'), fewshot_excludes_doc: true };
   },
   sciq(row) {
     const support = str(row, 'support').replace(/^\s+/, '');
@@ -80,11 +85,12 @@ const IMPORTERS: Record<TaskFormat, (row: Row) => TaskRecord> = {
   },
   hellaswag(row) {
     const ctx = `${str(row, 'ctx_a')} ${pyCapitalize(str(row, 'ctx_b'))}`;
-    return {
-      context: hellaswagPreprocess(`${str(row, 'activity_label')}: ${ctx}`),
-      choices: strList(row['endings'], 'endings').map(hellaswagPreprocess),
-      gold: intLabel(row, 'label'),
-    };
+    const query = hellaswagPreprocess(`${str(row, 'activity_label')}: ${ctx}`);
+    const choices = strList(row['endings'], 'endings').map(hellaswagPreprocess);
+    const gold = intLabel(row, 'label');
+    // doc: the harness's process_docs output (datasets.map keeps the row's columns and adds these)
+    // fewshot_excludes_doc: hellaswag.yaml sets neither fewshot_split nor test_split (see task-extras.ts)
+    return { context: query, choices, gold, fewshot_excludes_doc: true, doc: { ...row, query, choices, gold } };
   },
   winogrande(row) {
     const sentence = str(row, 'sentence');
@@ -97,6 +103,7 @@ const IMPORTERS: Record<TaskFormat, (row: Row) => TaskRecord> = {
       choices: [sentence.slice(0, blank) + str(row, 'option1'), sentence.slice(0, blank) + str(row, 'option2')],
       continuation: sentence.slice(blank + 1).trim(),
       gold: answer - 1,
+      fewshot_excludes_doc: true,
     };
   },
   lambada(row) {
@@ -114,7 +121,7 @@ function arc(row: Row): TaskRecord {
   const key = str(row, 'answerKey');
   const gold = labels.indexOf(key);
   if (gold < 0) throw new RowError(`answerKey ${JSON.stringify(key)} is not among the labels ${JSON.stringify(labels)}`);
-  return { context: `Question: ${str(row, 'question')}\nAnswer:`, choices: text, gold };
+  return { context: `Question: ${str(row, 'question')}\nAnswer:`, choices: text, gold, doc: row };
 }
 
 export function isTaskFormat(s: string): s is TaskFormat {
@@ -148,6 +155,17 @@ export async function importTaskFile(format: string, input: string, output: stri
     : readText(input);
   const records = importRows(format, text, input);
   if (records.length === 0) throw new ResurfaceError('ERR_TASK', `${input}: no rows`);
+  await writeFileAtomic(output, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  return { n: records.length };
+}
+
+/** Formats whose few-shot examples the harness fixes in code rather than drawing from a split. */
+export const FEWSHOT_SAMPLE_SETS = { minerva_math: minervaFewshotRecords } as const;
+
+export async function writeFewshotSamples(format: string, output: string): Promise<{ n: number }> {
+  const make = (FEWSHOT_SAMPLE_SETS as Record<string, () => unknown[]>)[format];
+  if (!make) throw new ResurfaceError('ERR_TASK', `no built-in few-shot samples for "${format}"; known: ${Object.keys(FEWSHOT_SAMPLE_SETS).join(', ')}`);
+  const records = make();
   await writeFileAtomic(output, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
   return { n: records.length };
 }

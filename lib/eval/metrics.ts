@@ -7,6 +7,8 @@
  * Standard errors: mean_stderr (sample std / sqrt(n)).
  */
 import { meanStderr } from '../stats/describe';
+import { groupScores, subtaskScores, type Score } from './groups';
+import { mc2Score } from './mc2';
 import { pyLen } from './requests';
 import type { TaskItem } from './task-file';
 
@@ -26,30 +28,69 @@ export interface ItemResult {
   is_greedy: boolean[];
   /** The item's cluster, copied from the task record when it names one. */
   group?: string;
+  /** The harness subtask (MMLU subject) the item belongs to, when the record names one. */
+  subtask?: string;
+  /** TruthfulQA mc2 items: the probability mass on the true answers (the item's acc). */
+  mc2?: number;
 }
 
 export function scoreItem(item: TaskItem, loglikelihoods: number[], isGreedy: boolean[]): ItemResult {
   const norm = loglikelihoods.map((ll, i) => ll / pyLen(item.choices[i]!));
-  return { index: item.index, gold: item.gold, pred: argmax(loglikelihoods), pred_norm: argmax(norm), loglikelihoods, is_greedy: isGreedy, ...(item.group !== undefined ? { group: item.group } : {}) };
+  return {
+    index: item.index,
+    gold: item.gold,
+    pred: argmax(loglikelihoods),
+    pred_norm: argmax(norm),
+    loglikelihoods,
+    is_greedy: isGreedy,
+    ...(item.group !== undefined ? { group: item.group } : {}),
+    ...(item.subtask !== undefined ? { subtask: item.subtask } : {}),
+    ...(item.metric === 'mc2' ? { mc2: mc2Score(loglikelihoods, item.labels!) } : {}),
+  };
 }
 
 export interface MultipleChoiceReport {
   task: string;
   n: number;
+  /** mc2 tasks: the mean probability mass on the true answers (the harness's truthfulqa_mc2 `acc`). */
   acc: number;
   acc_stderr: number | null;
-  acc_norm: number;
+  /** Not defined for mc2 tasks (the harness reports only acc there): null. */
+  acc_norm: number | null;
   acc_norm_stderr: number | null;
+  /** Set for TruthfulQA mc2 tasks. */
+  metric?: 'mc2';
+  /** Items naming a subtask (MMLU subjects): each subtask's scores, and the harness groups they form. */
+  subtasks?: Record<string, Score>;
+  groups?: Record<string, Score>;
   items: ItemResult[];
+}
+
+/** Per-subtask and group scores when items name subtasks. */
+function withSubtasks(report: MultipleChoiceReport): MultipleChoiceReport {
+  if (!report.items.some((r) => r.subtask !== undefined)) return report;
+  const subtasks = subtaskScores(
+    report.items.map((r) => ({
+      subtask: r.subtask,
+      values: (r.mc2 !== undefined ? { acc: r.mc2 } : { acc: itemAcc(r), acc_norm: r.pred_norm === r.gold ? 1 : 0 }) as Record<string, number>,
+    })),
+  );
+  return { ...report, subtasks, groups: groupScores(subtasks) };
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const finiteOrNull = (x: number) => (Number.isFinite(x) ? x : null);
 
+/** Per-item acc as the harness logs it: mc2 mass, or [argmax == gold]. */
+export const itemAcc = (r: ItemResult): number => (r.mc2 !== undefined ? r.mc2 : r.pred === r.gold ? 1 : 0);
+
 export function aggregateMultipleChoice(task: string, items: ItemResult[]): MultipleChoiceReport {
-  const acc = items.map((r) => (r.pred === r.gold ? 1 : 0));
+  const acc = items.map(itemAcc);
+  if (items.some((r) => r.mc2 !== undefined)) {
+    return withSubtasks({ task, n: items.length, acc: mean(acc), acc_stderr: finiteOrNull(meanStderr(acc)), acc_norm: null, acc_norm_stderr: null, metric: 'mc2', items });
+  }
   const accNorm = items.map((r) => (r.pred_norm === r.gold ? 1 : 0));
-  return {
+  return withSubtasks({
     task,
     n: items.length,
     acc: mean(acc),
@@ -57,7 +98,7 @@ export function aggregateMultipleChoice(task: string, items: ItemResult[]): Mult
     acc_norm: mean(accNorm),
     acc_norm_stderr: finiteOrNull(meanStderr(accNorm)),
     items,
-  };
+  });
 }
 
 export interface LoglikelihoodItem {

@@ -10,6 +10,7 @@
  *
  * The default delimiter is " ". Any record may name its cluster, `"group": str` (the entity, passage or
  * template it shares with other items), which the report's clustered bootstrap resamples as a unit.
+ * Optional prompt / few-shot / mc2 fields any record may carry are described in task-extras.ts.
  * Extra keys (ids, metadata) are kept out of the way. All records of a file must be of one kind.
  * Every error names the file and line (ERR_TASK).
  */
@@ -17,10 +18,11 @@ import * as path from 'node:path';
 import { z } from 'zod';
 import { ResurfaceError } from '../errors';
 import { parseJsonl, readText } from '../io/jsonl';
+import { parseTaskExtras, type TaskExtras } from './task-extras';
 
 export type TaskKind = 'multiple_choice' | 'partial' | 'loglikelihood';
 
-export interface TaskItem {
+export interface TaskItem extends TaskExtras {
   /** 0-based position in the file's records. */
   index: number;
   line: number;
@@ -101,7 +103,10 @@ export function parseTaskRecord(value: unknown, index: number, line: number, whe
   const choices = d.choices ?? [];
   const gold = d.gold ?? 0;
   if (kind !== 'loglikelihood' && gold >= choices.length) fail(`gold ${gold} is out of range for ${choices.length} choices`);
+  const extras = parseTaskExtras(v, kind === 'multiple_choice' ? choices.length : null);
+  if (typeof extras === 'string') fail(extras);
   return {
+    ...(extras as TaskExtras),
     index,
     line,
     kind,

@@ -16,14 +16,15 @@ describe('task importers', () => {
       { id: 'x', question: 'Which is a gas?', choices: { text: ['rock', 'steam', 'ice'], label: ['A', 'B', 'C'] }, answerKey: 'B' },
       { id: 'y', question: 'Q2', choices: { text: ['a', 'b', 'c', 'd'], label: ['1', '2', '3', '4'] }, answerKey: '4' },
     ), 'arc.jsonl');
-    expect(out).toEqual([
+    expect(out.map(({ doc: _doc, ...r }) => r)).toEqual([
       { context: 'Question: Which is a gas?\nAnswer:', choices: ['rock', 'steam', 'ice'], gold: 1 },
       { context: 'Question: Q2\nAnswer:', choices: ['a', 'b', 'c', 'd'], gold: 3 },
     ]);
+    expect((out[0] as { doc: unknown }).doc).toMatchObject({ id: 'x', answerKey: 'B' }); // the harness's doc, for --log-samples
   });
   it('PIQA and SciQ', () => {
     expect(importRows('piqa', rows({ goal: 'Open a jar', sol1: 'twist', sol2: 'pull', label: 0 }), 'p')).toEqual([
-      { context: 'Question: Open a jar\nAnswer:', choices: ['twist', 'pull'], gold: 0 },
+      { context: 'Question: Open a jar\nAnswer:', choices: ['twist', 'pull'], gold: 0, fewshot_excludes_doc: true },
     ]);
     expect(importRows('sciq', rows({ question: 'What?', distractor1: 'a', distractor2: 'b', distractor3: 'c', correct_answer: 'd', support: '\n  Facts.' }), 's')).toEqual([
       { context: 'Facts.\nQuestion: What?\nAnswer:', choices: ['a', 'b', 'c', 'd'], gold: 3 },
@@ -37,7 +38,10 @@ describe('task importers', () => {
     const out = importRows('hellaswag', rows({
       activity_label: 'Washing hands', ctx_a: 'A man turns on the tap.', ctx_b: 'he', endings: ['soaps up.', 'leaves [header] now.'], label: '1',
     }), 'h');
-    expect(out).toEqual([{ context: 'Washing hands: A man turns on the tap. He', choices: ['soaps up.', 'leaves now.'], gold: 1 }]);
+    const [{ doc, ...rec }] = out as Array<{ doc: Record<string, unknown> }>;
+    expect(rec).toEqual({ context: 'Washing hands: A man turns on the tap. He', choices: ['soaps up.', 'leaves now.'], gold: 1, fewshot_excludes_doc: true });
+    // process_docs keeps the row's columns and adds query / choices / gold, in that order
+    expect(Object.keys(doc!)).toEqual(['activity_label', 'ctx_a', 'ctx_b', 'endings', 'label', 'query', 'choices', 'gold']);
   });
   it('WinoGrande: partial scoring records', () => {
     const out = importRows('winogrande', rows({ sentence: 'Sarah was a better cook than Maria because _ practiced more.', option1: 'Sarah', option2: 'Maria', answer: '1' }), 'w');
@@ -46,6 +50,7 @@ describe('task importers', () => {
       choices: ['Sarah was a better cook than Maria because Sarah', 'Sarah was a better cook than Maria because Maria'],
       continuation: 'practiced more.',
       gold: 0,
+      fewshot_excludes_doc: true, // piqa / winogrande set neither fewshot_split nor test_split (task-extras.ts)
     }]);
   });
   it('LAMBADA: last word (split on " ") is the continuation', () => {
@@ -56,7 +61,7 @@ describe('task importers', () => {
       .toThrow(/f\.jsonl:2: arc_easy: answerKey "E" is not among the labels/);
     expect(() => importRows('hellaswag', rows({ activity_label: 'a', ctx_a: 'b', ctx_b: 'c', endings: ['x'], label: '' }), 'h.jsonl')).toThrow(/h\.jsonl:1: hellaswag: field "label"/);
     expect(() => importRows('winogrande', rows({ sentence: 'no blank', option1: 'a', option2: 'b', answer: '1' }), 'w.jsonl')).toThrow(/w\.jsonl:1: .*no "_" blank/);
-    expect(() => importRows('mmlu', '', 'x')).toThrow(/unknown task format "mmlu"; known formats: arc_easy, arc_challenge, piqa/);
+    expect(() => importRows('mmlu_pro', '', 'x')).toThrow(/unknown task format "mmlu_pro"; known formats: arc_easy, arc_challenge, piqa/);
   });
   it('writes a task file that the eval reader accepts', async () => {
     const inp = path.join(dir, 'wino.jsonl');
