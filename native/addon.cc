@@ -2,6 +2,7 @@
 #include <napi.h>
 
 #include "bindings/device_memory.h"
+#include "bindings/generate_until.h"
 #include "bindings/native_generator.h"
 #include "bindings/native_model.h"
 #include "bindings/native_trainer.h"
@@ -22,6 +23,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("tokenLogprobs", Napi::Function::New(env, TokenLogprobs));
   exports.Set("greedyExtract", Napi::Function::New(env, GreedyExtract));
   exports.Set("embed", Napi::Function::New(env, Embed));
+  exports.Set("tokenBytes", Napi::Function::New(env, TokenBytesTable));
+  exports.Set("generateUntil", Napi::Function::New(env, GenerateUntil));
   return exports;
 }
 

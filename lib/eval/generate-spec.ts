@@ -84,7 +84,10 @@ export interface GenerateSpec {
   k: number[];
 }
 
-/** Python `re` pattern -> JavaScript RegExp: a leading inline flag group (?s), (?i), (?m), (?si) … becomes flags. */
+/**
+ * Python `re` pattern -> JavaScript RegExp: a leading inline flag group (?s), (?i), (?m), (?si) … becomes
+ * flags, and `$` gets Python's meaning. Other syntax must mean the same in both (checked at load).
+ */
 export function pythonRegex(pattern: string, extraFlags = ''): RegExp {
   const m = /^\(\?([aimsux]+)\)/.exec(pattern);
   let flags = extraFlags;
@@ -96,7 +99,39 @@ export function pythonRegex(pattern: string, extraFlags = ''): RegExp {
       // a (ASCII), u (unicode, the Python 3 default), x (verbose) have no effect on the harness's patterns
     }
   }
-  return new RegExp(body, flags);
+  return new RegExp(flags.includes('m') ? body : translateAnchors(body), flags);
+}
+
+/** Python's `$` (no MULTILINE) also matches before a final "\n"; `\Z` and `\A` are JavaScript's `$` and `^`. */
+function translateAnchors(p: string): string {
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < p.length; i++) {
+    const c = p[i]!;
+    if (c === '\\') {
+      const n = p[i + 1] ?? '';
+      if (!inClass && n === 'Z') out += '$';
+      else if (!inClass && n === 'A') out += '^';
+      else out += c + n;
+      i++;
+    } else if (inClass) {
+      if (c === ']') inClass = false;
+      out += c;
+    } else if (c === '[') {
+      inClass = true;
+      out += c;
+      if (p[i + 1] === '^') out += p[++i];
+      if (p[i + 1] === ']') {
+        out += '\\]'; // a leading ']' is a literal in Python, an empty class in JavaScript
+        i++;
+      }
+    } else if (c === '$') {
+      out += '(?=\\n?$)';
+    } else {
+      out += c;
+    }
+  }
+  return out;
 }
 
 type Fail = (msg: string) => never;
