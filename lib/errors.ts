@@ -33,6 +33,8 @@ export type ErrorCode =
   | 'ERR_DATA'
   | 'ERR_RESUME_MISMATCH'
   | 'ERR_TASK'
+  /** Generated code: execution not allowed (--allow-code-execution) or the sandbox cannot start. */
+  | 'ERR_CODE_EXECUTION'
   | 'ERR_EXPERIMENT'
   | 'ERR_INTERNAL';
 
