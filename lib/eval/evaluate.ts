@@ -8,11 +8,12 @@ import type { Model } from '../model/model';
 import type { TextTokenizer } from '../tokenizer/tokenizer';
 import { ResurfaceError } from '../errors';
 import { aggregateLoglikelihood, aggregateMultipleChoice, scoreItem, type LoglikelihoodReport, type MultipleChoiceReport } from './metrics';
+import { evaluateGenerateTask, type GenerateTaskOptions, type GenerateTaskReport } from './generate-task';
 import { buildRequests, encodeRequest, type EncodedRequest } from './requests';
 import { scoreContinuations, type ContinuationGroup } from './scoring';
 import type { TaskFile, TaskItem } from './task-file';
 
-export interface EvaluateOptions {
+export interface EvaluateOptions extends Pick<GenerateTaskOptions, 'seed' | 'overrides' | 'allowCodeExecution' | 'sandbox'> {
   batchSize?: number;
   /** Reuse an item's shared context (default true; false scores every request as its own row). */
   shareContext?: boolean;
@@ -22,7 +23,7 @@ export interface EvaluateOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-export type TaskReport = MultipleChoiceReport | LoglikelihoodReport;
+export type TaskReport = MultipleChoiceReport | LoglikelihoodReport | GenerateTaskReport;
 
 /** Groups an item's encoded requests by identical context tokens (the shared-context unit). */
 export function groupRequests(reqs: EncodedRequest[]): { groups: ContinuationGroup[]; where: Array<[number, number]> } {
@@ -83,6 +84,7 @@ export async function scoreItems(
 }
 
 export async function evaluateTask(model: Model, tok: TextTokenizer, task: TaskFile, options: EvaluateOptions = {}): Promise<TaskReport> {
+  if (task.kind === 'generate') return evaluateGenerateTask(model, tok, task, options);
   const scored = await scoreItems(model, tok, task.items, options);
   if (task.kind === 'loglikelihood') {
     return aggregateLoglikelihood(

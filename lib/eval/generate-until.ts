@@ -23,6 +23,8 @@ export interface GenerateRequest {
   /** Stop strings (non-empty). */
   until: readonly string[];
   maxGenToks: number;
+  /** Counter-RNG index of the request (default: its position, plus firstIndex): completion r draws from (seed, index * repeats + r, step). */
+  rngIndex?: number;
 }
 
 export type CompletionFinish = 'length' | 'eos' | 'stop';
@@ -141,7 +143,7 @@ export async function generateUntil(
         stopOffsets,
         stopStart,
         maxGenToks: Int32Array.from(chunk.map((r) => r.maxGenToks)),
-        sampleBase: Float64Array.from(chunk.map((_, i) => (first + i) * repeats)),
+        sampleBase: Float64Array.from(chunk.map((r, i) => (r.rngIndex ?? first + i) * repeats)),
         repeats,
         batchSize,
         seed: options.seed ?? 0,
