@@ -126,13 +126,16 @@ export async function generateUntil(
     const contexts = await Promise.all(chunk.map((r) => encodeContext(tok, r.context, maxLength - r.maxGenToks)));
     const stops = chunk.map((r) => (eos !== null && eos.length > 0 && !r.until.includes(eos) ? [...r.until, eos] : [...r.until]));
     const ctx = flattenRagged(contexts);
-    const stopRows = stops.flat().map((x) => utf8.encode(x));
+    // A stop string holding U+FFFD can only appear through the decoder's replacement of invalid bytes,
+    // which the native byte stream does not see: such a string only cuts (below), it cannot stop early.
+    const nativeStops = stops.map((st) => st.filter((x) => !x.includes('\ufffd')));
+    const stopRows = nativeStops.flat().map((x) => utf8.encode(x));
     const stopOffsets = new Int32Array(stopRows.length + 1);
     stopRows.forEach((b, i) => (stopOffsets[i + 1] = stopOffsets[i]! + b.length));
     const stopBytes = new Uint8Array(stopOffsets[stopRows.length]!);
     stopRows.forEach((b, i) => stopBytes.set(b, stopOffsets[i]!));
     const stopStart = new Int32Array(chunk.length + 1);
-    stops.forEach((st, i) => (stopStart[i + 1] = stopStart[i]! + st.length));
+    nativeStops.forEach((st, i) => (stopStart[i + 1] = stopStart[i]! + st.length));
     const first = (options.firstIndex ?? 0) + s;
     let res;
     try {
