@@ -23,3 +23,8 @@ export type { CorpusRecord } from './corpus/shard';
 export { train, type TrainHooks, type TrainProgress, type TrainSummary, type TrainOptions } from './train/index';
 export { runtimeNativeHooks, setNativeHooks, type NativeHooks } from './proxies/native-hooks';
 export { defaultExecutors, readStepTimings } from './experiment/executors';
+export { generateUntil, type GenerateRequest, type Completion, type GenerateUntilOptions } from './eval/generate-until';
+export { evaluateGenerateTask, type GenerateTaskOptions, type GenerateTaskReport } from './eval/generate-task';
+export { applyFilter, minervaAnswer, minervaGoldAnswer, normalizeFinalAnswer } from './eval/answer-extraction';
+export { exactMatch, passAtK } from './eval/generative-metrics';
+export { runPrograms, sandboxCapabilities, type ExecutionResult, type SandboxOptions } from './eval/code-sandbox';

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <deque>
-#include <map>
 
 #include "common/errors.h"
 #include "generate/counter_rng.h"
@@ -29,6 +28,12 @@ struct Row {
   std::string text;  // decoded bytes so far
 };
 
+// Prefill rows per forward so that the float32 attention scores [U, heads, L, L] stay within 512 MiB.
+int64_t prefill_rows(int64_t wanted, int64_t L, int64_t heads) {
+  const int64_t per_row = std::max<int64_t>(1, L * L * heads * 4);
+  return std::max<int64_t>(1, std::min<int64_t>(wanted, (512ll << 20) / per_row));
+}
+
 int64_t cache_capacity(const std::vector<UntilItem>& items) {
   int64_t cap = 1;
   // positions 0 .. L + G - 2 are fed (the context, then every generated token but the last)
@@ -53,8 +58,8 @@ class UntilRun {
       refill();
       bool any = false;
       for (const auto& r : rows_) any = any || r.active;
-      if (!any) break;
-      decode_step();
+      if (!any && pending_.empty()) break;
+      if (any) decode_step();  // else every fresh row finished at its first token: refill again
     }
     return std::move(out_);
   }
@@ -112,19 +117,33 @@ class UntilRun {
       fresh.push_back(b);
     }
     if (fresh.empty()) return;
-    // one prefill per distinct item (its repeats share it)
-    std::map<int64_t, int64_t> slot;  // item -> prefill row
+    // one prefill per distinct item (its repeats share it), in sub-batches whose attention scores
+    // [U, heads, L, L] stay within a memory budget
     std::vector<int64_t> uitems;
     for (auto b : fresh) {
       const int64_t it = rows_[b].job.item;
-      if (slot.emplace(it, static_cast<int64_t>(uitems.size())).second) uitems.push_back(it);
+      if (std::find(uitems.begin(), uitems.end(), it) == uitems.end()) uitems.push_back(it);
     }
-    const int64_t U = static_cast<int64_t>(uitems.size());
+    int64_t Lall = 1;
+    for (auto it : uitems) Lall = std::max<int64_t>(Lall, static_cast<int64_t>(items_[it].context.size()));
+    const int64_t per = prefill_rows(static_cast<int64_t>(uitems.size()), Lall, m_.arch.num_heads);
+    for (size_t s = 0; s < uitems.size(); s += static_cast<size_t>(per)) {
+      std::vector<int64_t> part(uitems.begin() + s, uitems.begin() + std::min(uitems.size(), s + static_cast<size_t>(per)));
+      std::vector<int64_t> rows;
+      for (auto b : fresh)
+        if (std::find(part.begin(), part.end(), rows_[b].job.item) != part.end()) rows.push_back(b);
+      prefill(part, rows);
+    }
+  }
+
+  // Prefills the contexts of `items` [U] and starts the fresh rows `rows` whose jobs belong to them.
+  void prefill(const std::vector<int64_t>& items, const std::vector<int64_t>& rows) {
+    const int64_t U = static_cast<int64_t>(items.size());
     int64_t Lmax = 1;
-    for (auto it : uitems) Lmax = std::max<int64_t>(Lmax, static_cast<int64_t>(items_[it].context.size()));
+    for (auto it : items) Lmax = std::max<int64_t>(Lmax, static_cast<int64_t>(items_[it].context.size()));
     std::vector<int64_t> ids(static_cast<size_t>(U * Lmax), 0), last(static_cast<size_t>(U));
     for (int64_t u = 0; u < U; ++u) {
-      const auto& ctx = items_[uitems[u]].context;
+      const auto& ctx = items_[items[u]].context;
       const int64_t L = static_cast<int64_t>(ctx.size());
       // right padding: repeats the last token; padded slots are never copied into the cache
       for (int64_t t = 0; t < Lmax; ++t) ids[u * Lmax + t] = ctx[std::min(t, L - 1)];
@@ -142,24 +161,24 @@ class UntilRun {
     auto idx = torch::tensor(last, torch::kInt64).to(dev);                                   // [U]
     auto h_last = h.index({torch::arange(U, iopt), idx});                                    // [U, H]
     auto logits_u = m_.decoder->logits(h_last.unsqueeze(1)).select(1, 0);                    // [U, V]
-    std::vector<int64_t> which(fresh.size());
-    std::vector<double> uni(fresh.size());
-    for (size_t k = 0; k < fresh.size(); ++k) {
-      Row& r = rows_[fresh[k]];
-      const int64_t u = slot[r.job.item];
+    std::vector<int64_t> which(rows.size());
+    std::vector<double> uni(rows.size());
+    for (size_t k = 0; k < rows.size(); ++k) {
+      Row& r = rows_[rows[k]];
+      const int64_t u = std::find(items.begin(), items.end(), r.job.item) - items.begin();
       which[k] = u;
       uni[k] = uniform(r.job, 0);
       const int64_t L = static_cast<int64_t>(items_[r.job.item].context.size());
       for (size_t l = 0; l < cache_.k.size(); ++l) {
-        cache_.k[l][fresh[k]].narrow(1, 0, L).copy_(tmp.k[l][u].narrow(1, 0, L));  // [n_kv, L, hd]
-        cache_.v[l][fresh[k]].narrow(1, 0, L).copy_(tmp.v[l][u].narrow(1, 0, L));
+        cache_.k[l][rows[k]].narrow(1, 0, L).copy_(tmp.k[l][u].narrow(1, 0, L));  // [n_kv, L, hd]
+        cache_.v[l][rows[k]].narrow(1, 0, L).copy_(tmp.v[l][u].narrow(1, 0, L));
       }
       r.position = L;
     }
     auto logits = logits_u.index_select(0, torch::tensor(which, torch::kInt64).to(dev));  // [F, V]
     auto next = sample_tokens(logits, torch::tensor(uni, torch::kFloat64), cfg_.sampling).to(torch::kCPU);
     auto acc = next.accessor<int64_t, 1>();
-    for (size_t k = 0; k < fresh.size(); ++k) accept(rows_[fresh[k]], acc[static_cast<int64_t>(k)]);
+    for (size_t k = 0; k < rows.size(); ++k) accept(rows_[rows[k]], acc[static_cast<int64_t>(k)]);
   }
 
   void decode_step() {

@@ -161,6 +161,9 @@ describe.skipIf(skipRef)('generate_until equals the PyTorch reference greedy dec
           expect(row).toHaveLength(2);
           for (const c of row) expect(c.tokens, `item ${i}`).toEqual(want);
         });
+        // every row finishing at its first token (max_gen_toks 1), with items still waiting
+        const one = await generateUntil(m, tok, f.contexts.map((c) => ({ context: c, until: NEVER, maxGenToks: 1 })), { batchSize: 2 });
+        expect(one.map((r) => r[0]!.tokens)).toEqual(f.ref.map((r) => r.slice(0, 1).filter((t) => t !== EOS)));
       });
     });
 
