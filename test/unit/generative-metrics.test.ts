@@ -95,13 +95,16 @@ interface Golden {
   cut: string[];
 }
 
-function golden(): Golden | null {
-  const r = spawnSync(python, [GOLDEN], {
+function golden(py = python, script = GOLDEN): Golden | null {
+  const r = spawnSync(py, [script], {
     input: JSON.stringify({ filters: FILTER_CASES, exact_match: EM_CASES, minerva: MINERVA_CASES, solutions: SOLUTIONS, pass_at_k: PASS_CASES, cut: CUT_CASES }),
     encoding: 'utf8',
     timeout: 60_000,
   });
-  if (r.status !== 0) return null;
+  if (r.status !== 0) {
+    if (script !== GOLDEN) throw new Error(`${script} failed: ${r.stderr}`);
+    return null;
+  }
   return JSON.parse(r.stdout) as Golden;
 }
 
@@ -152,5 +155,18 @@ describe.skipIf(!g)('generate-task metrics equal the harness code (Python refere
 
   it('the cut at until (postprocess_generated_text)', () => {
     expect(CUT_CASES.map(([t, u]) => cutAtStops(t, u))).toEqual(g!.cut);
+  });
+});
+
+// The harness itself, where a Python with lm_eval is named (e.g. a venv with `pip install --no-deps lm-eval`):
+// its RegexFilter, exact_match_hf_evaluate and postprocess_generated_text on the same strings.
+const HARNESS_PY = process.env.RESURFACE_HARNESS_PYTHON;
+describe.skipIf(!HARNESS_PY || !g)('the Python reference equals lm-evaluation-harness itself', () => {
+  it('filters, exact_match, the cut (and minerva_math when its utils import)', () => {
+    const h = golden(HARNESS_PY, path.resolve(__dirname, '..', 'reference', 'harness_generative.py'))!;
+    expect(h.filters).toEqual(g!.filters);
+    expect(h.exact_match).toEqual(g!.exact_match);
+    expect(h.cut).toEqual(g!.cut);
+    if (h.minerva) expect(h.minerva).toEqual(g!.minerva);
   });
 });
