@@ -12,6 +12,8 @@ import { describe, expect, it } from 'vitest';
 import { applyFilter, getUnnormalizedAnswer, minervaAnswer, minervaGoldAnswer, normalizeFinalAnswer } from '../../lib/eval/answer-extraction';
 import { cutAtStops } from '../../lib/eval/generate-until';
 import { exactMatch, passAtK, type ExactMatchOptions } from '../../lib/eval/generative-metrics';
+import { aggregateGenerate } from '../../lib/eval/generative-metrics';
+import { taskScoresFromEval } from '../../lib/report/results';
 import { REF_PYTHON } from '../helpers/reference';
 
 const GOLDEN = path.resolve(__dirname, '..', 'reference', 'generative_golden.py');
@@ -168,5 +170,17 @@ describe.skipIf(!HARNESS_PY || !g)('the Python reference equals lm-evaluation-ha
     expect(h.exact_match).toEqual(g!.exact_match);
     expect(h.cut).toEqual(g!.cut);
     if (h.minerva) expect(h.minerva).toEqual(g!.minerva);
+  });
+});
+
+describe('generate reports in experiment results', () => {
+  it('report their first metric (GSM8K: exact_match,strict-match) as the task score, per item', () => {
+    const item = (index: number, strict: number, flex: number) => ({ index, context: '', targets: ['x'], completions: [''], finishReasons: ['stop'], filtered: {}, scores: { 'exact_match,strict-match': strict, 'exact_match,flexible-extract': flex } });
+    const r = aggregateGenerate('gsm8k', 'exact_match', [item(0, 1, 1), item(1, 0, 1), item(2, 0, 0), item(3, 1, 1)]);
+    const t = taskScoresFromEval(JSON.parse(JSON.stringify(r)));
+    expect(t.acc).toBe(0.5);
+    expect(t.acc_stderr).toBeCloseTo(Math.sqrt(1 / 3) / 2, 12);
+    expect(t.indices).toEqual([0, 1, 2, 3]);
+    expect(t.correct).toEqual([1, 0, 0, 1]);
   });
 });
