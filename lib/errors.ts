@@ -39,6 +39,8 @@ export type ErrorCode =
   | 'ERR_MERGE_OVERLAP'
   | 'ERR_TASK'
   | 'ERR_FEWSHOT'
+  /** Generated code: execution not allowed (--allow-code-execution) or the sandbox cannot start. */
+  | 'ERR_CODE_EXECUTION'
   | 'ERR_EXPERIMENT'
   | 'ERR_INTERNAL';
 

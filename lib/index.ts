@@ -33,3 +33,8 @@ export { analyze, readResults, writeReport, type Analysis, type ResultsData } fr
 export { studyFindings, studySettings, type Finding, type StudyContrast, type Verdict } from './study';
 export { simulateStudy, type SimDesign, type SimEffects, type SimNoise } from './study/simulate';
 export { designFromExperiment, powerAnalysis, type PowerReport } from './study/power';
+export { generateUntil, type GenerateRequest, type Completion, type GenerateUntilOptions } from './eval/generate-until';
+export { evaluateGenerateTask, type GenerateTaskOptions, type GenerateTaskReport } from './eval/generate-task';
+export { applyFilter, minervaAnswer, minervaGoldAnswer, normalizeFinalAnswer } from './eval/answer-extraction';
+export { exactMatch, passAtK } from './eval/generative-metrics';
+export { runPrograms, sandboxCapabilities, type ExecutionResult, type SandboxOptions } from './eval/code-sandbox';

@@ -3,6 +3,7 @@
 
 #include "bindings/device_memory.h"
 #include "bindings/native_encoder.h"
+#include "bindings/generate_until.h"
 #include "bindings/native_generator.h"
 #include "bindings/native_model.h"
 #include "bindings/native_trainer.h"
@@ -24,6 +25,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("tokenLogprobs", Napi::Function::New(env, TokenLogprobs));
   exports.Set("greedyExtract", Napi::Function::New(env, GreedyExtract));
   exports.Set("embed", Napi::Function::New(env, Embed));
+  exports.Set("tokenBytes", Napi::Function::New(env, TokenBytesTable));
+  exports.Set("generateUntil", Napi::Function::New(env, GenerateUntil));
   return exports;
 }
 

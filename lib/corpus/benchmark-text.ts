@@ -25,6 +25,10 @@ export function benchmarkItemText(item: TaskItem): string {
       return [item.context, ...item.choices, item.continuation].join(' ');
     case 'loglikelihood':
       return [item.context, item.continuation].join(' ');
+    case 'generate':
+      // the question and its reference answers (pass@k: the test program, as the reference audits
+      // HumanEval's prompt + canonical solution only when the task file carries it as a target)
+      return [item.context, ...(item.generate?.targets ?? [])].join(' ');
     default: {
       const never: never = item.kind;
       throw new Error(`benchmarkItemText: unknown task kind ${String(never)}`);

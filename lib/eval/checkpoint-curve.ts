@@ -56,6 +56,12 @@ export function curvePoints(runDir: string): CurvePoint[] {
 }
 
 function row(p: CurvePoint, r: TaskReport): CurveRow {
+  if ('results' in r) {
+    // a generate task: its headline metric (the first: GSM8K exact_match,strict-match; pass@1)
+    const key = Object.keys(r.results)[0];
+    const v = key === undefined ? null : (r.results[key] ?? null);
+    return { ...p, task: r.task, n: r.n, acc: v ?? Number.NaN, acc_stderr: key === undefined ? null : (r.stderr[key] ?? null), acc_norm: null, acc_norm_stderr: null, perplexity: null };
+  }
   const mc = 'acc_norm' in r;
   return {
     ...p, task: r.task, n: r.n, acc: r.acc, acc_stderr: r.acc_stderr,

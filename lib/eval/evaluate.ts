@@ -8,12 +8,13 @@ import type { Model } from '../model/model';
 import type { TextTokenizer } from '../tokenizer/tokenizer';
 import { ResurfaceError } from '../errors';
 import { aggregateLoglikelihood, aggregateMultipleChoice, scoreItem, type LoglikelihoodReport, type MultipleChoiceReport } from './metrics';
+import { evaluateGenerateTask, type GenerateTaskOptions, type GenerateTaskReport } from './generate-task';
 import { buildRequests, encodeRequest, type EncodedRequest } from './requests';
 import { scoreContinuations, type ContinuationGroup } from './scoring';
 import type { TaskFile, TaskItem } from './task-file';
 import { applyPrompts, type FewshotOptions } from './fewshot';
 
-export interface EvaluateOptions {
+export interface EvaluateOptions extends Pick<GenerateTaskOptions, 'seed' | 'overrides' | 'allowCodeExecution' | 'sandbox'> {
   batchSize?: number;
   /** Reuse an item's shared context (default true; false scores every request as its own row). */
   shareContext?: boolean;
@@ -25,7 +26,7 @@ export interface EvaluateOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-export type TaskReport = MultipleChoiceReport | LoglikelihoodReport;
+export type TaskReport = MultipleChoiceReport | LoglikelihoodReport | GenerateTaskReport;
 
 /** Groups an item's encoded requests by identical context tokens (the shared-context unit). */
 export function groupRequests(reqs: EncodedRequest[]): { groups: ContinuationGroup[]; where: Array<[number, number]> } {
@@ -101,6 +102,7 @@ export async function evaluateTaskWithPrompts(
 }
 
 async function scorePrompted(model: Model, tok: TextTokenizer, name: string, kind: TaskFile['kind'], items: TaskItem[], options: EvaluateOptions): Promise<TaskReport> {
+  if (kind === 'generate') return evaluateGenerateTask(model, tok, { name, kind, items }, options);
   const scored = await scoreItems(model, tok, items, options);
   if (kind === 'loglikelihood') {
     return aggregateLoglikelihood(

@@ -33,6 +33,8 @@ export function buildRequests(item: TaskItem): TextRequest[] {
       return item.choices.map((c) => ({ context: item.context + c, continuation: `${item.targetDelimiter}${item.continuation}` }));
     case 'loglikelihood':
       return [{ context: item.context, continuation: item.continuation }];
+    case 'generate':
+      throw new ResurfaceError('ERR_TASK', `line ${item.line}: a generate record has no log-likelihood requests (it is run by lib/eval/generate-task.ts)`);
   }
 }
 

@@ -7,6 +7,9 @@
  *                     (WinoGrande) request i = (context + choices[i], delimiter + continuation)
  *   loglikelihood     {"context": str, "continuation": str}
  *                     (LAMBADA) one request (context, continuation); acc = is_greedy, perplexity
+ *   generate          {"context": str, "until": [str, ...], "target": str | "targets": [str, ...], ...}
+ *                     (GSM8K, MATH, HumanEval: the harness's generate_until) detected by the `until` key;
+ *                     fields in generate-spec.ts (GENERATE_RECORD_FIELDS), documented there in full.
  *
  * The default delimiter is " ". Any record may name its cluster, `"group": str` (the entity, passage or
  * template it shares with other items), which the report's clustered bootstrap resamples as a unit.
@@ -19,8 +22,9 @@ import { z } from 'zod';
 import { ResurfaceError } from '../errors';
 import { parseJsonl, readText } from '../io/jsonl';
 import { parseTaskExtras, type TaskExtras } from './task-extras';
+import { aggregationKey, parseGenerateSpec, type GenerateSpec } from './generate-spec';
 
-export type TaskKind = 'multiple_choice' | 'partial' | 'loglikelihood';
+export type TaskKind = 'multiple_choice' | 'partial' | 'loglikelihood' | 'generate';
 
 export interface TaskItem extends TaskExtras {
   /** 0-based position in the file's records. */
@@ -35,6 +39,8 @@ export interface TaskItem extends TaskExtras {
   targetDelimiter: string;
   /** The item's cluster (entity, passage, template) for clustered statistics; absent when not named. */
   group?: string;
+  /** Generate records only: stop strings, targets, generation and metric settings. */
+  generate?: GenerateSpec;
 }
 
 export interface TaskFile {
@@ -71,6 +77,7 @@ const llSchema = z.object({
 });
 
 function kindOf(v: Record<string, unknown>): TaskKind | null {
+  if ('until' in v) return 'generate';
   if ('choices' in v || 'gold' in v) return 'continuation' in v ? 'partial' : 'multiple_choice';
   if ('continuation' in v) return 'loglikelihood';
   return null;
@@ -87,10 +94,29 @@ export function parseTaskRecord(value: unknown, index: number, line: number, whe
   if (found === null) {
     return fail(
       'not a task record: expected {"context", "choices", "gold"} (multiple choice), {"choices", "continuation", "gold"} (partial scoring) ' +
-        'or {"context", "continuation"} (loglikelihood). Raw benchmark rows are converted with `resurface task import --format ...`',
+        'or {"context", "continuation"} (loglikelihood) or {"context", "until", "target"} (generate). Raw benchmark rows are converted with `resurface task import --format ...`',
     );
   }
   const kind: TaskKind = found;
+  if (kind === 'generate') {
+    const context = v.context;
+    if (typeof context !== 'string') fail('context: missing or of the wrong type (a generate record needs a string context)');
+    const group = v.group;
+    if (group !== undefined && typeof group !== 'string' && typeof group !== 'number') fail('group must be a string or a number');
+    const generate = parseGenerateSpec(v, fail);
+    return {
+      index,
+      line,
+      kind,
+      context: context as string,
+      choices: [],
+      continuation: '',
+      gold: 0,
+      targetDelimiter: ' ',
+      ...(group !== undefined ? { group: String(group) } : {}),
+      generate,
+    };
+  }
   const schema = kind === 'multiple_choice' ? mcSchema : kind === 'partial' ? partialSchema : llSchema;
   const r = schema.safeParse(v);
   if (!r.success) {
@@ -130,6 +156,9 @@ export function readTaskFile(file: string, options: { limit?: number } = {}): Ta
     const item = parseTaskRecord(value, i, line, `${file}:${line}`);
     if (items.length > 0 && item.kind !== items[0]!.kind) {
       throw new ResurfaceError('ERR_TASK', `${file}:${line}: a ${item.kind} record in a ${items[0]!.kind} task file (line ${items[0]!.line}); one kind per file`, { line });
+    }
+    if (item.generate && items.length > 0 && aggregationKey(item.generate) !== aggregationKey(items[0]!.generate!)) {
+      throw new ResurfaceError('ERR_TASK', `${file}:${line}: metric, filter and k differ from line ${items[0]!.line}; the records of a file are scored together`, { line });
     }
     items.push(item);
   }

@@ -219,6 +219,47 @@ export interface NativeScoringAddon {
   greedyExtract(model: NativeModel, prompts: Int32Array, n: number, prefixLen: number, suffixLen: number, options?: NativeBatchOptions): Promise<Int32Array>;
   /** Mean-pooled final hidden states over each row's tokens: [N * H] float32. */
   embed(model: NativeModel, ids: Int32Array, offsets: Int32Array, options?: NativeBatchOptions): Promise<Float32Array>;
+  /** The decoded bytes of every token id (offsets [V+1]), built once per tokenizer (native/bindings/generate_until.cc). */
+  tokenBytes(bytes: Uint8Array, offsets: Int32Array, stripLeadingSpace: boolean): NativeTokenBytes;
+  /** Prompted generation until a stop string / EOS / max_gen_toks, continuous batching (native/generate/until_generation.h). */
+  generateUntil(model: NativeModel, tokenBytes: NativeTokenBytes, request: NativeGenerateUntilRequest): Promise<NativeGenerateUntilResult>;
+}
+
+/** Opaque handle of a token byte table. */
+export interface NativeTokenBytes {
+  readonly __tokenBytes: unique symbol;
+}
+
+export interface NativeGenerateUntilRequest {
+  /** Contexts, ragged: ids and offsets [N+1]. */
+  contextIds: Int32Array;
+  contextOffsets: Int32Array;
+  /** UTF-8 stop strings, ragged (offsets [S+1]); item i owns stops stopStart[i] .. stopStart[i+1]-1. */
+  stopBytes: Uint8Array;
+  stopOffsets: Int32Array;
+  stopStart: Int32Array;
+  /** [N] token budget per item. */
+  maxGenToks: Int32Array;
+  /** [N] counter-RNG id of an item's first completion (repeat r uses base + r). */
+  sampleBase: Float64Array;
+  repeats: number;
+  batchSize: number;
+  seed: number;
+  /** 0: greedy (argmax). */
+  temperature: number;
+  topP: number;
+  topK?: number;
+  /** Ids >= validVocab are never produced (padded embedding rows); 0 = all. */
+  validVocab: number;
+  eosIds: number[];
+}
+
+export interface NativeGenerateUntilResult {
+  /** Completions item-major (item i, repeat r at i * repeats + r), ragged. */
+  tokens: Int32Array;
+  offsets: Int32Array;
+  /** 0: length (max_gen_toks), 1: EOS, 2: a stop string. */
+  reasons: Int32Array;
 }
 
 // --- sentence encoder (native/encoder/*, native/bindings/native_encoder.cc) ------------------

@@ -86,6 +86,18 @@ export interface StatisticsSettings {
 type Json = Record<string, unknown>;
 
 export function taskScoresFromEval(r: Json): TaskScores {
+  if (r.metric !== undefined && r.results && typeof r.results === 'object') {
+    // a generate task (lib/eval/generative-metrics.ts): its first metric (GSM8K: exact_match,strict-match)
+    const key = Object.keys(r.results as Json)[0];
+    const gitems = (r.items as Array<{ index: number; scores: Record<string, number>; group?: string }>) ?? [];
+    return {
+      acc: key === undefined ? Number.NaN : Number((r.results as Json)[key]),
+      acc_stderr: key === undefined || (r.stderr as Json)?.[key] === null ? undefined : Number((r.stderr as Json)[key]),
+      indices: gitems.map((it) => it.index),
+      correct: gitems.map((it) => (key === undefined ? 0 : it.scores[key] ?? 0)),
+      ...(gitems.some((it) => it.group !== undefined) ? { groups: gitems.map((it) => it.group) } : {}),
+    };
+  }
   const items = (r.items as Array<{ index: number; gold: number; pred: number; group?: string }>) ?? [];
   const named = items.some((it) => it.group !== undefined);
   return {

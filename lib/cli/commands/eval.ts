@@ -23,7 +23,7 @@ import { printJson, runCommand } from '../run-command';
 import { fmt, loadModel, modelOptions, progress, writeJsonFile, type ModelArgs } from './eval-common';
 
 export const command = 'eval';
-export const describe = 'Score multiple-choice / loglikelihood task files or a paper suite (lm-evaluation-harness v0.4 semantics): acc, acc_norm, stderr';
+export const describe = 'Score task files or a paper suite (lm-evaluation-harness v0.4 semantics): multiple choice / loglikelihood (acc, acc_norm, mc2) or generate (exact_match per filter, pass@k), with stderr';
 
 export function builder(y: Argv) {
   return modelOptions(
@@ -42,11 +42,29 @@ export function builder(y: Argv) {
       .option('log-samples', { type: 'string', describe: 'write per-document samples in the harness\'s samples format (a JSONL file; a directory with --suite)' })
       .option('output-path', { type: 'string', describe: 'write results in the harness\'s results.json shape' })
       .option('json', { type: 'boolean', default: false, describe: 'print the full result as JSON' })
-      .option('out', { type: 'string', describe: 'also write the JSON result to this file' }),
+      .option('out', { type: 'string', describe: 'also write the JSON result to this file' })
+      // generate tasks (lib/eval/generate-spec.ts): these override every record's settings
+      .option('seed', { type: 'number', default: 0, describe: 'generate tasks: counter-RNG seed of sampled completions' })
+      .option('temperature', { type: 'number', describe: 'generate tasks: sampling temperature (0 = greedy)' })
+      .option('top-p', { type: 'number', describe: 'generate tasks: nucleus top-p' })
+      .option('repeats', { type: 'number', describe: 'generate tasks: completions per item (pass@k n)' })
+      .option('max-gen-toks', { type: 'number', describe: 'generate tasks: token budget per completion' })
+      .option('allow-code-execution', { type: 'boolean', default: false, describe: 'pass@k tasks: run the model-written programs, contained (see README)' })
+      .option('code-timeout', { type: 'number', default: 3, describe: 'pass@k tasks: wall-clock seconds per program' }),
   );
 }
 
-interface EvalArgs extends ModelArgs {
+interface GenerateArgs {
+  seed: number;
+  temperature?: number;
+  topP?: number;
+  repeats?: number;
+  maxGenToks?: number;
+  allowCodeExecution: boolean;
+  codeTimeout: number;
+}
+
+interface EvalArgs extends ModelArgs, GenerateArgs {
   task?: string | string[];
   allCheckpoints?: boolean;
   suite?: string;
@@ -124,13 +142,23 @@ async function runJob(model: Model, tok: TextTokenizer, job: Job, argv: EvalArgs
     batchSize: argv.batchSize,
     onProgress: progress(`${job.name} items`, argv.json),
     fewshot: { numFewshot: job.numFewshot, seed: job.seed, name: job.path, pool, sameSplit: same },
-    ...(job.generation ? { overrides: job.generation } : {}),
+    seed: argv.seed,
+    // suite generation settings, then what the command line sets (it wins)
+    overrides: { ...job.generation, ...definedOnly({ temperature: argv.temperature, topP: argv.topP, repeats: argv.repeats, maxGenToks: argv.maxGenToks }) },
+    allowCodeExecution: argv.allowCodeExecution,
+    sandbox: { timeoutMs: argv.codeTimeout * 1000 },
   };
   const { report, prompted } = await evaluateTaskWithPrompts(model, tok, task, options);
   return { task, total, report, prompted };
 }
 
+const definedOnly = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+
 function summary(report: TaskReport): string {
+  if ('results' in report) {
+    const scores = Object.keys(report.results).map((k) => `${k}=${fmt(report.results[k]!)} ± ${fmt(report.stderr[k] ?? null)}`);
+    return `${report.task}  n=${report.n}  ${scores.join('  ')}\n` + (report.sandbox ?? []).map((note) => `  sandbox: ${note}\n`).join('');
+  }
   if ('perplexity' in report) return `${report.task}  n=${report.n}  acc=${fmt(report.acc)} ± ${fmt(report.acc_stderr)}  perplexity=${fmt(report.perplexity)}\n`;
   let line = `${report.task}  n=${report.n}  acc=${fmt(report.acc)} ± ${fmt(report.acc_stderr)}`;
   if (report.acc_norm !== null) line += `  acc_norm=${fmt(report.acc_norm)} ± ${fmt(report.acc_norm_stderr)}`;
@@ -168,6 +196,12 @@ export async function handler(argv: EvalArgs) {
       for (const job of jobs) {
         const { task, total, report, prompted } = await runJob(model, tok, job, argv);
         reports.push(report);
+        if ('results' in report) {
+          // generate tasks: the harness-format outputs cover log-likelihood tasks only (so far); our JSON has every item
+          if ((argv.logSamples || argv.outputPath) && !argv.json) process.stderr.write(`${job.name}: --log-samples / --output-path skip generate tasks (see --out for per-item outputs)\n`);
+          if (!argv.json) process.stdout.write(summary(report));
+          continue;
+        }
         entries.push({ name: job.name, report, numFewshot: job.numFewshot, original: total, ...(task.items[0]?.fewshotSampler ? { fewshotSampler: task.items[0].fewshotSampler } : {}) });
         if (argv.logSamples) {
           const file = argv.suite ? path.join(argv.logSamples, `samples_${job.name}.jsonl`) : argv.logSamples;

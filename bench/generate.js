@@ -1,0 +1,126 @@
+#!/usr/bin/env node
+/**
+ * Generative evaluation benchmark (lm-evaluation-harness generate_until): items/s of greedy
+ * completions with stop strings on a Pythia-70m-shaped random model, resurface (native prefill and
+ * continuous-batching decode, stop strings checked natively) vs a Hugging Face `generate` loop the way
+ * the harness's HFLM runs it (bench/baselines/generate_until_baseline.py: left-padded batches,
+ * stop_strings, decode, cut), same items, same batch size, same threads, same run, rounds alternating.
+ *
+ *   node bench/generate.js [--items 32] [--max-gen-toks 64] [--batch-size 8] [--rounds 2] [--threads N]
+ *                          [--hf-python PATH]   (a python with torch 2 + transformers 5: see bench/README.md)
+ * Writes bench/results/generate-cpu.json and .md. Needs `npm run build` first.
+ */
+'use strict';
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const common = require('./common');
+
+const args = common.parseArgs(process.argv.slice(2));
+Object.assign(process.env, common.ompEnv(args));
+const ITEMS = Number(args.items ?? 32);
+const G = Number(args['max-gen-toks'] ?? 64);
+const BATCHES = String(args['batch-size'] ?? '8,32').split(',').map(Number);
+const ROUNDS = Number(args.rounds ?? 2);
+const THREADS = Number(args.threads ?? common.cpuCount());
+const HF_PYTHON = String(args['hf-python'] ?? process.env.RESURFACE_HF_PYTHON ?? path.join(common.WORK, 'hf-venv', 'bin', 'python'));
+const UNTIL = ['Question:', '\n\n'];
+
+const dist = (p) => require(path.join(common.ROOT, 'dist', p));
+
+function makeRng(seed) {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
+}
+
+async function main() {
+  const { Model } = dist('model/model.js');
+  const { TextTokenizer } = dist('tokenizer/tokenizer.js');
+  const { generateUntil } = dist('eval/generate-until.js');
+  const modelDir = await common.ensureModel();
+  const tok = await TextTokenizer.load(modelDir);
+  const rnd = makeRng(11);
+  // GSM8K-like zero-shot prompts: 60-120 tokens of text
+  const contexts = [];
+  for (let i = 0; i < ITEMS; i++) {
+    const ids = Array.from({ length: 60 + Math.floor(rnd() * 60) }, () => 300 + Math.floor(rnd() * 30000));
+    contexts.push(`Question: ${(await tok.decode(ids)).replace(/\ufffd/g, '')}\nAnswer:`);
+  }
+  const jobFile = path.join(os.tmpdir(), `resurface-bench-generate-${process.pid}.json`);
+  fs.writeFileSync(jobFile, JSON.stringify({ contexts, until: UNTIL, max_gen_toks: G }));
+  const load = { start: common.loadAverage() };
+  const model = await Model.load(modelDir, { threads: THREADS });
+  const reqs = contexts.map((c) => ({ context: c, until: UNTIL, maxGenToks: G }));
+  await generateUntil(model, tok, reqs.slice(0, 2), { batchSize: 2 }); // warm-up
+  const rows = [];
+  for (const B of BATCHES) {
+    const ours = [];
+    const oursCpu = [];
+    const base = [];
+    let ourTexts = [];
+    let tokens = 0;
+    for (let r = 0; r < ROUNDS; r++) {
+      const c0 = process.cpuUsage();
+      const t0 = process.hrtime.bigint();
+      const out = await generateUntil(model, tok, reqs, { batchSize: B });
+      ours.push(Number(process.hrtime.bigint() - t0) / 1e9);
+      const c = process.cpuUsage(c0);
+      oursCpu.push((c.user + c.system) / 1e6);
+      ourTexts = out.map((x) => x[0].text);
+      tokens = out.reduce((a, x) => a + x[0].tokens.length, 0);
+      base.push(common.runJsonChild(HF_PYTHON, [path.join(__dirname, 'baselines', 'generate_until_baseline.py'), '--model', modelDir, '--input', jobFile, '--threads', String(THREADS), '--batch-size', String(B)]));
+    }
+    const oursSec = common.median(ours);
+    const baseSec = common.median(base.map((b) => b.seconds));
+    rows.push({
+      batchSize: B,
+      generatedTokens: tokens,
+      resurfaceSeconds: ours,
+      resurfaceCpuSeconds: oursCpu,
+      baselineSeconds: base.map((b) => b.seconds),
+      baselineCpuSeconds: base.map((b) => b.cpu_seconds),
+      resurfaceItemsPerSec: ITEMS / oursSec,
+      baselineItemsPerSec: ITEMS / baseSec,
+      speedup: baseSec / oursSec,
+      cpuRatio: common.median(base.map((b) => b.cpu_seconds)) / common.median(oursCpu),
+      identicalCompletions: ourTexts.filter((t, i) => t === base[0].texts[i]).length,
+      baseline: { torch: base[0].torch, transformers: base[0].transformers },
+    });
+  }
+  model.dispose();
+  fs.rmSync(jobFile);
+  load.end = common.loadAverage();
+  const machine = common.machineInfo();
+  const result = {
+    benchmark: 'generate',
+    date: new Date().toISOString(),
+    machine,
+    load,
+    workload: { items: ITEMS, maxGenToks: G, until: UNTIL, threads: THREADS, rounds: ROUNDS, model: 'pythia-70m config, random init, float32' },
+    baselinePython: HF_PYTHON,
+    rows,
+    ompWaitPolicy: process.env.OMP_WAIT_POLICY ?? null,
+  };
+  const b0 = rows[0].baseline;
+  const md = [
+    '# Generative evaluation benchmark (CPU)',
+    '',
+    `${result.date}. ${ITEMS} greedy generate_until items (60-120-token prompts, until ${JSON.stringify(UNTIL)} + EOS, max_gen_toks ${G}), ${THREADS} threads, float32, ${ROUNDS} alternating rounds per batch size (medians). Baseline: Hugging Face transformers ${b0.transformers} \`generate\` (pip torch ${b0.torch}, ${HF_PYTHON}) as the harness's HFLM calls it: left-padded batches, stop_strings, decode, cut. Ours: Debian libtorch. OMP_WAIT_POLICY ${result.ompWaitPolicy ?? '(default)'} on both sides.`,
+    '',
+    common.machineMarkdown({ ...machine, python: { executable: HF_PYTHON, version: '', torch: b0.torch } }, { start: load.start, end: load.end }),
+    '',
+    '| batch | resurface items/s | HF generate items/s | speedup (wall) | CPU-time ratio | identical completions |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows.map((r) => `| ${r.batchSize} | ${r.resurfaceItemsPerSec.toFixed(2)} | ${r.baselineItemsPerSec.toFixed(2)} | ${r.speedup.toFixed(2)}× | ${r.cpuRatio.toFixed(2)}× | ${r.identicalCompletions}/${ITEMS} |`),
+    '',
+    'CPU-time ratio: baseline / ours user+system seconds of the timed work (less sensitive to the machine\'s load than wall time).',
+    '',
+  ].join('\n');
+  common.writeResults('generate', result, md);
+  process.stdout.write(md);
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench/generate.js: ${err && err.stack ? err.stack : err}\n`);
+  process.exit(1);
+});
