@@ -12,6 +12,7 @@ import { buildPlan, fakeExecutors, loadExperiment } from '../../lib/experiment';
 import { runExperiment } from '../../lib/experiment/cli-run';
 import type { StepContext } from '../../lib/experiment/executor';
 import { auditExecutor, subsetExecutor } from '../../lib/experiment/executors/decontaminate';
+import { roleOf } from '../../lib/study';
 import { parseExperimentText } from '../../lib/experiment/load';
 import type { Step } from '../../lib/experiment/plan';
 import { writeCorpusFixture } from '../helpers/corpus-fixture';
@@ -90,7 +91,12 @@ describe('the shipped paper-qwen-llama.yaml', () => {
     const file = path.join(REPO_ROOT, 'experiments', 'paper-qwen-llama.yaml');
     const loaded = loadExperiment(file, { modelsDir: path.join(root, 'no-models') });
     const e = loaded.experiment;
-    expect(e.sampling).toMatchObject({ temperatures: [1.25, 1.0, 0.7, 0.3], num_samples: 20000, max_new_tokens: 1024, top_k: 0, top_p: 1 });
+    expect(e.sampling).toMatchObject({ temperatures: [1.25, 1.0, 0.7, 0.3], num_samples: 20000, max_new_tokens: 1024, top_k: 0, top_p: 1, min_new_tokens: 50, logprobs: true, drop_short: false });
+    // "\n" as the context for the BOS-less Qwen sources; Llama starts from its BOS
+    expect(Object.fromEntries(Object.entries(e.models).map(([n, m]) => [n, m.start_text ?? null]))).toEqual({ 'qwen2.5-0.5b': null, 'qwen2.5-7b': '\n', 'qwen3-8b-base': '\n', 'llama3.2-1b': null });
+    // one family (qwen), two recipes: Qwen3-8B-Base is the different-recipe source of the Qwen student
+    expect(roleOf({ student: 'qwen2.5-0.5b', source: 'qwen3-8b-base', studentFamily: e.models['qwen2.5-0.5b']!.family, sourceFamily: e.models['qwen3-8b-base']!.family, studentRecipe: e.models['qwen2.5-0.5b']!.recipe, sourceRecipe: e.models['qwen3-8b-base']!.recipe })).toBe('different-recipe');
+    expect(e.training.warmup_ratio).toBe(0.1);
     expect(e.audit!.n).toBe(8);
     expect(Object.keys(loaded.auditTasks!)).toHaveLength(7);
     expect(e.subsets).toEqual({ tokens: 5_000_000, count: 3, seed: 42 });
