@@ -19,7 +19,7 @@ import { scopedNativeHooks } from '../proxies/native-hooks';
 import type { DeviceName } from '../native/types';
 import { writeReport } from '../report';
 import type { ExecutorRegistry, StepContext, StepExecutor, StepResult } from './executor';
-import { retokenizeExecutor, sampleExecutor } from './executors/corpus';
+import { mergeExecutor, retokenizeExecutor, sampleExecutor } from './executors/corpus';
 import { naturalExecutor } from './executors/natural';
 import { auditExecutor, subsetExecutor } from './executors/decontaminate';
 import { evalExecutor, extractExecutor } from './executors/evaluate';
@@ -83,6 +83,7 @@ export const reportExecutor: StepExecutor = {
 export function defaultExecutors(): ExecutorRegistry {
   return {
     sample: withTiming(sampleExecutor),
+    merge: withTiming(mergeExecutor),
     audit: withTiming(auditExecutor),
     retokenize: withTiming(retokenizeExecutor),
     natural: withTiming(naturalExecutor),

@@ -78,6 +78,12 @@ export function fakeExecutors(opts: FakeOptions = {}): ExecutorRegistry {
       writeCorpus(ctx.outDir, texts);
       return { samples: n, tokens: n * 12 };
     }),
+    merge: wrap('merge', async (_step, ctx) => {
+      // the fake parts are whole fake corpora: the merge passes the first on
+      const first = ctx.inputs.part0!.dir;
+      for (const f of fs.readdirSync(first)) if (f !== 'step.json') fs.copyFileSync(path.join(first, f), path.join(ctx.outDir, f));
+      return { ...(ctx.inputs.part0!.result as object) };
+    }),
     retokenize: wrap('retokenize', async (_step, ctx) => {
       for (const f of fs.readdirSync(ctx.inputs.corpus.dir)) if (f !== 'step.json') fs.copyFileSync(path.join(ctx.inputs.corpus.dir, f), path.join(ctx.outDir, f));
       return { ...(ctx.inputs.corpus.result as object), retokenized_for: ctx.models.tokenizer.tokenizer };

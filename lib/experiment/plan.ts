@@ -24,7 +24,7 @@ import { NOMINAL_PARAMETERS } from './gpu-hours';
 import { fileFingerprint, hashValue, modelFingerprint, softwareVersion } from './hash';
 import type { LoadedExperiment, ResolvedModel } from './load';
 
-export const STEP_KINDS = ['sample', 'audit', 'retokenize', 'subset', 'natural', 'train', 'eval', 'extract', 'proxies', 'report'] as const;
+export const STEP_KINDS = ['sample', 'merge', 'audit', 'retokenize', 'subset', 'natural', 'train', 'eval', 'extract', 'proxies', 'report'] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 
 export interface StepCoords {
@@ -144,7 +144,7 @@ export function buildPlan(loaded: LoadedExperiment, opts: PlanOptions = {}): Pla
       deps: Object.fromEntries(Object.entries(s.inputs).map(([role, id]) => [role, byId.get(id)!.key])),
     });
     const flops = s.tokens * s.flopsPerToken;
-    const seconds = s.kind === 'audit' ? s.tokens / CPU_AUDIT_TOKENS_PER_SECOND : s.kind === 'retokenize' || s.kind === 'subset' ? s.tokens / CPU_CORPUS_TOKENS_PER_SECOND : flops / (s.train ? speed.train_flops : speed.forward_flops);
+    const seconds = s.kind === 'audit' ? s.tokens / CPU_AUDIT_TOKENS_PER_SECOND : s.kind === 'retokenize' || s.kind === 'subset' || s.kind === 'merge' ? s.tokens / CPU_CORPUS_TOKENS_PER_SECOND : flops / (s.train ? speed.train_flops : speed.forward_flops);
     const { tokens, flopsPerToken, train, ...rest } = s;
     void flopsPerToken;
     void train;
@@ -234,13 +234,7 @@ export function buildPlan(loaded: LoadedExperiment, opts: PlanOptions = {}): Pla
   for (const source of e.grid.sources) {
     for (const T of temps) {
       for (const seed of e.grid.seeds) {
-        const sample = add({
-          id: `sample/${source}/${fmtT(T)}/s${seed}`,
-          kind: 'sample',
-          deps: [],
-          inputs: {},
-          models: { model: source },
-          settings: {
+        const sampleSettings = {
             temperature: T,
             seed,
             num_samples: e.sampling.num_samples,
@@ -254,14 +248,31 @@ export function buildPlan(loaded: LoadedExperiment, opts: PlanOptions = {}): Pla
             ...(e.sampling.min_new_tokens ? { min_new_tokens: e.sampling.min_new_tokens } : {}),
             ...(e.sampling.logprobs ? { logprobs: true } : {}),
             ...(e.sampling.drop_short ? { drop_short: true } : {}),
-          },
-          runtime: { batch_size: e.sampling.batch_size },
-          coords: { source, temperature: T, seed },
-          device: true,
-          cached: true,
-          tokens: corpusTokens,
-          flopsPerToken: 2 * P(source),
-        });
+        };
+        const sampleId = `sample/${source}/${fmtT(T)}/s${seed}`;
+        const sampleStep = (id: string, settings: Record<string, unknown>, tokens: number) =>
+          add({ id, kind: 'sample', deps: [], inputs: {}, models: { model: source }, settings, runtime: { batch_size: e.sampling.batch_size }, coords: { source, temperature: T, seed }, device: true, cached: true, tokens, flopsPerToken: 2 * P(source) });
+        const N = e.sampling.shards;
+        // Sharded: N part steps (device steps, run in parallel) and a merge whose output is exactly the
+        // single-process corpus; it takes the corpus's id, so everything downstream is the same.
+        const parts = N > 1 ? Array.from({ length: N }, (_, i) => sampleStep(`${sampleId}/part${i}of${N}`, { ...sampleSettings, part: { index: i, count: N } }, corpusTokens / N)) : [];
+        const sample =
+          N > 1
+            ? add({
+                id: sampleId,
+                kind: 'merge',
+                deps: parts.map((p) => p.id),
+                inputs: Object.fromEntries(parts.map((p, i) => [`part${i}`, p.id])),
+                models: {},
+                settings: { parts: N },
+                runtime: {},
+                coords: { source, temperature: T, seed },
+                device: false,
+                cached: true,
+                tokens: corpusTokens,
+                flopsPerToken: 0,
+              })
+            : sampleStep(sampleId, sampleSettings, corpusTokens);
         let clean: Step = sample;
         if (e.audit) {
           clean = add({

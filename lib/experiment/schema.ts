@@ -62,7 +62,14 @@ const sampling = z.strictObject({
   logprobs: z.boolean().default(false),
   /** The reference's post-filter: drop empty samples and those under min_new_tokens (off: no filtering is the method). */
   drop_short: z.boolean().default(false),
+  /**
+   * Data-parallel sampling: each corpus is written by this many part steps (`generate --shard I/N`),
+   * which `--devices` and `--emit slurm` run on different devices / nodes, then merged into exactly
+   * the corpus one process writes. Needs a numeric batch_size (every part must use the same one).
+   */
+  shards: posInt.default(1),
 })
+  .refine((s) => s.shards === 1 || typeof s.batch_size === 'number', { message: 'sharded sampling needs a numeric batch_size (every part must decode with the same one)', path: ['shards'] })
   .refine((s) => !(s.start_text !== undefined && s.start_token !== undefined), { message: 'give "start_text" or "start_token", not both', path: ['start_text'] })
   .refine((s) => s.min_new_tokens <= s.max_new_tokens, { message: 'min_new_tokens exceeds max_new_tokens', path: ['min_new_tokens'] });
 

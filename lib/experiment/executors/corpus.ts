@@ -4,6 +4,7 @@
  * the student's tokenizer (cross-family transfer); its manifest names the student's start and EOS
  * tokens, which training prepends / packs with.
  */
+import { mergeCorpusParts } from '../../corpus/merge-corpus';
 import { retokenizeCorpus } from '../../corpus/retokenize';
 import { generateCorpus } from '../../corpus/write-corpus';
 import { ResurfaceError } from '../../errors';
@@ -24,6 +25,8 @@ interface SampleSettings {
   min_new_tokens?: number;
   logprobs?: boolean;
   drop_short?: boolean;
+  /** A part of a sharded corpus (`generate --shard I/N`). */
+  part?: { index: number; count: number };
 }
 
 export function throwIfAborted(ctx: StepContext, what: string): void {
@@ -61,6 +64,7 @@ export const sampleExecutor: StepExecutor = {
       minNewTokens: s.min_new_tokens ?? 0,
       logprobs: s.logprobs ?? false,
       dropShort: s.drop_short ?? false,
+      ...(s.part ? { part: s.part } : {}),
       samplesPerShard: samplesPerShard(s.num_samples),
       load: { device: ctx.device as DeviceName, dtype: 'float32' },
       signal: ctx.signal,
@@ -77,6 +81,19 @@ export const sampleExecutor: StepExecutor = {
       shards_reused: summary.shardsReused,
       elapsed_seconds: summary.elapsedSeconds,
     };
+  },
+};
+
+/** `merge` steps: the parts of a sharded sample step joined into exactly the single-process corpus. */
+export const mergeExecutor: StepExecutor = {
+  version: 'merge-1',
+  async run(step, ctx) {
+    const parts = Object.keys(ctx.inputs)
+      .sort((a, b) => Number(a.slice(4)) - Number(b.slice(4)))
+      .map((k) => ctx.inputs[k]!.dir);
+    const m = await mergeCorpusParts(parts, ctx.outDir);
+    throwIfAborted(ctx, step.id);
+    return { samples: m.samples, tokens: m.tokens, parts: m.parts, shards: m.shards };
   },
 };
 
