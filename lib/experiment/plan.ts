@@ -40,6 +40,8 @@ export interface StepCoords {
   model?: string;
   task?: string;
   extraction?: string;
+  /** Evaluations of a trained run's checkpoint after this epoch (evaluation.checkpoints). */
+  epoch?: number;
   /** Control runs: the student fine-tuned on natural text instead of a model's samples. */
   control?: 'forgetting';
 }
@@ -183,6 +185,26 @@ export function buildPlan(loaded: LoadedExperiment, opts: PlanOptions = {}): Pla
         }),
       );
     }
+    // Every epoch's checkpoint but the last (the last is the trained model itself).
+    if (trainStep && e.evaluation.checkpoints)
+      for (let epoch = 1; epoch < (e.training.epochs ?? 1); epoch++)
+        for (const [task, file] of Object.entries(loaded.tasks))
+          out.push(
+            add({
+              id: `eval/${prefix}/epoch${epoch}/${task}`,
+              kind: 'eval',
+              deps: [trainStep.id],
+              inputs: { model: trainStep.id },
+              models: { base: modelName },
+              settings: { task, task_file: fileFingerprint(file), limit: e.evaluation.limit ?? null, checkpoint: `checkpoint-epoch-${epoch}` },
+              runtime: { batch_size: e.evaluation.batch_size, task_file: file },
+              coords: { ...coords, task, epoch },
+              device: true,
+              cached: true,
+              tokens: taskTokens(task),
+              flopsPerToken: 2 * P(modelName),
+            }),
+          );
     for (const set of e.evaluation.extraction) {
       const file = loaded.extraction[set.name];
       const n = countLines(file) ?? 1000;

@@ -80,6 +80,8 @@ const training = z
     lr: z.number().positive().default(D.training.lr),
     schedule: z.enum(['constant', 'linear', 'cosine']).default(D.training.schedule),
     warmup: nonNegInt.default(D.training.warmup),
+    /** Keep the model after every epoch (checkpoint-epoch-N/), e.g. for `evaluation.checkpoints`. */
+    save_every_epoch: z.boolean().optional(),
     /** Warmup as a share of the total steps (the reference's warmup_ratio 0.1); instead of `warmup`. */
     warmup_ratio: z.number().min(0).max(1).optional(),
     batch_size: posInt.default(D.training.batch_size),
@@ -119,6 +121,8 @@ const proxies = z.strictObject({
 
 const evaluation = z.strictObject({
   tasks: z.array(z.string().min(1)).default([]),
+  /** Also evaluate the tasks on every epoch's checkpoint of every trained run (the reference evaluates each); needs training.save_every_epoch and epochs. */
+  checkpoints: z.boolean().default(false),
   limit: posInt.optional(),
   batch_size: posInt.default(D.evaluation.batch_size),
   baseline: z.boolean().default(D.evaluation.baseline),
@@ -205,6 +209,8 @@ export const experimentSchema = z
       else if (!e.grid.sources.includes(student))
         ctx.addIssue({ code: 'custom', path: ['controls', 'forgetting', student], message: `"${student}" must also be a source: the control matches the token budget of its self-generated corpus` });
     }
+    if (e.evaluation.checkpoints && !(e.training.save_every_epoch && e.training.epochs !== undefined && Number.isInteger(e.training.epochs)))
+      ctx.addIssue({ code: 'custom', path: ['evaluation', 'checkpoints'], message: 'evaluating every epoch needs training.save_every_epoch: true and a whole number of training.epochs' });
     const emb = e.evaluation.proxies.embed_model;
     if (emb && !(emb in e.models)) ctx.addIssue({ code: 'custom', path: ['evaluation', 'proxies', 'embed_model'], message: `"${emb}" is not a declared model` });
     const names = e.evaluation.extraction.map((x) => x.name);

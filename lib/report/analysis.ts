@@ -69,6 +69,15 @@ export interface ExtractionChange {
   drop: Interval | null;
 }
 
+/** Mean accuracy (macro over tasks) of a cell's runs after each epoch; epoch 0 is the untrained student. */
+export interface EpochCurvePoint {
+  student: string;
+  source: string;
+  epoch: number;
+  accuracy: number;
+  runs: number;
+}
+
 export interface CorpusMeasurePoint {
   source: string;
   temperature: number;
@@ -85,6 +94,7 @@ export interface Analysis {
   capability: CapabilityPoint[];
   extraction: ExtractionChange[];
   corpusMeasures: CorpusMeasurePoint[];
+  epochCurve: EpochCurvePoint[];
   findings: Finding[];
   level: number;
 }
@@ -222,9 +232,34 @@ export function analyze(data: ResultsData): Analysis {
       corpusMeasures.push({ source, temperature: T, corpora: corpora.size, measures });
     }
 
+  const epochCurve = epochCurveOf(data, baseOf);
   const findings = studyFindings(data, settings, studies);
   if (data.missing.length) {
     for (const f of findings) f.text += ` (${data.missing.length} step(s) have no result and are left out.)`;
   }
-  return { columns, rows, utility, temperature, proxies, capability, extraction, corpusMeasures, findings, level };
+  return { columns, rows, utility, temperature, proxies, capability, extraction, corpusMeasures, epochCurve, findings, level };
+}
+
+/** The learning curve of each cell: base (epoch 0), every evaluated epoch, and the trained run (the last epoch). */
+function epochCurveOf(data: ResultsData, baseOf: Map<string, BaseModelResult>): EpochCurvePoint[] {
+  if (!data.epochs?.length) return [];
+  const out: EpochCurvePoint[] = [];
+  const lastEpoch = Math.max(...data.epochs.map((p) => p.epoch)) + 1;
+  for (const student of uniq(data.epochs.map((p) => p.student))) {
+    const b = baseOf.get(student);
+    for (const source of uniq(data.epochs.filter((p) => p.student === student).map((p) => p.source))) {
+      const runs = data.runs.filter((r) => r.student === student && r.source === source);
+      const ba = b ? macroAccuracy(b.tasks, data.tasks) : null;
+      if (ba !== null) out.push({ student, source, epoch: 0, accuracy: ba, runs: 1 });
+      for (const epoch of uniq(data.epochs.map((p) => p.epoch)).sort((x, y) => x - y)) {
+        const pts = data.epochs.filter((p) => p.student === student && p.source === source && p.epoch === epoch);
+        const perRun = new Map<string, number[]>();
+        for (const p of pts) perRun.set(`${p.temperature}|${p.seed}`, [...(perRun.get(`${p.temperature}|${p.seed}`) ?? []), p.acc]);
+        if (perRun.size) out.push({ student, source, epoch, accuracy: mean([...perRun.values()].map(mean)), runs: perRun.size });
+      }
+      const finals = runs.map((r) => macroAccuracy(r.tasks, data.tasks)).filter((v): v is number => v !== null);
+      if (finals.length) out.push({ student, source, epoch: lastEpoch, accuracy: mean(finals), runs: finals.length });
+    }
+  }
+  return out;
 }

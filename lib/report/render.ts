@@ -57,6 +57,15 @@ function tables(a: Analysis): Table[] {
       figure: 'utility-matrix.svg',
       note: 'Macro average over tasks; CI from seed variance within cells plus a paired cluster bootstrap over items, t with Satterthwaite df.',
     },
+    ...(a.epochCurve.length
+      ? [
+          {
+            title: 'Accuracy by training epoch (macro average over tasks, mean over runs; epoch 0 = untrained)',
+            header: ['student', 'source', 'epoch', 'accuracy', 'runs'],
+            rows: a.epochCurve.map((p) => [p.student, p.source, String(p.epoch), pct(p.accuracy), String(p.runs)]),
+          },
+        ]
+      : []),
     {
       title: 'Gain, coverage and fidelity by temperature',
       header: ['student', 'source', 'temperature', 'gain', 'CI', ...corpusMeasureNames(a)],

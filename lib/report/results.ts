@@ -49,6 +49,17 @@ export interface BaseModelResult {
   extraction: Record<string, ExtractScores>;
 }
 
+/** One trained run's accuracy on one task after an epoch (evaluation.checkpoints). */
+export interface EpochPoint {
+  student: string;
+  source: string;
+  temperature: number;
+  seed: number;
+  epoch: number;
+  task: string;
+  acc: number;
+}
+
 export interface ResultsData {
   experiment: string;
   tasks: string[];
@@ -56,6 +67,8 @@ export interface ResultsData {
   runs: TrainedRun[];
   bases: BaseModelResult[];
   statistics: StatisticsSettings;
+  /** Accuracy after each epoch but the last (evaluation.checkpoints); the last is the run itself. */
+  epochs?: EpochPoint[];
   /** Steps that failed or never ran, so the report can say what is missing. */
   missing: string[];
 }
@@ -133,6 +146,7 @@ export function readResults(runDir: string): ResultsData {
   const runs = new Map<string, TrainedRun>();
   const bases = new Map<string, BaseModelResult>();
   const missing: string[] = [];
+  const epochs: EpochPoint[] = [];
   const runFor = (c: Record<string, unknown>): TrainedRun => {
     const k = `${c.student}|${c.source}|${c.temperature}|${c.seed}|${c.subset ?? ''}`; // one run per training subset
     let r = runs.get(k);
@@ -178,6 +192,10 @@ export function readResults(runDir: string): ResultsData {
       continue;
     }
     const c = s.coords;
+    if (s.kind === 'eval' && c.epoch !== undefined) {
+      epochs.push({ student: String(c.student), source: String(c.source), temperature: Number(c.temperature), seed: Number(c.seed), epoch: Number(c.epoch), task: String(c.task), acc: taskScoresFromEval(r).acc });
+      continue;
+    }
     const target = c.stage === 'base' ? baseFor(String(c.model)) : runFor(c);
     if (s.kind === 'eval') target.tasks[String(c.task)] = taskScoresFromEval(r);
     else if (s.kind === 'extract') target.extraction[String(c.extraction)] = extractScoresFromResult(r);
@@ -195,6 +213,7 @@ export function readResults(runDir: string): ResultsData {
     runs: [...runs.values()],
     bases: [...bases.values()],
     statistics: plan.statistics,
+    ...(epochs.length ? { epochs } : {}),
     missing,
   };
 }

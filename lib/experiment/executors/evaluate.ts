@@ -3,6 +3,7 @@
  * model). Their results are exactly the `eval --json` / `extract --json` objects, which the report
  * reads item by item for paired statistics.
  */
+import * as path from 'node:path';
 import { evaluateTask } from '../../eval/evaluate';
 import { loadExtractionData, runExtraction } from '../../eval/extraction';
 import { isMegatronPath } from '../../eval/megatron';
@@ -25,9 +26,10 @@ async function withModel<T>(dir: string, ctx: StepContext, fn: (model: Model) =>
 export const evalExecutor: StepExecutor = {
   version: 'eval-1',
   async run(step, ctx) {
-    const s = step.settings as { limit: number | null };
+    const s = step.settings as { limit: number | null; checkpoint?: string };
     const task = readTaskFile(step.runtime.task_file as string, { limit: s.limit ?? undefined });
-    const dir = evaluatedModelDir(ctx);
+    // evaluation.checkpoints: an epoch's checkpoint inside the trained run (train --save-every-epoch)
+    const dir = s.checkpoint ? path.join(evaluatedModelDir(ctx), s.checkpoint) : evaluatedModelDir(ctx);
     const tok = await sharedTokenizer(dir);
     const report = await withModel(dir, ctx, (model) =>
       evaluateTask(model, tok, task, {

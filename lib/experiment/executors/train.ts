@@ -47,6 +47,7 @@ export const trainExecutor: StepExecutor = {
       schedule: t.schedule,
       warmup: t.warmup,
       ...(t.warmup_ratio !== undefined ? { warmupRatio: t.warmup_ratio } : {}),
+      ...(t.save_every_epoch ? { saveEveryEpoch: true } : {}),
       batchSize: t.batch_size,
       gradAccum: t.grad_accum,
       seqLen: t.seq_len,
