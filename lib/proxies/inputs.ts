@@ -1,12 +1,14 @@
 /**
  * Texts the proxies compare: a corpus (a `generate` corpus directory with `samples-NNNNN.jsonl`
  * shards, or a JSONL file of `{"text"}` records, or a plain text file) and benchmark task files
- * (`{"context","choices","gold"}` JSONL; the benchmark text of an item is
- * context + target_delimiter + gold choice, i.e. what a model that solves it would have read).
+ * (any kind lib/eval/task-file.ts reads, through that reader; the benchmark text of an item is what a
+ * model that solves it would have read, see taskTexts).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ResurfaceError } from '../errors';
+import { buildRequests } from '../eval/requests';
+import { readTaskFile, type TaskItem } from '../eval/task-file';
 
 function readJsonl(file: string, onRecord: (rec: Record<string, unknown>, line: number) => void): void {
   let text: string;
@@ -55,32 +57,24 @@ export function readCorpusTexts(p: string): string[] {
   return [fs.readFileSync(p, 'utf8')];
 }
 
-export interface TaskItem {
-  context: string;
-  choices: string[];
-  gold: number;
-  target_delimiter?: string;
-}
+export type { TaskItem } from '../eval/task-file';
 
-/** Items of a multiple-choice task file, validated with errors naming the line. */
+/** Items of a task file of any kind the evaluator reads, through the evaluator's own reader (readTaskFile). */
 export function readTaskItems(file: string): TaskItem[] {
-  const items: TaskItem[] = [];
-  readJsonl(file, (rec, line) => {
-    const where = `${file}:${line}`;
-    if (typeof rec.context !== 'string') throw new ResurfaceError('ERR_TASK', `${where}: "context" must be a string`, { file, line });
-    if (!Array.isArray(rec.choices) || rec.choices.length === 0 || rec.choices.some((c) => typeof c !== 'string'))
-      throw new ResurfaceError('ERR_TASK', `${where}: "choices" must be a non-empty array of strings`, { file, line });
-    if (typeof rec.gold !== 'number' || !Number.isInteger(rec.gold) || rec.gold < 0 || rec.gold >= rec.choices.length)
-      throw new ResurfaceError('ERR_TASK', `${where}: "gold" must be an index into choices (0..${rec.choices.length - 1})`, { file, line });
-    const delim = rec.target_delimiter;
-    if (delim !== undefined && typeof delim !== 'string') throw new ResurfaceError('ERR_TASK', `${where}: "target_delimiter" must be a string`, { file, line });
-    items.push({ context: rec.context, choices: rec.choices as string[], gold: rec.gold, target_delimiter: delim as string | undefined });
-  });
-  if (items.length === 0) throw new ResurfaceError('ERR_TASK', `${file}: no items`, { file });
-  return items;
+  return readTaskFile(file).items;
 }
 
-/** Benchmark texts: context + delimiter + gold choice. */
+/**
+ * Benchmark texts: what a model that solves each item would have read — the gold request's context
+ * and continuation as the evaluator builds them (multiple choice: context + delimiter + gold choice;
+ * partial scoring: context + gold option + delimiter + continuation; loglikelihood: context +
+ * continuation), and for a generate item its context + delimiter + first reference answer.
+ */
 export function taskTexts(items: TaskItem[]): string[] {
-  return items.map((it) => it.context + (it.target_delimiter ?? ' ') + it.choices[it.gold]);
+  return items.map((it) => {
+    if (it.kind === 'generate') return it.context + it.targetDelimiter + (it.generate?.targets[0] ?? '');
+    const reqs = buildRequests(it);
+    const gold = reqs[it.kind === 'loglikelihood' ? 0 : it.gold]!;
+    return gold.context + gold.continuation;
+  });
 }

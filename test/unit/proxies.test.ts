@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { computeProxies, ngramOverlap, ngramOverlapUnits, resetNativeHooks, nativeHooks, setSimilarity, tfidfSimilarity, words } from '../../lib/proxies';
+import { computeProxies, ngramOverlap, ngramOverlapUnits, readTaskItems, resetNativeHooks, nativeHooks, setSimilarity, taskTexts, tfidfSimilarity, words } from '../../lib/proxies';
 import { makeTmpDir, removeTmpDir } from '../helpers/shared';
 
 describe('TF-IDF cosine', () => {
@@ -91,5 +91,23 @@ describe('computeProxies with injected model functions', () => {
     expect(r.tasks[0].embedding!.topK).toBeCloseTo(1, 12);
     expect(r.summary['embed_topk:facts']).toBeCloseTo(1, 12);
     expect(calls).toEqual(['embed:student:2', 'embed:student:1']);
+  });
+});
+
+describe('benchmark text of every task kind (the evaluator\'s reader)', () => {
+  const dir = makeTmpDir('resurface-proxy-kinds-');
+  afterAll(() => removeTmpDir(dir));
+  const write = (name: string, rec: unknown) => {
+    const f = path.join(dir, name);
+    fs.writeFileSync(f, JSON.stringify(rec) + '\n');
+    return f;
+  };
+  it.each([
+    ['multiple choice', { context: 'The sky is', choices: ['green', 'blue'], gold: 1 }, 'The sky is blue'],
+    ['partial scoring (WinoGrande)', { context: 'Ann helped Bo because ', choices: ['Ann', 'Bo'], continuation: 'was kind.', gold: 0 }, 'Ann helped Bo because Ann was kind.'],
+    ['loglikelihood (LAMBADA)', { context: 'He opened the', continuation: ' door' }, 'He opened the door'],
+    ['generate (GSM8K)', { context: 'Question: 2+2?\nAnswer:', target: '4', until: ['Question:'] }, 'Question: 2+2?\nAnswer: 4'],
+  ])('%s', (_kind, rec, text) => {
+    expect(taskTexts(readTaskItems(write(`${_kind.split(' ')[0]}.jsonl`, rec)))).toEqual([text]);
   });
 });
