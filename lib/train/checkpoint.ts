@@ -96,22 +96,13 @@ async function writeModelDir(dir: string, files: ModelFiles, weights: NativeExpo
   for (const [f, bytes] of files.tokenizer) await writeFileAtomic(path.join(dir, f), bytes);
 }
 
-export async function writeCheckpoint(
-  outDir: string,
-  step: number,
-  files: ModelFiles,
-  weights: NativeExportedTensor[],
-  states: NativeParamState[],
-  state: TrainerStateFile,
-): Promise<string> {
-  const final = path.join(outDir, `checkpoint-${step}`);
-  const tmp = path.join(outDir, `.checkpoint-${step}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+/** Fills a temporary sibling of outDir/name and renames it into place (replacing an older one): a checkpoint is whole or absent. */
+async function writeDirAtomically(outDir: string, name: string, fill: (dir: string) => Promise<void>): Promise<string> {
+  const final = path.join(outDir, name);
+  const tmp = path.join(outDir, `.${name}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
     await fsp.mkdir(tmp, { recursive: true });
-    await writeModelDir(tmp, files, weights);
-    const opt = optimizerTensors(states);
-    await writeSafetensors(path.join(tmp, 'optimizer.safetensors'), opt.tensors, { format: 'resurface-adamw', steps: JSON.stringify(opt.steps) });
-    await writeFileAtomic(path.join(tmp, 'trainer_state.json'), `${JSON.stringify(state, null, 2)}\n`);
+    await fill(tmp);
     if (fs.existsSync(final)) await fsp.rm(final, { recursive: true, force: true });
     await fsp.rename(tmp, final);
     await fsyncDir(outDir);
@@ -122,6 +113,22 @@ export async function writeCheckpoint(
   return final;
 }
 
+export async function writeCheckpoint(
+  outDir: string,
+  step: number,
+  files: ModelFiles,
+  weights: NativeExportedTensor[],
+  states: NativeParamState[],
+  state: TrainerStateFile,
+): Promise<string> {
+  return writeDirAtomically(outDir, `checkpoint-${step}`, async (tmp) => {
+    await writeModelDir(tmp, files, weights);
+    const opt = optimizerTensors(states);
+    await writeSafetensors(path.join(tmp, 'optimizer.safetensors'), opt.tensors, { format: 'resurface-adamw', steps: JSON.stringify(opt.steps) });
+    await writeFileAtomic(path.join(tmp, 'trainer_state.json'), `${JSON.stringify(state, null, 2)}\n`);
+  });
+}
+
 /**
  * `--save-every-epoch`: the model after epoch N in out/checkpoint-epoch-N/ (Hugging Face layout plus
  * its trainer_state.json; no optimizer state, since these are for evaluation, not resuming). Not
@@ -130,20 +137,10 @@ export async function writeCheckpoint(
 export const EPOCH_CHECKPOINT_RE = /^checkpoint-epoch-(\d+)$/;
 
 export async function writeEpochCheckpoint(outDir: string, epoch: number, files: ModelFiles, weights: NativeExportedTensor[], state: TrainerStateFile): Promise<string> {
-  const final = path.join(outDir, `checkpoint-epoch-${epoch}`);
-  const tmp = path.join(outDir, `.checkpoint-epoch-${epoch}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
-  try {
-    await fsp.mkdir(tmp, { recursive: true });
+  return writeDirAtomically(outDir, `checkpoint-epoch-${epoch}`, async (tmp) => {
     await writeModelDir(tmp, files, weights);
     await writeFileAtomic(path.join(tmp, 'trainer_state.json'), `${JSON.stringify({ ...state, epoch }, null, 2)}\n`);
-    if (fs.existsSync(final)) await fsp.rm(final, { recursive: true, force: true });
-    await fsp.rename(tmp, final);
-    await fsyncDir(outDir);
-  } catch (err) {
-    await fsp.rm(tmp, { recursive: true, force: true }).catch(() => undefined);
-    throw asIoError(err, `cannot write checkpoint ${final}`, final);
-  }
-  return final;
+  });
 }
 
 /** Epoch checkpoints of a run directory, in epoch order. */
