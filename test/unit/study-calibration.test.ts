@@ -17,6 +17,7 @@ import { DEFAULT_NOISE, simulateStudy, type SimDesign, type SimEffects, type Sim
 import { Rng } from '../../lib/stats/prng';
 import { studentTCdf } from '../../lib/stats/special';
 import { normalCdf } from '../../lib/stats/special';
+import { holmAdjust } from '../../lib/stats/holm';
 
 const ALPHA = 0.05;
 const bound = (n: number) => ALPHA + 2 * Math.sqrt((ALPHA * (1 - ALPHA)) / n);
@@ -147,11 +148,41 @@ describe('proxies: the equivalence rule, cluster-aware (2000 simulated corpus se
     expect(rate(S, 0.5, icc, 'pOpposite')).toBeLessThanOrEqual(bound(N));
   });
 
-  it('with 3 sources (the lab) nothing is decided: an interval needs ≥ 5 source clusters', () => {
-    const { x, y, c } = proxyStudy(new Rng(1), 3, 4, 0, 0.5);
+  it('with fewer than 8 sources nothing is decided: an interval needs ≥ 8 source clusters', () => {
+    const { x, y, c } = proxyStudy(new Rng(1), 5, 4, 0, 0.5);
     const r = rankCorrelationTest(x, y, c, 0.5, 0.95);
     expect(r.p).toBeNull();
-    expect(r.note).toMatch(/3 independent source clusters/);
+    expect(r.note).toMatch(/5 independent source clusters: an interval needs at least 8/);
+  });
+
+  it('the tails hold where Holm uses them: at 8 sources with one corpus each, P(p < 0.001) ≤ 0.001 at |ρ| = 0.5', () => {
+    // (with 5 sources ρ̂ = ±1 happens ~4% of the time and got p ≈ 0: Holm over many proxies then failed)
+    const rng = new Rng(77);
+    let k = 0;
+    const M = 20000;
+    for (let i = 0; i < M; i++) {
+      const { x, y, c } = proxyStudy(rng, 8, 1, 0.5, 0.5);
+      const r = rankCorrelationTest(x, y, c, 0.5, 0.95);
+      if (r.pOpposite !== null && r.pOpposite < 0.001) k++;
+    }
+    expect(k / M).toBeLessThanOrEqual(0.001 + 3 * Math.sqrt(0.001 / M));
+  });
+
+  it('a family of 8 noise proxies over 8 sources is "contradicted" ≤ 5% of the time (Holm)', () => {
+    const rng = new Rng(78);
+    let k = 0;
+    const M = 2000;
+    for (let i = 0; i < M; i++) {
+      const { y: gains, c } = proxyStudy(rng, 8, 1, 0, 0.5);
+      const fam = Array.from({ length: 8 }, () => {
+        const px = proxyStudy(rng, 8, 1, 0, 0.5).x;
+        const r = rankCorrelationTest(px, gains, c, 0.5, 0.95);
+        return { p: r.p, p_opposite: r.pOpposite };
+      });
+      const adj = holmAdjust(fam.map((f) => f.p_opposite));
+      if (adj.some((p) => p !== null && p < ALPHA)) k++;
+    }
+    expect(k / M).toBeLessThanOrEqual(bound(M));
   });
 
   it('power: a useless proxy (ρ = 0) is shown to fail (|ρ| < 0.5) ≥ 80% of the time with 40 sources', () => {
