@@ -99,6 +99,8 @@ export interface LoadedExperiment {
   extraction: Record<string, string>;
   /** Absolute natural-text files of the forgetting control, by student. */
   forgetting: Record<string, string>;
+  /** Absolute path of evaluation.world (facts the corpora are measured against), if given. */
+  world?: string;
 }
 
 export interface LoadOptions {
@@ -154,5 +156,6 @@ export function loadExperiment(file: string, opts: LoadOptions = {}): LoadedExpe
   const tasks = Object.fromEntries(experiment.evaluation.tasks.map((t) => [taskName(t), resolveData(t)]));
   const extraction = Object.fromEntries(experiment.evaluation.extraction.map((x) => [x.name, resolveData(x.data)]));
   const forgetting = Object.fromEntries(Object.entries(experiment.controls.forgetting).map(([s, f]) => [s, resolveData(f)]));
-  return { file: path.resolve(file), experiment, models, tasks, extraction, forgetting };
+  const world = experiment.evaluation.world === undefined ? undefined : resolveData(experiment.evaluation.world);
+  return { file: path.resolve(file), experiment, models, tasks, extraction, forgetting, ...(world ? { world } : {}) };
 }

@@ -62,7 +62,7 @@ function tables(a: Analysis): Table[] {
       header: ['student', 'source', 'temperature', 'gain', 'CI', ...corpusMeasureNames(a)],
       rows: a.temperature.map((t) => {
         const m = a.corpusMeasures.find((c) => c.source === t.source && c.temperature === t.temperature);
-        return [t.student, t.source, Number.isFinite(t.temperature) ? String(t.temperature) : '—', t.gain ? pts(t.gain.estimate) : '—', t.gain ? `[${pts(t.gain.lo)}, ${pts(t.gain.hi)}]` : '—', ...corpusMeasureNames(a).map((n) => (m && n in m.measures ? pct(m.measures[n]!) : '—'))];
+        return [t.student, t.source, Number.isFinite(t.temperature) ? String(t.temperature) : '—', t.gain ? pts(t.gain.estimate) : '—', t.gain ? `[${pts(t.gain.lo)}, ${pts(t.gain.hi)}]` : '—', ...corpusMeasureNames(a).map((n) => (m && n in m.measures ? (isCountMeasure(n) ? num(m.measures[n]!) : pct(m.measures[n]!)) : '—'))];
       }),
       figure: 'gain-vs-temperature.svg',
     },
@@ -84,6 +84,11 @@ function tables(a: Analysis): Table[] {
       figure: 'proxies-vs-gain.svg',
     },
   ];
+}
+
+/** Corpus measures that count things (canaries regenerated) rather than give a share: printed as numbers (seed means). */
+export function isCountMeasure(name: string): boolean {
+  return /(^|_)(regenerated|samples|statements|count)$/.test(name);
 }
 
 function corpusMeasureNames(a: Analysis): string[] {
