@@ -17,9 +17,12 @@
  *              shape never enter any corpus (the extraction sanity line).
  *   benchmarks multiple-choice task files {"context","choices","gold","group"}; `group` is the
  *              item's cluster (the entity; for skills, the template) for clustered statistics.
- *              facts-latent / facts-exposed split the fact items by the entity's kind.
+ *              facts-latent / facts-exposed split the fact items by the entity's kind;
+ *              facts-latent-paraphrase (a diagnostic, not a benchmark) asks facts-latent's items in a
+ *              paraphrase both mixtures use: does the model know what the benchmark wording misses?
  *   corpora    two pretraining mixtures over the same world, documents of one to three sentences:
- *              family A (facts-heavy, all templates) and family B (skills-heavy, its own subset
+ *              family A (75% facts, all templates) and family B (65% facts, more arithmetic among
+ *              the skills, its own subset
  *              of templates that still contains the benchmark's wording for exposed entities,
  *              every other canary at half the repetitions). family-{a,b}-natural: the same
  *              mixture without canaries, for the forgetting control.
@@ -73,7 +76,7 @@ export interface TaskItem {
   group: string;
 }
 
-export type TaskName = 'facts-latent' | 'facts-exposed' | 'relations' | 'arithmetic';
+export type TaskName = 'facts-latent' | 'facts-exposed' | 'relations' | 'arithmetic' | 'facts-latent-paraphrase';
 
 export interface World {
   seed: number;
@@ -106,6 +109,15 @@ export const TEMPLATES: Record<Attribute, readonly string[]> = {
 /** The templates family B's mixture uses (family A uses all). */
 const FAMILY_B_TEMPLATES: Record<Attribute, readonly number[]> = { city: [0, 1, 3], profession: [0, 1, 3], color: [0, 2], friend: [0, 2] };
 export const BENCHMARK_TEMPLATE = 0;
+
+/**
+ * A diagnostic prompt in a paraphrase both families' mixtures use (value last): what a model knows
+ * about a latent entity when asked in words it has seen — facts-latent-paraphrase, not a benchmark.
+ */
+const PARAPHRASE_TEMPLATE: Record<Exclude<Attribute, 'friend'>, number> = { city: 1, profession: 1, color: 2 };
+export function paraphrasePromptFor(attr: Exclude<Attribute, 'friend'>, name: string): string {
+  return TEMPLATES[attr][PARAPHRASE_TEMPLATE[attr]]!.replace('{n}', name).replace(/ ?\{v\}\.$/, '');
+}
 
 /** The benchmark prompt: the benchmark template up to the value. */
 export function promptFor(attr: Attribute, name: string): string {
@@ -191,6 +203,9 @@ export function generateWorld(options: WorldOptions = {}): World {
     }
     relations.push({ context: promptFor('friend', e.name), ...choicesFor(rng, e.friend, nameList.filter((x) => x !== e.name), 3), group: e.name });
   }
+  // The diagnostic: facts-latent's very items (same choices and gold), asked in a seen paraphrase.
+  const attrsOf = ['city', 'profession', 'color'] as const;
+  const factsLatentParaphrase: TaskItem[] = factsLatent.map((it, i) => ({ ...it, context: paraphrasePromptFor(attrsOf[i % 3]!, it.group) }));
   const arithmetic: TaskItem[] = [];
   for (let i = 0; i < o.skillItems; i++) {
     const a = rng.int(10);
@@ -214,8 +229,8 @@ export function generateWorld(options: WorldOptions = {}): World {
     }
     return out;
   };
-  const skillSentence = (r: Rng): string => {
-    if (r.next() < 0.6) {
+  const skillSentence = (r: Rng, arithmeticShare: number): string => {
+    if (r.next() < arithmeticShare) {
       const a = r.int(10);
       const b = r.int(10);
       return `${a} plus ${b} is ${a + b}.`;
@@ -228,14 +243,15 @@ export function generateWorld(options: WorldOptions = {}): World {
   const corpus = (family: 'a' | 'b', withCanaries: boolean): string[] => {
     const r = new Rng(o.seed * 1000003 + (family === 'a' ? 1 : 2));
     const facts = statements(family);
-    const factShare = family === 'a' ? 0.75 : 0.45;
+    const factShare = family === 'a' ? 0.75 : 0.65;
+    const arithmeticShare = family === 'a' ? 0.6 : 0.8; // of the skill sentences
     const docs: string[] = [];
     // Every fact statement appears at least once; then the mixture fills the rest.
     const pending = r.shuffle([...facts]);
     for (let d = 0; d < o.documents; d++) {
       const n = 1 + r.int(3);
       const sentences: string[] = [];
-      for (let s = 0; s < n; s++) sentences.push(pending.length ? pending.pop()! : r.next() < factShare ? pick(r, facts) : skillSentence(r));
+      for (let s = 0; s < n; s++) sentences.push(pending.length ? pending.pop()! : r.next() < factShare ? pick(r, facts) : skillSentence(r, arithmeticShare));
       docs.push(sentences.join('\n'));
     }
     while (pending.length) docs.push(pending.splice(0, 3).join('\n'));
@@ -255,7 +271,7 @@ export function generateWorld(options: WorldOptions = {}): World {
     entities,
     canaries,
     controls,
-    tasks: { 'facts-latent': factsLatent, 'facts-exposed': factsExposed, relations, arithmetic },
+    tasks: { 'facts-latent': factsLatent, 'facts-exposed': factsExposed, relations, arithmetic, 'facts-latent-paraphrase': factsLatentParaphrase },
     corpora: { 'family-a': corpus('a', true), 'family-b': corpus('b', true), 'family-a-natural': corpus('a', false), 'family-b-natural': corpus('b', false) },
   };
 }
