@@ -17,7 +17,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ResurfaceError } from '../errors';
 
-export const LAB_MODELS = ['a-small', 'a-large', 'b-small', 'b-large'] as const;
+export const LAB_MODELS = ['a-small', 'a-large', 'a-alt', 'b-small', 'b-large'] as const;
 export const PRESETS = ['quick', 'full'] as const;
 export type Preset = (typeof PRESETS)[number];
 
