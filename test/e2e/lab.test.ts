@@ -65,8 +65,9 @@ describe('resurface lab --preset quick', () => {
     }
     // the relational matrix: one row per student and source, with its role
     const roles = [
-      ['a-small', 'a-small', 'self'], ['a-small', 'a-large', 'same-lineage'], ['a-small', 'b-small', 'cross-family'], ['a-small', 'b-large', 'cross-family'],
-      ['b-small', 'b-small', 'self'], ['b-small', 'b-large', 'same-lineage'], ['b-small', 'a-small', 'cross-family'], ['b-small', 'a-large', 'cross-family'],
+      ['a-small', 'a-small', 'self'], ['a-small', 'a-large', 'same-lineage'], ['a-small', 'a-alt', 'different-recipe'], ['a-small', 'b-small', 'cross-family'], ['a-small', 'b-large', 'cross-family'],
+      ['b-small', 'b-small', 'self'], ['b-small', 'b-large', 'same-lineage'], ['b-small', 'a-small', 'cross-family'], ['b-small', 'a-large', 'cross-family'], ['b-small', 'a-alt', 'cross-family'],
+      ['a-small', 'a-small:natural', 'forgetting-control'], ['b-small', 'b-small:natural', 'forgetting-control'],
     ];
     for (const [student, source, relation] of roles) expect(md).toMatch(new RegExp(`\\| ${student} \\| ${source} \\| ${relation} \\|`));
 
@@ -79,10 +80,10 @@ describe('resurface lab --preset quick', () => {
     expect(csv.columns.some((c) => c.startsWith('embed_centroid:'))).toBe(true);
     // corpus measures against the world's facts, per corpus
     for (const m of ['coverage', 'fidelity', 'latent_benchmark_wording', 'canary_regenerated', 'canary_control_regenerated']) expect(csv.columns).toContain(`corpus:${m}`);
-    expect(csv.rows.filter((r) => r.stage === 'base')).toHaveLength(4);
+    expect(csv.rows.filter((r) => r.stage === 'base')).toHaveLength(5);
     const trained = csv.rows.filter((r) => r.stage === 'trained');
     for (const student of ['a-small', 'b-small'])
-      expect(trained.filter((r) => r.student === student).map((r) => r.source).sort()).toEqual(['a-large', 'a-small', 'b-large', 'b-small', `${student}:natural`].sort());
+      expect(trained.filter((r) => r.student === student).map((r) => r.source).sort()).toEqual(['a-alt', 'a-large', 'a-small', 'b-large', 'b-small', `${student}:natural`].sort());
     for (const r of trained) expect(r.gain).toMatch(/^-?\d/); // a number, not an empty cell
     for (const r of trained.filter((x) => !String(x.source).endsWith(':natural'))) {
       expect(Number(r['corpus:coverage'])).toBeGreaterThan(0);
