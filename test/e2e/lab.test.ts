@@ -93,13 +93,13 @@ describe('resurface lab --preset quick', () => {
     for (const r of csv.rows.filter((x) => x.stage === 'base')) expect(Number(r['extract:canaries-control'])).toBe(0);
 
     const html = fs.readFileSync(path.join(dir, 'report.html'), 'utf8');
-    for (const f of ['utility-matrix.svg', 'gain-vs-temperature.svg', 'capability-vs-extraction.svg', 'proxies-vs-gain.svg']) {
+    for (const f of ['utility-matrix.svg', 'gain-vs-temperature.svg', 'corpus-measures-vs-temperature.svg', 'capability-vs-extraction.svg', 'proxies-vs-gain.svg']) {
       const svg = fs.readFileSync(path.join(dir, f), 'utf8');
       expect(svg).toMatch(/<svg[^>]*>/);
       expect(svg).toMatch(/class="mark-/); // vega drew marks, not an empty frame
       expect(md).toContain(`](${f})`);
     }
-    expect((html.match(/<svg/g) ?? []).length).toBeGreaterThanOrEqual(4);
+    expect((html.match(/<svg/g) ?? []).length).toBeGreaterThanOrEqual(5);
     const findings = JSON.parse(fs.readFileSync(path.join(dir, 'findings.json'), 'utf8'));
     expect(findings.missing).toEqual([]);
   });

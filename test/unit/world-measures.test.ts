@@ -100,3 +100,35 @@ describe('corpus measures against a world', () => {
     expect(() => readWorldFacts(path.join(tmp, 'none.json'))).toThrow(expect.objectContaining({ code: 'ERR_DATA' }));
   });
 });
+
+describe('evaluation.world in an experiment', () => {
+  it('resolves against the YAML, enters the sample steps\' keys only when set, and names the file for the executor', async () => {
+    const { loadExperiment } = await import('../../lib/experiment/load');
+    const { buildPlan } = await import('../../lib/experiment/plan');
+    const labDir = path.resolve(__dirname, '../../lab');
+    const withWorld = loadExperiment(path.join(labDir, 'quick.yaml'));
+    expect(withWorld.world).toBe(path.join(labDir, 'world', 'facts.json'));
+    const samples = buildPlan(withWorld).steps.filter((s) => s.kind === 'sample');
+    expect(samples.length).toBeGreaterThan(0);
+    for (const s of samples) {
+      expect(s.runtime.world_file).toBe(withWorld.world);
+      expect(typeof s.settings.world).toBe('string');
+    }
+    // the same experiment without a world: no world setting, so its keys are those of any other experiment
+    const text = fs.readFileSync(path.join(labDir, 'quick.yaml'), 'utf8').replace(/^\s*world: .*$/m, '');
+    const file = path.join(tmp, 'no-world.yaml');
+    fs.writeFileSync(file, text);
+    try {
+      const noWorld = loadExperiment(file, { dataDir: labDir, modelsDir: labDir });
+      expect(noWorld.world).toBeUndefined();
+      const plain = buildPlan(noWorld).steps.filter((s) => s.kind === 'sample');
+      for (const s of plain) {
+        expect('world' in s.settings).toBe(false);
+        expect('world_file' in s.runtime).toBe(false);
+      }
+      expect(plain[0]!.key).not.toBe(samples[0]!.key);
+    } finally {
+      fs.rmSync(file, { force: true });
+    }
+  });
+});
