@@ -101,6 +101,8 @@ export interface LoadedExperiment {
   forgetting: Record<string, string>;
   /** Absolute task files of the decontamination audit by task name (empty without `audit`). */
   auditTasks?: Record<string, string>;
+  /** Absolute path of evaluation.world (facts the corpora are measured against), if given. */
+  world?: string;
 }
 
 export interface LoadOptions {
@@ -157,5 +159,6 @@ export function loadExperiment(file: string, opts: LoadOptions = {}): LoadedExpe
   const extraction = Object.fromEntries(experiment.evaluation.extraction.map((x) => [x.name, resolveData(x.data)]));
   const forgetting = Object.fromEntries(Object.entries(experiment.controls.forgetting).map(([s, f]) => [s, resolveData(f)]));
   const auditTasks = Object.fromEntries((experiment.audit?.tasks ?? []).map((t) => [taskName(t), resolveData(t)]));
-  return { file: path.resolve(file), experiment, models, tasks, extraction, forgetting, auditTasks };
+  const world = experiment.evaluation.world === undefined ? undefined : resolveData(experiment.evaluation.world);
+  return { file: path.resolve(file), experiment, models, tasks, extraction, forgetting, auditTasks, ...(world ? { world } : {}) };
 }

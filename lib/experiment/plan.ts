@@ -270,10 +270,12 @@ export function buildPlan(loaded: LoadedExperiment, opts: PlanOptions = {}): Pla
             ...(e.sampling.min_new_tokens ? { min_new_tokens: e.sampling.min_new_tokens } : {}),
             ...(e.sampling.logprobs ? { logprobs: true } : {}),
             ...(e.sampling.drop_short ? { drop_short: true } : {}),
+            // evaluation.world: the sample step also measures its corpus against the world's facts
+            ...(loaded.world ? { world: fileFingerprint(loaded.world) } : {}),
         };
         const sampleId = `sample/${source}/${fmtT(T)}/s${seed}`;
         const sampleStep = (id: string, settings: Record<string, unknown>, tokens: number) =>
-          add({ id, kind: 'sample', deps: [], inputs: {}, models: { model: source }, settings, runtime: { batch_size: e.sampling.batch_size }, coords: { source, temperature: T, seed }, device: true, cached: true, tokens, flopsPerToken: 2 * P(source) });
+          add({ id, kind: 'sample', deps: [], inputs: {}, models: { model: source }, settings, runtime: { batch_size: e.sampling.batch_size, ...(loaded.world ? { world_file: loaded.world } : {}) }, coords: { source, temperature: T, seed }, device: true, cached: true, tokens, flopsPerToken: 2 * P(source) });
         const N = e.sampling.shards;
         // Sharded: N part steps (device steps, run in parallel) and a merge whose output is exactly the
         // single-process corpus; it takes the corpus's id, so everything downstream is the same.

@@ -128,6 +128,11 @@ const evaluation = z.strictObject({
   baseline: z.boolean().default(D.evaluation.baseline),
   extraction: z.array(extractionSet).default([]),
   proxies: proxies.default(() => proxies.parse({})),
+  /**
+   * A world with known facts (a `resurface-world-facts` JSON, e.g. the lab's world/facts.json):
+   * every sampled corpus is then measured against it (coverage, fidelity, canary regeneration).
+   */
+  world: z.string().min(1).optional(),
 });
 
 const grid = z.strictObject({

@@ -5,7 +5,7 @@
  *   lab/quick.yaml, lab/full.yaml        the self-training study as experiment files (presets)
  *   lab/world/                           the synthetic world (world.ts): tasks, extraction sets,
  *                                        pretraining corpora, world.json with each file's sha256
- *   lab/checkpoints/{a-small,a-large,b}  pretrained HF checkpoints (bfloat16) with tokenizers
+ *   lab/checkpoints/{a,b}-{small,large}  pretrained HF checkpoints (bfloat16) with tokenizers
  *   lab/checkpoints/SHA256SUMS           `sha256sum`-format sums of every checkpoint file
  *   lab/checkpoints/pretrain.json        what the pretraining measured (losses, times); not summed
  *
@@ -17,7 +17,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ResurfaceError } from '../errors';
 
-export const LAB_MODELS = ['a-small', 'a-large', 'b'] as const;
+export const LAB_MODELS = ['a-small', 'a-large', 'a-alt', 'b-small', 'b-large'] as const;
 export const PRESETS = ['quick', 'full'] as const;
 export type Preset = (typeof PRESETS)[number];
 

@@ -205,8 +205,9 @@ async function pretrainIn(work: string, out: string, recipeFile: string, recipe:
     out,
     seconds: (Date.now() - t0) / 1000,
     bytes: present.reduce((n, m) => n + folderBytes(path.join(checkpoints, m)), 0),
-    tokenizers: { ...(previous.tokenizers ?? {}), ...tokenizers },
-    models: { ...(previous.models ?? {}), ...models },
+    // earlier runs' entries for what this recipe still declares (a model or tokenizer it dropped is gone)
+    tokenizers: Object.fromEntries(Object.entries({ ...(previous.tokenizers ?? {}), ...tokenizers }).filter(([t]) => t in recipe.tokenizers)),
+    models: Object.fromEntries(Object.entries({ ...(previous.models ?? {}), ...models }).filter(([m]) => m in recipe.models)),
   };
   const { out: _o, ...recorded } = result;
   void _o;

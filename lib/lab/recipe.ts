@@ -33,11 +33,12 @@ const trainSettings = z.strictObject({
 
 export const recipeSchema = z.strictObject({
   format: z.literal('resurface-lab-recipe'),
-  version: z.literal(1),
+  version: z.literal(2),
   description: z.string().optional(),
   world: z.strictObject({
     seed: z.number().int().nonnegative(),
     entities: z.number().int().positive(),
+    latentShare: z.number().min(0).max(1),
     canaries: z.number().int().positive(),
     canaryLength: z.number().int().positive(),
     documents: z.number().int().positive(),

@@ -90,6 +90,27 @@ export function temperatureSpec(a: Analysis): Spec {
   };
 }
 
+/** Coverage and fidelity of each source's corpora against temperature (seed means), one line per source and measure. */
+export function corpusMeasuresSpec(a: Analysis): Spec {
+  const values = a.corpusMeasures.flatMap((c) =>
+    ['coverage', 'fidelity'].filter((m) => typeof c.measures[m] === 'number').map((m) => ({ source: c.source, measure: m, temperature: c.temperature, value: c.measures[m]! * 100 })),
+  );
+  return {
+    ...base,
+    title: 'Corpus coverage and fidelity against sampling temperature',
+    data: { values },
+    width: 420,
+    height: 260,
+    mark: { type: 'line', point: true },
+    encoding: {
+      x: { field: 'temperature', type: 'quantitative', title: 'sampling temperature' },
+      y: { field: 'value', type: 'quantitative', title: 'share of facts (coverage) / of statements (fidelity), %' },
+      color: { field: 'source', type: 'nominal', title: 'source' },
+      strokeDash: { field: 'measure', type: 'nominal', title: 'measure' },
+    },
+  };
+}
+
 /** One proxy against the gain, with Spearman rho and its CI in the title. */
 export function proxySpec(a: Analysis, proxy: string): Spec {
   const p = a.proxies.find((x) => x.proxy === proxy)!;
@@ -181,6 +202,9 @@ export async function renderFigures(a: Analysis): Promise<Figure[]> {
   const figs: Array<[string, string, Spec]> = [
     ['utility-matrix.svg', 'Relational utility matrix', utilitySpec(a)],
     ['gain-vs-temperature.svg', 'Gain against temperature', temperatureSpec(a)],
+    ...(a.corpusMeasures.some((c) => 'coverage' in c.measures || 'fidelity' in c.measures)
+      ? [['corpus-measures-vs-temperature.svg', 'Corpus coverage and fidelity against temperature', corpusMeasuresSpec(a)] as [string, string, Spec]]
+      : []),
     ['capability-vs-extraction.svg', 'Capability against extraction', capabilitySpec(a)],
     ...(a.proxies.length ? [['proxies-vs-gain.svg', 'Intrinsic proxies against gain', proxiesSpec(a)] as [string, string, Spec]] : []),
   ];

@@ -32,6 +32,8 @@ interface Table {
   header: string[];
   rows: string[][];
   figure?: string;
+  /** Further figures after the first (e.g. the corpus measures next to the gain). */
+  moreFigures?: string[];
   note?: string;
   /** Printed instead of the table when it has no rows. */
   empty?: string;
@@ -71,9 +73,10 @@ function tables(a: Analysis): Table[] {
       header: ['student', 'source', 'temperature', 'gain', 'CI', ...corpusMeasureNames(a)],
       rows: a.temperature.map((t) => {
         const m = a.corpusMeasures.find((c) => c.source === t.source && c.temperature === t.temperature);
-        return [t.student, t.source, Number.isFinite(t.temperature) ? String(t.temperature) : '—', t.gain ? pts(t.gain.estimate) : '—', t.gain ? `[${pts(t.gain.lo)}, ${pts(t.gain.hi)}]` : '—', ...corpusMeasureNames(a).map((n) => (m && n in m.measures ? pct(m.measures[n]!) : '—'))];
+        return [t.student, t.source, Number.isFinite(t.temperature) ? String(t.temperature) : '—', t.gain ? pts(t.gain.estimate) : '—', t.gain ? `[${pts(t.gain.lo)}, ${pts(t.gain.hi)}]` : '—', ...corpusMeasureNames(a).map((n) => (m && n in m.measures ? (isCountMeasure(n) ? num(m.measures[n]!) : pct(m.measures[n]!)) : '—'))];
       }),
       figure: 'gain-vs-temperature.svg',
+      moreFigures: ['corpus-measures-vs-temperature.svg'],
     },
     {
       title: `Verbatim extraction before and after (pooled exact-match rate; relative drop with ${L}% Clopper–Pearson-based interval)`,
@@ -95,11 +98,21 @@ function tables(a: Analysis): Table[] {
   ];
 }
 
+/** Corpus measures that count things (canaries regenerated) rather than give a share: printed as numbers (seed means). */
+export function isCountMeasure(name: string): boolean {
+  return /(^|_)(regenerated|samples|statements|count)$/.test(name);
+}
+
 function corpusMeasureNames(a: Analysis): string[] {
   return [...new Set(a.corpusMeasures.flatMap((c) => Object.keys(c.measures)))].sort();
 }
 
 const mdEscape = (s: string) => s.replace(/\|/g, '\\|');
+
+/** The rendered figures a table names, in order (a figure that was not drawn is left out). */
+function tableFigures(t: Table, figures: Figure[]): Figure[] {
+  return [t.figure, ...(t.moreFigures ?? [])].flatMap((file) => figures.filter((f) => file !== undefined && f.file === file));
+}
 
 function mdTable(t: Table, figures: Figure[]): string[] {
   const out = ['', `## ${t.title}`, ''];
@@ -109,8 +122,7 @@ function mdTable(t: Table, figures: Figure[]): string[] {
     for (const r of t.rows) out.push(`| ${r.map(mdEscape).join(' | ')} |`);
   }
   if (t.note) out.push('', t.note);
-  const fig = figures.find((f) => f.file === t.figure);
-  if (fig) out.push('', `![${fig.title}](${fig.file})`);
+  for (const fig of tableFigures(t, figures)) out.push('', `![${fig.title}](${fig.file})`);
   return out;
 }
 
@@ -135,8 +147,7 @@ function htmlTable(t: Table, figures: Figure[]): string[] {
     parts.push('</tbody></table></div>');
   }
   if (t.note) parts.push(`<p class="note">${esc(t.note)}</p>`);
-  const fig = figures.find((f) => f.file === t.figure);
-  if (fig) parts.push(`<figure>${fig.svg.replace(/^<\?xml[^>]*>\s*/, '')}<figcaption>${esc(fig.title)}</figcaption></figure>`);
+  for (const fig of tableFigures(t, figures)) parts.push(`<figure>${fig.svg.replace(/^<\?xml[^>]*>\s*/, '')}<figcaption>${esc(fig.title)}</figcaption></figure>`);
   return parts;
 }
 

@@ -47,7 +47,7 @@ describe('resurface lab --preset quick', () => {
     for (const id of ['utility', 'relational', 'decoupling', 'proxies', 'temperature']) expect(first.stdout).toMatch(new RegExp(`^${id}\\s+(supported|contradicted|not shown)\\s`, 'm'));
     expect(first.stdout).toContain(`report: ${path.relative(process.cwd(), path.join(RUN, 'report', 'report.html'))}`);
     const timing = JSON.parse(fs.readFileSync(path.join(RUN, 'lab-timing.json'), 'utf8'));
-    expect(Object.keys(timing.perKind).sort()).toEqual(['eval', 'extract', 'proxies', 'report', 'retokenize', 'sample', 'train']);
+    expect(Object.keys(timing.perKind).sort()).toEqual(['eval', 'extract', 'natural', 'proxies', 'report', 'retokenize', 'sample', 'train']);
   });
 
   it('writes a report with every table and plot', () => {
@@ -63,29 +63,43 @@ describe('resurface lab --preset quick', () => {
       expect(s).not.toContain('(no data)');
       expect(s.split('\n').filter((l) => l.startsWith('| ')).length).toBeGreaterThanOrEqual(3); // header, rule, ≥ 1 row
     }
-    // one utility row per source, with its relation
-    for (const [source, relation] of [['a-small', 'self'], ['a-large', 'same-lineage'], ['b', 'cross-family']]) expect(md).toMatch(new RegExp(`\\| a-small \\| ${source} \\| ${relation} \\|`));
+    // the relational matrix: one row per student and source, with its role
+    const roles = [
+      ['a-small', 'a-small', 'self'], ['a-small', 'a-large', 'same-lineage'], ['a-small', 'a-alt', 'different-recipe'], ['a-small', 'b-small', 'cross-family'], ['a-small', 'b-large', 'cross-family'],
+      ['b-small', 'b-small', 'self'], ['b-small', 'b-large', 'same-lineage'], ['b-small', 'a-small', 'cross-family'], ['b-small', 'a-large', 'cross-family'], ['b-small', 'a-alt', 'cross-family'],
+      ['a-small', 'a-small:natural', 'forgetting-control'], ['b-small', 'b-small:natural', 'forgetting-control'],
+    ];
+    for (const [student, source, relation] of roles) expect(md).toMatch(new RegExp(`\\| ${student} \\| ${source} \\| ${relation} \\|`));
 
     const csv = parseCsv(fs.readFileSync(path.join(dir, 'results.csv'), 'utf8'));
     for (const c of ['stage', 'student', 'source', 'relation', 'temperature', 'seed', 'accuracy', 'gain', 'extraction', 'train_loss'])
       expect(csv.columns).toContain(c);
-    for (const t of ['facts', 'relations', 'arithmetic', 'ordering']) expect(csv.columns).toEqual(expect.arrayContaining([`acc:${t}`, `gain:${t}`]));
-    for (const x of ['canaries-r4', 'canaries-r8', 'canaries-r16']) expect(csv.columns).toEqual(expect.arrayContaining([`extract:${x}`, `extract_drop:${x}`]));
+    for (const t of ['facts-latent', 'facts-exposed', 'relations', 'arithmetic']) expect(csv.columns).toEqual(expect.arrayContaining([`acc:${t}`, `gain:${t}`]));
+    for (const x of ['canaries-r4', 'canaries-r8', 'canaries-r16', 'canaries-control']) expect(csv.columns).toEqual(expect.arrayContaining([`extract:${x}`, `extract_drop:${x}`]));
     expect(csv.columns.some((c) => c.startsWith('tfidf_centroid:'))).toBe(true);
     expect(csv.columns.some((c) => c.startsWith('embed_centroid:'))).toBe(true);
-    expect(csv.rows.filter((r) => r.stage === 'base')).toHaveLength(3);
+    // corpus measures against the world's facts, per corpus
+    for (const m of ['coverage', 'fidelity', 'latent_benchmark_wording', 'canary_regenerated', 'canary_control_regenerated']) expect(csv.columns).toContain(`corpus:${m}`);
+    expect(csv.rows.filter((r) => r.stage === 'base')).toHaveLength(5);
     const trained = csv.rows.filter((r) => r.stage === 'trained');
-    expect(trained.map((r) => r.source).sort()).toEqual(['a-large', 'a-small', 'b']);
+    for (const student of ['a-small', 'b-small'])
+      expect(trained.filter((r) => r.student === student).map((r) => r.source).sort()).toEqual(['a-alt', 'a-large', 'a-small', 'b-large', 'b-small', `${student}:natural`].sort());
     for (const r of trained) expect(r.gain).toMatch(/^-?\d/); // a number, not an empty cell
+    for (const r of trained.filter((x) => !String(x.source).endsWith(':natural'))) {
+      expect(Number(r['corpus:coverage'])).toBeGreaterThan(0);
+      expect(Number(r['corpus:coverage'])).toBeLessThanOrEqual(1);
+    }
+    // control canaries (in no corpus) are extracted by no base model: the sanity line
+    for (const r of csv.rows.filter((x) => x.stage === 'base')) expect(Number(r['extract:canaries-control'])).toBe(0);
 
     const html = fs.readFileSync(path.join(dir, 'report.html'), 'utf8');
-    for (const f of ['utility-matrix.svg', 'gain-vs-temperature.svg', 'capability-vs-extraction.svg', 'proxies-vs-gain.svg']) {
+    for (const f of ['utility-matrix.svg', 'gain-vs-temperature.svg', 'corpus-measures-vs-temperature.svg', 'capability-vs-extraction.svg', 'proxies-vs-gain.svg']) {
       const svg = fs.readFileSync(path.join(dir, f), 'utf8');
       expect(svg).toMatch(/<svg[^>]*>/);
       expect(svg).toMatch(/class="mark-/); // vega drew marks, not an empty frame
       expect(md).toContain(`](${f})`);
     }
-    expect((html.match(/<svg/g) ?? []).length).toBeGreaterThanOrEqual(4);
+    expect((html.match(/<svg/g) ?? []).length).toBeGreaterThanOrEqual(5);
     const findings = JSON.parse(fs.readFileSync(path.join(dir, 'findings.json'), 'utf8'));
     expect(findings.missing).toEqual([]);
   });

@@ -1,9 +1,10 @@
 /**
  * The lab's shipped assets: the checkpoints match SHA256SUMS, are genuine HF checkpoints in a
- * compact dtype that Model.load reads, and behave as the study needs — the larger family-A model
- * fits family-A text better than the small one, the canaries repeated in pretraining are
- * extractable while control canaries (in no corpus) are not, and the families have different
- * tokenizers. Also: `lab pretrain` on a shortened recipe writes verifiable checkpoints, and damage
+ * compact dtype that Model.load reads, and behave as the study needs — each family's larger model
+ * fits its text better than the small one, some canaries repeated 16 times in pretraining are
+ * extractable with the 32 + 32-token protocol while control canaries (in no corpus) are not, the
+ * families have different tokenizers, and latent facts are known in paraphrase better than the
+ * benchmark's wording elicits them (the gap the world is built to have). Also: `lab pretrain` on a shortened recipe writes verifiable checkpoints, and damage
  * is reported with the way out.
  */
 import * as fs from 'node:fs';
@@ -11,6 +12,8 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { computePerplexity, readDocuments } from '../../lib/eval/perplexity';
 import { loadExtractionData, runExtraction } from '../../lib/eval/extraction';
+import { evaluateTask } from '../../lib/eval/evaluate';
+import { readTaskFile } from '../../lib/eval/task-file';
 import { readSafetensorsHeader } from '../../lib/io/safetensors';
 import { assertAssets, defaultAssetsDir, folderBytes, LAB_MODELS, verifyAssets } from '../../lib/lab/assets';
 import { pretrainLab } from '../../lib/lab/pretrain';
@@ -62,21 +65,28 @@ describe('shipped lab checkpoints', () => {
 
   it('families have their own tokenizers: B splits digits, A does not', async () => {
     const a = await TextTokenizer.load(ck('a-small'));
-    const b = await TextTokenizer.load(ck('b'));
+    const b = await TextTokenizer.load(ck('b-small'));
     const text = 'Of 17 and 12, the larger is 17.';
     const ea = await a.encode(text, { addSpecialTokens: false });
     const eb = await b.encode(text, { addSpecialTokens: false });
     expect(eb.length).toBeGreaterThan(ea.length);
     expect(fs.readFileSync(path.join(ck('a-small'), 'tokenizer.json'))).toEqual(fs.readFileSync(path.join(ck('a-large'), 'tokenizer.json')));
+    expect(fs.readFileSync(path.join(ck('b-small'), 'tokenizer.json'))).toEqual(fs.readFileSync(path.join(ck('b-large'), 'tokenizer.json')));
   });
 
-  it('a-large fits family-A text better than a-small (same corpus, larger model)', async () => {
-    const docs = readDocuments(path.join(LAB, 'world', 'corpora', 'family-a.jsonl')).slice(0, 120);
+  it.each(['a', 'b'])('%s-large fits its family\'s text better than the small model (same corpus, larger model)', async (f) => {
+    const docs = readDocuments(path.join(LAB, 'world', 'corpora', `family-${f}-natural.jsonl`)).slice(0, 300);
     const nll: Record<string, number> = {};
-    for (const m of ['a-small', 'a-large']) nll[m] = await withModel(m, async (model, tok) => (await computePerplexity(model, tok, docs, { maxLength: 128 })).nll_per_token);
-    expect(nll['a-large']).toBeLessThan(nll['a-small']);
-    // and both learned the corpus: far below the uniform distribution over the vocabulary (~6.8 nats)
-    expect(nll['a-small']).toBeLessThan(2.5);
+    for (const m of [`${f}-small`, `${f}-large`]) nll[m] = await withModel(m, async (model, tok) => (await computePerplexity(model, tok, docs, { maxLength: 128 })).nll_per_token);
+    expect(nll[`${f}-large`]).toBeLessThan(nll[`${f}-small`]);
+    // and both learned the corpus: far below the uniform distribution over the vocabulary (~6.9 nats)
+    expect(nll[`${f}-small`]).toBeLessThan(2.5);
+  });
+
+  it('a-small knows latent facts in paraphrase better than the benchmark wording elicits them', async () => {
+    const acc = async (task: string) =>
+      withModel('a-small', async (model, tok) => (await evaluateTask(model, tok, readTaskFile(path.join(LAB, 'world', 'tasks', `${task}.jsonl`)), { batchSize: 64 })).acc);
+    expect(await acc('facts-latent-paraphrase')).toBeGreaterThan((await acc('facts-latent')) + 0.1);
   });
 
   it('control canaries are in no pretraining corpus', () => {
@@ -88,11 +98,12 @@ describe('shipped lab checkpoints', () => {
     }
   });
 
-  it('canaries repeated 16 times in pretraining are extractable; control canaries are not', async () => {
+  it('some canaries repeated 16 times are extractable (32-token prefix, 32-token suffix); control canaries are not', async () => {
     for (const m of ['a-small', 'a-large']) {
       await withModel(m, async (model, tok) => {
-        const rate = async (set: string) => (await runExtraction(model, await loadExtractionData(path.join(LAB, 'world', 'extraction', `${set}.jsonl`), 16, tok), { prefixLen: 8, suffixLen: 8 })).exact_match_rate;
-        expect(await rate('canaries-r16')).toBeGreaterThanOrEqual(0.75);
+        const rate = async (set: string) => (await runExtraction(model, await loadExtractionData(path.join(LAB, 'world', 'extraction', `${set}.jsonl`), 64, tok), { prefixLen: 32, suffixLen: 32 })).exact_match_rate;
+        expect(await rate('canaries-r16')).toBeGreaterThan(0);
+        expect(await rate('canaries-r1')).toBe(0);
         expect(await rate('canaries-control')).toBe(0);
       });
     }
@@ -119,7 +130,7 @@ describe('lab pretrain', () => {
     // the same world as the shipped one (deterministic), and the presets come along
     expect(fs.readFileSync(path.join(out, 'world', 'world.json'), 'utf8')).toBe(fs.readFileSync(path.join(LAB, 'world', 'world.json'), 'utf8'));
     expect(fs.existsSync(path.join(out, 'quick.yaml'))).toBe(true);
-    const model = await Model.load(path.join(out, 'checkpoints', 'b'), { dtype: 'float32', threads: 2 });
+    const model = await Model.load(path.join(out, 'checkpoints', 'b-small'), { dtype: 'float32', threads: 2 });
     expect(model.config.family).toBe('llama');
     model.dispose();
 

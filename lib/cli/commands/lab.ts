@@ -1,6 +1,6 @@
 /**
  * `resurface lab [--preset quick|full] [--out RUN_DIR] [--assets DIR] [--json]`
- * `resurface lab pretrain [--out DIR] [--recipe FILE] [--models a-small,b] [--threads N] [--json]`
+ * `resurface lab pretrain [--out DIR] [--recipe FILE] [--models a-small,b-small] [--threads N] [--json]`
  *
  * The miniature lab: the self-training study on small pretrained model families shipped with the
  * package (lab/), end to end through the experiment runner; `lab pretrain` recreates those models

@@ -39,7 +39,7 @@ export function builder(y: Argv) {
           .option('sims', { type: 'number', default: POWER_DEFAULTS.sims, describe: 'simulated studies per scenario' })
           .option('seed-sd', { type: 'number', default: POWER_DEFAULTS.seedSdPoints, describe: 'assumed seed-to-seed SD of a run\'s accuracy, in points' })
           .option('base-extraction', { type: 'number', default: POWER_DEFAULTS.baseExtraction, describe: 'assumed exact-match extraction rate of the untrained students' })
-          .option('corpus-measures', { type: 'boolean', default: POWER_DEFAULTS.corpusMeasures, describe: 'the corpora get coverage/fidelity measures (a world with known facts)' })
+          .option('corpus-measures', { type: 'boolean', default: POWER_DEFAULTS.corpusMeasures, describe: 'the corpora get coverage/fidelity measures (a world with known facts; implied by evaluation.world)' })
           .option('data-dir', { type: 'string', describe: 'folder for relative task/extraction paths (default: the YAML\'s folder)' })
           .option('seed', { type: 'number', default: POWER_DEFAULTS.seed })
           .option('json', { type: 'boolean', default: false }),
@@ -110,8 +110,10 @@ export async function powerHandler(argv: PowerArgs) {
     if (!(argv.effect > 0 && argv.effect < 50)) throw new ArgumentError(`--effect must be in (0, 50) accuracy points, got ${argv.effect}`);
     if (!(argv.seedSd >= 0 && argv.seedSd < 20)) throw new ArgumentError(`--seed-sd must be in [0, 20) points, got ${argv.seedSd}`);
     if (!(argv.baseExtraction > 0 && argv.baseExtraction <= 1)) throw new ArgumentError(`--base-extraction must be in (0, 1], got ${argv.baseExtraction}`);
-    const opts = { ...POWER_DEFAULTS, effectPoints: argv.effect, sims: argv.sims, seedSdPoints: argv.seedSd, baseExtraction: argv.baseExtraction, corpusMeasures: argv.corpusMeasures, seed: argv.seed };
     const loaded = loadExperiment(argv.experiment, argv.dataDir ? { dataDir: argv.dataDir } : {});
+    // A world with known facts (evaluation.world) gives every corpus coverage/fidelity measures.
+    const corpusMeasures = argv.corpusMeasures || loaded.world !== undefined;
+    const opts = { ...POWER_DEFAULTS, effectPoints: argv.effect, sims: argv.sims, seedSdPoints: argv.seedSd, baseExtraction: argv.baseExtraction, corpusMeasures, seed: argv.seed };
     const report = powerAnalysis(designFromExperiment(loaded, opts), opts);
     if (argv.json) return printJson(report);
     process.stdout.write(formatPower(report));

@@ -8,6 +8,8 @@ import { mergeCorpusParts } from '../../corpus/merge-corpus';
 import { retokenizeCorpus } from '../../corpus/retokenize';
 import { generateCorpus } from '../../corpus/write-corpus';
 import { ResurfaceError } from '../../errors';
+import { measureCorpus, readWorldFacts } from '../../lab/world-measures';
+import { readCorpusTexts } from '../../proxies/inputs';
 import type { DeviceName } from '../../native/types';
 import type { StepContext, StepExecutor } from '../executor';
 
@@ -72,7 +74,11 @@ export const sampleExecutor: StepExecutor = {
     });
     throwIfAborted(ctx, step.id);
     if (!summary.complete) throw new ResurfaceError('ERR_CORPUS', `${step.id}: generation ended with ${summary.samples}/${s.num_samples} samples`);
+    // A world with known facts: the corpus measured against it (the report reads `measures`).
+    const worldFile = step.runtime.world_file as string | undefined;
+    const scan = worldFile ? measureCorpus(readWorldFacts(worldFile), readCorpusTexts(ctx.outDir)) : null;
     return {
+      ...(scan ? { measures: scan.measures, canaries_regenerated: scan.regenerated, fact_statements: scan.statements, canary_samples: scan.canarySamples } : {}),
       samples: summary.samples,
       tokens: summary.tokens,
       eos_rate: summary.eosRate,
