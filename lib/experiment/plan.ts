@@ -80,6 +80,8 @@ export interface Plan {
   models: Record<string, { dir: string; family: string; recipe: string; tokenizer: string; exists: boolean; parameters: number | null }>;
   tasks: Record<string, string>;
   extraction: Record<string, string>;
+  /** Extraction sets that are controls (never seen in pretraining): a sanity line, not held-out data. */
+  extractionControls?: string[];
   statistics: LoadedExperiment['experiment']['statistics'];
   steps: Step[];
 }
@@ -437,6 +439,7 @@ export function buildPlan(loaded: LoadedExperiment, opts: PlanOptions = {}): Pla
     models: Object.fromEntries(Object.entries(loaded.models).map(([n, m]) => [n, { dir: m.dir, family: m.family, recipe: m.decl.recipe ?? m.family, tokenizer: m.tokenizer, exists: m.exists, parameters: params[n] }])),
     tasks: loaded.tasks,
     extraction: loaded.extraction,
+    ...(e.evaluation.extraction.some((x) => x.control) ? { extractionControls: e.evaluation.extraction.filter((x) => x.control).map((x) => x.name) } : {}),
     statistics: e.statistics,
     steps,
   };

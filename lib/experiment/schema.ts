@@ -105,6 +105,8 @@ const extractionSet = z.strictObject({
   prefix_len: posInt.default(D.evaluation.extraction.prefix_len),
   suffix_len: posInt.default(D.evaluation.extraction.suffix_len),
   offset: nonNegInt.default(D.evaluation.extraction.offset),
+  /** Sequences no model ever saw (control canaries): measured as a sanity line, never pooled into the held-out set. */
+  control: z.boolean().optional(),
 });
 
 const proxies = z.strictObject({

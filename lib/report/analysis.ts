@@ -64,6 +64,8 @@ export interface ExtractionChange {
   source: string;
   relation: SourceRole;
   n: number;
+  /** Held-out sequences the cell's corpora regenerated verbatim, left out of n. */
+  contaminated: number;
   before: number;
   after: number;
   drop: Interval | null;
@@ -76,6 +78,15 @@ export interface EpochCurvePoint {
   epoch: number;
   accuracy: number;
   runs: number;
+}
+
+/** Control sequences (never in any corpus): what a model extracts of them is the measure's false-positive rate (expected 0). */
+export interface ControlExtraction {
+  model: string;
+  stage: 'before' | 'after';
+  source: string | null;
+  n: number;
+  rate: number;
 }
 
 export interface CorpusMeasurePoint {
@@ -95,6 +106,7 @@ export interface Analysis {
   extraction: ExtractionChange[];
   corpusMeasures: CorpusMeasurePoint[];
   epochCurve: EpochCurvePoint[];
+  controlExtraction: ControlExtraction[];
   findings: Finding[];
   level: number;
 }
@@ -193,7 +205,7 @@ export function analyze(data: ResultsData): Analysis {
       const rates = extractionRates(base.extraction, runs, data.extraction);
       if (rates) {
         const d = relativeDropTest(rates.before, rates.after, rates.n, settings.extractionDrop, level);
-        extraction.push({ student: table.student, source: cell.source, relation: cell.role, n: rates.n, before: rates.before, after: rates.after, drop: d ? { estimate: d.estimate, lo: d.ci[0], hi: d.ci[1], level } : null });
+        extraction.push({ student: table.student, source: cell.source, relation: cell.role, n: rates.n, contaminated: rates.excluded, before: rates.before, after: rates.after, drop: d ? { estimate: d.estimate, lo: d.ci[0], hi: d.ci[1], level } : null });
       }
       const accs = runs.map((r) => macroAccuracy(r.tasks, data.tasks)).filter((v): v is number => v !== null);
       const exs = runs.map((r) => pooledExtraction(r.extraction, data.extraction)).filter((v): v is number => v !== null);
@@ -233,11 +245,26 @@ export function analyze(data: ResultsData): Analysis {
     }
 
   const epochCurve = epochCurveOf(data, baseOf);
+  const controls = data.extractionControls ?? [];
+  const controlExtraction: ControlExtraction[] = [];
+  if (controls.length) {
+    for (const b of data.bases) {
+      const r = pooledExtraction(b.extraction, controls);
+      const n = controls.reduce((a, x) => a + (b.extraction[x]?.exact.length ?? 0), 0);
+      if (r !== null) controlExtraction.push({ model: b.model, stage: 'before', source: null, n, rate: r });
+    }
+    for (const student of uniq(data.runs.map((r) => r.student)))
+      for (const source of uniq(data.runs.filter((r) => r.student === student).map((r) => r.source))) {
+        const rates = data.runs.filter((r) => r.student === student && r.source === source).map((r) => pooledExtraction(r.extraction, controls)).filter((v): v is number => v !== null);
+        const n = controls.reduce((a, x) => a + (data.runs.find((r) => r.student === student && r.source === source)?.extraction[x]?.exact.length ?? 0), 0);
+        if (rates.length) controlExtraction.push({ model: student, stage: 'after', source, n, rate: mean(rates) });
+      }
+  }
   const findings = studyFindings(data, settings, studies);
   if (data.missing.length) {
     for (const f of findings) f.text += ` (${data.missing.length} step(s) have no result and are left out.)`;
   }
-  return { columns, rows, utility, temperature, proxies, capability, extraction, corpusMeasures, epochCurve, findings, level };
+  return { columns, rows, utility, temperature, proxies, capability, extraction, corpusMeasures, epochCurve, controlExtraction, findings, level };
 }
 
 /** The learning curve of each cell: base (epoch 0), every evaluated epoch, and the trained run (the last epoch). */

@@ -20,6 +20,8 @@ export interface ExtractScores {
   rate: number;
   indices: number[];
   exact: number[];
+  /** Per item: the sequence's id (a record's "id", or the "ID:" its text starts with), when known. */
+  ids?: Array<string | undefined>;
 }
 
 export interface TrainedRun {
@@ -34,6 +36,8 @@ export interface TrainedRun {
   control?: 'forgetting';
   /** Measures of the corpus the run was trained on (e.g. coverage, fidelity against a world's facts). */
   corpus?: Record<string, number>;
+  /** Ids of held-out sequences its corpus regenerated verbatim (they are no longer held out for this run). */
+  contaminated?: string[];
   temperature: number;
   seed: number;
   tasks: Record<string, TaskScores>;
@@ -64,6 +68,8 @@ export interface ResultsData {
   experiment: string;
   tasks: string[];
   extraction: string[];
+  /** Extraction sets that are controls (never seen by any model): reported as a sanity line only. */
+  extractionControls?: string[];
   runs: TrainedRun[];
   bases: BaseModelResult[];
   statistics: StatisticsSettings;
@@ -79,6 +85,7 @@ interface PlanFile {
   models: Record<string, { family: string; recipe?: string }>;
   tasks: Record<string, string>;
   extraction: Record<string, string>;
+  extractionControls?: string[];
   statistics: ResultsData['statistics'];
   steps: Array<{ id: string; kind: string; key: string; coords: Record<string, unknown> }>;
 }
@@ -125,6 +132,32 @@ export function taskScoresFromEval(r: Json): TaskScores {
 export function extractScoresFromResult(r: Json): ExtractScores {
   const items = (r.items as Array<{ index: number; exact: boolean }>) ?? [];
   return { rate: Number(r.exact_match_rate), indices: items.map((it) => it.index), exact: items.map((it) => (it.exact ? 1 : 0)) };
+}
+
+/** A sequence's id: the record's "id", or the "ID:" its text starts with (the lab's "canary-007: ..."). */
+const idCache = new Map<string, Array<string | undefined>>();
+function sequenceIds(file: string | undefined): Array<string | undefined> {
+  if (!file) return [];
+  let ids = idCache.get(file);
+  if (!ids) {
+    ids = [];
+    try {
+      for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+        if (!line.trim()) continue;
+        const rec = JSON.parse(line) as { id?: unknown; text?: unknown };
+        ids.push(rec.id !== undefined ? String(rec.id) : typeof rec.text === 'string' ? /^([\w.-]+):/.exec(rec.text)?.[1] : undefined);
+      }
+    } catch {
+      ids = []; // a Megatron .bin or an unreadable file: no ids, nothing is excluded
+    }
+    idCache.set(file, ids);
+  }
+  return ids;
+}
+
+function withSequenceIds(x: ExtractScores, file: string | undefined): ExtractScores {
+  const ids = sequenceIds(file);
+  return ids.length ? { ...x, ids: x.indices.map((i) => ids[i]) } : x;
 }
 
 export function readResults(runDir: string): ResultsData {
@@ -176,6 +209,7 @@ export function readResults(runDir: string): ResultsData {
   };
   // Corpus measures (a sample step's `measures`, e.g. coverage/fidelity in a world with known facts).
   const measures = new Map<string, Record<string, number>>();
+  const regenerated = new Map<string, string[]>();
   for (const s of plan.steps) {
     if (s.kind !== 'sample') continue;
     const m = result(s)?.measures;
@@ -183,6 +217,8 @@ export function readResults(runDir: string): ResultsData {
       const nums = Object.fromEntries(Object.entries(m as Json).filter(([, v]) => typeof v === 'number' && Number.isFinite(v))) as Record<string, number>;
       measures.set(`${s.coords.source}|${s.coords.temperature}|${s.coords.seed}`, nums);
     }
+    const ids = result(s)?.canaries_regenerated;
+    if (Array.isArray(ids)) regenerated.set(`${s.coords.source}|${s.coords.temperature}|${s.coords.seed}`, ids.map(String));
   }
   for (const s of plan.steps) {
     if (!['eval', 'extract', 'proxies', 'train'].includes(s.kind)) continue;
@@ -198,18 +234,21 @@ export function readResults(runDir: string): ResultsData {
     }
     const target = c.stage === 'base' ? baseFor(String(c.model)) : runFor(c);
     if (s.kind === 'eval') target.tasks[String(c.task)] = taskScoresFromEval(r);
-    else if (s.kind === 'extract') target.extraction[String(c.extraction)] = extractScoresFromResult(r);
+    else if (s.kind === 'extract') target.extraction[String(c.extraction)] = withSequenceIds(extractScoresFromResult(r), plan.extraction[String(c.extraction)]);
     else if (s.kind === 'proxies') (target as TrainedRun).proxies = { ...((r.summary as Record<string, number | null>) ?? {}) };
     else if (s.kind === 'train') (target as TrainedRun).trainLoss = typeof r.final_loss === 'number' ? r.final_loss : null;
   }
   for (const r of runs.values()) {
     const m = measures.get(`${r.source}|${r.temperature}|${r.seed}`);
     if (m) r.corpus = m;
+    const g = regenerated.get(`${r.source}|${r.temperature}|${r.seed}`);
+    if (g?.length) r.contaminated = g;
   }
   return {
     experiment: plan.experiment,
     tasks: Object.keys(plan.tasks),
-    extraction: Object.keys(plan.extraction),
+    extraction: Object.keys(plan.extraction).filter((x) => !(plan.extractionControls ?? []).includes(x)),
+    ...(plan.extractionControls?.length ? { extractionControls: plan.extractionControls } : {}),
     runs: [...runs.values()],
     bases: [...bases.values()],
     statistics: plan.statistics,
