@@ -1,5 +1,6 @@
 /** Plain-text rendering of the lab's results for the terminal: the findings, the main table, timings. */
 import type { Analysis, Finding } from '../report';
+import { formatDrop } from '../study/relative-drop';
 import type { LabTiming } from './run-lab';
 
 function wrap(text: string, width: number): string[] {
@@ -52,7 +53,7 @@ export function utilityTable(a: Analysis): string {
       String(u.runs),
       u.gain ? `${pts(u.gain.estimate)} [${pts(u.gain.lo)}, ${pts(u.gain.hi)}]` : '—',
       x ? `${pct(x.before)} → ${pct(x.after)}` : '—',
-      x?.drop ? `${pct(x.drop.estimate)} [${pct(x.drop.lo)}, ${pct(x.drop.hi)}]` : '—',
+      x?.drop ? `${formatDrop(x.drop.estimate)} [${formatDrop(x.drop.lo)}, ${formatDrop(x.drop.hi)}]` : '—',
     ];
   });
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));

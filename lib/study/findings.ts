@@ -15,7 +15,7 @@
  */
 import type { ExtractScores, ResultsData, TrainedRun } from '../report/results';
 import { clusterReplicates, minimumDetectableEffect, testContrast, type ClusterReplicates, type LinearContrast, type TestedContrast } from './contrast';
-import { dropDesignLimit, relativeDropTest } from './relative-drop';
+import { dropDesignLimit, formatDrop, relativeDropTest } from './relative-drop';
 import { equivalenceMarginDetectable, rankCorrelationTest } from './rank-correlation';
 import { ROLE_ORDER, type SourceRole } from './roles';
 import { slopeTest } from './slope';
@@ -154,7 +154,7 @@ const fmtUnit = (v: number, unit: string) => (unit === 'points' ? `${v.toFixed(1
 const fmtP = (p: number) => (p < 0.001 ? '<0.001' : p.toFixed(3));
 
 function fmtContrast(c: StudyContrast, opposite = false): string {
-  const e = (v: number) => (!Number.isFinite(v) ? '—' : c.unit === 'points' ? `${v >= 0 ? '+' : ''}${v.toFixed(1)}` : c.unit === 'share' ? `${(v * 100).toFixed(1)}%` : v.toFixed(2));
+  const e = (v: number) => (c.unit === 'share' ? formatDrop(v) : !Number.isFinite(v) ? '—' : c.unit === 'points' ? `${v >= 0 ? '+' : ''}${v.toFixed(1)}` : v.toFixed(2));
   const p = opposite ? `opposite direction, p_adj ${fmtP(c.p_opposite_adjusted!)}` : c.p_adjusted === null ? 'not testable' : `p_adj ${fmtP(c.p_adjusted)}`;
   return `${c.name} ${e(c.estimate)} [${e(c.ci[0])}, ${e(c.ci[1])}] (${p})`;
 }

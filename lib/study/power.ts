@@ -69,7 +69,9 @@ export function designFromExperiment(loaded: LoadedExperiment, opts: PowerOption
     const groups = new Set(t.items.map((it) => it.group ?? `#${it.index}`)).size;
     return { name, items: t.items.length, clusterSize: Math.max(1, Math.round(t.items.length / groups)) };
   });
-  const sequences = Object.values(loaded.extraction).reduce((a, f) => a + lineCount(f), 0);
+  // held-out sequences only: control sets (never seen) are a sanity line, not part of the claim
+  const controls = new Set(e.evaluation.extraction.filter((x) => x.control).map((x) => x.name));
+  const sequences = Object.entries(loaded.extraction).reduce((a, [name, f]) => a + (controls.has(name) ? 0 : lineCount(f)), 0);
   return {
     students: e.grid.students.map(model),
     sources: e.grid.sources.map(model),

@@ -16,6 +16,12 @@
  */
 import { clopperPearsonLower, clopperPearsonUpper } from '../stats/clopper-pearson';
 
+/** A relative drop as a percentage; bounds below −100% (a tiny reference rate) print as "< −100%". */
+export function formatDrop(v: number): string {
+  if (v === -Infinity || (Number.isFinite(v) && v < -1)) return '< −100%';
+  return Number.isFinite(v) ? `${(v * 100).toFixed(1)}%` : '—';
+}
+
 export interface DropTest {
   before: number;
   after: number;
