@@ -248,7 +248,7 @@ function dropContrast(name: string, student: string, before: number, after: numb
     return { name, student, role: 'claim', estimate: NaN, ci: [NaN, NaN], unit: 'share', margin: s.extractionDrop, direction: 1, p: null, p_opposite: null, p_adjusted: null, p_opposite_adjusted: null, method, mde: null, note: 'the reference extracts nothing: there is nothing to drop from' };
   const note =
     limit.bestLowerBound <= s.extractionDrop
-      ? `even with nothing extracted after training the lower bound is ${(limit.bestLowerBound * 100).toFixed(1)}%: ${limit.sequencesNeeded ? `≥ ${limit.sequencesNeeded} held-out sequences` : 'far more held-out sequences'} would be needed to show a ${Math.round(s.extractionDrop * 100)}% drop`
+      ? `even with nothing extracted after training the lower bound is ${formatDrop(limit.bestLowerBound)}: ${limit.sequencesNeeded ? `≥ ${limit.sequencesNeeded} held-out sequences` : 'far more held-out sequences'} would be needed to show a ${Math.round(s.extractionDrop * 100)}% drop`
       : undefined;
   return { name, student, role: 'claim', estimate: d.estimate, ci: d.ci, unit: 'share', margin: s.extractionDrop, direction: 1, p: d.p, p_opposite: d.pOpposite, p_adjusted: null, p_opposite_adjusted: null, method, mde: null, ...(note ? { note } : {}) };
 }
