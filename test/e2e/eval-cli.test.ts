@@ -2,34 +2,21 @@
  * The evaluation commands end to end, as a user runs them: task import → eval --json/--out,
  * perplexity --json, extract from .bin/.idx with --indices, and one-line coded errors.
  */
-import { execFile, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeMegatron } from '../../lib/eval/megatron';
-import { makeTmpDir, removeTmpDir, REPO_ROOT } from '../helpers/shared';
+import { makeTmpDir, removeTmpDir } from '../helpers/shared';
+import { cliIn, ensureDistBuilt } from '../helpers/cli';
 import { makeTinyModel } from '../helpers/tiny-models';
 
 const dir = makeTmpDir();
 let modelDir: string;
-const BIN = path.join(REPO_ROOT, 'bin', 'resurface.js');
 
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: dir, timeout: 120_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const cli = (args: string[]) => cliIn(dir, args, 120_000);
 
 beforeAll(async () => {
-  // the CLI runs from dist/: compile the TypeScript when any source is newer
-  const newest = (d: string): number =>
-    fs.readdirSync(d, { withFileTypes: true }).reduce((m, e) => Math.max(m, e.isDirectory() ? newest(path.join(d, e.name)) : fs.statSync(path.join(d, e.name)).mtimeMs), 0);
-  const main = path.join(REPO_ROOT, 'dist', 'cli', 'main.js');
-  if (!fs.existsSync(main) || fs.statSync(main).mtimeMs < newest(path.join(REPO_ROOT, 'lib'))) {
-    execFileSync(process.execPath, [path.join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(REPO_ROOT, 'tsconfig.json')]);
-  }
+  ensureDistBuilt();
   modelDir = await makeTinyModel('EleutherAI--pythia-70m', dir, 3);
 });
 afterAll(() => removeTmpDir(dir));

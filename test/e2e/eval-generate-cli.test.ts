@@ -3,25 +3,18 @@
  * per-item completions, filtered answers and scores), HumanEval-style pass@k refused without
  * --allow-code-execution and scored with it, and a bad record's coded error.
  */
-import { execFile, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyFilter } from '../../lib/eval/answer-extraction';
-import { makeTmpDir, removeTmpDir, REPO_ROOT } from '../helpers/shared';
+import { makeTmpDir, removeTmpDir } from '../helpers/shared';
+import { cliIn, ensureDistBuilt } from '../helpers/cli';
 import { makeTinyModel } from '../helpers/tiny-models';
 
 const dir = makeTmpDir();
 let modelDir: string;
-const BIN = path.join(REPO_ROOT, 'bin', 'resurface.js');
 
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: dir, timeout: 120_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const cli = (args: string[]) => cliIn(dir, args, 120_000);
 
 function writeTask(name: string, rows: unknown[]): string {
   fs.writeFileSync(path.join(dir, name), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
@@ -29,12 +22,7 @@ function writeTask(name: string, rows: unknown[]): string {
 }
 
 beforeAll(async () => {
-  const newest = (d: string): number =>
-    fs.readdirSync(d, { withFileTypes: true }).reduce((m, e) => Math.max(m, e.isDirectory() ? newest(path.join(d, e.name)) : fs.statSync(path.join(d, e.name)).mtimeMs), 0);
-  const main = path.join(REPO_ROOT, 'dist', 'cli', 'main.js');
-  if (!fs.existsSync(main) || fs.statSync(main).mtimeMs < newest(path.join(REPO_ROOT, 'lib'))) {
-    execFileSync(process.execPath, [path.join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(REPO_ROOT, 'tsconfig.json')]);
-  }
+  ensureDistBuilt();
   modelDir = await makeTinyModel('EleutherAI--pythia-70m', dir, 5);
 }, 120_000);
 afterAll(() => removeTmpDir(dir));

@@ -2,38 +2,27 @@
  * The harness-style evaluation end to end: import → eval with few-shot, MMLU groups, mc2, suites,
  * --log-samples and --output-path, compared with the stdlib reference of the harness's prompts.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTmpDir, removeTmpDir, REPO_ROOT } from '../helpers/shared';
+import { cliIn, ensureDistBuilt } from '../helpers/cli';
 import { makeTinyModel } from '../helpers/tiny-models';
 import { arcRows, hellaswagRows, mmluRows, truthfulqaRows } from '../helpers/harness-rows';
 
 const dir = makeTmpDir();
 let modelDir: string;
-const BIN = path.join(REPO_ROOT, 'bin', 'resurface.js');
 const REF = path.join(REPO_ROOT, 'test', 'reference', 'harness_prompts.py');
 
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: dir, timeout: 180_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const cli = (args: string[]) => cliIn(dir, args, 180_000);
 const write = (name: string, rows: unknown[]) => fs.writeFileSync(path.join(dir, name), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
 const readJsonl = (name: string) => fs.readFileSync(path.join(dir, name), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
 const reference = (req: unknown) =>
   (JSON.parse(execFileSync('/usr/bin/python3', [REF], { input: JSON.stringify(req), encoding: 'utf8' })) as { docs: Array<{ requests: string[][]; mc2?: number }> }).docs;
 
 beforeAll(async () => {
-  const newest = (d: string): number =>
-    fs.readdirSync(d, { withFileTypes: true }).reduce((m, e) => Math.max(m, e.isDirectory() ? newest(path.join(d, e.name)) : fs.statSync(path.join(d, e.name)).mtimeMs), 0);
-  const main = path.join(REPO_ROOT, 'dist', 'cli', 'main.js');
-  if (!fs.existsSync(main) || fs.statSync(main).mtimeMs < newest(path.join(REPO_ROOT, 'lib'))) {
-    execFileSync(process.execPath, [path.join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(REPO_ROOT, 'tsconfig.json')]);
-  }
+  ensureDistBuilt();
   modelDir = await makeTinyModel('EleutherAI--pythia-70m', dir, 5);
 }, 300_000);
 afterAll(() => removeTmpDir(dir));
