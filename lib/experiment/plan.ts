@@ -235,6 +235,10 @@ export function buildPlan(loaded: LoadedExperiment, opts: PlanOptions = {}): Pla
     for (const m of gridModels) evaluations(`${m}/base`, { stage: 'base', model: m }, m);
   }
 
+  /** A CPU step that turns corpora into a corpus (merge, audit, retokenize, subset): cached, no device. */
+  const corpusStep = (id: string, kind: StepKind, inputs: Record<string, string>, coords: StepCoords, settings: Record<string, unknown>, extra: { models?: Record<string, string>; runtime?: Record<string, unknown> } = {}): Step =>
+    add({ id, kind, deps: Object.values(inputs), inputs, models: extra.models ?? {}, settings, runtime: extra.runtime ?? {}, coords, device: false, cached: true, tokens: corpusTokens, flopsPerToken: 0 });
+
   /** The student fine-tuned on a corpus step's output with the experiment's recipe. */
   const trainOn = (id: string, corpus: Step, student: string, seed: number, coords: StepCoords, dataTokens = corpusTokens): Step => {
     const t = e.training;
@@ -282,77 +286,27 @@ export function buildPlan(loaded: LoadedExperiment, opts: PlanOptions = {}): Pla
         // Sharded: N part steps (device steps, run in parallel) and a merge whose output is exactly the
         // single-process corpus; it takes the corpus's id, so everything downstream is the same.
         const parts = N > 1 ? Array.from({ length: N }, (_, i) => sampleStep(`${sampleId}/part${i}of${N}`, { ...sampleSettings, part: { index: i, count: N } }, corpusTokens / N)) : [];
+        const corpusCoords: StepCoords = { source, temperature: T, seed };
         const sample =
           N > 1
-            ? add({
-                id: sampleId,
-                kind: 'merge',
-                deps: parts.map((p) => p.id),
-                inputs: Object.fromEntries(parts.map((p, i) => [`part${i}`, p.id])),
-                models: {},
-                settings: { parts: N },
-                runtime: {},
-                coords: { source, temperature: T, seed },
-                device: false,
-                cached: true,
-                tokens: corpusTokens,
-                flopsPerToken: 0,
-              })
+            ? corpusStep(sampleId, 'merge', Object.fromEntries(parts.map((p, i) => [`part${i}`, p.id])), corpusCoords, { parts: N })
             : sampleStep(sampleId, sampleSettings, corpusTokens);
         let clean: Step = sample;
         if (e.audit) {
-          clean = add({
-            id: `audit/${source}/${fmtT(T)}/s${seed}`,
-            kind: 'audit',
-            deps: [sample.id],
-            inputs: { corpus: sample.id },
-            models: {},
-            settings: { n: e.audit.n, tasks: Object.fromEntries(Object.entries(loaded.auditTasks ?? {}).map(([n, f]) => [n, fileFingerprint(f)])) },
-            runtime: { task_files: loaded.auditTasks ?? {} },
-            coords: { source, temperature: T, seed },
-            device: false,
-            cached: true,
-            tokens: corpusTokens,
-            flopsPerToken: 0,
-          });
+          const tasks = Object.fromEntries(Object.entries(loaded.auditTasks ?? {}).map(([n, f]) => [n, fileFingerprint(f)]));
+          clean = corpusStep(`audit/${source}/${fmtT(T)}/s${seed}`, 'audit', { corpus: sample.id }, corpusCoords, { n: e.audit.n, tasks }, { runtime: { task_files: loaded.auditTasks ?? {} } });
         }
         for (const student of e.grid.students) {
           const coords: StepCoords = { student, source, temperature: T, seed };
           let corpus = clean;
           const stok = loaded.models[student].tokenizer;
           if (stok !== loaded.models[source].tokenizer) {
-            corpus = add({
-              id: `retokenize/${source}/${fmtT(T)}/s${seed}/tok-${stok}`,
-              kind: 'retokenize',
-              deps: [clean.id],
-              inputs: { corpus: clean.id },
-              models: { tokenizer: student },
-              settings: { tokenizer: stok },
-              runtime: {},
-              coords: { source, temperature: T, seed },
-              device: false,
-              cached: true,
-              tokens: corpusTokens,
-              flopsPerToken: 0,
-            });
+            corpus = corpusStep(`retokenize/${source}/${fmtT(T)}/s${seed}/tok-${stok}`, 'retokenize', { corpus: clean.id }, corpusCoords, { tokenizer: stok }, { models: { tokenizer: student } });
           }
           const subsets = e.subsets;
           const runs: Array<{ corpus: Step; suffix: string; coords: StepCoords; corpusTokens: number }> = subsets
             ? Array.from({ length: subsets.count }, (_, k) => ({
-                corpus: add({
-                  id: `subset/${source}/${fmtT(T)}/s${seed}/tok-${stok}/k${k}`,
-                  kind: 'subset',
-                  deps: [corpus.id],
-                  inputs: { corpus: corpus.id },
-                  models: {},
-                  settings: { tokens: subsets.tokens, seed: subsets.seed, index: k },
-                  runtime: {},
-                  coords: { source, temperature: T, seed, subset: k },
-                  device: false,
-                  cached: true,
-                  tokens: corpusTokens,
-                  flopsPerToken: 0,
-                }),
+                corpus: corpusStep(`subset/${source}/${fmtT(T)}/s${seed}/tok-${stok}/k${k}`, 'subset', { corpus: corpus.id }, { ...corpusCoords, subset: k }, { tokens: subsets.tokens, seed: subsets.seed, index: k }),
                 suffix: `/k${k}`,
                 coords: { ...coords, subset: k },
                 corpusTokens: subsets.tokens,
