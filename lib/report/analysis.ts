@@ -142,14 +142,16 @@ export function analyze(data: ResultsData): Analysis {
   const columns = ['stage', 'student', 'source', 'relation', 'temperature', 'seed', 'accuracy', 'gain'];
   for (const t of data.tasks) columns.push(`acc:${t}`, `gain:${t}`);
   columns.push('extraction');
-  for (const x of data.extraction) columns.push(`extract:${x}`, `extract_drop:${x}`);
+  // every extraction set gets its columns, the control sets too (the pooled `extraction` column is held-out only)
+  const allSets = [...data.extraction, ...(data.extractionControls ?? [])];
+  for (const x of allSets) columns.push(`extract:${x}`, `extract_drop:${x}`);
   const measureNames = uniq(data.runs.flatMap((r) => Object.keys(r.corpus ?? {}))).sort();
   columns.push('train_loss', ...measureNames.map((m) => `corpus:${m}`), ...proxyNames);
   const rows: Record<string, Cell>[] = [];
   for (const b of data.bases) {
     const row: Record<string, Cell> = { stage: 'base', student: b.model, accuracy: macroAccuracy(b.tasks, data.tasks), extraction: pooledExtraction(b.extraction, data.extraction) };
     for (const t of data.tasks) row[`acc:${t}`] = b.tasks[t]?.acc ?? null;
-    for (const x of data.extraction) row[`extract:${x}`] = b.extraction[x]?.rate ?? null;
+    for (const x of allSets) row[`extract:${x}`] = b.extraction[x]?.rate ?? null;
     rows.push(row);
   }
   for (const r of data.runs) {
@@ -173,7 +175,7 @@ export function analyze(data: ResultsData): Analysis {
       const bt = base?.tasks[t];
       row[`gain:${t}`] = r.tasks[t] && bt ? r.tasks[t].acc - bt.acc : null;
     }
-    for (const x of data.extraction) {
+    for (const x of allSets) {
       row[`extract:${x}`] = r.extraction[x]?.rate ?? null;
       const bx = base?.extraction[x];
       row[`extract_drop:${x}`] = r.extraction[x] && bx && bx.rate > 0 ? (bx.rate - r.extraction[x].rate) / bx.rate : null;
