@@ -294,7 +294,9 @@ function meanScores(runs: TrainedRun[], set: string): ExtractScores | null {
   const maps = runs.map((r) => new Map(r.extraction[set]!.indices.map((idx, i) => [idx, r.extraction[set]!.exact[i]!])));
   const indices = first.indices.filter((idx) => maps.every((m) => m.has(idx)));
   const exact = indices.map((idx) => maps.reduce((a, m) => a + m.get(idx)!, 0) / maps.length);
-  return { rate: exact.reduce((a, b) => a + b, 0) / Math.max(1, exact.length), indices, exact };
+  // keep the sequence ids, so the contaminated canaries leave this reference's clean set too
+  const idOf = first.ids ? new Map(first.indices.map((idx, i) => [idx, first.ids![i]])) : null;
+  return { rate: exact.reduce((a, b) => a + b, 0) / Math.max(1, exact.length), indices, exact, ...(idOf ? { ids: indices.map((idx) => idOf.get(idx)) } : {}) };
 }
 
 export interface ProxyPoints {
