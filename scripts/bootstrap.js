@@ -5,7 +5,8 @@
  *      installed with apt when we are root, otherwise a message naming them;
  *   2. `npm ci` when node_modules is missing or older than package-lock.json;
  *   3. the native addon, rebuilt when its sources, CMakeLists.txt or the libtorch changed;
- *   4. the TypeScript build (dist/), rebuilt when lib/ changed.
+ *   4. the TypeScript build (dist/), rebuilt when lib/ changed;
+ *   5. with --with-python, .cache/math-venv (sympy for minerva_math's is_equiv) where local wheels allow.
  * Each step is skipped when already done. Plain CommonJS with no dependencies: it runs before npm ci.
  *
  * Flags: --quiet (only print what is done), --with-python (also ensure python3-torch/numpy).
@@ -144,8 +145,26 @@ function ensureTsBuild() {
   fs.writeFileSync(stamp, key);
 }
 
+// ---- 5. (--with-python) the optional sympy venv of minerva_math's is_equiv check -------------------
+// Only where the machine's local wheel folders can build it offline; without it `eval` reports
+// exact_match alone and says why, and its tests skip with that reason.
+function ensureMathVenv() {
+  const py = path.join(ROOT, '.cache', 'math-venv', 'bin', 'python');
+  if (fs.existsSync(py) || process.env.RESURFACE_SKIP_MATH_VENV) return;
+  const folders = ['/opt/wheels', '/opt/pypi/files', '/opt/pypi-more/files'].filter((d) => fs.existsSync(d));
+  const hasSympy = folders.some((d) => fs.readdirSync(d).some((f) => /^sympy-1\.(1[3-9]|[2-9]\d)/.test(f)));
+  if (!hasSympy) return info('no sympy >= 1.13 wheel in the local wheel folders: minerva_math is_equiv stays off');
+  info('building .cache/math-venv (sympy, for minerva_math is_equiv)');
+  const r = spawnSync('bash', [path.join(ROOT, 'scripts', 'math-venv.sh')], { stdio: quiet ? 'ignore' : 'inherit', cwd: ROOT });
+  if (r.status !== 0) {
+    log('could not build .cache/math-venv (minerva_math is_equiv stays off; scripts/math-venv.sh shows why)');
+    fs.rmSync(path.join(ROOT, '.cache', 'math-venv'), { recursive: true, force: true });
+  }
+}
+
 ensureSystemPackages();
 ensureNodeModules();
 ensureNativeBuild();
 ensureTsBuild();
+if (withPython) ensureMathVenv();
 info('ready');

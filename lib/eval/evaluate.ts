@@ -14,7 +14,7 @@ import { scoreContinuations, type ContinuationGroup } from './scoring';
 import type { TaskFile, TaskItem } from './task-file';
 import { applyPrompts, type FewshotOptions } from './fewshot';
 
-export interface EvaluateOptions extends Pick<GenerateTaskOptions, 'seed' | 'overrides' | 'allowCodeExecution' | 'sandbox'> {
+export interface EvaluateOptions extends Pick<GenerateTaskOptions, 'seed' | 'overrides' | 'allowCodeExecution' | 'sandbox' | 'mathEquivalence'> {
   batchSize?: number;
   /** Reuse an item's shared context (default true; false scores every request as its own row). */
   shareContext?: boolean;

@@ -14,6 +14,7 @@ import { buildProgram, runPrograms, sandboxCapabilities, type SandboxOptions } f
 import type { GenerateSpec } from './generate-spec';
 import { generateUntil, type Completion } from './generate-until';
 import { aggregateGenerate, scorePassItem, scoreTextItem, type GenerateItemResult, type GenerateReport } from './generative-metrics';
+import { checkMathEquivalence, type MathEquivalenceOptions } from './math-equivalence';
 import type { TaskFile, TaskItem } from './task-file';
 
 /** Settings that override every record's (the paper's HumanEval: temperature 0.2, top_p 0.95, repeats 10, 512 tokens). */
@@ -33,12 +34,17 @@ export interface GenerateTaskOptions {
   /** pass@k tasks execute model-written programs: refused unless true. */
   allowCodeExecution?: boolean;
   sandbox?: SandboxOptions;
+  /** minerva_math: the sympy is_equiv check, reported as `is_equiv,none` where a Python with sympy runs
+   * (default: tried); false skips it. */
+  mathEquivalence?: boolean | MathEquivalenceOptions;
   onProgress?: (done: number, total: number) => void;
 }
 
 export interface GenerateTaskReport extends GenerateReport {
   /** pass@k: what the sandbox contains on this machine. */
   sandbox?: string[];
+  /** minerva_math: how `is_equiv,none` was computed, or why it was not. */
+  mathEquivalence?: { python: string; backend: 'antlr' | 'lark'; sympy: string } | { unavailable: string };
 }
 
 interface Settings {
@@ -51,6 +57,10 @@ interface Settings {
 function settingsOf(g: GenerateSpec, o: GenerationOverrides = {}): Settings {
   const temperature = o.temperature ?? (g.doSample ? g.temperature : 0);
   return { temperature, topP: o.topP ?? g.topP, repeats: o.repeats ?? g.repeats, maxGenToks: o.maxGenToks ?? g.maxGenToks };
+}
+
+function generationOf(s: Settings): GenerateItemResult['generation'] {
+  return { doSample: s.temperature > 0, temperature: s.temperature, topP: s.topP, maxGenToks: s.maxGenToks };
 }
 
 export async function evaluateGenerateTask(model: Model, tok: TextTokenizer, task: TaskFile, options: GenerateTaskOptions = {}): Promise<GenerateTaskReport> {
@@ -115,6 +125,8 @@ export async function evaluateGenerateTask(model: Model, tok: TextTokenizer, tas
       ...(it.group !== undefined ? { group: it.group } : {}),
       context: it.context,
       targets: it.generate!.targets,
+      until: it.generate!.until,
+      generation: generationOf(settingsOf(it.generate!, o)),
       completions: texts,
       finishReasons: c.map((x) => x.finishReason),
     };
@@ -143,7 +155,28 @@ export async function evaluateGenerateTask(model: Model, tok: TextTokenizer, tas
     });
     task.items.forEach((it, i) => (results[i]!.scores = scorePassItem(it.generate!, results[i]!.passed!)));
   }
+  const equivalence = metric === 'minerva_math' && options.mathEquivalence !== false ? await addMathEquivalence(results, options.mathEquivalence) : undefined;
   const report: GenerateTaskReport = aggregateGenerate(task.name, metric, results);
   if (sandboxNotes) report.sandbox = sandboxNotes;
+  if (equivalence) report.mathEquivalence = equivalence;
   return report;
+}
+
+/** minerva_math: `is_equiv,none` per item (any gold equivalent to the extracted answer), where sympy runs. */
+async function addMathEquivalence(results: GenerateItemResult[], o: boolean | MathEquivalenceOptions | undefined): Promise<GenerateTaskReport['mathEquivalence']> {
+  const pairs: Array<[string, string]> = [];
+  const owner: number[] = [];
+  results.forEach((r, i) => {
+    for (const t of r.targets) {
+      pairs.push([r.filtered.none ?? '', t]);
+      owner.push(i);
+    }
+  });
+  const eq = await checkMathEquivalence(pairs, typeof o === 'object' ? o : {});
+  if (!eq.available) return { unavailable: eq.reason };
+  for (const r of results) r.scores['is_equiv,none'] = 0;
+  eq.equiv.forEach((e, j) => {
+    if (e) results[owner[j]!]!.scores['is_equiv,none'] = 1;
+  });
+  return { python: eq.python, backend: eq.backend, sympy: eq.sympy };
 }

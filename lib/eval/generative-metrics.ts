@@ -59,6 +59,10 @@ export interface GenerateItemResult {
   /** The context as fed to the model (the harness's `arguments[0]`). */
   context: string;
   targets: string[];
+  /** The stop strings of its request. */
+  until: string[];
+  /** The generation settings that ran (record settings with the command's overrides). */
+  generation: { doSample: boolean; temperature: number; topP: number; maxGenToks: number };
   /** Completions as generated and cut at the stop strings (the harness's `resps`), one per repeat. */
   completions: string[];
   finishReasons: string[];

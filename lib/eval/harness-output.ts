@@ -13,6 +13,8 @@
 import { createHash } from 'node:crypto';
 import type { Score } from './groups';
 import { HARNESS_GROUPS } from './groups';
+import type { GenerateReport } from './generative-metrics';
+import { generateHigherIsBetter, generateResultEntry, generateTaskConfig } from './harness-output-generate';
 import { itemAcc, type LoglikelihoodReport, type MultipleChoiceReport } from './metrics';
 import { buildRequests } from './requests';
 import type { TaskItem } from './task-file';
@@ -111,12 +113,12 @@ export function harnessSamples(
 /** Versions of the harness tasks these files stand for (metadata.version in their YAML). */
 const TASK_VERSIONS: Record<string, number> = {
   arc_easy: 1, arc_challenge: 1, hellaswag: 1, piqa: 1, sciq: 1, winogrande: 1, lambada_openai: 1, truthfulqa_mc1: 2, truthfulqa_mc2: 3,
-  gsm8k: 3, humaneval: 1, mmlu: 2,
+  gsm8k: 3, humaneval: 1, mmlu: 2, minerva_math: 3.1,
 };
 
 export interface ResultEntry {
   name: string;
-  report: MultipleChoiceReport | LoglikelihoodReport;
+  report: MultipleChoiceReport | LoglikelihoodReport | GenerateReport;
   numFewshot: number;
   /** Records in the task file before --limit. */
   original: number;
@@ -145,6 +147,15 @@ export function harnessResults(entries: readonly ResultEntry[], config: Record<s
   const nSamples: Record<string, { original: number; effective: number }> = {};
   for (const e of entries) {
     const r = e.report;
+    if ('results' in r) {
+      results[e.name] = generateResultEntry(e.name, r);
+      configs[e.name] = generateTaskConfig(e.name, r, e.numFewshot);
+      versions[e.name] = TASK_VERSIONS[e.name] ?? null;
+      nShot[e.name] = e.numFewshot;
+      higher[e.name] = generateHigherIsBetter(r);
+      nSamples[e.name] = { original: e.original, effective: r.n };
+      continue;
+    }
     const metrics = taskMetrics(e.name, r);
     const mc = !('perplexity' in r) ? r : null;
     if (mc?.subtasks) {
@@ -160,7 +171,7 @@ export function harnessResults(entries: readonly ResultEntry[], config: Record<s
         nShot[t] = e.numFewshot;
         versions[t] = 1;
         higher[t] = Object.fromEntries(metrics.map((m) => [m, m !== 'perplexity']));
-        configs[t] = taskConfig(t, metrics, e);
+        configs[t] = taskConfig(t, metrics, { ...e, report: r });
       }
       if (e.name in results) continue;
     }
@@ -179,7 +190,7 @@ export function harnessResults(entries: readonly ResultEntry[], config: Record<s
       }
     }
     results[e.name] = entry;
-    configs[e.name] = taskConfig(e.name, metrics, e);
+    configs[e.name] = taskConfig(e.name, metrics, { ...e, report: r });
     versions[e.name] = TASK_VERSIONS[e.name] ?? null;
     nShot[e.name] = e.numFewshot;
     higher[e.name] = Object.fromEntries(metrics.map((m) => [m, m !== 'perplexity']));
@@ -199,7 +210,7 @@ export function harnessResults(entries: readonly ResultEntry[], config: Record<s
   };
 }
 
-function taskConfig(task: string, metrics: string[], e: ResultEntry): Record<string, unknown> {
+function taskConfig(task: string, metrics: string[], e: ResultEntry & { report: MultipleChoiceReport | LoglikelihoodReport }): Record<string, unknown> {
   return {
     task,
     output_type: 'perplexity' in e.report ? 'loglikelihood' : 'multiple_choice',

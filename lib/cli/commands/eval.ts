@@ -13,6 +13,7 @@ import { writeFileAtomic } from '../../io/atomic';
 import { evaluateTaskWithPrompts, type EvaluateOptions, type TaskReport } from '../../eval/evaluate';
 import { DEFAULT_FEWSHOT_SEED } from '../../eval/fewshot';
 import { harnessResults, harnessSamples, type ResultEntry } from '../../eval/harness-output';
+import { harnessGenerateSamples } from '../../eval/harness-output-generate';
 import { PAPER_FEWSHOT_SEED, resolveSuite, SUITES, type SuiteTask } from '../../eval/suites';
 import { curveMarkdown, evaluateCurve, writeCurve } from '../../eval/checkpoint-curve';
 import { readTaskFile } from '../../eval/task-file';
@@ -50,7 +51,9 @@ export function builder(y: Argv) {
       .option('repeats', { type: 'number', describe: 'generate tasks: completions per item (pass@k n)' })
       .option('max-gen-toks', { type: 'number', describe: 'generate tasks: token budget per completion' })
       .option('allow-code-execution', { type: 'boolean', default: false, describe: 'pass@k tasks: run the model-written programs, contained (see README)' })
-      .option('code-timeout', { type: 'number', default: 3, describe: 'pass@k tasks: wall-clock seconds per program' }),
+      .option('code-timeout', { type: 'number', default: 3, describe: 'pass@k tasks: wall-clock seconds per program' })
+      .option('math-equivalence', { type: 'boolean', default: true, describe: 'minerva_math: also report is_equiv,none (the harness\'s sympy check) where a Python with sympy runs' })
+      .option('math-python', { type: 'string', describe: 'minerva_math: the Python for is_equiv (default: $RESURFACE_MATH_PYTHON, .cache/math-venv, python3)' }),
   );
 }
 
@@ -62,6 +65,8 @@ interface GenerateArgs {
   maxGenToks?: number;
   allowCodeExecution: boolean;
   codeTimeout: number;
+  mathEquivalence: boolean;
+  mathPython?: string;
 }
 
 interface EvalArgs extends ModelArgs, GenerateArgs {
@@ -147,6 +152,7 @@ async function runJob(model: Model, tok: TextTokenizer, job: Job, argv: EvalArgs
     overrides: { ...job.generation, ...definedOnly({ temperature: argv.temperature, topP: argv.topP, repeats: argv.repeats, maxGenToks: argv.maxGenToks }) },
     allowCodeExecution: argv.allowCodeExecution,
     sandbox: { timeoutMs: argv.codeTimeout * 1000 },
+    mathEquivalence: argv.mathEquivalence ? (argv.mathPython ? { python: argv.mathPython } : true) : false,
   };
   const { report, prompted } = await evaluateTaskWithPrompts(model, tok, task, options);
   return { task, total, report, prompted };
@@ -157,7 +163,9 @@ const definedOnly = <T extends object>(o: T): Partial<T> => Object.fromEntries(O
 function summary(report: TaskReport): string {
   if ('results' in report) {
     const scores = Object.keys(report.results).map((k) => `${k}=${fmt(report.results[k]!)} ± ${fmt(report.stderr[k] ?? null)}`);
-    return `${report.task}  n=${report.n}  ${scores.join('  ')}\n` + (report.sandbox ?? []).map((note) => `  sandbox: ${note}\n`).join('');
+    const eq = report.mathEquivalence;
+    const eqNote = !eq ? '' : 'unavailable' in eq ? `  is_equiv: not computed (${eq.unavailable})\n` : `  is_equiv: sympy ${eq.sympy}, ${eq.backend} parser${eq.backend === 'antlr' ? '' : ' (the harness uses antlr: may differ on some answers)'}\n`;
+    return `${report.task}  n=${report.n}  ${scores.join('  ')}\n` + (report.sandbox ?? []).map((note) => `  sandbox: ${note}\n`).join('') + eqNote;
   }
   if ('perplexity' in report) return `${report.task}  n=${report.n}  acc=${fmt(report.acc)} ± ${fmt(report.acc_stderr)}  perplexity=${fmt(report.perplexity)}\n`;
   let line = `${report.task}  n=${report.n}  acc=${fmt(report.acc)} ± ${fmt(report.acc_stderr)}`;
@@ -196,17 +204,12 @@ export async function handler(argv: EvalArgs) {
       for (const job of jobs) {
         const { task, total, report, prompted } = await runJob(model, tok, job, argv);
         reports.push(report);
-        if ('results' in report) {
-          // generate tasks: the harness-format outputs cover log-likelihood tasks only (so far); our JSON has every item
-          if ((argv.logSamples || argv.outputPath) && !argv.json) process.stderr.write(`${job.name}: --log-samples / --output-path skip generate tasks (see --out for per-item outputs)\n`);
-          if (!argv.json) process.stdout.write(summary(report));
-          continue;
-        }
         entries.push({ name: job.name, report, numFewshot: job.numFewshot, original: total, ...(task.items[0]?.fewshotSampler ? { fewshotSampler: task.items[0].fewshotSampler } : {}) });
         if (argv.logSamples) {
           const file = argv.suite ? path.join(argv.logSamples, `samples_${job.name}.jsonl`) : argv.logSamples;
           if (argv.suite) fs.mkdirSync(argv.logSamples, { recursive: true });
-          await writeFileAtomic(file, harnessSamples(job.name, task.items, prompted, report).join('\n') + '\n');
+          const lines = 'results' in report ? harnessGenerateSamples(report, task.items) : harnessSamples(job.name, task.items, prompted, report);
+          await writeFileAtomic(file, lines.join('\n') + '\n');
         }
         if (!argv.json) process.stdout.write(summary(report));
       }
