@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyFilter } from '../../lib/eval/answer-extraction';
+import { checkMathEquivalence } from '../../lib/eval/math-equivalence';
 import { makeTmpDir, removeTmpDir } from '../helpers/shared';
 import { cliIn, ensureDistBuilt } from '../helpers/cli';
 import { makeTinyModel } from '../helpers/tiny-models';
@@ -57,6 +58,41 @@ describe('resurface eval: generate tasks', () => {
     expect(j.results['exact_match,strict-match']).toBe(0);
     const text = await cli(['eval', '--model', modelDir, '--task', task, '--threads', '2']);
     expect(text.stdout).toMatch(/^gsm {2}n=3 {2}exact_match,strict-match=0\.0000 ± 0\.0000 {2}exact_match,flexible-extract=/);
+    // the harness's own output formats: samples (filter-major) and results.json
+    const h = await cli(['eval', '--model', modelDir, '--task', task, '--threads', '2', '--batch-size', '3', '--log-samples', 'gsm-samples.jsonl', '--output-path', 'gsm-results.json']);
+    expect(h.code).toBe(0);
+    expect(h.stderr).toBe('');
+    const samples = fs.readFileSync(path.join(dir, 'gsm-samples.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(samples.map((x) => [x.filter, x.doc_id])).toEqual(['strict-match', 'flexible-extract'].flatMap((f) => [0, 1, 2].map((i) => [f, i])));
+    samples.forEach((x, i) => {
+      const item = j.items[i % 3];
+      expect(x.resps).toEqual([item.completions]); // same greedy completions at another batch size
+      expect(x.filtered_resps).toEqual([item.filtered[x.filter]]);
+      expect(x.arguments.gen_args_0.arg_0).toBe(item.context);
+      expect(x.exact_match).toBe(item.scores[`exact_match,${x.filter}`]);
+    });
+    const results = JSON.parse(fs.readFileSync(path.join(dir, 'gsm-results.json'), 'utf8'));
+    expect(results.results.gsm).toMatchObject({ 'exact_match,strict-match': 0, 'exact_match_stderr,strict-match': 0, 'exact_match,flexible-extract': j.results['exact_match,flexible-extract'] });
+    expect(results['n-samples'].gsm).toEqual({ original: 3, effective: 3 });
+  }, 120_000);
+
+  it('minerva_math: is_equiv,none beside exact_match where sympy runs (else the reason), off with --no-math-equivalence', async () => {
+    const rec = (target: string) => ({ context: 'Problem:\nWhat is 1/2?\n\nSolution:', target, until: ['Problem:'], metric: 'minerva_math', max_gen_toks: 6 });
+    const task = writeTask('math.jsonl', [rec('\\frac{1}{2}'), rec('0.5')]);
+    const probe = await checkMathEquivalence([]);
+    const r = await cli(['eval', '--model', modelDir, '--task', task, '--json', '--threads', '2']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    if (probe.available) {
+      expect(Object.keys(j.results).sort()).toEqual(['exact_match,none', 'is_equiv,none']);
+      expect(j.mathEquivalence).toMatchObject({ backend: probe.backend, sympy: probe.sympy });
+    } else {
+      expect(Object.keys(j.results)).toEqual(['exact_match,none']);
+      expect(j.mathEquivalence.unavailable).toBeTruthy();
+    }
+    const off = JSON.parse((await cli(['eval', '--model', modelDir, '--task', task, '--json', '--threads', '2', '--no-math-equivalence'])).stdout);
+    expect(Object.keys(off.results)).toEqual(['exact_match,none']);
+    expect(off.mathEquivalence).toBeUndefined();
   }, 120_000);
 
   it('pass@k: refused without --allow-code-execution; with it, the programs run contained', async () => {
