@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluateTaskWithPrompts } from '../../lib/eval/evaluate';
 import { importRows } from '../../lib/eval/importers';
 import { harnessSamples } from '../../lib/eval/harness-output';
+import { harnessGenerateSamples } from '../../lib/eval/harness-output-generate';
 import { parseTaskRecord, type TaskFile, type TaskItem } from '../../lib/eval/task-file';
 import { Model } from '../../lib/model/model';
 import { TextTokenizer } from '../../lib/tokenizer/tokenizer';
@@ -110,6 +111,33 @@ describe.skipIf(skip !== null)(`the real lm-evaluation-harness${skip ? ` (skippe
     const ref = await harness({ yaml: 'mmlu/default/mmlu_virology.yaml', data_files: { test: writeRows('mmlu-test.jsonl', test), dev: writeRows('mmlu-dev.jsonl', dev) }, num_fewshot: 2 });
     await compare('mmlu_virology', 'mmlu', test, dev, 2, ref);
   }, 600_000);
+
+  it('GSM8K 2-shot greedy generation: same contexts, completions, filtered answers (both filters) and exact_match', async () => {
+    const q = (i: number) => ({ question: `Tom has ${i + 2} apples and buys ${i + 3} more. How many apples does he have?`, answer: `He has ${i + 2} + ${i + 3} = ${2 * i + 5} apples.\n#### ${2 * i + 5}` });
+    const test = [0, 1, 2].map(q);
+    const train = [10, 11, 12, 13, 14].map(q);
+    // a short budget keeps the harness's HF generate quick; the records carry the same
+    const ref = await harness({
+      yaml: 'gsm8k/gsm8k.yaml',
+      data_files: { test: writeRows('gsm-test.jsonl', test), train: writeRows('gsm-train.jsonl', train) },
+      overrides: { generation_kwargs: { until: ['Question:', '</s>', '<|im_end|>'], do_sample: false, temperature: 0.0, max_gen_toks: 24 } },
+      num_fewshot: 2,
+    });
+    const task = toTask('gsm8k', 'gsm8k', test);
+    for (const it of task.items) it.generate!.maxGenToks = 24;
+    const pool = toTask('gsm8k-fs', 'gsm8k', train).items;
+    const { report } = await evaluateTaskWithPrompts(model, tok, task, { fewshot: { numFewshot: 2, pool, sameSplit: false, seed: 1234, name: 'gsm8k' }, batchSize: 3 });
+    if (!('results' in report)) throw new Error('expected a generate report');
+    const ours = harnessGenerateSamples(report, task.items).map((l) => JSON.parse(l) as Record<string, unknown> & { arguments: { gen_args_0: { arg_0: string } } });
+    const byKey = (xs: Array<Record<string, unknown>>) => [...xs].sort((a, b) => String(a['filter']).localeCompare(String(b['filter'])) || Number(a['doc_id']) - Number(b['doc_id']));
+    const mine = byKey(ours);
+    expect(mine.map((s) => s['arguments'] as { gen_args_0: { arg_0: string } }).map((a) => a.gen_args_0.arg_0)).toEqual(ref.samples.map((s) => s.arguments[0]![0]));
+    expect(mine.map((s) => s['resps'])).toEqual(ref.samples.map((s) => (s as unknown as { resps: string[][] }).resps));
+    expect(mine.map((s) => s['filtered_resps'])).toEqual(ref.samples.map((s) => (s as unknown as { filtered_resps: string[] }).filtered_resps));
+    const fields = (s: Record<string, unknown>) => [s['doc_id'], s['target'], s['filter'], s['metrics'] ?? s['metric_names'], s['doc_hash'], s['prompt_hash'], s['target_hash'], s['exact_match']];
+    expect(mine.map(fields)).toEqual(ref.samples.map((s) => fields({ ...s, metrics: s.metric_names, exact_match: s.metrics['exact_match'] })));
+    for (const f of ['strict-match', 'flexible-extract']) expect(report.results[`exact_match,${f}`]).toBeCloseTo(ref.results[`exact_match,${f}`]!, 12);
+  }, 900_000);
 
   it('TruthfulQA mc2 values', async () => {
     const rows = truthfulqaRows(3);

@@ -4,6 +4,8 @@ the task's own YAML from the installed lm_eval, its dataset replaced by local JS
 stdin: {"yaml": "arc/arc_challenge.yaml", "data_files": {"test": path, "train": path}, "overrides": {...},
         "num_fewshot": k, "seed": s, "model": dir}
 stdout: {"samples": [{"doc_id", "arguments": [[ctx, cont], ...], "lls": [..], "is_greedy": [..], "metrics": {..}}],
+         (generate_until tasks: "arguments": [[ctx, gen_kwargs]], "resps": [[completion]], "filtered_resps": [answer],
+          one sample per filter and document)
          "results": {metric,filter: value}}
 """
 import json
@@ -49,7 +51,23 @@ out = evaluator.simple_evaluate(
 )
 name = cfg["task"]
 samples = []
+generative = cfg.get("output_type") == "generate_until"
 for s in out["samples"][name]:
+    if generative:
+        samples.append({
+            "doc_id": s["doc_id"],
+            "arguments": [[a[0], a[1]] for a in s["arguments"]],
+            "resps": [[str(x) for x in r] for r in s["resps"]],
+            "filtered_resps": [str(x) for x in s["filtered_resps"]],
+            "metrics": {m: float(s[m]) for m in s["metrics"]},
+            "metric_names": s["metrics"],
+            "target": str(s["target"]),
+            "filter": s["filter"],
+            "doc_hash": s["doc_hash"],
+            "prompt_hash": s["prompt_hash"],
+            "target_hash": s["target_hash"],
+        })
+        continue
     samples.append({
         "doc_id": s["doc_id"],
         "arguments": [list(a) for a in s["arguments"]],
@@ -64,4 +82,4 @@ for s in out["samples"][name]:
         "target_hash": s["target_hash"],
         "resps": [[str(x) for x in r[0]] for r in s["resps"]],
     })
-json.dump({"samples": sorted(samples, key=lambda x: x["doc_id"]), "results": {k: v for k, v in out["results"][name].items() if isinstance(v, (int, float))}}, sys.stdout)
+json.dump({"samples": sorted(samples, key=lambda x: (x["filter"], x["doc_id"])) if generative else sorted(samples, key=lambda x: x["doc_id"]), "results": {k: v for k, v in out["results"][name].items() if isinstance(v, (int, float))}}, sys.stdout)
