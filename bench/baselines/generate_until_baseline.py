@@ -11,6 +11,7 @@ Prints one JSON line: {"seconds", "cpu_seconds", "items", "texts", "torch", "tra
 """
 import argparse
 import json
+import os
 import time
 
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
