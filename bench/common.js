@@ -10,6 +10,7 @@ const { execFileSync, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { cpuFacts } = require('./cpu');
 
 const ROOT = path.resolve(__dirname, '..');
 const WORK = path.join(__dirname, '.work');
@@ -60,13 +61,13 @@ function cpuCount() {
   return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
 }
 
-/** Facts about the machine and the native runtime, recorded with every result. */
-function machineInfo() {
-  let cpuModel = os.cpus()[0]?.model ?? 'unknown';
-  try {
-    const m = /Model name:\s*(.+)/.exec(execFileSync('lscpu', { encoding: 'utf8' }));
-    if (m) cpuModel = m[1].trim();
-  } catch { /* lscpu missing: keep os.cpus() */ }
+/**
+ * Facts about the machine and the native runtime, recorded with every result: CPU model, SIMD/AMX
+ * flags, cores, clock (bench/cpu.js), the BLAS ours really maps, libtorch, the peers' Pythons and
+ * torch versions, OPENBLAS_CORETYPE. `peers`: { name: python executable } of extra peer Pythons.
+ */
+function machineInfo(peers = {}) {
+  const cpu = cpuFacts();
   let doctor = null;
   const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'resurface.js'), 'doctor', '--json'], { encoding: 'utf8' });
   if (r.status === 0) {
@@ -74,8 +75,12 @@ function machineInfo() {
   }
   const blas = doctor ? doctor.libraries.filter((l) => /blas/i.test(l)) : [];
   return {
-    cpu: cpuModel,
-    cores: cpuCount(),
+    cpu: cpu.model,
+    cores: cpu.cores,
+    clockMHz: cpu.clockMHz,
+    clockSource: cpu.clockSource,
+    cpuFlags: cpu.flags,
+    cpuFactsSource: cpu.source,
     memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     node: process.version,
     libtorch: doctor ? doctor.torchVersion : 'unknown (doctor failed)',
@@ -83,14 +88,15 @@ function machineInfo() {
     blasVerdict: doctor ? doctor.blasVerdict : 'unknown',
     openblasCoretype: process.env.OPENBLAS_CORETYPE ?? null,
     python: pythonInfo(),
+    peerPythons: Object.fromEntries(Object.entries(peers).map(([k, py]) => [k, pythonInfo(py)])),
   };
 }
 
-function pythonInfo() {
-  const r = spawnSync(PYTHON, ['-c', 'import torch,sys;print(sys.version.split()[0], torch.__version__)'], { encoding: 'utf8' });
-  if (r.status !== 0) return { executable: PYTHON, error: (r.stderr || '').trim().split('\n').pop() };
+function pythonInfo(executable = PYTHON) {
+  const r = spawnSync(executable, ['-c', 'import torch,sys;print(sys.version.split()[0], torch.__version__)'], { encoding: 'utf8' });
+  if (r.status !== 0) return { executable, error: (r.stderr || '').trim().split('\n').pop() };
   const [py, torch] = r.stdout.trim().split(/\s+/);
-  return { executable: PYTHON, version: py, torch };
+  return { executable, version: py, torch };
 }
 
 /** Runs a child that prints exactly one JSON object as its last stdout line; returns it. */
@@ -104,6 +110,26 @@ function runJsonChild(cmd, argv, { env = {}, timeoutMs = 600_000 } = {}) {
   }
   const last = r.stdout.trim().split('\n').pop();
   return JSON.parse(last);
+}
+
+/**
+ * Runs a command as a whole process under /usr/bin/time: { wallSeconds, cpuSeconds, maxRssMiB, stdout }.
+ * What a user waits for: process start to exit, loading included. Falls back to wall time alone.
+ */
+function runTimedChild(cmd, argv, { env = {}, timeoutMs = 900_000 } = {}) {
+  const haveTime = fs.existsSync('/usr/bin/time');
+  const out = path.join(os.tmpdir(), `resurface-bench-time-${process.pid}-${Date.now()}.txt`);
+  const [c, a] = haveTime ? ['/usr/bin/time', ['-o', out, '-f', '%e %U %S %M', cmd, ...argv]] : [cmd, argv];
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(c, a, {
+    cwd: ROOT, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 * 2 ** 20, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (r.status !== 0) throw new Error(`${path.basename(cmd)} ${argv.join(' ')} failed (${r.status ?? r.signal}): ${(r.stderr || '').slice(-2000)}`);
+  if (!haveTime) return { wallSeconds: wall, cpuSeconds: NaN, maxRssMiB: NaN, stdout: r.stdout };
+  const [e, u, sys, kb] = fs.readFileSync(out, 'utf8').trim().split('\n').pop().split(/\s+/).map(Number);
+  fs.rmSync(out, { force: true });
+  return { wallSeconds: e, cpuSeconds: u + sys, maxRssMiB: kb / 1024, stdout: r.stdout };
 }
 
 function median(xs) {
@@ -139,10 +165,12 @@ function baselineRuntimeMarkdown(rt) {
 }
 
 function machineMarkdown(m, load) {
+  const peers = Object.entries(m.peerPythons ?? {}).map(([k, p]) => `; ${k}: ${p.executable} ${p.version ?? ''} torch ${p.torch ?? p.error}`).join('');
   return [
-    `- CPU: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB; Node ${m.node}`,
+    `- CPU: ${m.cpu}, ${m.cores} cores at ${m.clockMHz ?? '?'} MHz (${m.clockSource ?? '?'}), ${m.memoryGiB} GiB; Node ${m.node}`,
+    `- CPU flags (${m.cpuFactsSource ?? '/proc/cpuinfo'}): ${(m.cpuFlags ?? []).join(' ') || 'unknown'}`,
     `- libtorch ${m.libtorch}; BLAS ${m.blas} (${m.blasVerdict}); OPENBLAS_CORETYPE=${m.openblasCoretype ?? '(unset)'}`,
-    `- baseline: ${m.python.executable} ${m.python.version ?? ''} torch ${m.python.torch ?? m.python.error}`,
+    `- Debian torch: ${m.python.executable} ${m.python.version ?? ''} torch ${m.python.torch ?? m.python.error}${peers}`,
     `- load average at start ${load.start.join(' / ')}, at end ${load.end.join(' / ')} (1/5/15 min)`,
   ].join('\n');
 }
@@ -196,6 +224,6 @@ function currentRssMiB() {
 }
 
 module.exports = {
-  ROOT, WORK, MODEL_DIR, PYTHON, lib, candidateFromArgs, ompEnv, ensureModel, loadAverage, cpuCount, machineInfo, runJsonChild,
+  ROOT, WORK, MODEL_DIR, PYTHON, TOKENIZER_DIR, CONFIG_DIR, MODEL_SEED, lib, runTimedChild, pythonInfo, candidateFromArgs, ompEnv, ensureModel, loadAverage, cpuCount, machineInfo, runJsonChild,
   median, round, writeResults, machineMarkdown, baselineRuntimeMarkdown, parseArgs, peakRssMiB, resetPeakRss, currentRssMiB,
 };

@@ -4,10 +4,13 @@
  * completions with stop strings on a Pythia-70m-shaped random model, resurface (native prefill and
  * continuous-batching decode, stop strings checked natively) vs a Hugging Face `generate` loop the way
  * the harness's HFLM runs it (bench/baselines/generate_until_baseline.py: left-padded batches,
- * stop_strings, decode, cut), same items, same batch size, same threads, same run, rounds alternating.
+ * stop_strings, decode, cut), with its default dynamic cache (`hf`) and with a static cache +
+ * `torch.compile` (`hf-static-compile`), same items, same batch size, same threads, same run, rounds
+ * alternating; the ratio is against the faster peer. Target: >= 3x.
  *
- *   node bench/generate.js [--items 32] [--max-gen-toks 64] [--batch-size 8] [--rounds 2] [--threads N]
- *                          [--hf-python PATH]   (a python with torch 2 + transformers 5: see bench/README.md)
+ *   node bench/generate.js [--items 32] [--max-gen-toks 64] [--batch-size 8,32] [--rounds 2] [--threads N]
+ *                          [--peers hf,hf-static-compile] [--peers-python PY | --no-peers-setup]
+ *   (the peers need torch 2 + transformers 5: bench/.work/peers-venv, made by bench/setup-peers.js)
  * Writes bench/results/generate-cpu.json and .md. Needs `npm run build` first.
  */
 'use strict';
@@ -23,7 +26,8 @@ const G = Number(args['max-gen-toks'] ?? 64);
 const BATCHES = String(args['batch-size'] ?? '8,32').split(',').map(Number);
 const ROUNDS = Number(args.rounds ?? 2);
 const THREADS = Number(args.threads ?? common.cpuCount());
-const HF_PYTHON = String(args['hf-python'] ?? process.env.RESURFACE_HF_PYTHON ?? path.join(common.WORK, 'hf-venv', 'bin', 'python'));
+const TARGET = 3;
+const peers = require('./peers');
 const UNTIL = ['Question:', '\n\n'];
 
 const dist = (p) => require(path.join(common.ROOT, 'dist', p));
@@ -34,6 +38,14 @@ function makeRng(seed) {
 }
 
 async function main() {
+  if (args['hf-python']) args['peers-python'] = args['hf-python'];
+  const avail = peers.available(args);
+  if (!avail.pip) {
+    process.stderr.write(`[generate] skipped: no Hugging Face peer (${avail.missing.join('; ')})\n`);
+    return;
+  }
+  const HF_PYTHON = avail.pip.python;
+  const peerNames = String(args.peers ?? 'hf,hf-static-compile').split(',');
   const { Model } = dist('model/model.js');
   const { TextTokenizer } = dist('tokenizer/tokenizer.js');
   const { generateUntil } = dist('eval/generate-until.js');
@@ -56,7 +68,7 @@ async function main() {
   for (const B of BATCHES) {
     const ours = [];
     const oursCpu = [];
-    const base = [];
+    const base = Object.fromEntries(peerNames.map((n) => [n, []]));
     let ourTexts = [];
     let tokens = 0;
     for (let r = 0; r < ROUNDS; r++) {
@@ -68,29 +80,42 @@ async function main() {
       oursCpu.push((c.user + c.system) / 1e6);
       ourTexts = out.map((x) => x[0].text);
       tokens = out.reduce((a, x) => a + x[0].tokens.length, 0);
-      base.push(common.runJsonChild(HF_PYTHON, [path.join(__dirname, 'baselines', 'generate_until_baseline.py'), '--model', modelDir, '--input', jobFile, '--threads', String(THREADS), '--batch-size', String(B)]));
+      for (const n of peerNames) {
+        process.stderr.write(`[generate] batch ${B} round ${r + 1}/${ROUNDS}: ${n}\n`);
+        base[n].push(common.runJsonChild(HF_PYTHON, [path.join(__dirname, 'baselines', 'generate_until_baseline.py'), '--model', modelDir, '--input', jobFile,
+          '--threads', String(THREADS), '--batch-size', String(B), '--peer', n], { timeoutMs: 1_800_000 }));
+      }
     }
     const oursSec = common.median(ours);
-    const baseSec = common.median(base.map((b) => b.seconds));
+    const peerSec = Object.fromEntries(peerNames.map((n) => [n, common.median(base[n].map((b) => b.seconds))]));
+    const bestPeer = [...peerNames].sort((a, b) => peerSec[a] - peerSec[b])[0];
+    const peerRows = Object.fromEntries(Object.entries(base).map(([n, xs]) => [n, {
+      itemsPerSec: ITEMS / peerSec[n], seconds: xs.map((b) => b.seconds), cpuSeconds: xs.map((b) => b.cpu_seconds), warmupSeconds: xs.map((b) => b.warmup_seconds),
+      identicalCompletions: ourTexts.filter((t, i) => t === xs[0].texts[i]).length,
+    }]));
+    const baseSec = peerSec[bestPeer];
+    const baseBest = base[bestPeer];
     rows.push({
+      bestPeer,
+      peers: peerRows,
       batchSize: B,
       generatedTokens: tokens,
       resurfaceSeconds: ours,
       resurfaceCpuSeconds: oursCpu,
-      baselineSeconds: base.map((b) => b.seconds),
-      baselineCpuSeconds: base.map((b) => b.cpu_seconds),
+      baselineSeconds: baseBest.map((b) => b.seconds),
+      baselineCpuSeconds: baseBest.map((b) => b.cpu_seconds),
       resurfaceItemsPerSec: ITEMS / oursSec,
       baselineItemsPerSec: ITEMS / baseSec,
       speedup: baseSec / oursSec,
-      cpuRatio: common.median(base.map((b) => b.cpu_seconds)) / common.median(oursCpu),
-      identicalCompletions: ourTexts.filter((t, i) => t === base[0].texts[i]).length,
-      baseline: { torch: base[0].torch, transformers: base[0].transformers },
+      cpuRatio: common.median(baseBest.map((b) => b.cpu_seconds)) / common.median(oursCpu),
+      identicalCompletions: ourTexts.filter((t, i) => t === baseBest[0].texts[i]).length,
+      baseline: { torch: baseBest[0].torch, transformers: baseBest[0].transformers },
     });
   }
   model.dispose();
   fs.rmSync(jobFile);
   load.end = common.loadAverage();
-  const machine = common.machineInfo();
+  const machine = common.machineInfo(avail.pythons);
   const result = {
     benchmark: 'generate',
     date: new Date().toISOString(),
@@ -98,6 +123,8 @@ async function main() {
     load,
     workload: { items: ITEMS, maxGenToks: G, until: UNTIL, threads: THREADS, rounds: ROUNDS, model: 'pythia-70m config, random init, float32' },
     baselinePython: HF_PYTHON,
+    peers: peerNames,
+    target: `>= ${TARGET}x the faster Hugging Face peer`,
     rows,
     ompWaitPolicy: process.env.OMP_WAIT_POLICY ?? null,
   };
@@ -105,13 +132,15 @@ async function main() {
   const md = [
     '# Generative evaluation benchmark (CPU)',
     '',
-    `${result.date}. ${ITEMS} greedy generate_until items (60-120-token prompts, until ${JSON.stringify(UNTIL)} + EOS, max_gen_toks ${G}), ${THREADS} threads, float32, ${ROUNDS} alternating rounds per batch size (medians). Baseline: Hugging Face transformers ${b0.transformers} \`generate\` (pip torch ${b0.torch}, ${HF_PYTHON}) as the harness's HFLM calls it: left-padded batches, stop_strings, decode, cut. Ours: Debian libtorch. OMP_WAIT_POLICY ${result.ompWaitPolicy ?? '(default)'} on both sides.`,
+    `${result.date}. ${ITEMS} greedy generate_until items (60-120-token prompts, until ${JSON.stringify(UNTIL)} + EOS, max_gen_toks ${G}), ${THREADS} threads, float32, ${ROUNDS} alternating rounds per batch size (medians). Peers: Hugging Face transformers ${b0.transformers} \`generate\` (pip torch ${b0.torch}, ${HF_PYTHON}) as the harness's HFLM calls it (left-padded batches, stop_strings, decode, cut), \`hf\` with the default dynamic cache and \`hf-static-compile\` with \`cache_implementation="static"\` + \`torch.compile(model.forward)\` (prompts padded to the longest item: one shape, one compile; the warm-up batch compiles). The ratio is against the faster peer. Ours: Debian libtorch. OMP_WAIT_POLICY ${result.ompWaitPolicy ?? '(default)'} on both sides.`,
     '',
-    common.machineMarkdown({ ...machine, python: { executable: HF_PYTHON, version: '', torch: b0.torch } }, { start: load.start, end: load.end }),
+    common.machineMarkdown(machine, { start: load.start, end: load.end }),
     '',
-    '| batch | resurface items/s | HF generate items/s | speedup (wall) | CPU-time ratio | identical completions |',
-    '| ---: | ---: | ---: | ---: | ---: | ---: |',
-    ...rows.map((r) => `| ${r.batchSize} | ${r.resurfaceItemsPerSec.toFixed(2)} | ${r.baselineItemsPerSec.toFixed(2)} | ${r.speedup.toFixed(2)}× | ${r.cpuRatio.toFixed(2)}× | ${r.identicalCompletions}/${ITEMS} |`),
+    `| batch | resurface items/s | ${peerNames.map((n) => `${n} items/s`).join(' | ')} | best peer | speedup (wall) | target | CPU-time ratio | identical completions (vs best peer) |`,
+    `| ---: | ---: | ${peerNames.map(() => '---: | ').join('')}--- | ---: | --- | ---: | ---: |`,
+    ...rows.map((r) => `| ${r.batchSize} | ${r.resurfaceItemsPerSec.toFixed(2)} | ${peerNames.map((n) => r.peers[n].itemsPerSec.toFixed(2)).join(' | ')} | ${r.bestPeer} | ${r.speedup.toFixed(2)}× | ≥ ${TARGET}× ${r.speedup >= TARGET ? 'met' : 'MISSED'} | ${r.cpuRatio.toFixed(2)}× | ${r.identicalCompletions}/${ITEMS} |`),
+    '',
+    `Peer warm-up (compilation for hf-static-compile), seconds: ${rows.map((r) => `batch ${r.batchSize}: ${peerNames.map((n) => `${n} ${r.peers[n].warmupSeconds.map((x) => x.toFixed(1)).join('/')}`).join(', ')}`).join('; ')}.`,
     '',
     'CPU-time ratio: baseline / ours user+system seconds of the timed work (less sensitive to the machine\'s load than wall time).',
     '',

@@ -13,7 +13,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const KNOWN = ['forward', 'sample', 'train', 'eval'];
-const NOT_BENCHMARKS = new Set(['run', 'common']);
+const NOT_BENCHMARKS = new Set(['run', 'common', 'cpu', 'peers', 'setup-peers']);
 
 /** Every bench/<name>.js that is a benchmark: the known ones first, then any others (e.g. lab). */
 function availableBenchmarks() {

@@ -1,47 +1,26 @@
 #!/usr/bin/env node
 /**
  * `npm run bench -- train`: training throughput (forward + backward + AdamW, tokens/s) of a
- * Pythia-70m-shaped random model at batch 8 × 256 tokens, native trainer vs a plain PyTorch eager
- * loop (bench/baselines/train_baseline.py: the reference model of test/reference, torch.optim.AdamW
- * with the same two parameter groups, same threads, same batch). Each side runs in its own child
- * process (A/B/A/B), reports the median step time and its own peak RSS.
+ * Pythia-70m-shaped random model at batch 8 × 256 tokens, and the forward pass alone at the same
+ * batch, in float32 and bfloat16: native trainer vs the best PyTorch peer of the same run
+ * (bench/baselines/train_baseline.py: test/reference's model, torch.optim.AdamW with the same two
+ * parameter groups, same threads, same batch; bf16 = float32 master weights + torch.autocast) under
+ * Debian's torch 1.13 and pip torch 2.x (bench/.work/peers-venv, when it can be made). Each side runs in
+ * its own child process (rounds alternate the sides) and reports its step times and peak RSS (VmHWM).
  *
- *   node bench/train.js [--steps 3] [--repeats 2] [--batch 8] [--seq 256] [--threads N] [--activation-checkpointing]
+ *   node bench/train.js [--steps 3] [--rounds 2] [--batch 8] [--seq 256] [--threads N] [--dtypes float32,bfloat16]
+ *                       [--no-forward] [--activation-checkpointing] [--peers-python PY | --no-pip-peers | --no-peers-setup]
  * Writes bench/results/train-cpu.json and .md.
  */
 'use strict';
-const { execFileSync, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
+const c = require('./common');
+const peers = require('./peers');
 
-const ROOT = path.resolve(__dirname, '..');
-const WORK = path.join(__dirname, '.work');
-const RESULTS = path.join(__dirname, 'results');
-const SHARED = process.env.RESURFACE_SHARED ? path.resolve(process.env.RESURFACE_SHARED) : path.resolve(ROOT, '..', 'shared');
-const MODEL_DIR = path.join(WORK, 'pythia-70m-random'); // same cache as the other benchmarks
-const MODEL_SEED = 1234;
-const PYTHON = process.env.RESURFACE_BENCH_PYTHON || '/usr/bin/python3';
-
-function args(argv) {
-  const o = { steps: 3, repeats: 2, batch: 8, seq: 256, threads: os.availableParallelism ? os.availableParallelism() : os.cpus().length, child: null, activationCheckpointing: false };
-  for (let i = 0; i < argv.length; i++) {
-    const k = argv[i].replace(/^--/, '').replace(/-([a-z])/g, (_, c) => c.toUpperCase());
-    if (k === 'activationCheckpointing') o[k] = true;
-    else if (k in o) o[k] = k === 'child' ? argv[++i] : Number(argv[++i]);
-  }
-  return o;
-}
-
-async function ensureModel() {
-  const stamp = path.join(MODEL_DIR, '.complete');
-  if (fs.existsSync(stamp)) return MODEL_DIR;
-  const configJson = JSON.parse(fs.readFileSync(path.join(SHARED, 'configs', 'EleutherAI--pythia-70m', 'config.json'), 'utf8'));
-  process.stderr.write(`[bench] writing ${MODEL_DIR} (random Pythia-70m, seed ${MODEL_SEED})\n`);
-  await require('../dist').initRandomModel({ configJson, outDir: MODEL_DIR, seed: MODEL_SEED, dtype: 'float32', tokenizerDir: path.join(SHARED, 'tokenizers', 'pythia') });
-  fs.writeFileSync(stamp, `${new Date().toISOString()}\n`);
-  return MODEL_DIR;
-}
+const args = c.parseArgs(process.argv.slice(2));
+const TARGETS = { train: 1.5, forward: 1.2 };
+const TOKENS_FILE = path.join(c.WORK, 'train-tokens.json');
 
 /** Deterministic token rows [B, T + 1] (inputs are the first T, targets the last T). */
 function tokens(B, T) {
@@ -50,106 +29,139 @@ function tokens(B, T) {
   return Array.from({ length: B }, () => Array.from({ length: T + 1 }, next));
 }
 
-async function nativeChild(o) {
-  const { Model } = require('../dist');
-  const { loadNative } = require('../dist/native/loader');
-  const rows = JSON.parse(fs.readFileSync(path.join(WORK, 'train-tokens.json'), 'utf8'));
+async function nativeChild() {
+  const { Model } = c.lib();
+  const { loadNative } = require(process.env.RESURFACE_BENCH_LIB ? path.join(path.resolve(process.env.RESURFACE_BENCH_LIB), 'native/loader') : '../dist/native/loader');
+  const steps = Number(args.steps ?? 3);
+  const dtype = String(args.dtype ?? 'float32');
+  const rows = JSON.parse(fs.readFileSync(TOKENS_FILE, 'utf8'));
   const B = rows.length;
   const T = rows[0].length - 1;
   const ids = new Int32Array(B * T);
   const targets = new Int32Array(B * T);
   rows.forEach((r, b) => r.slice(0, T).forEach((x, t) => { ids[b * T + t] = x; targets[b * T + t] = r[t + 1]; }));
-  const model = await Model.load(MODEL_DIR, { threads: o.threads });
-  const trainer = new (loadNative().NativeTrainer)(model.nativeHandle(), {
-    weightDecay: 0.1, beta1: 0.9, beta2: 0.999, eps: 1e-8, gradClip: 1, decayAll: false, checkpointLayers: o.activationCheckpointing,
-  });
-  const times = [];
-  let loss = 0;
-  for (let i = 0; i <= o.steps; i++) {
-    const t0 = process.hrtime.bigint();
-    const r = await trainer.step({ ids, targets, B, T, lr: 1e-4, accumulate: false, normalizer: 0 });
-    const dt = Number(process.hrtime.bigint() - t0) / 1e9;
-    if (i > 0) times.push(dt); // step 0 is warmup (allocates the optimizer state)
-    loss = r.loss;
-  }
-  const med = median(times);
-  process.stdout.write(`${JSON.stringify({ stepSec: times, medianStepSec: med, tokensPerSec: (B * T) / med, peakRssMiB: process.resourceUsage().maxRSS / 1024, lastLoss: loss })}\n`);
-}
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
-// both sides under the same OpenMP wait policy (bench/common.js ompEnv: PASSIVE unless told otherwise)
-const common = require('./common');
-const OMP_ENV = common.ompEnv(common.parseArgs(process.argv.slice(2)));
-
-function runJson(cmd, argv) {
-  const r = spawnSync(cmd, argv, { encoding: 'utf8', maxBuffer: 64 << 20, timeout: 1_800_000, env: { ...process.env, ...OMP_ENV } });
-  if (r.status !== 0) throw new Error(`${path.basename(cmd)} ${argv.join(' ')} failed:\n${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop());
-}
-
-function machine() {
-  let cpu = os.cpus()[0]?.model ?? 'unknown';
-  try {
-    const m = /Model name:\s*(.+)/.exec(execFileSync('lscpu', { encoding: 'utf8' }));
-    if (m) cpu = m[1].trim();
-  } catch { /* keep os.cpus() */ }
-  const py = spawnSync(PYTHON, ['-c', 'import torch,sys;print(sys.version.split()[0], torch.__version__)'], { encoding: 'utf8' });
-  const rt = require('../dist').loadNative().runtimeInfo();
-  return {
-    cpu, cores: os.availableParallelism ? os.availableParallelism() : os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30),
-    node: process.version, libtorch: rt.torchVersion, python: py.stdout.trim(), openblasCoretype: process.env.OPENBLAS_CORETYPE ?? null,
+  const model = await Model.load(c.MODEL_DIR, { threads: Number(args.threads ?? c.cpuCount()), dtype });
+  const peakRssLoadMiB = c.peakRssMiB();
+  c.resetPeakRss();
+  const stepSec = [];
+  const cpuSec = [];
+  let loss = null;
+  const timed = async (fn) => {
+    for (let i = 0; i <= steps; i++) {
+      const c0 = process.cpuUsage();
+      const t0 = process.hrtime.bigint();
+      await fn();
+      const dt = Number(process.hrtime.bigint() - t0) / 1e9;
+      const cu = process.cpuUsage(c0);
+      if (i > 0) { stepSec.push(dt); cpuSec.push((cu.user + cu.system) / 1e6); } // the first is warm-up
+    }
   };
+  if (args['forward-only']) {
+    const batch = rows.map((r) => Int32Array.from(r.slice(0, T)));
+    await timed(async () => {
+      if (global.gc) global.gc();
+      await model.forward(batch);
+    });
+  } else {
+    const trainer = new (loadNative().NativeTrainer)(model.nativeHandle(), {
+      weightDecay: 0.1, beta1: 0.9, beta2: 0.999, eps: 1e-8, gradClip: 1, decayAll: false, checkpointLayers: Boolean(args['activation-checkpointing']),
+    });
+    await timed(async () => { loss = (await trainer.step({ ids, targets, B, T, lr: 1e-4, accumulate: false, normalizer: 0 })).loss; });
+  }
+  const med = c.median(stepSec);
+  const sinceLoad = c.peakRssMiB();
+  process.stdout.write(`${JSON.stringify({
+    stepSec, cpuSec, medianStepSec: med, tokensPerSec: (B * T) / med, peakRssMiB: Math.max(peakRssLoadMiB, sinceLoad), peakRssLoadMiB, peakRssSinceLoadMiB: sinceLoad, lastLoss: loss, dtype,
+  })}\n`);
 }
 
-async function main() {
-  const o = args(process.argv.slice(2));
-  if (o.child === 'native') return nativeChild(o);
-  await ensureModel();
-  fs.mkdirSync(WORK, { recursive: true });
-  fs.writeFileSync(path.join(WORK, 'train-tokens.json'), JSON.stringify(tokens(o.batch, o.seq)));
-  const childArgs = ['--steps', String(o.steps), '--threads', String(o.threads), ...(o.activationCheckpointing ? ['--activation-checkpointing'] : [])];
-  const load0 = os.loadavg();
-  const native = [];
-  const base = [];
-  for (let r = 0; r < o.repeats; r++) {
-    process.stderr.write(`[bench] repeat ${r + 1}/${o.repeats}: native\n`);
-    native.push(runJson(process.execPath, [__filename, '--child', 'native', ...childArgs]));
-    process.stderr.write(`[bench] repeat ${r + 1}/${o.repeats}: pytorch eager\n`);
-    base.push(runJson(PYTHON, [path.join(__dirname, 'baselines', 'train_baseline.py'), '--model', MODEL_DIR, '--tokens', path.join(WORK, 'train-tokens.json'), ...childArgs]));
+async function parent() {
+  await c.ensureModel();
+  const B = Number(args.batch ?? 8);
+  const T = Number(args.seq ?? 256);
+  const steps = Number(args.steps ?? 3);
+  const rounds = Number(args.rounds ?? args.repeats ?? 2);
+  const threads = Number(args.threads ?? c.cpuCount());
+  const dtypes = String(args.dtypes ?? 'float32,bfloat16').split(',');
+  const modes = args['no-forward'] ? ['train'] : ['train', 'forward'];
+  fs.mkdirSync(c.WORK, { recursive: true });
+  fs.writeFileSync(TOKENS_FILE, JSON.stringify(tokens(B, T)));
+  const env = c.ompEnv(args);
+  const avail = peers.available(args);
+  const peerSides = [
+    ...avail.sides.filter((p) => p.name === 'loop-debian').map((p) => ({ name: 'debian torch', python: p.python })),
+    ...(avail.pip ? [{ name: 'pip torch', python: avail.pip.python }] : []),
+  ];
+  const load = { start: c.loadAverage() };
+  const machine = c.machineInfo(avail.pythons);
+  const childArgs = (dtype, mode) => ['--steps', String(steps), '--threads', String(threads), '--dtype', dtype, ...(mode === 'forward' ? ['--forward-only'] : []),
+    ...(args['activation-checkpointing'] ? ['--activation-checkpointing'] : [])];
+  const rows = [];
+  for (const mode of modes) {
+    for (const dtype of dtypes) {
+      const got = { ours: [], ...Object.fromEntries(peerSides.map((p) => [p.name, []])) };
+      for (let r = 0; r < rounds; r++) {
+        process.stderr.write(`[train] ${mode} ${dtype} round ${r + 1}/${rounds}: ours\n`);
+        got.ours.push(c.runJsonChild(process.execPath, ['--expose-gc', __filename, '--child', ...childArgs(dtype, mode)], { env, timeoutMs: 1_800_000 }));
+        for (const p of peerSides) {
+          process.stderr.write(`[train] ${mode} ${dtype} round ${r + 1}/${rounds}: ${p.name}\n`);
+          got[p.name].push(c.runJsonChild(p.python, [path.join(__dirname, 'baselines', 'train_baseline.py'), '--model', c.MODEL_DIR, '--tokens', TOKENS_FILE,
+            ...childArgs(dtype, mode)], { env, timeoutMs: 1_800_000 }));
+        }
+      }
+      const sum = (xs) => ({
+        tokensPerSec: c.median(xs.map((x) => x.tokensPerSec)),
+        cpuMsPerToken: (1000 * c.median(xs.flatMap((x) => x.cpuSec))) / (B * T),
+        peakRssMiB: Math.max(...xs.map((x) => x.peakRssMiB)),
+        peakRssSinceLoadMiB: Math.max(...xs.map((x) => x.peakRssSinceLoadMiB)),
+        lastLoss: xs[0].lastLoss, torch: xs[0].torch, runs: xs,
+      });
+      const row = { mode, dtype, target: TARGETS[mode], ours: sum(got.ours), peers: {} };
+      for (const p of peerSides) row.peers[p.name] = sum(got[p.name]);
+      row.bestPeer = Object.entries(row.peers).sort((a, b) => b[1].tokensPerSec - a[1].tokensPerSec)[0]?.[0] ?? null;
+      if (row.bestPeer) {
+        const best = row.peers[row.bestPeer];
+        row.ratio = row.ours.tokensPerSec / best.tokensPerSec;
+        row.cpuRatio = best.cpuMsPerToken / row.ours.cpuMsPerToken;
+        row.rssVsBestPeer = row.ours.peakRssMiB / best.peakRssMiB;
+      }
+      rows.push(row);
+    }
   }
-  const nTps = median(native.map((x) => x.tokensPerSec));
-  const bTps = median(base.map((x) => x.tokensPerSec));
+  load.end = c.loadAverage();
   const result = {
-    benchmark: 'train', date: new Date().toISOString(), machine: machine(), loadAverage: { before: load0, after: os.loadavg() },
-    setup: { model: 'Pythia-70m shape, random init, float32', batch: o.batch, seqLen: o.seq, threads: o.threads, measuredSteps: o.steps, repeats: o.repeats,
-      optimizer: 'AdamW lr 1e-4 wd 0.1 (no decay on biases/norms), grad clip 1.0', activationCheckpointing: o.activationCheckpointing,
-      ompWaitPolicy: OMP_ENV.OMP_WAIT_POLICY ?? '(libgomp default)' },
-    native: { tokensPerSec: nTps, peakRssMiB: Math.max(...native.map((x) => x.peakRssMiB)), runs: native },
-    baseline: { tokensPerSec: bTps, peakRssMiB: Math.max(...base.map((x) => x.peakRssMiB)), runs: base },
-    ratio: nTps / bTps,
-    target: '>= 1.2x the PyTorch eager loop on CPU',
+    benchmark: 'train', date: new Date().toISOString(), machine, loadAverage: load,
+    setup: {
+      model: 'Pythia-70m shape, random init (float32 on disk)', batch: B, seqLen: T, threads, measuredSteps: steps, rounds,
+      optimizer: 'AdamW lr 1e-4 wd 0.1 (no decay on biases/norms), grad clip 1.0', activationCheckpointing: Boolean(args['activation-checkpointing']),
+      bf16: 'ours: Model.load({dtype: "bfloat16"}) + native trainer (float32 master weights); peers: float32 weights + torch.autocast("cpu", bfloat16)',
+      ompWaitPolicy: env.OMP_WAIT_POLICY ?? '(libgomp default)',
+    },
+    peers: { used: peerSides.map((p) => p.name), missing: avail.missing },
+    rows,
+    targets: 'train >= 1.5x and forward >= 1.2x the best peer in both dtypes; peak RSS no worse than the best peer\'s',
   };
-  fs.mkdirSync(RESULTS, { recursive: true });
-  fs.writeFileSync(path.join(RESULTS, 'train-cpu.json'), `${JSON.stringify(result, null, 2)}\n`);
-  const m = result.machine;
+  const f = (x, d = 0) => (x === undefined || x === null || Number.isNaN(x) ? '–' : c.round(x, d));
+  const names = peerSides.map((p) => p.name);
   const md = [
-    '# Training throughput (CPU)', '',
-    `${result.date} · ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB · Node ${m.node} · libtorch ${m.libtorch} · python/torch ${m.python} · load ${load0.map((x) => x.toFixed(2)).join(' ')}`, '',
-    `Pythia-70m shape (float32, random init), batch ${o.batch} × ${o.seq} tokens, forward + backward + AdamW, ${o.threads} threads, median of ${o.repeats}×${o.steps} steps; OMP_WAIT_POLICY ${result.setup.ompWaitPolicy} on both sides; loss at the last measured step, ours / baseline: ${result.native.runs[0].lastLoss.toFixed(5)} / ${result.baseline.runs[0].lastLoss.toFixed(5)}.`, '',
-    '| | tokens/s | peak RSS (MiB) |', '|---|---:|---:|',
-    `| resurface native trainer | ${nTps.toFixed(0)} | ${result.native.peakRssMiB.toFixed(0)} |`,
-    `| PyTorch eager loop | ${bTps.toFixed(0)} | ${result.baseline.peakRssMiB.toFixed(0)} |`, '',
-    `Ratio: **${result.ratio.toFixed(2)}×** (target ≥ 1.2×).`, '',
+    '# train: training step and forward, Pythia-70m shape, CPU', '',
+    result.date, '', c.machineMarkdown(machine, load),
+    `- batch ${B} × ${T} tokens, ${threads} threads on every side, median of ${rounds} × ${steps} steps (after one warm-up step per process); OMP_WAIT_POLICY ${result.setup.ompWaitPolicy}`,
+    `- train = forward + backward + AdamW (${result.setup.optimizer}); forward = logits of the same batch, no grad; bf16: ${result.setup.bf16}`,
+    `- peers: ${names.map((n) => `${n} ${rows[0].peers[n]?.torch ?? ''}`).join(', ')}${avail.missing.length ? `; NOT run: ${avail.missing.join('; ')}` : ''}`, '',
+    `| step | dtype | ours tokens/s | ${names.map((n) => `${n} tokens/s`).join(' | ')} | best peer | ratio | target | CPU ratio | peak RSS MiB ours / best peer |`,
+    `|---|---|---:|${names.map(() => '---:|').join('')}---|---:|---|---:|---:|`,
+    ...rows.map((x) => `| ${x.mode} | ${x.dtype} | ${f(x.ours.tokensPerSec)} | ${names.map((n) => f(x.peers[n]?.tokensPerSec)).join(' | ')} | ${x.bestPeer ?? '–'} | ${f(x.ratio, 2)}× | ≥ ${x.target}× ${x.ratio >= x.target ? 'met' : 'MISSED'} | ${f(x.cpuRatio, 2)}× | ${f(x.ours.peakRssMiB)} / ${x.bestPeer ? f(x.peers[x.bestPeer].peakRssMiB) : '–'} ${x.rssVsBestPeer <= 1 ? '(ok)' : '(WORSE)'} |`),
+    '',
+    `Loss at the last measured train step, ours / ${names.join(' / ')}: ${rows.filter((x) => x.mode === 'train').map((x) => `${x.dtype} ${f(x.ours.lastLoss, 4)} / ${names.map((n) => f(x.peers[n]?.lastLoss, 4)).join(' / ')}`).join('; ')}.`,
+    'Peak RSS: VmHWM of the whole process (loading included). CPU ratio: the best peer\'s user + system CPU ms per token over ours.',
+    '',
   ].join('\n');
-  fs.writeFileSync(path.join(RESULTS, 'train-cpu.md'), md);
-  process.stdout.write(`${md}\n`);
+  c.writeResults('train', result, md);
+  process.stdout.write(md);
 }
 
-main().catch((err) => {
-  process.stderr.write(`${err.stack || err}\n`);
+(args.child ? nativeChild() : parent()).catch((err) => {
+  process.stderr.write(`${err && err.stack ? err.stack : err}\n`);
   process.exit(1);
 });

@@ -135,12 +135,12 @@ class GPTNeoXForCausalLM(nn.Module):
         B, T = ids.shape
         past_len = 0 if past_key_values is None else past_key_values[0][0].shape[-2]
         pos = torch.arange(past_len, past_len + T)
-        cos = self.gpt_neox.rotary.cos[pos][None, None]  # [1, 1, T, rd]
-        sin = self.gpt_neox.rotary.sin[pos][None, None]
+        x = self.gpt_neox.embed_in(ids)  # [B, T, H] in the model's dtype
+        cos = self.gpt_neox.rotary.cos[pos][None, None].to(x.dtype)  # [1, 1, T, rd]
+        sin = self.gpt_neox.rotary.sin[pos][None, None].to(x.dtype)
         mask = None
         if T > 1:
-            mask = torch.full((T, T + past_len), float("-inf")).triu(past_len + 1)[None, None]
-        x = self.gpt_neox.embed_in(ids)
+            mask = torch.full((T, T + past_len), float("-inf")).triu(past_len + 1)[None, None].to(x.dtype)
         presents = []
         for i, layer in enumerate(self.gpt_neox.layers):
             x, present = layer(x, cos, sin, mask, None if past_key_values is None else past_key_values[i])
@@ -149,14 +149,15 @@ class GPTNeoXForCausalLM(nn.Module):
         return self.embed_out(x), tuple(presents)
 
 
-def load_model(model_dir):
+def load_model(model_dir, dtype="float32"):
+    """(model in eval mode, config); dtype "bfloat16" casts every weight (the rotary tables follow x)."""
     with open(os.path.join(model_dir, "config.json")) as f:
         c = json.load(f)
     assert c["architectures"] == ["GPTNeoXForCausalLM"], c["architectures"]
     model = GPTNeoXForCausalLM(c)
     missing, unexpected = model.load_state_dict(read_safetensors(os.path.join(model_dir, "model.safetensors")), strict=False)
     assert not missing and not unexpected, (missing, unexpected)
-    return model.eval(), c
+    return model.to(getattr(torch, dtype)).eval(), c
 
 
 def setup_threads(threads):
