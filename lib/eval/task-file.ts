@@ -114,6 +114,7 @@ export function parseTaskRecord(value: unknown, index: number, line: number, whe
       gold: 0,
       targetDelimiter: ' ',
       ...(group !== undefined ? { group: String(group) } : {}),
+      ...(v.doc !== undefined ? { doc: v.doc } : {}), // the harness's document, for --log-samples
       generate,
     };
   }

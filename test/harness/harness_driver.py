@@ -53,26 +53,9 @@ name = cfg["task"]
 samples = []
 generative = cfg.get("output_type") == "generate_until"
 for s in out["samples"][name]:
-    if generative:
-        samples.append({
-            "doc_id": s["doc_id"],
-            "arguments": [[a[0], a[1]] for a in s["arguments"]],
-            "resps": [[str(x) for x in r] for r in s["resps"]],
-            "filtered_resps": [str(x) for x in s["filtered_resps"]],
-            "metrics": {m: float(s[m]) for m in s["metrics"]},
-            "metric_names": s["metrics"],
-            "target": str(s["target"]),
-            "filter": s["filter"],
-            "doc_hash": s["doc_hash"],
-            "prompt_hash": s["prompt_hash"],
-            "target_hash": s["target_hash"],
-        })
-        continue
-    samples.append({
+    sample = {
         "doc_id": s["doc_id"],
         "arguments": [list(a) for a in s["arguments"]],
-        "lls": [float(r[0][0]) for r in s["resps"]],
-        "is_greedy": [bool(r[0][1]) for r in s["resps"]],
         "metrics": {m: float(s[m]) for m in s["metrics"]},
         "metric_names": s["metrics"],
         "target": str(s["target"]),
@@ -80,6 +63,13 @@ for s in out["samples"][name]:
         "doc_hash": s["doc_hash"],
         "prompt_hash": s["prompt_hash"],
         "target_hash": s["target_hash"],
-        "resps": [[str(x) for x in r[0]] for r in s["resps"]],
-    })
+    }
+    if generative:  # resps: [[completion, ...]] per request; filtered_resps: the filter's answer per request
+        sample["resps"] = [[str(x) for x in r] for r in s["resps"]]
+        sample["filtered_resps"] = [str(x) for x in s["filtered_resps"]]
+    else:  # resps: [[(loglikelihood, is_greedy)]] per request
+        sample["lls"] = [float(r[0][0]) for r in s["resps"]]
+        sample["is_greedy"] = [bool(r[0][1]) for r in s["resps"]]
+        sample["resps"] = [[str(x) for x in r[0]] for r in s["resps"]]
+    samples.append(sample)
 json.dump({"samples": sorted(samples, key=lambda x: (x["filter"], x["doc_id"])) if generative else sorted(samples, key=lambda x: x["doc_id"]), "results": {k: v for k, v in out["results"][name].items() if isinstance(v, (int, float))}}, sys.stdout)
