@@ -34,7 +34,10 @@ const WHOLE_TARGETS = { 1: 1.5 };
 const list = (v, d) => String(v ?? d).split(',').filter(Boolean);
 
 async function child() {
-  const { Model } = c.lib();
+  const lib = c.lib();
+  const { Model } = lib;
+  // A --candidate dist from before generate(model, options) existed still has model.generate.
+  const generate = lib.generate ?? ((m, o) => m.generate(o));
   const threads = Number(args.threads ?? c.cpuCount());
   const dtype = String(args.dtype ?? 'float32');
   const newTokens = Number(args['new-tokens'] ?? 128);
@@ -53,7 +56,7 @@ async function child() {
     const warmupSeconds = [];
     for (let i = 0; i < warmup; i++) {
       const w0 = process.hrtime.bigint();
-      await model.generate({ ...opts, seed: 1000 + i });
+      await generate(model, { ...opts, seed: 1000 + i });
       warmupSeconds.push(Number(process.hrtime.bigint() - w0) / 1e9);
     }
     const seconds = [];
@@ -64,7 +67,7 @@ async function child() {
       let last = null;
       const cpu0 = process.cpuUsage();
       const start = process.hrtime.bigint();
-      const r = await model.generate({ ...opts, seed: i, onProgress: (p) => { last = p; } });
+      const r = await generate(model, { ...opts, seed: i, onProgress: (p) => { last = p; } });
       seconds.push(Number(process.hrtime.bigint() - start) / 1e9);
       const cpu = process.cpuUsage(cpu0);
       cpuSeconds.push((cpu.user + cpu.system) / 1e6);
@@ -231,7 +234,7 @@ function markdown(result, { candidate, peerSides }) {
     `- ${result.newTokens} new tokens from the start token (no EOS stop), temperature 1, top-k off; protocol: ${result.protocol}`,
     `- peers (same dtype as ours): ${names.join(', ')}${result.peers.missing.length ? `; NOT run: ${result.peers.missing.join('; ')}` : ''}`,
     ...Object.entries(result.peers.runtimes).map(([k, v]) => `  - ${k}: torch ${v.versions.torch}${v.versions.transformers ? `, transformers ${v.versions.transformers}` : ''}; ${c.baselineRuntimeMarkdown(v.runtime).replace(/^- baseline runtime: /, '')}`),
-    '- ours: `model.generate({numSamples: B, batchSize: B, maxNewTokens, minNewTokens, topP})` timed end to end; "loop" is the native decode loop alone', '',
+    '- ours: `generate(model, {numSamples: B, batchSize: B, maxNewTokens, minNewTokens, topP})` timed end to end; "loop" is the native decode loop alone', '',
     '## Steady state (warmed, tokens/s; ratio against the best peer)', '',
     `| dtype | batch | top-p | ours (loop) | ${names.join(' | ')} | best peer | ratio | target | CPU ratio |`,
     `|---|---:|---:|---:|${names.map(() => '---:|').join('')}---|---:|---|---:|`,

@@ -13,7 +13,7 @@ export { writeSafetensors, writeShardedSafetensors } from './io/safetensors-writ
 export { loadNative } from './native/loader';
 export type { RuntimeInfo, DeviceName, ModelDtype } from './native/types';
 export type { GenerateOptions, GenerationProgress, SamplingOptions } from './generate/options';
-export type { GenerateResult, Sample } from './generate/model-generate';
+export { generate, type GenerateResult, type Sample } from './generate/model-generate';
 export { generateCorpus, type CorpusGenerateOptions, type CorpusSummary } from './corpus/write-corpus';
 export { openCorpus, corpusRecords } from './corpus/read-corpus';
 export { computeCorpusStats, type CorpusStats } from './corpus/stats';

@@ -1,7 +1,8 @@
 /**
- * `model.generate(options)`: prompt-free samples in memory (id order), for library users who do
- * not want a corpus directory. Special tokens come from the model directory's tokenizer files when
- * present, else from config.json.
+ * `generate(model, options)`: prompt-free samples in memory (id order), for library users who do
+ * not want a corpus directory. Every sequence starts from the start token alone (BOS, else the
+ * document separator); sample i depends only on (seed, i), whatever the batch size. Special tokens
+ * come from the model directory's tokenizer files when present, else from config.json.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -29,7 +30,8 @@ export interface GenerateResult {
   elapsedSeconds: number;
 }
 
-export async function generateFromModel(model: Model, options: GenerateOptions): Promise<GenerateResult> {
+export async function generate(model: Model, options: GenerateOptions): Promise<GenerateResult> {
+  model.nativeHandle(); // ERR_DISPOSED before any tokenizer work
   const gen = resolveGenerateOptions(options);
   const tokenizer = fs.existsSync(path.join(model.dir, 'tokenizer.json')) ? await TextTokenizer.load(model.dir) : null;
   const special = tokenizer ? tokenizer.special : { bos: model.config.bosTokenId, eosIds: model.config.eosTokenIds };

@@ -4,6 +4,8 @@
  *   const model = await Model.load('models/pythia-70m', { dtype: 'float32' });
  *   const { logits, shape } = await model.forward([[0, 17, 42]]);   // shape [B, T, V]
  *   model.dispose();
+ *
+ * Sampling lives in lib/generate (`generate(model, options)`): the model layer knows no workflow.
  */
 import * as path from 'node:path';
 import type { ArchSpec } from './arch-spec';
@@ -15,8 +17,6 @@ import { fromNative, ResurfaceError } from '../errors';
 import { openWeights } from '../io/safetensors';
 import { loadNative } from '../native/loader';
 import type { NativeModel, NativeModelInfo } from '../native/types';
-import { generateFromModel, type GenerateResult } from '../generate/model-generate';
-import type { GenerateOptions } from '../generate/options';
 
 export interface ForwardResult {
   /** Row-major [B, T, V] float32; positions beyond a row's length are zero. */
@@ -81,15 +81,6 @@ export class Model {
     } catch (err) {
       throw fromNative(err);
     }
-  }
-
-  /**
-   * Prompt-free sampling: every sequence starts from the start token alone (BOS, else the document
-   * separator). Sample i depends only on (seed, i), whatever the batch size.
-   */
-  async generate(options: GenerateOptions): Promise<GenerateResult> {
-    this.nativeHandle();
-    return generateFromModel(this, options);
   }
 
   info(): NativeModelInfo {

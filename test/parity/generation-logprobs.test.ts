@@ -1,5 +1,5 @@
 /**
- * `generate --logprobs` / `Model.generate({ logprobs: true })`: every stored log-probability is
+ * `generate --logprobs` / `generate(model, { logprobs: true })`: every stored log-probability is
  * log_softmax of the model's RAW logits at the sampled token — untempered, untruncated and
  * unmasked — so it must equal an independent full forward pass of the PyTorch reference
  * (test/reference/ref_model.py, no KV cache) at that position, within 1e-4 in float32.
@@ -11,6 +11,7 @@
  */
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generate } from '../../lib/generate/model-generate';
 import { Model } from '../../lib/model/model';
 import { buildGenModel, copyModelDir, type GenModelOptions } from '../helpers/gen-models';
 import { hasPythonTorch, logitsAt, pythonTorchSkipReason, refLogits } from '../helpers/reference';
@@ -65,7 +66,7 @@ describe.skipIf(skipRef)('generate logprobs equal the reference full forward log
     const probeModel = await Model.load(base, { threads: 1 });
     const counts = new Float64Array(VOCAB);
     try {
-      const probe = await probeModel.generate({ numSamples: N, maxNewTokens: MAX_NEW, temperature: T, topP: TOP_P, batchSize: 3, seed: 11 });
+      const probe = await generate(probeModel, { numSamples: N, maxNewTokens: MAX_NEW, temperature: T, topP: TOP_P, batchSize: 3, seed: 11 });
       for (const s of probe.samples) for (const t of new Set(s.tokens.slice(MIN_NEW))) counts[t]! += 1;
     } finally {
       probeModel.dispose();
@@ -75,7 +76,7 @@ describe.skipIf(skipRef)('generate logprobs equal the reference full forward log
     const m = await Model.load(dir, { threads: 1 });
     let r;
     try {
-      r = await m.generate({ numSamples: N, maxNewTokens: MAX_NEW, minNewTokens: MIN_NEW, temperature: T, topP: TOP_P, batchSize: 3, seed: 11, logprobs: true });
+      r = await generate(m, { numSamples: N, maxNewTokens: MAX_NEW, minNewTokens: MIN_NEW, temperature: T, topP: TOP_P, batchSize: 3, seed: 11, logprobs: true });
     } finally {
       m.dispose();
     }

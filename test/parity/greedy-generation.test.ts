@@ -7,7 +7,7 @@
  * scaling, Qwen2 with q/k/v biases, Qwen3 with q/k norm and head_dim ≠ hidden/heads), tiny models
  * (vocab 512, weights std 0.3, biases and norm weights perturbed so every tensor matters):
  *
- *   (a) Model.generate at temperature 0, batch sizes 1 and 3, 24 new tokens, from three start
+ *   (a) generate(model) at temperature 0, batch sizes 1 and 3, 24 new tokens, from three start
  *       tokens (the BOS rule and two --start-token overrides), against an argmax loop over our
  *       own Model.forward on the growing sequence;
  *   (b) the same against the independent PyTorch reference (test/reference/ref_model.py greedy,
@@ -26,6 +26,7 @@
  */
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generate } from '../../lib/generate/model-generate';
 import { Model } from '../../lib/model/model';
 import { buildGenModel, copyModelDir, type GenModelOptions } from '../helpers/gen-models';
 import { refGreedyBatch } from '../helpers/ref-greedy-batch';
@@ -130,7 +131,7 @@ describe('greedy generation equals argmax over full forward passes (no KV cache)
         const forcedEosId = fromBos[j]!;
         // A frequent token as EOS for the sampled run, found in a sampled run on the base model with
         // the same seed (the EOS copy then cuts each of those samples at its first occurrence).
-        const probe = await m.generate({ numSamples: SAMPLED_N, maxNewTokens: MAX_NEW, temperature: 1, batchSize: 5, seed: SAMPLED_SEED });
+        const probe = await generate(m, { numSamples: SAMPLED_N, maxNewTokens: MAX_NEW, temperature: 1, batchSize: 5, seed: SAMPLED_SEED });
         // score: distinct first-occurrence steps (rows finishing at different steps), then count
         const firstSteps = Array.from({ length: VOCAB }, () => [] as number[]);
         for (const smp of probe.samples) for (const t of new Set(smp.tokens)) firstSteps[t]!.push(smp.tokens.indexOf(t));
@@ -169,14 +170,14 @@ describe('greedy generation equals argmax over full forward passes (no KV cache)
       for (const r of own.get(a.name)!) expect(new Set(r.tokens).size).toBeGreaterThanOrEqual(5);
     });
 
-    it('(a) Model.generate at temperature 0, batch sizes 1 and 3, equals our Model.forward argmax loop', async () => {
+    it('(a) generate(model) at temperature 0, batch sizes 1 and 3, equals our Model.forward argmax loop', async () => {
       const m = await Model.load(dirs.get(a.name)!.base, { threads: 1 });
       try {
         for (const [i, s] of STARTS.entries()) {
           const expected = own.get(a.name)![i]!;
           const startToken = s === BOS ? undefined : s;
           for (const [numSamples, batchSize] of [[1, 1], [3, 3]] as const) {
-            const r = await m.generate({ numSamples, maxNewTokens: MAX_NEW, temperature: 0, batchSize, startToken, seed: 3 });
+            const r = await generate(m, { numSamples, maxNewTokens: MAX_NEW, temperature: 0, batchSize, startToken, seed: 3 });
             expect(r.startToken.id).toBe(s);
             for (const sample of r.samples) {
               expect({ tokens: sample.tokens, finishReason: sample.finishReason }, `start ${s}, batch ${batchSize}, sample ${sample.id}`).toEqual(expected);
@@ -209,12 +210,12 @@ describe('greedy generation equals argmax over full forward passes (no KV cache)
       const m = await Model.load(d.forcedEos, { threads: 1 });
       try {
         for (const [numSamples, batchSize] of [[1, 1], [5, 3]] as const) {
-          const r = await m.generate({ numSamples, maxNewTokens: MAX_NEW, temperature: 0, batchSize });
+          const r = await generate(m, { numSamples, maxNewTokens: MAX_NEW, temperature: 0, batchSize });
           expect(r.samples.map((s) => s.id)).toEqual(Array.from({ length: numSamples }, (_, i) => i));
           for (const s of r.samples) expect({ tokens: s.tokens, finishReason: s.finishReason }).toEqual(expected);
         }
         // maxNewTokens exactly at the EOS step: the budget ends first, so the reason is 'length'.
-        const r = await m.generate({ numSamples: 1, maxNewTokens: stop, temperature: 0, batchSize: 1 });
+        const r = await generate(m, { numSamples: 1, maxNewTokens: stop, temperature: 0, batchSize: 1 });
         expect({ tokens: r.samples[0]!.tokens, finishReason: r.samples[0]!.finishReason }).toEqual({ tokens: fromBos.slice(0, stop), finishReason: 'length' });
       } finally {
         m.dispose();
@@ -226,7 +227,7 @@ describe('greedy generation equals argmax over full forward passes (no KV cache)
       const seed = SAMPLED_SEED;
       const m = await Model.load(d.freqEos, { threads: 1 });
       try {
-        const r = await m.generate({ numSamples: SAMPLED_N, maxNewTokens: MAX_NEW, temperature: 1, batchSize: 5, seed });
+        const r = await generate(m, { numSamples: SAMPLED_N, maxNewTokens: MAX_NEW, temperature: 1, batchSize: 5, seed });
         const eosCount = r.samples.filter((s) => s.finishReason === 'eos').length;
         const lengths = new Set(r.samples.map((s) => s.tokens.length));
         // rows must finish at different steps, or continuous batching is not exercised

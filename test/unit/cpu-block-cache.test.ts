@@ -6,6 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generate } from '../../lib/generate/model-generate';
 import { Model } from '../../lib/model/model';
 import { loadNative } from '../../lib/native/loader';
 import { CLI } from '../helpers/cli';
@@ -51,11 +52,11 @@ describe('CPU block cache', () => {
       // [8, 50304] float32 logits a step (1.6 MB): freed after sampling, taken again by the next step
       const options = { numSamples: 8, batchSize: 8, maxNewTokens: 12, temperature: 1, seed: 11 };
       const before = loadNative().runtimeInfo().cpuBlockCache;
-      const first = await model.generate(options);
+      const first = await generate(model, options);
       const after = loadNative().runtimeInfo().cpuBlockCache;
       expect(after.hits - before.hits).toBeGreaterThanOrEqual(10);
       expect(after.idleBytes).toBeGreaterThan(0); // the steps' buffers, kept for the next call
-      const again = await model.generate(options);
+      const again = await generate(model, options);
       expect(again.samples.map((s) => s.tokens)).toEqual(first.samples.map((s) => s.tokens));
       const forward = await model.forward([ROW_A]);
       const forwardAgain = await model.forward([ROW_A]);

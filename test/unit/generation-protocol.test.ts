@@ -19,6 +19,7 @@ import { MANIFEST_FILE, readManifest } from '../../lib/corpus/manifest';
 import { corpusRecords, openCorpus } from '../../lib/corpus/read-corpus';
 import type { CorpusRecord } from '../../lib/corpus/shard';
 import { generateCorpus, isShortSample, type CorpusGenerateOptions } from '../../lib/corpus/write-corpus';
+import { generate } from '../../lib/generate/model-generate';
 import { Model } from '../../lib/model/model';
 import { TextTokenizer } from '../../lib/tokenizer/tokenizer';
 import { buildGenModel, copyModelDir } from '../helpers/gen-models';
@@ -40,7 +41,7 @@ const out = (name: string) => path.join(root, `${name}-${k++}`);
 async function frequentTokens(dir: string, n: number): Promise<number[]> {
   const m = await Model.load(dir, { threads: 1 });
   try {
-    const r = await m.generate({ numSamples: N, maxNewTokens: MAX_NEW, temperature: 1, batchSize: 4, seed: 1 });
+    const r = await generate(m, { numSamples: N, maxNewTokens: MAX_NEW, temperature: 1, batchSize: 4, seed: 1 });
     const counts = new Float64Array(VOCAB);
     for (const s of r.samples) for (const t of new Set(s.tokens)) counts[t]! += 1;
     const picked: number[] = [];
@@ -98,10 +99,10 @@ describe('min-new-tokens', () => {
   it('without it, samples stop early (the test has power); with it, no stop token before step N, each row its own count', async () => {
     const m = await Model.load(bare, { threads: 1 });
     try {
-      const free = await m.generate({ numSamples: N, maxNewTokens: MAX_NEW, temperature: 1, batchSize: 5, seed: 9 });
+      const free = await generate(m, { numSamples: N, maxNewTokens: MAX_NEW, temperature: 1, batchSize: 5, seed: 9 });
       const early = free.samples.filter((s) => s.finishReason === 'eos' && s.tokens.length < MIN_NEW);
       expect(early.length, 'samples that end before MIN_NEW without the mask').toBeGreaterThanOrEqual(3);
-      const r = await m.generate({ numSamples: N, maxNewTokens: MAX_NEW, minNewTokens: MIN_NEW, temperature: 1, batchSize: 5, seed: 9 });
+      const r = await generate(m, { numSamples: N, maxNewTokens: MAX_NEW, minNewTokens: MIN_NEW, temperature: 1, batchSize: 5, seed: 9 });
       for (const s of r.samples) {
         expect(s.tokens.length, `sample ${s.id}`).toBeGreaterThanOrEqual(MIN_NEW);
         for (const id of stops) expect(s.tokens.includes(id)).toBe(false);
@@ -124,8 +125,8 @@ describe('min-new-tokens', () => {
     expect(fs.existsSync(dir)).toBe(false);
     const m = await Model.load(bare, { threads: 1 });
     try {
-      await expect(m.generate({ numSamples: 1, maxNewTokens: 4, minNewTokens: 5 })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
-      await expect(m.generate({ numSamples: 1, maxNewTokens: 4, minNewTokens: -1 })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+      await expect(generate(m, { numSamples: 1, maxNewTokens: 4, minNewTokens: 5 })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+      await expect(generate(m, { numSamples: 1, maxNewTokens: 4, minNewTokens: -1 })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
     } finally {
       m.dispose();
     }
@@ -158,9 +159,9 @@ describe('start-text', () => {
     for (const id of ids) expect(id).toBeLessThan(VOCAB);
     const m = await Model.load(withTok, { threads: 1 });
     try {
-      const r = await m.generate({ numSamples: 10, maxNewTokens: 12, temperature: 1, batchSize: 3, seed: 5, startText: text });
+      const r = await generate(m, { numSamples: 10, maxNewTokens: 12, temperature: 1, batchSize: 3, seed: 5, startText: text });
       expect(r.startToken).toEqual({ id: ids[0], rule: 'text', text, ids });
-      const plain = await m.generate({ numSamples: 10, maxNewTokens: 12, temperature: 1, batchSize: 3, seed: 5, startToken: ids[ids.length - 1] });
+      const plain = await generate(m, { numSamples: 10, maxNewTokens: 12, temperature: 1, batchSize: 3, seed: 5, startToken: ids[ids.length - 1] });
       expect(r.samples.map((s) => s.tokens)).not.toEqual(plain.samples.map((s) => s.tokens)); // the whole context matters
       const lengthOnly = r.samples.filter((s) => s.finishReason === 'length').map((s) => ({ ...s }));
       expect(lengthOnly.length).toBeGreaterThanOrEqual(3);
@@ -180,12 +181,12 @@ describe('start-text', () => {
 });
 
 describe('logprobs, drop-short and the manifest', () => {
-  it('records carry float32 logprobs (token count + the stop token) and mean_nll; they match Model.generate', async () => {
+  it('records carry float32 logprobs (token count + the stop token) and mean_nll; they match generate(model)', async () => {
     const c = await corpus({ logprobs: true, temperature: 1 });
     const m = await Model.load(withTok, { threads: 1 });
     let g;
     try {
-      g = await m.generate({ numSamples: 12, maxNewTokens: 12, batchSize: 4, seed: 3, logprobs: true, temperature: 1 });
+      g = await generate(m, { numSamples: 12, maxNewTokens: 12, batchSize: 4, seed: 3, logprobs: true, temperature: 1 });
     } finally {
       m.dispose();
     }

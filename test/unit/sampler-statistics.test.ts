@@ -28,6 +28,7 @@
  */
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generate } from '../../lib/generate/model-generate';
 import { Model } from '../../lib/model/model';
 import { buildGenModel, copyModelDir, readF32Tensors, writeF32Tensors } from '../helpers/gen-models';
 import { argmax, chiSquareSf, chiSquareTest, inverseCdf, philoxUniform, samplingDistribution, softmax, type SamplingParams } from '../helpers/sampling-math';
@@ -77,7 +78,7 @@ async function firstTokens(m: Model, p: SamplingParams, n = N, seed = SEED): Pro
 }
 
 async function sampleFirstTokens(m: Model, p: SamplingParams, n: number, seed: number): Promise<number[]> {
-  const r = await m.generate({ numSamples: n, maxNewTokens: 1, seed, batchSize: 256, temperature: p.temperature, topK: p.topK, topP: p.topP, minP: p.minP });
+  const r = await generate(m, { numSamples: n, maxNewTokens: 1, seed, batchSize: 256, temperature: p.temperature, topK: p.topK, topP: p.topP, minP: p.minP });
   expect(r.startToken.id).toBe(START);
   return r.samples.map((s, i) => {
     expect(s.id).toBe(i);
@@ -242,7 +243,7 @@ describe('sampler: padded vocabulary rows are never sampled', () => {
     { temperature: 1, minP: 0.2 },
     { temperature: 0 },
   ])('never sampled: %j', async (p) => {
-    const r = await big.generate({ numSamples: 32, maxNewTokens: 3, seed: 5, batchSize: 32, ...p });
+    const r = await generate(big, { numSamples: 32, maxNewTokens: 3, seed: 5, batchSize: 32, ...p });
     const all = r.samples.flatMap((s) => s.tokens);
     expect(all.length).toBeGreaterThan(0);
     expect(all.filter((t) => t >= TOK_VOCAB)).toEqual([]);
@@ -256,7 +257,7 @@ describe('sampler: padded vocabulary rows are never sampled', () => {
   it('control: without a tokenizer (valid vocab = model vocab) those rows are what gets sampled', async () => {
     const m = await Model.load(noTok, { threads: 1 });
     try {
-      const r = await m.generate({ numSamples: 16, maxNewTokens: 1, seed: 5, batchSize: 16 });
+      const r = await generate(m, { numSamples: 16, maxNewTokens: 1, seed: 5, batchSize: 16 });
       expect(r.samples.every((s) => s.tokens.length === 1 && s.tokens[0]! >= TOK_VOCAB)).toBe(true);
     } finally {
       m.dispose();
