@@ -12,7 +12,7 @@ import { loadExperiment } from './load';
 import { buildPlan, selectSteps, type Plan, type Step } from './plan';
 import { runPlan, type RunSummary, type StepEvent } from './runner';
 import { emitSlurm } from './slurm';
-import { StepStore } from './store';
+import { runExperimentName, StepStore } from './store';
 
 export interface RunExperimentOptions {
   file: string;
@@ -82,15 +82,9 @@ export async function runExperiment(opts: RunExperimentOptions): Promise<RunExpe
   }
   if (opts.emit === 'slurm') return { mode: 'slurm', plan, runDir, files: emitSlurm(plan, { experimentFile: opts.file, runDir, modelsDir: opts.modelsDir, dataDir: opts.dataDir, steps }) };
 
-  const previous = path.join(runDir, 'plan.json');
-  if (fs.existsSync(previous) && !opts.resume) {
-    let name = '?';
-    try {
-      name = JSON.parse(fs.readFileSync(previous, 'utf8')).experiment;
-    } catch {
-      /* unreadable plan: still refuse */
-    }
-    throw new ResurfaceError('ERR_EXPERIMENT', `${runDir} already holds a run of "${name}": pass --resume to continue it (finished steps are reused) or choose another --out`, { runDir });
+  const previous = runExperimentName(runDir);
+  if (previous !== null && !opts.resume) {
+    throw new ResurfaceError('ERR_EXPERIMENT', `${runDir} already holds a run of "${previous}": pass --resume to continue it (finished steps are reused) or choose another --out`, { runDir });
   }
   const missing = Object.entries(plan.models).filter(([n, m]) => !m.exists && steps.some((s) => Object.values(s.models).includes(n) && !(s.cached && store.read(s))));
   if (missing.length && !Object.values(executors).some((e) => e!.version.startsWith('fake-')))

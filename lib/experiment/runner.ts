@@ -14,7 +14,7 @@ import { ResurfaceError } from '../errors';
 import { writeFileAtomic } from '../io/atomic';
 import type { ExecutorRegistry, StepContext, StepInput, StepModel } from './executor';
 import type { Plan, Step } from './plan';
-import { StepStore, type StepRecord } from './store';
+import { StepStore, writeRunPlan, type StepRecord } from './store';
 import { ensureDir } from '../io/ensure-dir';
 
 export type StepStatus = 'pending' | 'cached' | 'done' | 'failed' | 'skipped';
@@ -71,7 +71,7 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunSummary>
   const steps = opts.steps ?? plan.steps;
   const byId = new Map(plan.steps.map((s) => [s.id, s]));
   ensureDir(path.join(runDir, 'failures'), 'run directory');
-  await writeFileAtomic(path.join(runDir, 'plan.json'), JSON.stringify({ ...plan, cacheDir: store.cacheDir }, null, 1) + '\n');
+  await writeRunPlan(runDir, plan, store);
   const eventsFile = path.join(runDir, 'events.jsonl');
   const emit = (e: StepEvent) => {
     if (e.event !== 'progress' && e.event !== 'log') fs.appendFileSync(eventsFile, JSON.stringify({ t: new Date().toISOString(), pid: process.pid, ...e }) + '\n');

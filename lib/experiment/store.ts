@@ -12,12 +12,17 @@
  * either a complete <key>/ or none, plus possibly a partial directory and a stale lock, which the
  * next run detects (same host, dead pid) and takes over. Two processes never run the same step at
  * once: the second sees a live lock and waits for the first.
+ *
+ * RUN_DIR/plan.json is the plan of the latest invocation plus the cache directory it used:
+ * `writeRunPlan` / `openRun` are its only writer and reader, so readers of a finished run (the
+ * report, the timing summary) never repeat this layout.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { ResurfaceError } from '../errors';
 import { writeFileAtomic, fsyncDir } from '../io/atomic';
-import type { Step } from './plan';
+import type { Plan, Step } from './plan';
 import type { StepResult } from './executor';
 
 export interface StepRecord {
@@ -59,6 +64,16 @@ export class StepStore {
 
   private lockFor(step: Pick<Step, 'kind' | 'key'>): string {
     return path.join(this.cacheDir, step.kind, `.lock-${step.key}`);
+  }
+
+  /** A finished step's result, or null when the step has not finished (or its record is unreadable). */
+  result(step: Pick<Step, 'kind' | 'key'>): StepRecord['result'] | null {
+    return this.read(step)?.result ?? null;
+  }
+
+  /** Path of one of a finished step's output files. */
+  fileOf(step: Pick<Step, 'kind' | 'key'>, name: string): string {
+    return path.join(this.dirFor(step), name);
   }
 
   read(step: Pick<Step, 'kind' | 'key'>): StepRecord | null {
@@ -138,4 +153,36 @@ export class StepStore {
   discardPartial(step: Pick<Step, 'kind' | 'key'>): void {
     fs.rmSync(this.partialDirFor(step), { recursive: true, force: true });
   }
+}
+
+export const PLAN_FILE = 'plan.json';
+
+/** plan.json as the runner writes it: the plan and the absolute cache directory its steps live in. */
+export type RunPlan = Plan & { cacheDir: string };
+
+export async function writeRunPlan(runDir: string, plan: Plan, store: StepStore): Promise<void> {
+  const stored: RunPlan = { ...plan, cacheDir: store.cacheDir };
+  await writeFileAtomic(path.join(runDir, PLAN_FILE), JSON.stringify(stored, null, 1) + '\n');
+}
+
+/** The experiment name in RUN_DIR/plan.json; null when there is none, '?' when it is unreadable. */
+export function runExperimentName(runDir: string): string | null {
+  const file = path.join(runDir, PLAN_FILE);
+  if (!fs.existsSync(file)) return null;
+  try {
+    return String((JSON.parse(fs.readFileSync(file, 'utf8')) as RunPlan).experiment);
+  } catch {
+    return '?';
+  }
+}
+
+/** A run directory's plan and the step cache it points at. */
+export function openRun(runDir: string): { plan: RunPlan; store: StepStore } {
+  let plan: RunPlan;
+  try {
+    plan = JSON.parse(fs.readFileSync(path.join(runDir, PLAN_FILE), 'utf8')) as RunPlan;
+  } catch (err) {
+    throw new ResurfaceError('ERR_EXPERIMENT', `${runDir} is not a run directory (cannot read ${PLAN_FILE}: ${(err as Error).message})`, { runDir });
+  }
+  return { plan, store: new StepStore(plan.cacheDir) };
 }

@@ -17,6 +17,7 @@ import { writeFileAtomic } from '../io/atomic';
 import { runExperiment } from '../experiment/cli-run';
 import type { ExecutorRegistry } from '../experiment/executor';
 import type { StepEvent, RunSummary } from '../experiment/runner';
+import { runExperimentName } from '../experiment/store';
 import { analyze, readResults, type Analysis, type Finding } from '../report';
 import { assertAssets, defaultAssetsDir, type AssetCheck, type Preset } from './assets';
 
@@ -80,15 +81,9 @@ export function labExperimentFile(assetsDir: string, preset: Preset): string {
 
 /** A run directory may be reused only by a lab run (any preset: the cache is keyed by content). */
 function checkRunDir(runDir: string): void {
-  const plan = path.join(runDir, 'plan.json');
-  if (!fs.existsSync(plan)) return;
-  let name = '';
-  try {
-    name = String(JSON.parse(fs.readFileSync(plan, 'utf8')).experiment);
-  } catch {
-    /* an unreadable plan is rewritten by the runner */
-    return;
-  }
+  const name = runExperimentName(runDir);
+  // none yet, or an unreadable plan, which the runner rewrites
+  if (name === null || name === '?') return;
   if (!name.startsWith('lab-')) throw new ResurfaceError('ERR_EXPERIMENT', `${runDir} holds a run of "${name}", not a lab run: choose another --out`, { runDir });
 }
 

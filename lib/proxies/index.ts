@@ -8,7 +8,6 @@
  *     sentence embeddings (semantic.ts: centroid cosine, nearest-neighbour cosine both ways).
  * Model forward passes come in through injected functions (see native-hooks.ts).
  */
-import * as path from 'node:path';
 import { Rng } from '../stats/prng';
 import { readCorpusTexts, readTaskItems, taskTexts } from './inputs';
 import { builtinSentenceEmbed, nativeHooks, type EncoderSummary, type NativeHooks } from './native-hooks';
@@ -65,9 +64,8 @@ export interface ProxyReport {
   /** How the embedder checkpoint was read (pooling, normalisation, truncation, warnings); null without one. */
   embedder: EncoderSummary | null;
   likelihood: { student: number | null; source: number | null; compatibility: number | null; tokens: number | null };
+  /** Per task; the experiment's results columns are derived from these by lib/report/proxy-columns.ts. */
   tasks: TaskProxies[];
-  /** Flat name → value map, the columns the experiment's results table gets. */
-  summary: Record<string, number | null>;
 }
 
 export async function embedTexts(embed: NativeHooks['embed'], model: string, texts: string[], batch = 256): Promise<Float32Array[]> {
@@ -110,23 +108,5 @@ export async function computeProxies(opts: ProxyOptions): Promise<ProxyReport> {
     const semantic = corpusSemantic ? semanticSimilarity(corpusSemantic, (await sentenceEmbed(opts.embedder!, bench)).vectors) : null;
     tasks.push({ task: file, items: bench.length, tfidf: tfidfSimilarity(corpus, bench, { k }), ngram: ngramOverlap(corpus, bench, opts.maxN ?? 4), embedding, semantic });
   }
-  const summary: Record<string, number | null> = {
-    loglik_student: likelihood.student,
-    loglik_source: likelihood.source,
-    loglik_compatibility: likelihood.compatibility,
-  };
-  for (const t of tasks) {
-    const name = path.basename(t.task).replace(/\.jsonl$/, '');
-    summary[`tfidf_centroid:${name}`] = t.tfidf.centroid;
-    summary[`tfidf_topk:${name}`] = t.tfidf.topK;
-    for (const g of t.ngram) summary[`ngram${g.n}_bench_in_corpus:${name}`] = g.benchInCorpus;
-    summary[`embed_centroid:${name}`] = t.embedding?.centroid ?? null;
-    summary[`embed_topk:${name}`] = t.embedding?.topK ?? null;
-    if (t.semantic) {
-      summary[`semantic_centroid_cosine:${name}`] = t.semantic.centroidCosine;
-      summary[`semantic_nn_cosine:${name}`] = t.semantic.nnCosine;
-      summary[`semantic_nn_cosine_reverse:${name}`] = t.semantic.nnCosineReverse;
-    }
-  }
-  return { corpus: opts.corpus, corpusTexts: corpus.length, student: opts.student, source: opts.source ?? null, embedder, likelihood, tasks, summary };
+  return { corpus: opts.corpus, corpusTexts: corpus.length, student: opts.student, source: opts.source ?? null, embedder, likelihood, tasks };
 }

@@ -1,10 +1,12 @@
 /**
  * The results of a run as plain data (what the report is computed from), read from RUN_DIR's
- * plan.json and the cached step records. Tests build the same structure by hand.
+ * plan and cached step records through the step store (lib/experiment/store.ts). Tests build the
+ * same structure by hand.
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { ResurfaceError } from '../errors';
+import { openRun } from '../experiment/store';
+import type { ProxyReport } from '../proxies';
+import { proxyColumns } from './proxy-columns';
 
 /** Per-item correctness on one task, paired across models by `indices`. */
 export interface TaskScores {
@@ -79,17 +81,6 @@ export interface ResultsData {
   missing: string[];
 }
 
-interface PlanFile {
-  experiment: string;
-  cacheDir: string;
-  models: Record<string, { family: string; recipe?: string }>;
-  tasks: Record<string, string>;
-  extraction: Record<string, string>;
-  extractionControls?: string[];
-  statistics: ResultsData['statistics'];
-  steps: Array<{ id: string; kind: string; key: string; coords: Record<string, unknown> }>;
-}
-
 /** The experiment's `statistics:` block (see lib/experiment/schema.ts). */
 export interface StatisticsSettings {
   resamples: number;
@@ -161,26 +152,13 @@ function withSequenceIds(x: ExtractScores, file: string | undefined): ExtractSco
 }
 
 export function readResults(runDir: string): ResultsData {
-  const planFile = path.join(runDir, 'plan.json');
-  let plan: PlanFile;
-  try {
-    plan = JSON.parse(fs.readFileSync(planFile, 'utf8'));
-  } catch (err) {
-    throw new ResurfaceError('ERR_EXPERIMENT', `${runDir} is not a run directory (cannot read plan.json: ${(err as Error).message})`, { runDir });
-  }
-  const result = (s: { kind: string; key: string }): Json | null => {
-    try {
-      const rec = JSON.parse(fs.readFileSync(path.join(plan.cacheDir, s.kind, s.key, 'step.json'), 'utf8'));
-      return rec.key === s.key ? (rec.result as Json) : null;
-    } catch {
-      return null;
-    }
-  };
+  const { plan, store } = openRun(runDir);
+  const result = (s: (typeof plan.steps)[number]): Json | null => store.result(s) as Json | null;
   const runs = new Map<string, TrainedRun>();
   const bases = new Map<string, BaseModelResult>();
   const missing: string[] = [];
   const epochs: EpochPoint[] = [];
-  const runFor = (c: Record<string, unknown>): TrainedRun => {
+  const runFor = (c: (typeof plan.steps)[number]['coords']): TrainedRun => {
     const k = `${c.student}|${c.source}|${c.temperature}|${c.seed}|${c.subset ?? ''}`; // one run per training subset
     let r = runs.get(k);
     if (!r) {
@@ -235,7 +213,7 @@ export function readResults(runDir: string): ResultsData {
     const target = c.stage === 'base' ? baseFor(String(c.model)) : runFor(c);
     if (s.kind === 'eval') target.tasks[String(c.task)] = taskScoresFromEval(r);
     else if (s.kind === 'extract') target.extraction[String(c.extraction)] = withSequenceIds(extractScoresFromResult(r), plan.extraction[String(c.extraction)]);
-    else if (s.kind === 'proxies') (target as TrainedRun).proxies = { ...((r.summary as Record<string, number | null>) ?? {}) };
+    else if (s.kind === 'proxies') (target as TrainedRun).proxies = proxyColumns(r as unknown as ProxyReport);
     else if (s.kind === 'train') (target as TrainedRun).trainLoss = typeof r.final_loss === 'number' ? r.final_loss : null;
   }
   for (const r of runs.values()) {

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildPlan, loadExperiment, parseExperimentText, proxiesExecutor } from '../../lib/experiment';
 import type { StepContext } from '../../lib/experiment/executor';
+import { proxyColumns } from '../../lib/report/proxy-columns';
 import { writeFixtureExperiment } from '../helpers/experiment-fixture';
 import { makeTmpDir, removeTmpDir } from '../helpers/shared';
 import { writeTinyEncoder } from '../helpers/tiny-encoder';
@@ -64,9 +65,9 @@ describe('experiment: proxies embedder', () => {
       inputs: { corpus: { dir: corpus, result: {} } }, models: { student: model, source: model },
       log: () => undefined, progress: () => undefined,
     } as StepContext;
-    const r = (await proxiesExecutor.run({ ...step, runtime: { ...step.runtime, task_files: { facts: task } } }, ctx)) as { embedder: { dir: string; pooling: string }; summary: Record<string, number> };
+    const r = (await proxiesExecutor.run({ ...step, runtime: { ...step.runtime, task_files: { facts: task } } }, ctx)) as { embedder: { dir: string; pooling: string } } & Parameters<typeof proxyColumns>[0];
     expect(r.embedder).toMatchObject({ dir: 'enc', pooling: 'mean' });
-    expect(r.summary['semantic_centroid_cosine:facts']).toBeTypeOf('number');
-    expect(r.summary['semantic_nn_cosine:facts']).toBeTypeOf('number');
+    expect(proxyColumns(r)['semantic_centroid_cosine:facts']).toBeTypeOf('number');
+    expect(proxyColumns(r)['semantic_nn_cosine:facts']).toBeTypeOf('number');
   }, 60_000);
 });

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SentenceEncoder } from '../../lib/encoder';
 import { computeProxies, semanticSimilarity, taskTexts, readTaskItems } from '../../lib/proxies';
+import { proxyColumns } from '../../lib/report/proxy-columns';
 import { collect, spawnCli } from '../helpers/cli';
 import { makeTmpDir, removeTmpDir } from '../helpers/shared';
 import { writeTinyEncoder } from '../helpers/tiny-encoder';
@@ -71,17 +72,17 @@ describe('proxies with a sentence-encoder embedder', () => {
     const expected = semanticSimilarity(corpus, bench);
     expect(t.semantic!.centroidCosine).toBeCloseTo(expected.centroidCosine, 6);
     expect(t.semantic!.nnCosine).toBeCloseTo(expected.nnCosine, 6);
-    expect(r.summary['semantic_centroid_cosine:facts']).toBeCloseTo(expected.centroidCosine, 6);
-    expect(r.summary['semantic_nn_cosine:facts']).toBeCloseTo(expected.nnCosine, 6);
-    expect(r.summary['semantic_nn_cosine_reverse:facts']).toBeCloseTo(expected.nnCosineReverse, 6);
-    expect(r.summary['tfidf_centroid:facts']).toBeTypeOf('number');
+    expect(proxyColumns(r)['semantic_centroid_cosine:facts']).toBeCloseTo(expected.centroidCosine, 6);
+    expect(proxyColumns(r)['semantic_nn_cosine:facts']).toBeCloseTo(expected.nnCosine, 6);
+    expect(proxyColumns(r)['semantic_nn_cosine_reverse:facts']).toBeCloseTo(expected.nnCosineReverse, 6);
+    expect(proxyColumns(r)['tfidf_centroid:facts']).toBeTypeOf('number');
   });
 
   it('no embedder: no semantic columns; a bad embedder directory is a clear error', async () => {
     const r = await computeProxies({ corpus: corpusDir, student: 'unused', tasks: [task], lexicalOnly: true, hooks: noModels });
     expect(r.embedder).toBeNull();
     expect(r.tasks[0]!.semantic).toBeNull();
-    expect(Object.keys(r.summary).some((k) => k.startsWith('semantic_'))).toBe(false);
+    expect(Object.keys(proxyColumns(r)).some((k) => k.startsWith('semantic_'))).toBe(false);
     await expect(computeProxies({ corpus: corpusDir, student: 'unused', tasks: [task], lexicalOnly: true, embedder: path.join(dir, 'missing'), hooks: noModels })).rejects.toMatchObject({ code: 'ERR_NOT_A_MODEL' });
   });
 

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { computeProxies, ngramOverlap, ngramOverlapUnits, readTaskItems, resetNativeHooks, nativeHooks, setSimilarity, taskTexts, tfidfSimilarity, words } from '../../lib/proxies';
+import { proxyColumns } from '../../lib/report/proxy-columns';
 import { makeTmpDir, removeTmpDir } from '../helpers/shared';
 
 describe('TF-IDF cosine', () => {
@@ -89,7 +90,7 @@ describe('computeProxies with injected model functions', () => {
     expect(r.corpusTexts).toBe(2);
     expect(r.likelihood).toEqual({ student: -3, source: -2, compatibility: 1, tokens: 8 });
     expect(r.tasks[0].embedding!.topK).toBeCloseTo(1, 12);
-    expect(r.summary['embed_topk:facts']).toBeCloseTo(1, 12);
+    expect(proxyColumns(r)['embed_topk:facts']).toBeCloseTo(1, 12);
     expect(calls).toEqual(['embed:student:2', 'embed:student:1']);
   });
 });

@@ -1,6 +1,7 @@
 /** `resurface proxies --corpus DIR --student DIR [--source DIR] [--task FILE ...] [--embedder DIR] [--json]` — intrinsic corpus-quality proxies. */
 import type { Argv } from 'yargs';
 import { computeProxies } from '../../proxies';
+import { proxyColumns } from '../../report/proxy-columns';
 import { printJson, runCommand } from '../run-command';
 
 export const command = 'proxies';
@@ -49,7 +50,8 @@ export async function handler(argv: Args) {
       seed: argv.seed,
       lexicalOnly: argv.lexicalOnly,
     });
-    if (argv.json) return printJson(r);
+    // --json: the report plus `summary`, the flat columns an experiment's results table would get
+    if (argv.json) return printJson({ ...r, summary: proxyColumns(r) });
     const f = (v: number | null) => (v === null ? '—' : v.toFixed(4));
     const lines = [`corpus ${r.corpus}: ${r.corpusTexts} texts`];
     if (r.embedder) {

@@ -15,6 +15,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { writeFileAtomic } from '../../io/atomic';
 import type { StepExecutor } from '../executor';
+import { openRun } from '../store';
 
 export const TIMING_FILE = 'timing.json';
 
@@ -67,11 +68,11 @@ export interface KindTiming {
  * timing of the run that produced them), summed per kind and overall.
  */
 export function readStepTimings(runDir: string): { byKind: Record<string, KindTiming>; total: KindTiming; steps: Array<{ id: string; kind: string } & StepTiming> } {
-  const plan = JSON.parse(fs.readFileSync(path.join(runDir, 'plan.json'), 'utf8')) as { cacheDir: string; steps: Array<{ id: string; kind: string; key: string }> };
+  const { plan, store } = openRun(runDir);
   const steps: Array<{ id: string; kind: string } & StepTiming> = [];
   for (const s of plan.steps) {
     try {
-      const t = JSON.parse(fs.readFileSync(path.join(plan.cacheDir, s.kind, s.key, TIMING_FILE), 'utf8')) as StepTiming;
+      const t = JSON.parse(fs.readFileSync(store.fileOf(s, TIMING_FILE), 'utf8')) as StepTiming;
       steps.push({ id: s.id, kind: s.kind, ...t });
     } catch {
       /* not run (yet), or the report */
