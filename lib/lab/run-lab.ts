@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ResurfaceError } from '../errors';
 import { writeFileAtomic } from '../io/atomic';
-import { runExperiment } from '../experiment/cli-run';
+import { runExperiment } from '../experiment/run-experiment';
 import type { ExecutorRegistry } from '../experiment/executor';
 import type { StepEvent, RunSummary } from '../experiment/runner';
 import { runExperimentName } from '../experiment/store';

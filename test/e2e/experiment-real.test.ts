@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readManifest } from '../../lib/corpus/manifest';
 import { evaluateTask } from '../../lib/eval/evaluate';
 import { readTaskFile } from '../../lib/eval/task-file';
-import { runExperiment, type RunExperimentResult } from '../../lib/experiment/cli-run';
+import { runExperiment, type RunExperimentResult } from '../../lib/experiment/run-experiment';
 import { readStepTimings } from '../../lib/experiment/executors';
 import { initRandomModel } from '../../lib/model/init-random';
 import { Model } from '../../lib/model/model';

@@ -3,7 +3,7 @@
  * `delayMs` per step. Usage: node experiment-child.js EXPERIMENT.yaml RUN_DIR DELAY_MS
  * Bundled to JavaScript by the test with esbuild.
  */
-import { runExperiment } from '../../lib/experiment/cli-run';
+import { runExperiment } from '../../lib/experiment/run-experiment';
 import { fakeExecutors } from '../../lib/experiment/fake-executors';
 
 async function main() {

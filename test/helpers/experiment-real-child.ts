@@ -3,7 +3,7 @@
  * experiment with the default executors. Usage: node experiment-real-child.js EXPERIMENT.yaml RUN_DIR
  * Bundled to JavaScript by the test with esbuild.
  */
-import { runExperiment } from '../../lib/experiment/cli-run';
+import { runExperiment } from '../../lib/experiment/run-experiment';
 
 async function main() {
   const [file, out] = process.argv.slice(2);

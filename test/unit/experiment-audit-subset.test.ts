@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readManifest } from '../../lib/corpus/manifest';
 import { subsetCorpus } from '../../lib/corpus/subset';
 import { buildPlan, fakeExecutors, loadExperiment } from '../../lib/experiment';
-import { runExperiment } from '../../lib/experiment/cli-run';
+import { runExperiment } from '../../lib/experiment/run-experiment';
 import type { StepContext } from '../../lib/experiment/executor';
 import { auditExecutor, subsetExecutor } from '../../lib/experiment/executors/decontaminate';
 import { roleOf } from '../../lib/study';

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildPlan, fakeExecutors, loadExperiment } from '../../lib/experiment';
-import { runExperiment } from '../../lib/experiment/cli-run';
+import { runExperiment } from '../../lib/experiment/run-experiment';
 import { evalExecutor } from '../../lib/experiment/executors/evaluate';
 import { trainExecutor } from '../../lib/experiment/executors/train';
 import { record, writeCorpusFixture } from '../helpers/corpus-fixture';

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPlan, fakeExecutors, loadExperiment, type Step } from '../../lib/experiment';
-import { runExperiment } from '../../lib/experiment/cli-run';
+import { runExperiment } from '../../lib/experiment/run-experiment';
 import { writeFixtureExperiment } from '../helpers/experiment-fixture';
 import { REPO_ROOT, makeTmpDir, removeTmpDir, sharedDir } from '../helpers/shared';
 

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildPlan, fakeExecutors, loadExperiment, type Step } from '../../lib/experiment';
-import { runExperiment } from '../../lib/experiment/cli-run';
+import { runExperiment } from '../../lib/experiment/run-experiment';
 import type { StepContext } from '../../lib/experiment/executor';
 import { mergeExecutor, sampleExecutor } from '../../lib/experiment/executors/corpus';
 import { levels } from '../../lib/experiment/slurm';

@@ -1,7 +1,7 @@
 /** `resurface run EXPERIMENT.yaml [--out RUN_DIR] [--resume] [--dry-run] [--only GLOB] [--devices cpu|cuda:0,cuda:1] [--emit slurm] [--json]` */
 import type { Argv } from 'yargs';
 import { fakeExecutors } from '../../experiment/fake-executors';
-import { parseDevices, runExperiment } from '../../experiment/cli-run';
+import { parseDevices, runExperiment } from '../../experiment/run-experiment';
 import type { StepEvent } from '../../experiment/runner';
 import { withInterruptSignal } from '../../util/progress';
 import { printJson, runCommand } from '../run-command';

@@ -1,5 +1,6 @@
 /**
- * The body of `resurface run`, as a library function so tests and the lab can call it directly.
+ * Run an experiment file: load, plan, then a dry run, a Slurm emission or a local run of the
+ * selected steps. The body of `resurface run`, and what the lab and the tests call directly.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
