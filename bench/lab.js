@@ -31,7 +31,7 @@ function runOnce(preset, runDir) {
   const processWallMs = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0) throw new Error(`lab --preset ${preset} failed (${r.status ?? r.signal}): ${(r.stdout || '').slice(-2000)}`);
   const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
-  const summary = lines.find((l) => l.type === 'summary');
+  const summary = lines.find((l) => l.event === 'summary');
   const timing = JSON.parse(fs.readFileSync(path.join(runDir, 'lab-timing.json'), 'utf8'));
   // eslint-disable-next-line global-require
   const { readStepTimings } = require(path.join(ROOT, 'dist', 'experiment', 'executors.js'));

@@ -24,7 +24,6 @@ import { naturalExecutor } from './executors/natural';
 import { auditExecutor, subsetExecutor } from './executors/decontaminate';
 import { evalExecutor, extractExecutor } from './executors/evaluate';
 import { withTiming } from './executors/timing';
-import { sharedTokenizer } from './executors/tokenizers';
 import { trainExecutor } from './executors/train';
 import type { Step } from './plan';
 
@@ -37,7 +36,7 @@ export const proxiesExecutor: StepExecutor = {
     const s = step.settings as { k: number; max_n: number; lexical_only: boolean; max_corpus_texts: number; seed: number };
     const taskFiles = Object.values((step.runtime.task_files as Record<string, string>) ?? {});
     // every model is loaded once for the whole step (student, source, embedder), then released
-    const hooks = scopedNativeHooks({ device: ctx.device as DeviceName, loadTokenizer: sharedTokenizer });
+    const hooks = scopedNativeHooks({ device: ctx.device as DeviceName });
     const report = await computeProxies({
       corpus: ctx.inputs.corpus.dir,
       student: ctx.models.student.dir,

@@ -1,14 +1,16 @@
 /**
- * Loading an ES-module-only package from our CommonJS build. Node >= 20.19 can require() it; older
- * Nodes need a real dynamic import(), which TypeScript's CommonJS output would rewrite into
- * require(), hence the Function.
+ * The one loader of ES-module-only packages (hyparquet, vega, vega-lite) from our CommonJS build.
+ * A real dynamic import(), hidden from TypeScript's CommonJS transform (which would rewrite it into
+ * require(), and require() cannot load vega: its graph has a top-level await). Inside a VM context
+ * without an import callback (the vitest runner) that throws, and the bundler's own dynamic import
+ * (a non-literal `import(name)`, which it handles) is used instead.
  */
 export async function loadEsm<T = any>(name: string): Promise<T> {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require(name) as T;
+    return await (new Function('m', 'return import(m)') as (m: string) => Promise<T>)(name);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ERR_REQUIRE_ESM') throw err;
-    return (new Function('s', 'return import(s)') as (s: string) => Promise<T>)(name);
+    if (!/dynamic import callback/i.test(String((err as Error)?.message))) throw err;
+    const spec: string = name;
+    return (await import(spec)) as T;
   }
 }

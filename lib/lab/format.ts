@@ -1,6 +1,7 @@
 /** Plain-text rendering of the lab's results for the terminal: the findings, the main table, timings. */
 import type { Analysis, Finding } from '../report';
 import { formatDrop } from '../study/relative-drop';
+import { formatDuration } from '../util/duration';
 import type { LabTiming } from './run-lab';
 
 function wrap(text: string, width: number): string[] {
@@ -61,19 +62,11 @@ export function utilityTable(a: Analysis): string {
   return [fmt(head), fmt(w.map((n) => '─'.repeat(n))), ...rows.map(fmt)].join('\n');
 }
 
-export function fmtDuration(ms: number): string {
-  const s = ms / 1000;
-  if (s < 60) return `${s.toFixed(1)}s`;
-  const m = Math.floor(s / 60);
-  const r = Math.round(s - 60 * m);
-  return r === 60 ? `${m + 1}m00s` : `${m}m${String(r).padStart(2, '0')}s`;
-}
-
 export function timingTable(t: LabTiming): string {
   const kinds = Object.entries(t.perKind).sort((a, b) => b[1].wallMs - a[1].wallMs);
-  const lines = kinds.map(([k, v]) => `  ${k.padEnd(11)} ${String(v.steps).padStart(4)} steps  ${fmtDuration(v.wallMs).padStart(8)}`);
+  const lines = kinds.map(([k, v]) => `  ${k.padEnd(11)} ${String(v.steps).padStart(4)} steps  ${formatDuration(v.wallMs / 1000).padStart(8)}`);
   lines.push(
-    `  ${'total'.padEnd(11)} ${String(kinds.reduce((n, [, v]) => n + v.steps, 0)).padStart(4)} steps  ${fmtDuration(t.wallMs).padStart(8)} wall; ` +
+    `  ${'total'.padEnd(11)} ${String(kinds.reduce((n, [, v]) => n + v.steps, 0)).padStart(4)} steps  ${formatDuration(t.wallMs / 1000).padStart(8)} wall; ` +
       `${(100 * (t.orchestrationMs / Math.max(1, t.wallMs))).toFixed(1)}% outside executors, main thread busy ${(100 * t.eventLoop.utilization).toFixed(1)}%`,
   );
   return lines.join('\n');

@@ -70,8 +70,6 @@ export interface RuntimeHookOptions {
   batchSize?: number;
   /** Release every loaded model after this many ms without a call (default: keep until dispose()). */
   idleMs?: number;
-  /** How to get a model directory's tokenizer (default TextTokenizer.load; callers may share a cache). */
-  loadTokenizer?: (dir: string) => Promise<TextTokenizer>;
 }
 
 interface Loaded {
@@ -114,7 +112,7 @@ export function runtimeNativeHooks(opts: RuntimeHookOptions = {}): DisposableNat
     let p = cache.get(dir);
     if (!p) {
       p = (async () => {
-        const tok = await (opts.loadTokenizer ? opts.loadTokenizer(dir) : TextTokenizer.load(dir));
+        const tok = await TextTokenizer.load(dir); // shared by TextTokenizer's own cache
         const model = await Model.load(dir, { device: opts.device ?? 'cpu', dtype: opts.dtype ?? 'float32', ...(opts.threads ? { threads: opts.threads } : {}) });
         return { model, tok };
       })();

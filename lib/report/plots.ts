@@ -5,6 +5,7 @@
  * into require()).
  */
 import type { Analysis } from './analysis';
+import { loadEsm } from '../io/esm';
 
 type Spec = Record<string, unknown>;
 
@@ -16,24 +17,9 @@ interface VegaLiteModule {
   compile(spec: unknown): { spec: unknown };
 }
 
-/**
- * Node's own import(), hidden from TypeScript's CommonJS transform. Inside a VM context without an
- * import callback (the vitest runner) that throws, and the bundler's own dynamic import (a
- * non-literal `import(name)`, which it handles) is used instead.
- */
-async function importEsm<T>(name: string): Promise<T> {
-  try {
-    return await (new Function('m', 'return import(m)') as (m: string) => Promise<T>)(name);
-  } catch (err) {
-    if (!/dynamic import callback/i.test(String((err as Error)?.message))) throw err;
-    const spec: string = name;
-    return (await import(spec)) as T;
-  }
-}
-
 let libs: Promise<[VegaModule, VegaLiteModule]> | undefined;
 function loadVega() {
-  libs ??= Promise.all([importEsm<VegaModule>('vega'), importEsm<VegaLiteModule>('vega-lite')]);
+  libs ??= Promise.all([loadEsm<VegaModule>('vega'), loadEsm<VegaLiteModule>('vega-lite')]);
   return libs;
 }
 

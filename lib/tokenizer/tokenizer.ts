@@ -9,6 +9,7 @@
  * policy (decideAddsBos) and encode() enforces it — prepending BOS when the post-processor does
  * not, stripping it when it does but the policy says no. EOS is never appended by us.
  */
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Tokenizer as RawTokenizer } from 'tokenizers';
@@ -46,21 +47,39 @@ function readJsonIfExists(file: string): unknown {
 }
 
 /**
- * Parsing a large tokenizer.json (Llama 3: 9 MB) takes about a second; a pipeline loads the same
- * one many times. Tokenizers are immutable once built, so they are shared, keyed by file identity.
+ * The one tokenizer cache. Parsing a large tokenizer.json (Llama 3: 9 MB) blocks the main thread
+ * for about a second, and a pipeline loads the same one many times — every trained student carries
+ * a byte-identical copy. Parsed tokenizers are immutable, so they are shared, keyed by the file's
+ * content (a copy in another directory is a hit); the content hash of a file is remembered by its
+ * identity (path, size, mtime, inode) so a repeated load does not even re-read it. Special tokens are
+ * resolved per directory on every load (small files, cheap), so each directory keeps its own.
  */
-const rawCache = new Map<string, RawTokenizer>();
 const RAW_CACHE_MAX = 8;
+const rawCache = new Map<string, RawTokenizer>();
+const contentHashes = new Map<string, string>();
+
+function contentHash(file: string): string {
+  const st = fs.statSync(file);
+  const identity = `${path.resolve(file)}:${st.size}:${st.mtimeMs}:${st.ino}`;
+  let hash = contentHashes.get(identity);
+  if (!hash) {
+    hash = createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+    if (contentHashes.size >= 4 * RAW_CACHE_MAX) contentHashes.delete(contentHashes.keys().next().value!);
+    contentHashes.set(identity, hash);
+  }
+  return hash;
+}
 
 function cachedRawTokenizer(file: string): RawTokenizer {
-  const st = fs.statSync(file);
-  const key = `${path.resolve(file)}:${st.size}:${st.mtimeMs}:${st.ino}`;
+  const key = contentHash(file);
   let tok = rawCache.get(key);
-  if (!tok) {
+  if (tok) {
+    rawCache.delete(key); // most recently used last
+  } else {
     tok = RawTokenizer.fromFile(file);
     if (rawCache.size >= RAW_CACHE_MAX) rawCache.delete(rawCache.keys().next().value!);
-    rawCache.set(key, tok);
   }
+  rawCache.set(key, tok);
   return tok;
 }
 

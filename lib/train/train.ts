@@ -33,9 +33,9 @@ export interface TrainProgress {
   loss?: number;
   lr?: number;
   gradNorm?: number;
-  tokensPerSec?: number;
-  elapsedSec: number;
-  etaSec?: number;
+  tokensPerSecond?: number;
+  elapsedSeconds: number;
+  etaSeconds?: number;
   checkpoint?: string;
   resumedFrom?: number | null;
   numRows?: number;
@@ -56,9 +56,9 @@ export interface TrainSummary {
   totalSteps: number;
   finalLoss: number | null;
   tokensSeen: number;
-  elapsedSec: number;
+  elapsedSeconds: number;
   /** Input tokens per second of this process's steps. */
-  tokensPerSec: number;
+  tokensPerSecond: number;
   /** Peak resident set size of the process. */
   peakRssBytes: number;
   resumedFrom: number | null;
@@ -73,8 +73,8 @@ export interface MetricsLine {
   lr: number;
   gradNorm: number;
   tokens: number;
-  tokensPerSec: number;
-  elapsedSec: number;
+  tokensPerSecond: number;
+  elapsedSeconds: number;
   epoch: number;
 }
 
@@ -183,7 +183,7 @@ export async function train(options: TrainOptions & TrainHooks): Promise<TrainSu
       if (latest.state.final) {
         return {
           outDir: out, steps: latest.state.step, totalSteps, finalLoss: latest.state.lastLoss, tokensSeen: latest.state.tokensSeen,
-          elapsedSec: latest.state.elapsedSec, tokensPerSec: 0, peakRssBytes: peakRss(), resumedFrom: latest.state.step,
+          elapsedSeconds: latest.state.elapsedSec, tokensPerSecond: 0, peakRssBytes: peakRss(), resumedFrom: latest.state.step,
           aborted: false, numRows: rows.numRows, numTargets: rows.numTargets,
         };
       }
@@ -235,7 +235,7 @@ export async function train(options: TrainOptions & TrainHooks): Promise<TrainSu
         const [weights, states] = [await native.exportWeights(), await native.exportState()];
         const dir = await writeCheckpoint(out, step, files, weights, states, stateAt(step, false));
         await pruneCheckpoints(out, o.keepCheckpoints);
-        onProgress?.({ event: 'checkpoint', step, totalSteps, elapsedSec: elapsed(), checkpoint: dir });
+        onProgress?.({ event: 'checkpoint', step, totalSteps, elapsedSeconds: elapsed(), checkpoint: dir });
       } catch (err) {
         throw fromNative(err);
       }
@@ -244,14 +244,14 @@ export async function train(options: TrainOptions & TrainHooks): Promise<TrainSu
     const saveEpoch = async (epoch: number, step: number): Promise<void> => {
       try {
         const dir = await writeEpochCheckpoint(out, epoch, files, await native.exportWeights(), stateAt(step, false));
-        onProgress?.({ event: 'checkpoint', step, totalSteps, elapsedSec: elapsed(), checkpoint: dir });
+        onProgress?.({ event: 'checkpoint', step, totalSteps, elapsedSeconds: elapsed(), checkpoint: dir });
       } catch (err) {
         throw fromNative(err);
       }
     };
 
     onProgress?.({
-      event: 'start', step: startStep, totalSteps, elapsedSec: elapsed(), resumedFrom: resumeDir ? startStep : null, numRows: rows.numRows,
+      event: 'start', step: startStep, totalSteps, elapsedSeconds: elapsed(), resumedFrom: resumeDir ? startStep : null, numRows: rows.numRows,
       effectiveBatch: { batchSize: o.batchSize, gradAccum: o.gradAccum, sequences: rowsPerStep, seqLen: o.seqLen, tokens: rowsPerStep * o.seqLen },
       warmupSteps: warmup,
     });
@@ -260,8 +260,8 @@ export async function train(options: TrainOptions & TrainHooks): Promise<TrainSu
       if (signal?.aborted) {
         if (step > startStep) await save(step);
         return {
-          outDir: out, steps: step, totalSteps, finalLoss: lastLoss, tokensSeen, elapsedSec: elapsed(),
-          tokensPerSec: tokensThisRun / Math.max(1e-9, (Date.now() - t0) / 1000), peakRssBytes: peakRss(),
+          outDir: out, steps: step, totalSteps, finalLoss: lastLoss, tokensSeen, elapsedSeconds: elapsed(),
+          tokensPerSecond: tokensThisRun / Math.max(1e-9, (Date.now() - t0) / 1000), peakRssBytes: peakRss(),
           resumedFrom: resumeDir ? startStep : null, aborted: true, numRows: rows.numRows, numTargets: rows.numTargets,
         };
       }
@@ -299,15 +299,15 @@ export async function train(options: TrainOptions & TrainHooks): Promise<TrainSu
       lastLoss = loss;
       const dt = Math.max(1e-9, (Date.now() - ts) / 1000);
       const line: MetricsLine = {
-        step: step + 1, loss, lr, gradNorm, tokens, tokensPerSec: tokens / dt, elapsedSec: elapsed(),
+        step: step + 1, loss, lr, gradNorm, tokens, tokensPerSecond: tokens / dt, elapsedSeconds: elapsed(),
         epoch: ((step + 1) * rowsPerStep) / rows.numRows,
       };
       fs.appendFileSync(metricsPath, `${JSON.stringify(line)}\n`);
       const rate = tokensThisRun / Math.max(1e-9, (Date.now() - t0) / 1000);
       const stepsDone = step + 1 - startStep;
       onProgress?.({
-        event: 'step', step: step + 1, totalSteps, loss, lr, gradNorm, tokensPerSec: rate, elapsedSec: elapsed(),
-        etaSec: (((Date.now() - t0) / 1000) / stepsDone) * (totalSteps - step - 1),
+        event: 'step', step: step + 1, totalSteps, loss, lr, gradNorm, tokensPerSecond: rate, elapsedSeconds: elapsed(),
+        etaSeconds: (((Date.now() - t0) / 1000) / stepsDone) * (totalSteps - step - 1),
       });
       if (o.saveEveryEpoch) {
         // epoch e ends at the step whose rows reach e · numRows (the last, partial epoch at the final step)
@@ -327,11 +327,11 @@ export async function train(options: TrainOptions & TrainHooks): Promise<TrainSu
     }
     await writeFinal(out, files, weights, stateAt(totalSteps, true));
     const summary: TrainSummary = {
-      outDir: out, steps: totalSteps, totalSteps, finalLoss: lastLoss, tokensSeen, elapsedSec: elapsed(),
-      tokensPerSec: tokensThisRun / Math.max(1e-9, (Date.now() - t0) / 1000), peakRssBytes: peakRss(),
+      outDir: out, steps: totalSteps, totalSteps, finalLoss: lastLoss, tokensSeen, elapsedSeconds: elapsed(),
+      tokensPerSecond: tokensThisRun / Math.max(1e-9, (Date.now() - t0) / 1000), peakRssBytes: peakRss(),
       resumedFrom: resumeDir ? startStep : null, aborted: false, numRows: rows.numRows, numTargets: rows.numTargets,
     };
-    onProgress?.({ event: 'done', step: totalSteps, totalSteps, loss: lastLoss ?? undefined, elapsedSec: summary.elapsedSec });
+    onProgress?.({ event: 'done', step: totalSteps, totalSteps, loss: lastLoss ?? undefined, elapsedSeconds: summary.elapsedSeconds });
     return summary;
   } finally {
     trainer?.dispose();

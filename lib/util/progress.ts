@@ -1,36 +1,34 @@
 import { ResurfaceError } from '../errors';
+import { Screen } from './screen';
 
 /**
- * Progress for long jobs: a single updating line on a TTY (stderr), JSON lines in `--json` mode
- * (stdout), silence otherwise. Rate-limited so it never costs measurable time.
+ * Progress for long jobs: a single updating line on a TTY (stderr, through Screen), JSON lines in
+ * `--json` mode (stdout), silence otherwise. Rate-limited so it never costs measurable time.
+ *
+ * The JSON-lines schema of every `--json` command: one object a line, each with a string `event`
+ * naming it (`progress`, a step's `start`/`done`/…, `plan`, …); the last line is
+ * `{"event":"summary", …}` with the command's result.
  */
 export interface ProgressReporter {
   update(fields: Record<string, number | string | null>): void;
   done(summary: Record<string, unknown>): void;
 }
 
-export function formatDuration(seconds: number | null): string {
-  if (seconds === null || !Number.isFinite(seconds)) return '--';
-  const s = Math.max(0, Math.round(seconds));
-  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
-  return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : m > 0 ? `${m}m${String(sec).padStart(2, '0')}s` : `${sec}s`;
-}
-
 export function createProgress(kind: string, opts: { json: boolean; intervalMs?: number; render?: (f: Record<string, number | string | null>) => string }): ProgressReporter {
   const interval = opts.intervalMs ?? 250;
   let last = 0;
-  const tty = process.stderr.isTTY === true;
+  const screen = new Screen();
   return {
     update(fields) {
       const now = Date.now();
       if (now - last < interval) return;
       last = now;
       if (opts.json) process.stdout.write(`${JSON.stringify({ event: 'progress', kind, ...fields })}\n`);
-      else if (tty) process.stderr.write(`\r\x1b[2K${opts.render ? opts.render(fields) : JSON.stringify(fields)}`);
+      else screen.status(opts.render ? opts.render(fields) : JSON.stringify(fields));
     },
     done(summary) {
-      if (opts.json) process.stdout.write(`${JSON.stringify({ event: 'done', kind, ...summary })}\n`);
-      else if (tty) process.stderr.write('\r\x1b[2K');
+      if (opts.json) process.stdout.write(`${JSON.stringify({ event: 'summary', kind, ...summary })}\n`);
+      else screen.clear();
     },
   };
 }

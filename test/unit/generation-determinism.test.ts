@@ -205,7 +205,7 @@ describe('kill and resume (CLI child process)', () => {
     expect(resumed.stderr).toBe('');
     expect(resumed.status).toBe(0);
     const summary = JSON.parse(resumed.stdout.trim().split('\n').pop()!) as { event: string; shardsReused: number; complete: boolean; samples: number };
-    expect(summary).toMatchObject({ event: 'done', complete: true, samples: N });
+    expect(summary).toMatchObject({ event: 'summary', complete: true, samples: N });
     expect(summary.shardsReused).toBe(m.shards.length);
     expectSameCorpus(dir);
   });

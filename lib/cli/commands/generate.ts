@@ -7,7 +7,8 @@ import type { Argv } from 'yargs';
 import { ArgumentError } from '../../errors';
 import { generateCorpus, parsePart } from '../../corpus/write-corpus';
 import type { ModelDtype } from '../../native/types';
-import { createProgress, formatDuration, withInterruptSignal } from '../../util/progress';
+import { formatDuration } from '../../util/duration';
+import { createProgress, withInterruptSignal } from '../../util/progress';
 import { runCommand } from '../run-command';
 
 export const command = 'generate';

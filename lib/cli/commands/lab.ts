@@ -10,10 +10,13 @@ import * as path from 'node:path';
 import type { Argv } from 'yargs';
 import type { StepEvent } from '../../experiment/runner';
 import { defaultAssetsDir, PRESETS, type Preset } from '../../lab/assets';
-import { findingsTable, fmtDuration, timingTable, utilityTable } from '../../lab/format';
+import { StepEta } from '../../experiment/eta';
+import { findingsTable, timingTable, utilityTable } from '../../lab/format';
 import { pretrainLab, type PretrainEvent } from '../../lab/pretrain';
 import { runLab } from '../../lab/run-lab';
+import { formatDuration } from '../../util/duration';
 import { withInterruptSignal } from '../../util/progress';
+import { Screen } from '../../util/screen';
 import { printJson, runCommand } from '../run-command';
 
 export const command = 'lab [action]';
@@ -42,78 +45,23 @@ interface Args {
   json: boolean;
 }
 
-/** A status line rewritten in place on a TTY; plain lines otherwise. */
-class Screen {
-  private live = '';
-  constructor(private readonly tty: boolean) {}
-  status(text: string): void {
-    if (!this.tty) return;
-    const cols = process.stderr.columns || 100;
-    this.live = text.length > cols - 1 ? `${text.slice(0, cols - 2)}…` : text;
-    process.stderr.write(`\r\x1b[2K${this.live}`);
-  }
-  line(text: string): void {
-    if (this.tty) process.stderr.write('\r\x1b[2K');
-    process.stderr.write(`${text}\n`);
-    if (this.tty && this.live) process.stderr.write(this.live);
-  }
-  clear(): void {
-    if (this.tty) process.stderr.write('\r\x1b[2K');
-    this.live = '';
-  }
-}
-
-/**
- * ETA from the plan's per-step estimates, calibrated per step kind by the steps already finished
- * (plan estimates get the ratios between sizes right, not the speed of each kind on this machine).
- */
-class Eta {
-  private remaining = new Map<string, number>();
-  private real: Record<string, number> = {};
-  private est: Record<string, number> = {};
-  constructor(estimates: Record<string, number>) {
-    for (const [id, s] of Object.entries(estimates)) this.remaining.set(id, s);
-  }
-  finished(id: string, wallMs: number | undefined): void {
-    const e = this.remaining.get(id);
-    if (e === undefined) return;
-    this.remaining.delete(id);
-    if (wallMs === undefined) return;
-    const kind = id.split('/')[0]!;
-    this.real[kind] = (this.real[kind] ?? 0) + wallMs / 1000;
-    this.est[kind] = (this.est[kind] ?? 0) + e;
-  }
-  /** Seconds left, or null before anything has been timed. */
-  seconds(): number | null {
-    const kinds = Object.keys(this.est);
-    if (!kinds.length) return null;
-    const global = kinds.reduce((a, k) => a + this.real[k]!, 0) / kinds.reduce((a, k) => a + this.est[k]!, 0);
-    let left = 0;
-    for (const [id, e] of this.remaining) {
-      const k = id.split('/')[0]!;
-      left += e * (this.est[k] ? this.real[k]! / this.est[k]! : global);
-    }
-    return left;
-  }
-}
-
 async function runAction(argv: Args, signal: AbortSignal): Promise<void> {
   const screen = new Screen(!argv.json && !!process.stderr.isTTY);
   const t0 = Date.now();
   let total = 0;
   let finished = 0;
   let current = '';
-  let eta = new Eta({});
+  let eta = new StepEta({});
   const running = new Map<string, string>();
-  const elapsed = () => fmtDuration(Date.now() - t0);
+  const elapsed = () => formatDuration((Date.now() - t0) / 1000);
   const etaText = () => {
     const s = eta.seconds();
-    return s === null ? '' : `, ~${fmtDuration(s * 1000)} left`;
+    return s === null ? '' : `, ~${formatDuration(s)} left`;
   };
   const refresh = () => screen.status(`lab ${argv.preset} [${String(finished).padStart(String(total).length)}/${total}] ${elapsed()}${etaText()}  ${current}`);
   const onEvent = (e: StepEvent) => {
     if (argv.json) {
-      if (e.event !== 'log') printJson({ type: 'event', ...e });
+      if (e.event !== 'log') printJson(e);
       return;
     }
     if (e.event === 'start') {
@@ -126,7 +74,7 @@ async function runAction(argv: Args, signal: AbortSignal): Promise<void> {
       finished++;
       eta.finished(e.id, e.event === 'done' ? e.wallMs : undefined);
       if (e.event === 'failed') screen.line(`failed  ${e.id} — ${e.error?.code}: ${e.error?.message}`);
-      else if (e.event === 'done' && !process.stderr.isTTY) screen.line(`[${finished}/${total}] ${elapsed()}${etaText()} done ${e.id} (${fmtDuration(e.wallMs ?? 0)})`);
+      else if (e.event === 'done' && !process.stderr.isTTY) screen.line(`[${finished}/${total}] ${elapsed()}${etaText()} done ${e.id} (${formatDuration((e.wallMs ?? 0) / 1000)})`);
       current = [...running.values()][0] ?? '';
     } else return;
     refresh();
@@ -139,8 +87,8 @@ async function runAction(argv: Args, signal: AbortSignal): Promise<void> {
     onEvent,
     onPlan: (p) => {
       total = p.steps;
-      eta = new Eta(p.estimates);
-      if (argv.json) printJson({ type: 'plan', steps: p.steps, cached: p.cached, runDir: p.runDir, file: p.file });
+      eta = new StepEta(p.estimates);
+      if (argv.json) printJson({ event: 'plan', steps: p.steps, cached: p.cached, runDir: p.runDir, file: p.file });
       else screen.line(`lab (${argv.preset} preset): ${p.steps} steps, ${p.cached} already done → ${p.runDir}`);
       refresh();
     },
@@ -148,12 +96,12 @@ async function runAction(argv: Args, signal: AbortSignal): Promise<void> {
   screen.clear();
   const s = r.summary;
   if (argv.json) {
-    printJson({ type: 'summary', preset: r.preset, runDir: r.runDir, report: r.reportDir, counts: s.counts, failures: s.failures, findings: r.findings, timing: r.timing });
+    printJson({ event: 'summary', preset: r.preset, runDir: r.runDir, report: r.reportDir, counts: s.counts, failures: s.failures, findings: r.findings, timing: r.timing });
   } else {
     const rel = (p: string) => path.relative(process.cwd(), p) || '.';
     const out = [
       '',
-      `lab ${r.preset}: ${s.counts.done} steps ran, ${s.counts.cached} reused, ${s.counts.failed} failed, ${s.counts.skipped} skipped in ${fmtDuration(r.timing.wallMs)}`,
+      `lab ${r.preset}: ${s.counts.done} steps ran, ${s.counts.cached} reused, ${s.counts.failed} failed, ${s.counts.skipped} skipped in ${formatDuration(r.timing.wallMs / 1000)}`,
       ...(s.failures.length ? [`failures: ${s.failures.map((f) => `${f.id} (${f.code}: ${f.message})`).join('; ')}`] : []),
       '',
       findingsTable(r.findings, Math.min(120, Math.max(80, process.stdout.columns || 100))),
@@ -172,7 +120,7 @@ async function pretrainAction(argv: Args, signal: AbortSignal): Promise<void> {
   const screen = new Screen(!argv.json && !!process.stderr.isTTY);
   const onEvent = (e: PretrainEvent) => {
     if (argv.json) {
-      if (e.event !== 'train' || e.progress.event !== 'step' || e.progress.step % 25 === 0) printJson({ type: 'pretrain', ...e });
+      if (e.event !== 'train' || e.progress.event !== 'step' || e.progress.step % 25 === 0) printJson(e);
       return;
     }
     if (e.event === 'world') screen.line(`world → ${e.dir}`);
@@ -180,14 +128,14 @@ async function pretrainAction(argv: Args, signal: AbortSignal): Promise<void> {
     else if (e.event === 'model-start') screen.line(`pretraining ${e.name}: ${(e.parameters / 1e6).toFixed(2)}M parameters, vocab ${e.vocabSize}, ${e.steps} steps`);
     else if (e.event === 'train' && e.progress.event === 'step') {
       const p = e.progress;
-      screen.status(`  ${e.name} ${p.step}/${p.totalSteps} loss ${p.loss?.toFixed(3)} ${Math.round(p.tokensPerSec ?? 0)} tok/s eta ${fmtDuration((p.etaSec ?? 0) * 1000)}`);
-    } else if (e.event === 'model-done') screen.line(`  ${e.name}: final loss ${e.finalLoss?.toFixed(3)} in ${fmtDuration(e.seconds * 1000)}, ${(e.bytes / 1e6).toFixed(2)} MB`);
+      screen.status(`  ${e.name} ${p.step}/${p.totalSteps} loss ${p.loss?.toFixed(3)} ${Math.round(p.tokensPerSecond ?? 0)} tok/s eta ${formatDuration(p.etaSeconds)}`);
+    } else if (e.event === 'model-done') screen.line(`  ${e.name}: final loss ${e.finalLoss?.toFixed(3)} in ${formatDuration(e.seconds)}, ${(e.bytes / 1e6).toFixed(2)} MB`);
   };
   const r = await pretrainLab({ out: argv.out, recipe: argv.recipe, models: argv.models?.split(',').map((s) => s.trim()).filter(Boolean), threads: argv.threads, signal, onEvent });
   screen.clear();
-  if (argv.json) printJson({ type: 'summary', ...r });
+  if (argv.json) printJson({ event: 'summary', ...r });
   else {
-    process.stdout.write(`pretrained ${Object.keys(r.models).length} models in ${fmtDuration(r.seconds * 1000)}; checkpoints ${(r.bytes / 1e6).toFixed(2)} MB in ${path.join(r.out, 'checkpoints')} (SHA256SUMS updated)\n`);
+    process.stdout.write(`pretrained ${Object.keys(r.models).length} models in ${formatDuration(r.seconds)}; checkpoints ${(r.bytes / 1e6).toFixed(2)} MB in ${path.join(r.out, 'checkpoints')} (SHA256SUMS updated)\n`);
     if (path.resolve(r.out) !== defaultAssetsDir()) process.stdout.write(`run the lab on them: npx resurface lab --assets ${r.out}\n`);
   }
 }

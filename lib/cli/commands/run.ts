@@ -3,7 +3,9 @@ import type { Argv } from 'yargs';
 import { fakeExecutors } from '../../experiment/fake-executors';
 import { parseDevices, runExperiment } from '../../experiment/run-experiment';
 import type { StepEvent } from '../../experiment/runner';
+import { formatDuration } from '../../util/duration';
 import { withInterruptSignal } from '../../util/progress';
+import { Screen } from '../../util/screen';
 import { printJson, runCommand } from '../run-command';
 
 export const command = 'run <experiment>';
@@ -40,26 +42,20 @@ interface Args {
   json: boolean;
 }
 
-function fmtSeconds(s: number): string {
-  if (!Number.isFinite(s)) return '?';
-  if (s < 60) return `${s.toFixed(0)}s`;
-  if (s < 3600) return `${(s / 60).toFixed(1)}m`;
-  return `${(s / 3600).toFixed(1)}h`;
-}
-
 export async function handler(argv: Args) {
   await runCommand(() => withInterruptSignal(async (signal) => {
+    const screen = new Screen();
     const onEvent = (e: StepEvent) => {
       if (argv.json) {
-        if (e.event !== 'log') printJson({ type: 'event', ...e });
+        if (e.event !== 'log') printJson(e);
         return;
       }
       if (e.event === 'progress' || e.event === 'log') {
-        if (process.stderr.isTTY && e.event === 'progress') process.stderr.write(`\r  ${e.id}: ${e.done}/${e.total} ${e.unit ?? ''}   `);
+        if (e.event === 'progress') screen.status(`  ${e.id}: ${e.done}/${e.total} ${e.unit ?? ''}`);
         return;
       }
-      const extra = e.event === 'failed' ? ` — ${e.error?.code}: ${e.error?.message}` : e.wallMs !== undefined ? ` (${(e.wallMs / 1000).toFixed(1)}s)` : '';
-      process.stderr.write(`${process.stderr.isTTY ? '\r' : ''}${e.event.padEnd(7)} ${e.id}${e.device && e.event === 'start' ? ` on ${e.device}` : ''}${extra}\n`);
+      const extra = e.event === 'failed' ? ` — ${e.error?.code}: ${e.error?.message}` : e.wallMs !== undefined ? ` (${formatDuration(e.wallMs / 1000)})` : '';
+      screen.line(`${e.event.padEnd(7)} ${e.id}${e.device && e.event === 'start' ? ` on ${e.device}` : ''}${extra}`);
     };
     const r = await runExperiment({
       file: argv.experiment,
@@ -76,13 +72,14 @@ export async function handler(argv: Args) {
       signal,
       onEvent,
     });
+    screen.clear();
     if (r.mode === 'dry-run') {
-      if (argv.json) return printJson({ type: 'plan', experiment: r.plan.experiment, runDir: r.runDir, models: r.plan.models, steps: r.steps, totals: r.totals, gpu: r.gpu });
+      if (argv.json) return printJson({ event: 'summary', mode: 'dry-run', experiment: r.plan.experiment, runDir: r.runDir, models: r.plan.models, steps: r.steps, totals: r.totals, gpu: r.gpu });
       const lines = [`plan for ${r.plan.experiment} → ${r.runDir}`];
       for (const [n, m] of Object.entries(r.plan.models))
         lines.push(`  model ${n}: ${m.dir}${m.exists ? '' : ' (not found)'}${m.parameters ? `, ${(m.parameters / 1e6).toFixed(0)}M parameters` : ''}`);
-      for (const s of r.steps) lines.push(`  ${s.cached ? 'cached' : '      '} ${s.id.padEnd(60)} ${s.key.slice(0, 12)}  ${s.tokens ? `${(s.tokens / 1e6).toFixed(2)}M tok` : ''.padEnd(9)}  ~${fmtSeconds(s.seconds)}`);
-      lines.push(`${r.totals.steps} steps, ${r.totals.toRun} to run, ${(r.totals.tokens / 1e6).toFixed(1)}M tokens, ~${fmtSeconds(r.totals.seconds)} (rough: from parameter counts and nominal device throughput)`);
+      for (const s of r.steps) lines.push(`  ${s.cached ? 'cached' : '      '} ${s.id.padEnd(60)} ${s.key.slice(0, 12)}  ${s.tokens ? `${(s.tokens / 1e6).toFixed(2)}M tok` : ''.padEnd(9)}  ~${formatDuration(s.seconds)}`);
+      lines.push(`${r.totals.steps} steps, ${r.totals.toRun} to run, ${(r.totals.tokens / 1e6).toFixed(1)}M tokens, ~${formatDuration(r.totals.seconds)} (rough: from parameter counts and nominal device throughput)`);
       const g = r.gpu;
       lines.push(
         `to sample ${(g.tokensToSample / 1e6).toFixed(1)}M tokens, to train ${(g.tokensToTrain / 1e6).toFixed(1)}M tokens; ` +
@@ -93,15 +90,15 @@ export async function handler(argv: Args) {
       return;
     }
     if (r.mode === 'slurm') {
-      if (argv.json) return printJson({ type: 'slurm', files: r.files });
+      if (argv.json) return printJson({ event: 'summary', mode: 'slurm', files: r.files });
       process.stdout.write(`wrote ${r.files.length} files; submit with: bash ${r.files[0]}\n`);
       return;
     }
     const s = r.summary;
-    if (argv.json) printJson({ type: 'summary', runDir: r.runDir, counts: s.counts, failures: s.failures, wallMs: s.wallMs, executorMs: s.executorMs });
+    if (argv.json) printJson({ event: 'summary', mode: 'run', runDir: r.runDir, counts: s.counts, failures: s.failures, wallMs: s.wallMs, executorMs: s.executorMs });
     else
       process.stdout.write(
-        `${r.plan.experiment}: ${s.counts.done} ran, ${s.counts.cached} cached, ${s.counts.failed} failed, ${s.counts.skipped} skipped in ${(s.wallMs / 1000).toFixed(1)}s\n` +
+        `${r.plan.experiment}: ${s.counts.done} ran, ${s.counts.cached} cached, ${s.counts.failed} failed, ${s.counts.skipped} skipped in ${formatDuration(s.wallMs / 1000)}\n` +
           (s.counts.failed ? `failures: ${s.failures.map((f) => `${f.id} (${f.code})`).join(', ')}\n` : '') +
           `report: ${r.runDir}/report/report.html\n`,
       );

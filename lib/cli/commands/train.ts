@@ -8,6 +8,9 @@
 import type { Argv } from 'yargs';
 import { ArgumentError } from '../../errors';
 import { train, type TrainProgress } from '../../train/train';
+import { formatDuration } from '../../util/duration';
+import { withInterruptSignal } from '../../util/progress';
+import { Screen } from '../../util/screen';
 import { printJson, runCommand } from '../run-command';
 
 export const command = 'train';
@@ -58,59 +61,46 @@ function parseBetas(s: string): [number, number] {
   return [parts[0]!, parts[1]!];
 }
 
-function fmtTime(sec: number): string {
-  if (!Number.isFinite(sec)) return '?';
-  const s = Math.round(sec);
-  return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-}
-
 /** One-line progress bar on a TTY (stderr). */
 function bar(p: TrainProgress): string {
   const width = 24;
   const filled = Math.round((p.step / Math.max(1, p.totalSteps)) * width);
   const loss = p.loss !== undefined ? p.loss.toFixed(4) : '-';
-  return `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.step}/${p.totalSteps} loss ${loss} lr ${p.lr?.toExponential(2) ?? '-'} ` +
-    `${Math.round(p.tokensPerSec ?? 0)} tok/s eta ${fmtTime(p.etaSec ?? NaN)}   `;
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.step}/${p.totalSteps} loss ${loss} lr ${p.lr?.toExponential(2) ?? '-'} ` +
+    `${Math.round(p.tokensPerSecond ?? 0)} tok/s eta ${formatDuration(p.etaSeconds)}`;
 }
 
 export async function handler(argv: Args) {
-  await runCommand(async () => {
-    const controller = new AbortController();
-    const stop = () => controller.abort();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    const tty = !argv.json && process.stderr.isTTY;
-    try {
+  await runCommand(() =>
+    withInterruptSignal(async (signal) => {
+      const screen = new Screen(!argv.json && process.stderr.isTTY === true);
       const summary = await train({
         model: argv.model, data: argv.data, out: argv.out, maxSteps: argv.maxSteps, epochs: argv.epochs, lr: argv.lr, schedule: argv.schedule,
         warmup: argv.warmup, ...(argv.warmupRatio !== undefined ? { warmupRatio: argv.warmupRatio } : {}), saveEveryEpoch: argv.saveEveryEpoch, batchSize: argv.batchSize, gradAccum: argv.gradAccum, seqLen: argv.seqLen, packing: argv.packing,
         weightDecay: argv.weightDecay, decayAll: argv.decayAll, gradClip: argv.gradClip, betas: parseBetas(argv.betas), eps: argv.eps,
         dtype: argv.dtype, seed: argv.seed, saveEvery: argv.saveEvery, keepCheckpoints: argv.keepCheckpoints, resume: argv.resume,
         activationCheckpointing: argv.activationCheckpointing, device: argv.device as never, ...(argv.threads ? { threads: argv.threads } : {}),
-        signal: controller.signal,
+        signal,
         onProgress: (p) => {
           if (argv.json) printJson(p);
-          else if (tty && p.event === 'step') process.stderr.write(bar(p));
-          else if (p.event === 'checkpoint') process.stderr.write(`${tty ? '\n' : ''}saved ${p.checkpoint}\n`);
+          else if (p.event === 'step') screen.status(bar(p));
+          else if (p.event === 'checkpoint') screen.line(`saved ${p.checkpoint}`);
           else if (p.event === 'start') {
             const e = p.effectiveBatch!;
-            process.stderr.write(`effective batch: ${e.batchSize} × ${e.gradAccum} = ${e.sequences} sequences × ${e.seqLen} tokens = ${e.tokens} tokens per step; ` +
-              `${p.totalSteps} steps, warmup ${p.warmupSteps}\n`);
-            if (p.resumedFrom) process.stderr.write(`resuming at step ${p.resumedFrom}\n`);
+            screen.line(`effective batch: ${e.batchSize} × ${e.gradAccum} = ${e.sequences} sequences × ${e.seqLen} tokens = ${e.tokens} tokens per step; ` +
+              `${p.totalSteps} steps, warmup ${p.warmupSteps}`);
+            if (p.resumedFrom) screen.line(`resuming at step ${p.resumedFrom}`);
           }
         },
       });
-      if (tty) process.stderr.write('\n');
+      screen.clear();
       if (argv.json) printJson({ event: 'summary', ...summary });
       else if (summary.aborted) process.stdout.write(`stopped at step ${summary.steps}/${summary.totalSteps}; continue with --resume\n`);
       else {
-        process.stdout.write(`trained ${summary.steps} steps (loss ${summary.finalLoss?.toFixed(4) ?? '-'}, ${Math.round(summary.tokensPerSec)} tok/s, ` +
+        process.stdout.write(`trained ${summary.steps} steps (loss ${summary.finalLoss?.toFixed(4) ?? '-'}, ${Math.round(summary.tokensPerSecond)} tok/s, ` +
           `peak RSS ${(summary.peakRssBytes / 2 ** 20).toFixed(0)} MiB) into ${summary.outDir}\n`);
       }
       if (summary.aborted) process.exitCode = 130;
-    } finally {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-    }
-  });
+    }),
+  );
 }

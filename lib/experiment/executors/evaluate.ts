@@ -12,7 +12,7 @@ import { Model } from '../../model/model';
 import type { DeviceName } from '../../native/types';
 import { evaluatedModelDir, type StepContext, type StepExecutor, type StepResult } from '../executor';
 import { throwIfAborted } from './corpus';
-import { sharedTokenizer } from './tokenizers';
+import { TextTokenizer } from '../../tokenizer/tokenizer';
 
 async function withModel<T>(dir: string, ctx: StepContext, fn: (model: Model) => Promise<T>): Promise<T> {
   const model = await Model.load(dir, { device: ctx.device as DeviceName, dtype: 'float32' });
@@ -30,7 +30,7 @@ export const evalExecutor: StepExecutor = {
     const task = readTaskFile(step.runtime.task_file as string, { limit: s.limit ?? undefined });
     // evaluation.checkpoints: an epoch's checkpoint inside the trained run (train --save-every-epoch)
     const dir = s.checkpoint ? path.join(evaluatedModelDir(ctx), s.checkpoint) : evaluatedModelDir(ctx);
-    const tok = await sharedTokenizer(dir);
+    const tok = await TextTokenizer.load(dir);
     const report = await withModel(dir, ctx, (model) =>
       evaluateTask(model, tok, task, {
         batchSize: step.runtime.batch_size as number | undefined,
@@ -51,7 +51,7 @@ export const extractExecutor: StepExecutor = {
     const s = step.settings as { prefix_len: number; suffix_len: number; offset: number };
     const data = step.runtime.data_file as string;
     const dir = evaluatedModelDir(ctx);
-    const tok = isMegatronPath(data) ? null : await sharedTokenizer(dir).catch(() => null);
+    const tok = isMegatronPath(data) ? null : await TextTokenizer.load(dir).catch(() => null);
     const seqs = await loadExtractionData(data, s.offset + s.prefix_len + s.suffix_len, tok);
     const report = await withModel(dir, ctx, (model) =>
       runExtraction(model, seqs, {

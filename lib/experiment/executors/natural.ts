@@ -13,7 +13,7 @@ import { parseJsonl, readText } from '../../io/jsonl';
 import { Rng } from '../../stats/prng';
 import type { StepExecutor } from '../executor';
 import { throwIfAborted } from './corpus';
-import { sharedTokenizer } from './tokenizers';
+import { TextTokenizer } from '../../tokenizer/tokenizer';
 
 export const NATURAL_FILE = 'natural.jsonl';
 
@@ -36,7 +36,7 @@ export const naturalExecutor: StepExecutor = {
     if (!(budget > 0)) throw new ResurfaceError('ERR_DATA', `${step.id}: the self-generated corpus has no tokens to match`);
     const file = step.runtime.data_file as string;
     const texts = new Rng(Number(step.settings.seed)).shuffle(readNaturalTexts(file));
-    const tok = await sharedTokenizer(ctx.models.tokenizer.dir);
+    const tok = await TextTokenizer.load(ctx.models.tokenizer.dir);
     const lines: string[] = [];
     let tokens = 0;
     let passes = 0;

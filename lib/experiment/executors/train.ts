@@ -78,8 +78,8 @@ export const trainExecutor: StepExecutor = {
       final_loss: summary.finalLoss,
       rows: summary.numRows,
       targets: summary.numTargets,
-      tokens_per_second: summary.tokensPerSec,
-      elapsed_seconds: summary.elapsedSec,
+      tokens_per_second: summary.tokensPerSecond,
+      elapsed_seconds: summary.elapsedSeconds,
       resumed_from: summary.resumedFrom,
       peak_rss_bytes: summary.peakRssBytes,
     };
