@@ -1,40 +1,12 @@
 /**
- * Shared pieces of the parity tests: building perturbed random checkpoints with our own writer,
- * reading checkpoints back, and comparing our logits with the reference's (test/reference/README.md
- * conventions: right padding, NaN at the reference's padded positions).
+ * Shared pieces of the parity tests: building perturbed random checkpoints (tiny-models.ts) and
+ * comparing our logits with the reference's (test/reference/README.md conventions: right padding, NaN at the reference's padded positions).
  */
-import * as path from 'node:path';
 import { expect } from 'vitest';
-import { bf16BytesToFloat32, f16BytesToFloat32, f32BytesToFloat32, float32ToBf16Bytes, float32ToF16Bytes, float32ToF32Bytes } from '../../lib/io/dtype-convert';
-import { openWeights, readTensorData } from '../../lib/io/safetensors';
-import { writeSafetensors } from '../../lib/io/safetensors-writer';
-import type { HostTensor } from '../../lib/io/tensor-types';
-import { hfTensorKinds } from '../../lib/model/architectures';
-import { parseConfig } from '../../lib/model/config';
-import { initRandomModel, NormalRng } from '../../lib/model/init-random';
+import { initRandomModel } from '../../lib/model/init-random';
 import { Model, type ForwardResult } from '../../lib/model/model';
 import type { RefLogits } from './reference';
-
-/** Reads every tensor of a checkpoint (single file or sharded) as float32 values. */
-export async function readTensors(dir: string): Promise<Map<string, { shape: number[]; values: Float32Array }>> {
-  const index = await openWeights(dir);
-  const out = new Map<string, { shape: number[]; values: Float32Array }>();
-  for (const f of index.files) {
-    for (const [name, e] of f.tensors) {
-      const bytes = await readTensorData(f, e);
-      if (e.dtype !== 'F32' && e.dtype !== 'BF16' && e.dtype !== 'F16') throw new Error(`${f.path}: ${name}: readTensors handles F32/BF16/F16, not ${e.dtype}`);
-      const values = e.dtype === 'F32' ? f32BytesToFloat32(bytes) : e.dtype === 'BF16' ? bf16BytesToFloat32(bytes) : f16BytesToFloat32(bytes);
-      out.set(name, { shape: e.shape, values });
-    }
-  }
-  return out;
-}
-
-/** Re-encodes float32 values as safetensors host tensors of `dtype`. */
-export function toHost(tensors: Map<string, { shape: number[]; values: Float32Array }>, dtype: 'F32' | 'BF16' | 'F16' = 'F32'): HostTensor[] {
-  const enc = dtype === 'F32' ? float32ToF32Bytes : dtype === 'BF16' ? float32ToBf16Bytes : float32ToF16Bytes;
-  return [...tensors].map(([name, t]) => ({ name, dtype, shape: t.shape, data: enc(t.values) }));
-}
+import { perturbNormsAndBiases } from './tiny-models';
 
 /**
  * initRandomModel (HF init: normal(0, initializer_range), biases 0, norms 1), then biases and norm
@@ -42,14 +14,7 @@ export function toHost(tensors: Map<string, { shape: number[]; values: Float32Ar
  */
 export async function buildPerturbedRandomModel(config: Record<string, unknown>, outDir: string, seed: number): Promise<void> {
   await initRandomModel({ configJson: config, outDir, seed });
-  const kinds = hfTensorKinds(parseConfig(config));
-  const tensors = await readTensors(outDir);
-  for (const [name, t] of tensors) {
-    const kind = kinds.get(name);
-    if (kind === 'bias' || kind === 'norm_bias') new NormalRng(seed + 1, name).fillNormal(t.values, 0, 0.1);
-    if (kind === 'norm_weight') new NormalRng(seed + 1, name).fillNormal(t.values, 1, 0.1);
-  }
-  await writeSafetensors(path.join(outDir, 'model.safetensors'), toHost(tensors), { format: 'pt' });
+  await perturbNormsAndBiases(outDir, seed);
 }
 
 export interface Diff {

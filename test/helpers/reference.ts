@@ -12,6 +12,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { readTensors, type F32Tensors } from './tensors';
 
 export const REF_PYTHON = process.env.RESURFACE_REF_PYTHON || '/usr/bin/python3';
 export const REF_DIR = path.resolve(__dirname, '..', 'reference');
@@ -198,29 +199,6 @@ export async function refLoglik(
   });
 }
 
-export interface HostTensorF32 {
-  shape: number[];
-  data: Float32Array;
-}
-
-/** Reads an F32-only safetensors file (what the reference writes) into name -> tensor. */
-export function readSafetensorsF32(file: string): Map<string, HostTensorF32> {
-  const buf = fs.readFileSync(file);
-  const n = Number(buf.readBigUInt64LE(0));
-  const header = JSON.parse(buf.subarray(8, 8 + n).toString('utf8')) as Record<
-    string,
-    { dtype: string; shape: number[]; data_offsets: [number, number] }
-  >;
-  const out = new Map<string, HostTensorF32>();
-  for (const [name, e] of Object.entries(header)) {
-    if (name === '__metadata__') continue;
-    if (e.dtype !== 'F32') throw new Error(`${file}: ${name}: expected F32, got ${e.dtype}`);
-    const [b, end] = e.data_offsets;
-    out.set(name, { shape: e.shape, data: toFloat32(buf.subarray(8 + n + b, 8 + n + end)) });
-  }
-  return out;
-}
-
 export interface RefAdamwOptions extends RunOptions {
   lr: number;
   betas?: [number, number];
@@ -250,9 +228,9 @@ export interface RefAdamwResult {
   decay: string[];
   noDecay: string[];
   /** Updated parameters, HF names (tied models: no lm_head / embed_out). */
-  params: Map<string, HostTensorF32>;
+  params: F32Tensors;
   /** Gradients of the last step before clipping, HF names. */
-  grads: Map<string, HostTensorF32>;
+  grads: F32Tensors;
   /** Present only when opts.outDir was given. */
   outDir?: string;
 }
@@ -292,8 +270,8 @@ export async function refAdamwStep(
       nTokens: j.n_tokens,
       decay: j.decay,
       noDecay: j.no_decay,
-      params: readSafetensorsF32(path.join(outDir, 'model.safetensors')),
-      grads: readSafetensorsF32(path.join(outDir, 'grads.safetensors')),
+      params: await readTensors(path.join(outDir, 'model.safetensors')),
+      grads: await readTensors(path.join(outDir, 'grads.safetensors')),
       ...(opts.outDir ? { outDir: opts.outDir } : {}),
     };
   });

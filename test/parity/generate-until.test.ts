@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cutAtStops, encodeContext, generateUntil, type Completion } from '../../lib/eval/generate-until';
 import { Model } from '../../lib/model/model';
 import { TextTokenizer } from '../../lib/tokenizer/tokenizer';
-import { buildGenModel } from '../helpers/gen-models';
+import { buildGenModel } from '../helpers/tiny-models';
 import { refGreedyBatch } from '../helpers/ref-greedy-batch';
 import { hasPythonTorch, pythonTorchSkipReason } from '../helpers/reference';
 import { makeTmpDir, removeTmpDir } from '../helpers/shared';

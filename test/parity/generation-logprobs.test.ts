@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generate } from '../../lib/generate/model-generate';
 import { Model } from '../../lib/model/model';
-import { buildGenModel, copyModelDir, type GenModelOptions } from '../helpers/gen-models';
+import { buildGenModel, copyModelDir, type GenModelOptions } from '../helpers/tiny-models';
 import { hasPythonTorch, logitsAt, pythonTorchSkipReason, refLogits } from '../helpers/reference';
 import { argmax } from '../helpers/sampling-math';
 import { makeTmpDir, removeTmpDir } from '../helpers/shared';

@@ -28,7 +28,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generate } from '../../lib/generate/model-generate';
 import { Model } from '../../lib/model/model';
-import { buildGenModel, copyModelDir, type GenModelOptions } from '../helpers/gen-models';
+import { buildGenModel, copyModelDir, type GenModelOptions } from '../helpers/tiny-models';
 import { refGreedyBatch } from '../helpers/ref-greedy-batch';
 import { hasPythonTorch, pythonTorchSkipReason } from '../helpers/reference';
 import { argmax, inverseCdf, philoxUniform, softmax } from '../helpers/sampling-math';

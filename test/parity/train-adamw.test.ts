@@ -114,7 +114,7 @@ describe.skipIf(!hasPythonTorch())(`AdamW step parity with torch.optim.AdamW ${p
       const w = new Map(a.weights.map((t) => [t.name, f32(t.data)]));
       expect([...w.keys()].sort()).toEqual([...ref.params.keys()].sort());
       for (const [name, t] of ref.params) {
-        const d = maxAbsDiff(w.get(name)!, t.data);
+        const d = maxAbsDiff(w.get(name)!, t.values);
         // key-projection biases have a zero gradient (softmax is shift-invariant per query): float noise
         // decides the sign of their Adam update, so they may differ by up to 2·lr
         const isKeyBias = /k_proj\.bias$|query_key_value\.bias$/.test(name);
@@ -126,14 +126,14 @@ describe.skipIf(!hasPythonTorch())(`AdamW step parity with torch.optim.AdamW ${p
       const plan = weightPlan(spec);
       const states = new Map(a.state.map((s) => [s.name, s]));
       let maxG = 0;
-      for (const g of ref.grads.values()) for (const x of g.data) maxG = Math.max(maxG, Math.abs(x));
+      for (const g of ref.grads.values()) for (const x of g.values) maxG = Math.max(maxG, Math.abs(x));
       for (const slot of plan.slots) {
         const s = states.get(slot.name)!;
         expect(s.step, slot.name).toBe(1);
         const grad = s.expAvg!.map((x) => x / (1 - OPTS.beta1));
         const parts = toHf(slot.op, slot.shape, slot.sourceShapes, grad, spec.numHeads);
         slot.sources.forEach((hf, i) => {
-          const refG = ref.grads.get(hf)!.data.map((x) => x * coef);
+          const refG = ref.grads.get(hf)!.values.map((x) => x * coef);
           expect(maxAbsDiff(parts[i]!, refG), `grad ${hf}`).toBeLessThan(1e-5 * maxG * coef + 1e-9);
         });
       }

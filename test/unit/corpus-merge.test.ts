@@ -15,7 +15,7 @@ import { openCorpus } from '../../lib/corpus/read-corpus';
 import { generateCorpus, parsePart, type CorpusGenerateOptions } from '../../lib/corpus/write-corpus';
 import { Model } from '../../lib/model/model';
 import { collect, runCli, spawnCli, waitFor } from '../helpers/cli';
-import { buildGenModel } from '../helpers/gen-models';
+import { buildGenModel } from '../helpers/tiny-models';
 import { makeTmpDir, removeTmpDir } from '../helpers/shared';
 
 let root: string;

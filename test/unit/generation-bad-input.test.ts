@@ -24,7 +24,7 @@ import { generateCorpus, type CorpusGenerateOptions } from '../../lib/corpus/wri
 import { ResurfaceError, type ErrorCode } from '../../lib/errors';
 import { Model } from '../../lib/model/model';
 import { runCli, type CliResult } from '../helpers/cli';
-import { buildGenModel, copyModelDir } from '../helpers/gen-models';
+import { buildGenModel, copyModelDir } from '../helpers/tiny-models';
 import { makeTmpDir, removeTmpDir } from '../helpers/shared';
 
 type Json = Record<string, any>;

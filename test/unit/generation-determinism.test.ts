@@ -30,7 +30,7 @@ import type { CorpusRecord } from '../../lib/corpus/shard';
 import { generateCorpus, type CorpusGenerateOptions } from '../../lib/corpus/write-corpus';
 import { Model } from '../../lib/model/model';
 import { collect, spawnCli, waitFor } from '../helpers/cli';
-import { buildGenModel } from '../helpers/gen-models';
+import { buildGenModel } from '../helpers/tiny-models';
 import { philoxUniform, softmax } from '../helpers/sampling-math';
 import { makeTmpDir, removeTmpDir } from '../helpers/shared';
 

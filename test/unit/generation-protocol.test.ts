@@ -22,7 +22,7 @@ import { generateCorpus, isShortSample, type CorpusGenerateOptions } from '../..
 import { generate } from '../../lib/generate/model-generate';
 import { Model } from '../../lib/model/model';
 import { TextTokenizer } from '../../lib/tokenizer/tokenizer';
-import { buildGenModel, copyModelDir } from '../helpers/gen-models';
+import { buildGenModel, copyModelDir } from '../helpers/tiny-models';
 import { argmax, inverseCdf, philoxUniform, softmax } from '../helpers/sampling-math';
 import { makeTmpDir, removeTmpDir } from '../helpers/shared';
 

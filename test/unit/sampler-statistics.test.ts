@@ -30,7 +30,8 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generate } from '../../lib/generate/model-generate';
 import { Model } from '../../lib/model/model';
-import { buildGenModel, copyModelDir, readF32Tensors, writeF32Tensors } from '../helpers/gen-models';
+import { buildGenModel, copyModelDir } from '../helpers/tiny-models';
+import { readTensors, writeTensors } from '../helpers/tensors';
 import { argmax, chiSquareSf, chiSquareTest, inverseCdf, philoxUniform, samplingDistribution, softmax, type SamplingParams } from '../helpers/sampling-math';
 import { makeTmpDir, removeTmpDir } from '../helpers/shared';
 
@@ -206,7 +207,7 @@ describe('sampler: padded vocabulary rows are never sampled', () => {
 
   beforeAll(async () => {
     dir = await buildGenModel({ base: 'EleutherAI--pythia-70m', dir: path.join(root, 'pythia-pad'), seed: 3, std: 0.1, tokenizer: 'pythia' });
-    const tensors = await readF32Tensors(dir);
+    const tensors = await readTensors(dir);
     const head = tensors.get('embed_out.weight')!;
     const [V, H] = head.shape as [number, number];
     expect(V).toBe(50304);
@@ -218,7 +219,7 @@ describe('sampler: padded vocabulary rows are never sampled', () => {
     for (let r = TOK_VOCAB; r < V; r++) {
       for (let h = 0; h < H; h++) head.values[r * H + h] = 40 * head.values[top * H + h]! * (1 + (r - TOK_VOCAB) / 100);
     }
-    await writeF32Tensors(dir, tensors);
+    await writeTensors(dir, tensors);
     // Same weights without tokenizer.json: then the model's vocabulary is the valid one.
     noTok = copyModelDir(dir, path.join(root, 'pythia-pad-notok'), undefined, ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json']);
     big = await Model.load(dir, { threads: 1 });
