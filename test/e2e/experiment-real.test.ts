@@ -161,9 +161,9 @@ describe('resurface run on tiny real models', () => {
     expect(p.corpusTexts).toBe(8);
     expect(p.source).toBe('b');
     for (const k of ['loglik_student', 'loglik_source', 'loglik_compatibility', 'embed_centroid:facts', 'embed_topk:facts']) {
-      expect(Number.isFinite(proxyColumns(p)[k]), k).toBe(true);
+      expect(Number.isFinite(proxyColumns(p as Parameters<typeof proxyColumns>[0])[k]), k).toBe(true);
     }
-    expect(proxyColumns(p).loglik_student).toBeLessThan(0);
+    expect(proxyColumns(p as Parameters<typeof proxyColumns>[0]).loglik_student).toBeLessThan(0);
   });
 
   it('writes the report and per-step timings', () => {

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { curvePoints, evaluateCurve, writeCurve } from '../../lib/eval/checkpoint-curve';
 import { evaluateTask } from '../../lib/eval/evaluate';
+import type { MultipleChoiceReport } from '../../lib/eval/metrics';
 import { readTaskFile } from '../../lib/eval/task-file';
 import { initRandomModel } from '../../lib/model/init-random';
 import { Model } from '../../lib/model/model';
@@ -100,8 +101,8 @@ describe('train --warmup-ratio --save-every-epoch, eval --all-checkpoints', () =
     // independent of the curve code: the base model evaluated directly
     const m = await Model.load(base, { threads: 1 });
     try {
-      const direct = await evaluateTask(m, await TextTokenizer.load(base), task, { batchSize: 4 });
-      expect(rows[0]).toMatchObject({ label: 'base', step: 0, acc: direct.acc, acc_norm: (direct as { acc_norm: number }).acc_norm });
+      const direct = (await evaluateTask(m, await TextTokenizer.load(base), task, { batchSize: 4 })) as MultipleChoiceReport;
+      expect(rows[0]).toMatchObject({ label: 'base', step: 0, acc: direct.acc, acc_norm: direct.acc_norm });
     } finally {
       m.dispose();
     }

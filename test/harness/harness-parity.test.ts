@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluateTaskWithPrompts } from '../../lib/eval/evaluate';
+import type { MultipleChoiceReport } from '../../lib/eval/metrics';
 import { importRows } from '../../lib/eval/importers';
 import { harnessSamples } from '../../lib/eval/harness-output';
 import { harnessGenerateSamples } from '../../lib/eval/harness-output-generate';
@@ -66,13 +67,14 @@ const toTask = (name: string, format: string, rows: unknown[]): TaskFile => {
 async function compare(name: string, format: string, rows: unknown[], fewshotRows: unknown[] | null, k: number, ref: HarnessOut) {
   const task = toTask(name, format, rows);
   const pool = fewshotRows ? toTask(`${name}-fs`, format, fewshotRows).items : undefined;
-  const { report, prompted } = await evaluateTaskWithPrompts(model, tok, task, { fewshot: { numFewshot: k, ...(pool ? { pool } : {}) } });
+  const { report: evaluated, prompted } = await evaluateTaskWithPrompts(model, tok, task, { fewshot: { numFewshot: k, ...(pool ? { pool } : {}) } });
+  if ('perplexity' in evaluated || !('acc' in evaluated) || !('loglikelihoods' in (evaluated.items[0] ?? {}))) throw new Error(`${name}: expected a multiple-choice report`);
+  const report = evaluated as MultipleChoiceReport;
   const ours = harnessSamples(name, task.items, prompted, report).map((l) => JSON.parse(l) as { arguments: Record<string, { arg_0: string; arg_1: string }> } & Record<string, never>);
   expect(ours.map((s) => Object.values(s.arguments).map((a) => [a.arg_0, a.arg_1]))).toEqual(ref.samples.map((s) => s.arguments));
   // the samples file's own fields: same doc (doc_hash), prompt, target, filter, metric names
   const fields = (s: Record<string, unknown>) => [s['doc_id'], s['target'], s['filter'], s['metrics'] ?? s['metric_names'], s['doc_hash'], s['prompt_hash'], s['target_hash']];
   expect(ours.map((s) => fields(s))).toEqual(ref.samples.map((s) => fields({ ...s, metrics: s.metric_names })));
-  if ('perplexity' in report) throw new Error('unexpected loglikelihood task');
   report.items.forEach((it, i) => {
     it.loglikelihoods.forEach((ll, j) => expect(Math.abs(ll - ref.samples[i]!.lls[j]!)).toBeLessThan(2e-4));
     for (const [m, v] of Object.entries(ref.samples[i]!.metrics)) expect(ours[i]![m]).toBeCloseTo(v, m === 'acc' && report.metric === 'mc2' ? 4 : 12);

@@ -16,7 +16,7 @@ describe('task importers', () => {
       { id: 'x', question: 'Which is a gas?', choices: { text: ['rock', 'steam', 'ice'], label: ['A', 'B', 'C'] }, answerKey: 'B' },
       { id: 'y', question: 'Q2', choices: { text: ['a', 'b', 'c', 'd'], label: ['1', '2', '3', '4'] }, answerKey: '4' },
     ), 'arc.jsonl');
-    expect(out.map(({ doc: _doc, ...r }) => r)).toEqual([
+    expect((out as Array<Record<string, unknown>>).map(({ doc: _doc, ...r }) => r)).toEqual([
       { context: 'Question: Which is a gas?\nAnswer:', choices: ['rock', 'steam', 'ice'], gold: 1 },
       { context: 'Question: Q2\nAnswer:', choices: ['a', 'b', 'c', 'd'], gold: 3 },
     ]);

@@ -38,6 +38,7 @@ describe('evaluating every epoch', () => {
   it('the report shows the learning curve and the findings use the final models only', async () => {
     const runDir = path.join(tmp, 'ok', 'run');
     const r = await runExperiment({ file, out: runDir, executors: fakeExecutors() });
+    if (r.mode !== 'run') throw new Error(`expected a run, got ${r.mode}`);
     expect(r.summary.failures).toEqual([]);
     const md = fs.readFileSync(path.join(runDir, 'report', 'report.md'), 'utf8');
     expect(md).toContain('## Accuracy by training epoch');

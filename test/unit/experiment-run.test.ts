@@ -60,6 +60,7 @@ describe('the forgetting control', () => {
   it('runs, and the report measures the extraction drop against the control', async () => {
     const runDir = path.join(dir, 'run');
     const r = await runExperiment({ file, out: runDir, executors: fakeExecutors() });
+    if (r.mode !== 'run') throw new Error(`expected a run, got ${r.mode}`);
     expect(r.summary.failures).toEqual([]);
     const findings = JSON.parse(fs.readFileSync(path.join(runDir, 'report', 'findings.json'), 'utf8')).findings;
     const dec = findings.find((f: { id: string }) => f.id === 'decoupling');

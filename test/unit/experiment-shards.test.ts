@@ -49,6 +49,7 @@ describe('sharded sampling in the plan', () => {
 
   it('runs through the runner on two devices', async () => {
     const r = await runExperiment({ file, out: path.join(tmp, 'plan', 'run'), devices: ['cuda:0', 'cuda:1'], executors: fakeExecutors() });
+    if (r.mode !== 'run') throw new Error(`expected a run, got ${r.mode}`);
     expect(r.summary.failures).toEqual([]);
   });
 });

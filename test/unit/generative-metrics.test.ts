@@ -175,7 +175,7 @@ describe.skipIf(!HARNESS_PY || !g)('the Python reference equals lm-evaluation-ha
 
 describe('generate reports in experiment results', () => {
   it('report their first metric (GSM8K: exact_match,strict-match) as the task score, per item', () => {
-    const item = (index: number, strict: number, flex: number) => ({ index, context: '', targets: ['x'], completions: [''], finishReasons: ['stop'], filtered: {}, scores: { 'exact_match,strict-match': strict, 'exact_match,flexible-extract': flex } });
+    const item = (index: number, strict: number, flex: number) => ({ index, context: '', targets: ['x'], completions: [''], finishReasons: ['stop'], filtered: {}, until: [], generation: { doSample: false, temperature: 0, topP: 1, maxGenToks: 8 }, scores: { 'exact_match,strict-match': strict, 'exact_match,flexible-extract': flex } });
     const r = aggregateGenerate('gsm8k', 'exact_match', [item(0, 1, 1), item(1, 0, 1), item(2, 0, 0), item(3, 1, 1)]);
     const t = taskScoresFromEval(JSON.parse(JSON.stringify(r)));
     expect(t.acc).toBe(0.5);

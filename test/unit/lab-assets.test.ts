@@ -13,6 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { computePerplexity, readDocuments } from '../../lib/eval/perplexity';
 import { loadExtractionData, runExtraction } from '../../lib/eval/extraction';
 import { evaluateTask } from '../../lib/eval/evaluate';
+import type { MultipleChoiceReport } from '../../lib/eval/metrics';
 import { readTaskFile } from '../../lib/eval/task-file';
 import { readSafetensorsHeader } from '../../lib/io/safetensors';
 import { assertAssets, defaultAssetsDir, folderBytes, LAB_MODELS, verifyAssets } from '../../lib/lab/assets';
@@ -85,7 +86,7 @@ describe('shipped lab checkpoints', () => {
 
   it('a-small knows latent facts in paraphrase better than the benchmark wording elicits them', async () => {
     const acc = async (task: string) =>
-      withModel('a-small', async (model, tok) => (await evaluateTask(model, tok, readTaskFile(path.join(LAB, 'world', 'tasks', `${task}.jsonl`)), { batchSize: 64 })).acc);
+      withModel('a-small', async (model, tok) => ((await evaluateTask(model, tok, readTaskFile(path.join(LAB, 'world', 'tasks', `${task}.jsonl`)), { batchSize: 64 })) as MultipleChoiceReport).acc);
     expect(await acc('facts-latent-paraphrase')).toBeGreaterThan((await acc('facts-latent')) + 0.1);
   });
 

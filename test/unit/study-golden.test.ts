@@ -24,7 +24,7 @@ function smallStudy(): ResultsData {
     { name: 'beta', n: 22, groups: groups(22, 5) },
   ];
   const scores = (p: number) => Object.fromEntries(taskSpec.map((t) => {
-    const correct = Array.from({ length: t.n }, () => (rng.next() < p ? 1 : 0));
+    const correct: number[] = Array.from({ length: t.n }, () => (rng.next() < p ? 1 : 0));
     return [t.name, { acc: correct.reduce((a, b) => a + b, 0) / t.n, indices: correct.map((_, i) => i), correct, groups: t.groups }];
   }));
   const runs: TrainedRun[] = [];
