@@ -112,7 +112,7 @@ function main() {
     '',
     'Main-thread share: `performance.eventLoopUtilization()` over the run (and per step, from each step\'s',
     '`timing.json`). libtorch work runs in AsyncWorkers while the event loop idles, so this bounds the time',
-    'outside native code from above (issue 7 target: orchestration < 5%). The report step (vega SVG rendering)',
+    'outside native code from above (target: orchestration < 5%). The report step (vega SVG rendering)',
     'is JavaScript by nature and counts as main-thread time. On a busy machine wall time mostly measures the',
     'scheduler: compare CPU time, and the load average below.',
     '',

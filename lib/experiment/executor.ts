@@ -1,8 +1,9 @@
 /**
  * Step executors: the adapters between the runner and the library calls that do the work.
  *
- * INTEGRATION POINT: the real executors (native generate, corpus retokenize, train, eval, extract,
- * proxies) are plugged in `defaultExecutors()` in executors.ts. An executor receives the step
+ * The real executors (native generate, corpus retokenize, train, eval, extract, proxies) are
+ * registered by `defaultExecutors()` in executors.ts, the fake ones (plumbing tests) by
+ * `fakeExecutors()` in fake-executors.ts. An executor receives the step
  * (plain data: settings, coords) and a context: a private output directory to fill, the output
  * directories of its inputs, the resolved model directories, a device, an abort signal and
  * progress/log callbacks. It returns a JSON-serializable result, stored with the step.
@@ -14,7 +15,7 @@
  *            items: [{index, gold, pred, pred_norm}]}
  *   extract: result = `extract --json` output: {n, exact_match_rate, exact_match_ci, mean_score,
  *            items: [{index, score, exact}]}
- *   proxies: result = ProxyReport (lib/proxies), whose `summary` holds the proxy columns
+ *   proxies: result = ProxyReport (lib/proxies); the report derives its columns (lib/report/proxy-columns.ts)
  */
 import type { Plan, Step, StepKind } from './plan';
 

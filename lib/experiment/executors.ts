@@ -1,15 +1,15 @@
 /**
  * The executors `resurface run` uses: adapters between the runner and the library calls, following
  * the output conventions in executor.ts. One file per family of steps under executors/:
- *   sample     → generateCorpus into ctx.outDir (issue 4), resumable        executors/corpus.ts
- *   audit      → auditCorpus: n-gram decontamination (issue 13)              executors/decontaminate.ts
- *   retokenize → retokenizeCorpus for the student's tokenizer (issue 4)      executors/corpus.ts
- *   subset     → one token-budget subset (issue 13)                          executors/decontaminate.ts
- *   train      → train() on the corpus into ctx.outDir (issue 5), resumable  executors/train.ts
- *   eval       → evaluateTask on step.runtime.task_file (issue 6)            executors/evaluate.ts
- *   extract    → runExtraction on step.runtime.data_file (issue 6)           executors/evaluate.ts
- *   proxies    → computeProxies with a per-step model cache (issue 6)       here
- *   report     → writeReport (issue 7)                                      here
+ *   sample     → generateCorpus into ctx.outDir, resumable         executors/corpus.ts
+ *   audit      → auditCorpus: n-gram decontamination               executors/decontaminate.ts
+ *   retokenize → retokenizeCorpus for the student's tokenizer      executors/corpus.ts
+ *   subset     → one token-budget subset                           executors/decontaminate.ts
+ *   train      → train() on the corpus into ctx.outDir, resumable  executors/train.ts
+ *   eval       → evaluateTask on step.runtime.task_file            executors/evaluate.ts
+ *   extract    → runExtraction on step.runtime.data_file           executors/evaluate.ts
+ *   proxies    → computeProxies with a per-step model cache        here
+ *   report     → writeReport                                       here
  * Every executed step but the report leaves timing.json (wall time, main-thread share) in its
  * output directory (executors/timing.ts).
  */

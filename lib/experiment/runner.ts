@@ -8,7 +8,6 @@
  * event, appended), failures/ and, by default, cache/ (see store.ts).
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { ResurfaceError } from '../errors';
 import { writeFileAtomic } from '../io/atomic';
@@ -245,9 +244,4 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunSummary>
   const counts: Record<StepStatus, number> = { pending: 0, cached: 0, done: 0, failed: 0, skipped: 0 };
   for (const st of status.values()) counts[st]++;
   return { runDir, statuses: Object.fromEntries(status), counts, failures, wallMs: Date.now() - t0, executorMs };
-}
-
-/** Host name and pid, for messages about who holds a run. */
-export function whoAmI(): string {
-  return `pid ${process.pid} on ${os.hostname()}`;
 }

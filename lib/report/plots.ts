@@ -179,11 +179,6 @@ export interface Figure {
   svg: string;
 }
 
-/** File-name-safe proxy name. */
-export function slug(s: string): string {
-  return s.replace(/[^A-Za-z0-9._-]+/g, '_');
-}
-
 export async function renderFigures(a: Analysis): Promise<Figure[]> {
   const figs: Array<[string, string, Spec]> = [
     ['utility-matrix.svg', 'Relational utility matrix', utilitySpec(a)],

@@ -24,9 +24,3 @@ export function clopperPearsonUpper(k: number, n: number, alpha: number): number
   check(k, n, alpha);
   return k === n ? 1 : betaQuantile(1 - alpha, k + 1, n - k);
 }
-
-/** Two-sided interval at `level` (each side α = (1 − level) / 2). */
-export function clopperPearson(k: number, n: number, level = 0.95): { estimate: number; lo: number; hi: number; level: number } {
-  const a = (1 - level) / 2;
-  return { estimate: k / n, lo: clopperPearsonLower(k, n, a), hi: clopperPearsonUpper(k, n, a), level };
-}

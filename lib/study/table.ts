@@ -105,13 +105,3 @@ export function runAccuracy(table: StudentTable, stratum: Stratum, run: number, 
   }
   return s / tasks.length;
 }
-
-export function baseAccuracy(table: StudentTable, tasks: readonly number[]): number {
-  let s = 0;
-  for (const t of tasks) {
-    let k = 0;
-    for (const v of table.base[t]!) k += v;
-    s += k / table.tasks[t]!.items;
-  }
-  return s / tasks.length;
-}

@@ -1,9 +1,7 @@
 /**
  * `resurface extract compare A.json B.json` — relative drop of verbatim extraction from model A to
  * model B on the same sequences, with a paired bootstrap CI.
- *
- * INTEGRATION: this is a *subcommand* module for the `extract` command (issue 6): register it in
- * the extract command's builder with `y.command(extractCompare as never)`.
+ * A subcommand of `extract` (registered in extract.ts's builder).
  */
 import type { Argv } from 'yargs';
 import { compareExtraction } from '../../stats';

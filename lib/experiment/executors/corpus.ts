@@ -1,6 +1,6 @@
 /**
  * Corpus steps. `sample`: prompt-free generation from the source into ctx.outDir (a corpus
- * directory, issue 4), resumable shard by shard. `retokenize`: the sampled corpus re-encoded with
+ * directory), resumable shard by shard. `retokenize`: the sampled corpus re-encoded with
  * the student's tokenizer (cross-family transfer); its manifest names the student's start and EOS
  * tokens, which training prepends / packs with.
  */

@@ -1,5 +1,5 @@
 /**
- * `eval` and `extract` steps (issue 6) on the evaluated model (the trained student, or a base
+ * `eval` and `extract` steps on the evaluated model (the trained student, or a base
  * model). Their results are exactly the `eval --json` / `extract --json` objects, which the report
  * reads item by item for paired statistics.
  */

@@ -6,7 +6,7 @@
  *
  * Each executed step leaves `timing.json` in its output directory:
  *   {wall_ms, js_ms, waiting_ms, orchestration_share}   orchestration_share = js_ms / wall_ms
- * `readStepTimings(runDir)` sums them per step kind (issue 7's benchmark: orchestration < 5%).
+ * `readStepTimings(runDir)` sums them per step kind (bench/lab.js: the orchestration share of a lab run).
  * With several devices, steps overlap and share one event loop, so per-step figures are upper
  * bounds; run with one device for a clean measurement.
  */

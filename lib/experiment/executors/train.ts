@@ -1,6 +1,6 @@
 /**
  * `train` steps: full-parameter fine-tuning of the student on the (possibly retokenized) corpus
- * with the experiment's recipe (issue 5), the final HF model written into ctx.outDir itself.
+ * with the experiment's recipe, the final HF model written into ctx.outDir itself.
  * Resumable: checkpoints go to ctx.outDir/checkpoint-STEP/ while it runs and are removed once the
  * final model is written, so the cached step holds just the model.
  */
