@@ -140,7 +140,9 @@ export function analyze(data: ResultsData): Analysis {
 
   // results.csv: one row per model evaluated (base models, then trained runs).
   const columns = ['stage', 'student', 'source', 'relation', 'temperature', 'seed', 'accuracy', 'gain'];
-  for (const t of data.tasks) columns.push(`acc:${t}`, `gain:${t}`);
+  // a task's score column is named by its metric (acc:piqa, acc_norm:arc_easy)
+  const scoreColumn = (t: string) => `${data.taskMetrics?.[t] ?? 'acc'}:${t}`;
+  for (const t of data.tasks) columns.push(scoreColumn(t), `gain:${t}`);
   columns.push('extraction');
   // every extraction set gets its columns, the control sets too (the pooled `extraction` column is held-out only)
   const allSets = [...data.extraction, ...(data.extractionControls ?? [])];
@@ -150,7 +152,7 @@ export function analyze(data: ResultsData): Analysis {
   const rows: Record<string, Cell>[] = [];
   for (const b of data.bases) {
     const row: Record<string, Cell> = { stage: 'base', student: b.model, accuracy: macroAccuracy(b.tasks, data.tasks), extraction: pooledExtraction(b.extraction, data.extraction) };
-    for (const t of data.tasks) row[`acc:${t}`] = b.tasks[t]?.acc ?? null;
+    for (const t of data.tasks) row[scoreColumn(t)] = b.tasks[t]?.acc ?? null;
     for (const x of allSets) row[`extract:${x}`] = b.extraction[x]?.rate ?? null;
     rows.push(row);
   }
@@ -171,7 +173,7 @@ export function analyze(data: ResultsData): Analysis {
       train_loss: r.trainLoss ?? null,
     };
     for (const t of data.tasks) {
-      row[`acc:${t}`] = r.tasks[t]?.acc ?? null;
+      row[scoreColumn(t)] = r.tasks[t]?.acc ?? null;
       const bt = base?.tasks[t];
       row[`gain:${t}`] = r.tasks[t] && bt ? r.tasks[t].acc - bt.acc : null;
     }

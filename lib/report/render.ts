@@ -58,7 +58,7 @@ function tables(a: Analysis): Table[] {
       header: ['student', 'source', 'role', 'runs', 'items', 'gain', 'CI'],
       rows: a.utility.map((c) => [c.student, c.source, c.relation, String(c.runs), String(c.items), c.gain ? pts(c.gain.estimate) : '—', c.gain ? `[${pts(c.gain.lo)}, ${pts(c.gain.hi)}]` : '—']),
       figure: 'utility-matrix.svg',
-      note: 'Macro average over tasks; CI from seed variance within cells plus a paired cluster bootstrap over items, t with Satterthwaite df.',
+      note: 'Macro average over tasks (each by its headline metric: acc_norm for ARC and HellaSwag, acc otherwise, as lm-evaluation-harness results are read); CI from seed variance within cells plus a paired cluster bootstrap over items, t with Satterthwaite df.',
     },
     ...(a.epochCurve.length
       ? [

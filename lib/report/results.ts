@@ -4,13 +4,16 @@
  * same structure by hand.
  */
 import * as fs from 'node:fs';
+import { headlineMetric, type HeadlineMetric } from '../eval/headline-metric';
 import { openRun } from '../experiment/store';
 import type { ProxyReport } from '../proxies';
 import { proxyColumns } from './proxy-columns';
 
 /** Per-item correctness on one task, paired across models by `indices`. */
 export interface TaskScores {
+  /** The task's score by its headline metric (`metric`: acc, acc_norm, or a generate task's first metric). */
   acc: number;
+  metric?: string;
   acc_stderr?: number;
   indices: number[];
   correct: number[];
@@ -79,6 +82,8 @@ export interface ResultsData {
   epochs?: EpochPoint[];
   /** Steps that failed or never ran, so the report can say what is missing. */
   missing: string[];
+  /** Per task, the metric its scores are (lib/eval/headline-metric.ts); absent: acc. */
+  taskMetrics?: Record<string, string>;
 }
 
 /** The experiment's `statistics:` block (see lib/experiment/schema.ts). */
@@ -96,26 +101,32 @@ export interface StatisticsSettings {
 
 type Json = Record<string, unknown>;
 
-export function taskScoresFromEval(r: Json): TaskScores {
+/** An eval step's result as per-item scores by `metric` (multiple choice: acc or acc_norm). */
+export function taskScoresFromEval(r: Json, metric: HeadlineMetric = 'acc'): TaskScores {
   if (r.metric !== undefined && r.results && typeof r.results === 'object') {
     // a generate task (lib/eval/generative-metrics.ts): its first metric (GSM8K: exact_match,strict-match)
     const key = Object.keys(r.results as Json)[0];
     const gitems = (r.items as Array<{ index: number; scores: Record<string, number>; group?: string }>) ?? [];
     return {
       acc: key === undefined ? Number.NaN : Number((r.results as Json)[key]),
+      ...(key === undefined ? {} : { metric: key }),
       acc_stderr: key === undefined || (r.stderr as Json)?.[key] === null ? undefined : Number((r.stderr as Json)[key]),
       indices: gitems.map((it) => it.index),
       correct: gitems.map((it) => (key === undefined ? 0 : it.scores[key] ?? 0)),
       ...(gitems.some((it) => it.group !== undefined) ? { groups: gitems.map((it) => it.group) } : {}),
     };
   }
-  const items = (r.items as Array<{ index: number; gold: number; pred: number; group?: string }>) ?? [];
+  const items = (r.items as Array<{ index: number; gold: number; pred: number; pred_norm?: number; group?: string }>) ?? [];
   const named = items.some((it) => it.group !== undefined);
+  // acc_norm where the task has it (mc2 tasks and loglikelihood tasks do not: their acc stands)
+  const norm = metric === 'acc_norm' && typeof r.acc_norm === 'number' && items.every((it) => it.pred_norm !== undefined);
+  const stderr = norm ? r.acc_norm_stderr : r.acc_stderr;
   return {
-    acc: Number(r.acc),
-    acc_stderr: r.acc_stderr === undefined ? undefined : Number(r.acc_stderr),
+    acc: Number(norm ? r.acc_norm : r.acc),
+    metric: norm ? 'acc_norm' : 'acc',
+    acc_stderr: stderr === undefined || stderr === null ? undefined : Number(stderr),
     indices: items.map((it) => it.index),
-    correct: items.map((it) => (it.pred === it.gold ? 1 : 0)),
+    correct: items.map((it) => ((norm ? it.pred_norm : it.pred) === it.gold ? 1 : 0)),
     ...(named ? { groups: items.map((it) => it.group) } : {}),
   };
 }
@@ -207,11 +218,11 @@ export function readResults(runDir: string): ResultsData {
     }
     const c = s.coords;
     if (s.kind === 'eval' && c.epoch !== undefined) {
-      epochs.push({ student: String(c.student), source: String(c.source), temperature: Number(c.temperature), seed: Number(c.seed), epoch: Number(c.epoch), task: String(c.task), acc: taskScoresFromEval(r).acc });
+      epochs.push({ student: String(c.student), source: String(c.source), temperature: Number(c.temperature), seed: Number(c.seed), epoch: Number(c.epoch), task: String(c.task), acc: taskScoresFromEval(r, headlineMetric(String(c.task))).acc });
       continue;
     }
     const target = c.stage === 'base' ? baseFor(String(c.model)) : runFor(c);
-    if (s.kind === 'eval') target.tasks[String(c.task)] = taskScoresFromEval(r);
+    if (s.kind === 'eval') target.tasks[String(c.task)] = taskScoresFromEval(r, headlineMetric(String(c.task)));
     else if (s.kind === 'extract') target.extraction[String(c.extraction)] = withSequenceIds(extractScoresFromResult(r), plan.extraction[String(c.extraction)]);
     else if (s.kind === 'proxies') (target as TrainedRun).proxies = proxyColumns(r as unknown as ProxyReport);
     else if (s.kind === 'train') (target as TrainedRun).trainLoss = typeof r.final_loss === 'number' ? r.final_loss : null;
@@ -232,5 +243,6 @@ export function readResults(runDir: string): ResultsData {
     statistics: plan.statistics,
     ...(epochs.length ? { epochs } : {}),
     missing,
+    taskMetrics: Object.fromEntries(Object.keys(plan.tasks).map((t) => [t, headlineMetric(t)])),
   };
 }

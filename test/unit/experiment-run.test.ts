@@ -275,9 +275,26 @@ describe('kill -9 and resume', () => {
 
 describe('shipped experiment files', () => {
   const configs = path.join(sharedDir(), 'configs');
+  // The vendored configs lack Qwen3-0.6B-Base (qwen-llama.yaml's base Qwen3): its config.json is the
+  // post-trained Qwen3-0.6B's but for eos_token_id (<|endoftext|>) and max_position_embeddings (HF's
+  // Qwen/Qwen3-0.6B-Base), the same architecture and parameter count, which is what a dry run reads.
+  const modelsDir = path.join(tmp, 'configs');
+  fs.mkdirSync(modelsDir, { recursive: true });
+  for (const d of fs.readdirSync(configs)) if (!d.endsWith('.md')) fs.symlinkSync(path.join(configs, d), path.join(modelsDir, d));
+  const base = JSON.parse(fs.readFileSync(path.join(configs, 'Qwen--Qwen3-0.6B', 'config.json'), 'utf8')) as Record<string, unknown>;
+  fs.mkdirSync(path.join(modelsDir, 'Qwen--Qwen3-0.6B-Base'));
+  fs.writeFileSync(path.join(modelsDir, 'Qwen--Qwen3-0.6B-Base', 'config.json'), JSON.stringify({ ...base, eos_token_id: 151643, max_position_embeddings: 32768 }));
+
+  it('qwen-llama.yaml names base checkpoints, pythia.yaml the standard Pythia models', () => {
+    const hubs = (name: string) => fs.readFileSync(path.join(REPO_ROOT, 'experiments', name), 'utf8').match(/hub: *[^,}\s]+/g)!.map((h) => h.replace(/hub: */, ''));
+    expect(hubs('qwen-llama.yaml')).toContain('Qwen/Qwen3-0.6B-Base');
+    expect(hubs('qwen-llama.yaml')).not.toContain('Qwen/Qwen3-0.6B');
+    expect(hubs('pythia.yaml').filter((h) => h.includes('pythia')).every((h) => !h.includes('deduped'))).toBe(true);
+  });
+
   for (const name of ['pythia.yaml', 'qwen-llama.yaml']) {
     it(`${name}: --dry-run with the vendored configs`, async () => {
-      const r = await runExperiment({ file: path.join(REPO_ROOT, 'experiments', name), out: path.join(tmp, name), modelsDir: configs, dryRun: true, devices: ['cuda:0'] });
+      const r = await runExperiment({ file: path.join(REPO_ROOT, 'experiments', name), out: path.join(tmp, name), modelsDir, dryRun: true, devices: ['cuda:0'] });
       if (r.mode !== 'dry-run') throw new Error('expected a dry run');
       for (const m of Object.values(r.plan.models)) {
         expect(m.exists).toBe(true);
