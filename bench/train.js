@@ -30,8 +30,7 @@ function tokens(B, T) {
 }
 
 async function nativeChild() {
-  const { Model } = c.lib();
-  const { loadNative } = require(process.env.RESURFACE_BENCH_LIB ? path.join(path.resolve(process.env.RESURFACE_BENCH_LIB), 'native/loader') : '../dist/native/loader');
+  const { Model, loadNative } = c.lib();
   const steps = Number(args.steps ?? 3);
   const dtype = String(args.dtype ?? 'float32');
   const rows = JSON.parse(fs.readFileSync(TOKENS_FILE, 'utf8'));
