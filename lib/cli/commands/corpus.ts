@@ -12,6 +12,7 @@ import { parseTokenCount } from '../../corpus/token-count';
 import { ResurfaceError } from '../../errors';
 import { TextTokenizer } from '../../tokenizer/tokenizer';
 import { printJson, runCommand } from '../run-command';
+import { Screen } from '../../util/screen';
 
 export const command = 'corpus <action>';
 export const describe = 'Inspect, convert, decontaminate, subset and merge corpora: stats, retokenize, export, audit, subset, merge';
@@ -91,12 +92,12 @@ async function audit(a: AuditArgs) {
       const tok = await TextTokenizer.load(tokDir);
       extraction = { file: a.extraction, texts: await extractionTexts(a.extraction, { prefixLen: a.prefixLen, suffixLen: a.suffixLen, offset: a.offset }, tok) };
     }
-    const tty = process.stderr.isTTY && !a.json;
+    const screen = new Screen(process.stderr.isTTY === true && !a.json);
     const r = await auditCorpus({
       corpusDir: a.dir, taskFiles: a.task, n: a.n, outDir: a.out, extraction,
-      onProgress: tty ? (d, t) => process.stderr.write(`\raudit: ${d}/${t} samples`) : undefined,
+      onProgress: (d, t) => screen.status(`audit: ${d}/${t} samples`),
     });
-    if (tty) process.stderr.write('\n');
+    screen.clear();
     if (a.json) return printJson({ ...r, flaggedIds: undefined, benchmarks: r.benchmarks.map((b) => ({ ...b, flaggedIds: undefined })) });
     const pct = (x: number) => `${(x * 100).toFixed(3)}%`;
     const lines = [

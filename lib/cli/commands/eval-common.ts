@@ -3,6 +3,8 @@ import type { Argv } from 'yargs';
 import { Model } from '../../model/model';
 import type { DeviceName, ModelDtype } from '../../native/types';
 import { writeFileAtomic } from '../../io/atomic';
+import { formatDuration } from '../../util/duration';
+import { Screen } from '../../util/screen';
 
 export interface ModelArgs {
   model: string;
@@ -26,11 +28,13 @@ export function loadModel(a: ModelArgs): Promise<Model> {
 export function progress(label: string, quiet: boolean): ((done: number, total: number) => void) | undefined {
   if (quiet || !process.stderr.isTTY) return undefined;
   const t0 = Date.now();
+  const screen = new Screen(true);
   return (done, total) => {
     const s = (Date.now() - t0) / 1000;
     const rate = done / Math.max(s, 1e-9);
-    const eta = rate > 0 ? (total - done) / rate : 0;
-    process.stderr.write(`\r${label} ${done}/${total}  ${rate.toFixed(1)}/s  ETA ${eta.toFixed(0)}s   ${done === total ? '\n' : ''}`);
+    const eta = rate > 0 ? (total - done) / rate : null;
+    if (done === total) screen.clear();
+    else screen.status(`${label} ${done}/${total}  ${rate.toFixed(1)}/s  ETA ${formatDuration(eta)}`);
   };
 }
 
