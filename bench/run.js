@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * `npm run bench -- [name ...] [--options]`: runs the named benchmarks (bench/<name>.js), or every
- * benchmark there is when no name is given (forward, sample, train, eval first, then any others).
+ * benchmark there is when no name is given (forward, sample, train, eval, load first, then any others).
  * Each writes bench/results/<name>-cpu.{json,md}. Options after the names (e.g. `--rounds 3`) are passed to every benchmark.
  *
  *   npm run bench -- forward sample
@@ -12,7 +12,7 @@ const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
-const KNOWN = ['forward', 'sample', 'train', 'eval'];
+const KNOWN = ['forward', 'sample', 'train', 'eval', 'load'];
 const NOT_BENCHMARKS = new Set(['run', 'common', 'cpu', 'peers', 'setup-peers']);
 
 /** Every bench/<name>.js that is a benchmark: the known ones first, then any others (e.g. lab). */

@@ -5,7 +5,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 
 #include "common/errors.h"
@@ -32,6 +34,16 @@ MappedFile::MappedFile(const std::string& path) : path_(path) {
     }
   }
   ::close(fd);
+}
+
+void MappedFile::release(const void* p, size_t n) const {
+  if (!addr_ || n == 0) return;
+  static const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const uintptr_t lo = reinterpret_cast<uintptr_t>(addr_), hi = lo + size_;
+  // whole pages around the range (outward is safe: nothing here is ever written)
+  uintptr_t b = std::max(lo, reinterpret_cast<uintptr_t>(p) & ~(page - 1));
+  uintptr_t e = std::min(hi, (reinterpret_cast<uintptr_t>(p) + n + page - 1) & ~(page - 1));
+  if (e > b) ::madvise(reinterpret_cast<void*>(b), e - b, MADV_DONTNEED);
 }
 
 MappedFile::~MappedFile() {
