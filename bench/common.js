@@ -81,6 +81,9 @@ function machineInfo(peers = {}) {
     clockSource: cpu.clockSource,
     cpuFlags: cpu.flags,
     cpuFactsSource: cpu.source,
+    // cpuid + xgetbv as the addon sees them (what the GEMM dispatch and --dtype auto decide on)
+    cpuFeatures: doctor?.cpu?.features ?? null,
+    nativeBf16: doctor?.cpu?.nativeBf16 ?? null,
     memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     node: process.version,
     libtorch: doctor ? doctor.torchVersion : 'unknown (doctor failed)',

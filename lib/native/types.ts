@@ -167,6 +167,17 @@ export interface RuntimeInfo {
   parallelInfo: string;
   /** The caching allocator for large CPU tensors (native/common/cpu_block_cache.h). */
   cpuBlockCache: { installed: boolean; limitBytes: number; idleBytes: number; liveBytes: number; hits: number; misses: number };
+  /** What this CPU computes natively, from cpuid + xgetbv (native/common/cpu_features.h). */
+  cpu: CpuInfo;
+}
+
+export interface CpuInfo {
+  vendor: string;
+  brand: string;
+  /** /proc/cpuinfo spellings: avx2, fma, avx512f, avx512bw, avx512vl, avx512_vnni, avx512_bf16, amx_tile, amx_bf16. */
+  features: string[];
+  /** bf16 GEMMs run on native bf16 dot products (avx512_bf16 or amx_bf16); without them bf16 is ~47x slower than float32. */
+  nativeBf16: boolean;
 }
 
 export interface NativeAddon extends NativeScoringAddon {

@@ -8,6 +8,7 @@
 
 #include "bindings/js_convert.h"
 #include "common/cpu_block_cache.h"
+#include "common/cpu_features.h"
 
 namespace resurface {
 
@@ -53,6 +54,16 @@ Napi::Value RuntimeInfo(const Napi::CallbackInfo& info) {
   c.Set("hits", Napi::Number::New(env, static_cast<double>(cache.hits)));
   c.Set("misses", Napi::Number::New(env, static_cast<double>(cache.misses)));
   out.Set("cpuBlockCache", c);
+  const auto& f = cpu_features();
+  auto cpu = Napi::Object::New(env);
+  cpu.Set("vendor", Napi::String::New(env, f.vendor));
+  cpu.Set("brand", Napi::String::New(env, f.brand));
+  const auto names = f.names();
+  auto feats = Napi::Array::New(env, names.size());
+  for (size_t i = 0; i < names.size(); ++i) feats.Set(static_cast<uint32_t>(i), Napi::String::New(env, names[i]));
+  cpu.Set("features", feats);
+  cpu.Set("nativeBf16", Napi::Boolean::New(env, f.native_bf16()));
+  out.Set("cpu", cpu);
   return out;
 }
 

@@ -3,6 +3,6 @@
 #include <napi.h>
 
 namespace resurface {
-// runtimeInfo() -> {torchVersion, cudaAvailable, cudaDeviceCount, defaultThreads, libraries[], parallelInfo}
+// runtimeInfo() -> {torchVersion, cudaAvailable, cudaDeviceCount, defaultThreads, libraries[], parallelInfo, cpuBlockCache, cpu}
 Napi::Value RuntimeInfo(const Napi::CallbackInfo& info);
 }  // namespace resurface

@@ -4,7 +4,7 @@ import { loadNative } from '../../native/loader';
 import { printJson, runCommand } from '../run-command';
 
 export const command = 'doctor';
-export const describe = 'Show the native runtime: libtorch version, BLAS/OpenMP libraries loaded, CUDA devices';
+export const describe = 'Show the native runtime: libtorch version, BLAS/OpenMP libraries loaded, CUDA devices, CPU features';
 
 export function builder(y: Argv) {
   return y.option('json', { type: 'boolean', default: false });
@@ -22,11 +22,15 @@ export async function handler(argv: { json: boolean }) {
     const ompWaitPolicy = process.env.OMP_WAIT_POLICY ?? '(libgomp default)';
     if (argv.json) return printJson({ ...info, blasVerdict: verdict, ompWaitPolicy });
     const c = info.cpuBlockCache;
+    const cpu = info.cpu;
+    const bf16 = cpu.nativeBf16 ? 'native bf16 dot products (bfloat16 runs at full speed)'
+      : 'no native bf16 dot products (bfloat16 is emulated, ~47x slower than float32)';
     const mib = (b: number) => `${Math.round(b / 2 ** 20)} MiB`;
     const cache = c.installed ? `on, keeps up to ${mib(c.limitBytes)} idle (RESURFACE_CPU_CACHE_MB)` : 'off';
     process.stdout.write(
       [`libtorch ${info.torchVersion}`, `CUDA: ${info.cudaAvailable ? `${info.cudaDeviceCount} device(s)` : 'not available'}`,
         `BLAS: ${verdict}`, ...info.libraries.map((l) => `  ${l}`),
+        `CPU: ${cpu.brand || cpu.vendor || 'unknown'}; ${cpu.features.join(' ') || 'no AVX2/AVX-512/AMX'}`, `  ${bf16}`,
         `OpenMP wait policy: ${ompWaitPolicy}`, `CPU block cache: ${cache}`].join('\n') + '\n',
     );
   });
