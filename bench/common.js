@@ -6,7 +6,7 @@
  * (A/B/A/B) in separate child processes, reports medians, and records the load average.
  */
 'use strict';
-const { execFileSync, spawnSync } = require('node:child_process');
+const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -23,7 +23,6 @@ const MODEL_SEED = 1234;
 
 /** The library under test: ../dist, or RESURFACE_BENCH_LIB (a candidate build's dist/, see --candidate). */
 function lib() {
-  // eslint-disable-next-line global-require, import/no-dynamic-require
   return require(process.env.RESURFACE_BENCH_LIB ? path.resolve(process.env.RESURFACE_BENCH_LIB) : '../dist');
 }
 

@@ -42,7 +42,6 @@ function procCpuinfo() {
 /** The addon's own CPU report, when the built addon has one (another change adds it). */
 function addonCpu() {
   try {
-    // eslint-disable-next-line global-require
     const { loadNative } = require(process.env.RESURFACE_BENCH_LIB ? `${process.env.RESURFACE_BENCH_LIB}/native/loader` : '../dist/native/loader');
     const cpu = loadNative().runtimeInfo().cpu;
     return cpu && typeof cpu === 'object' ? cpu : null;

@@ -33,7 +33,6 @@ function runOnce(preset, runDir) {
   const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
   const summary = lines.find((l) => l.event === 'summary');
   const timing = JSON.parse(fs.readFileSync(path.join(runDir, 'lab-timing.json'), 'utf8'));
-  // eslint-disable-next-line global-require
   const { readStepTimings } = require(path.join(ROOT, 'dist', 'experiment', 'executors.js'));
   const steps = readStepTimings(runDir);
   return { processWallMs, summary, timing, steps };

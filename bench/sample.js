@@ -190,7 +190,7 @@ async function parent() {
             }
           }
         }
-        const summary = (xs) => ({ wallSeconds: c.median(xs.map((x) => x.wallSeconds)), cpuSeconds: c.median(xs.map((x) => x.cpuSeconds)), maxRssMiB: c.median(xs.map((x) => x.maxRssMiB)), runs: xs.map(({ stdout, ...x }) => x) });
+        const summary = (xs) => ({ wallSeconds: c.median(xs.map((x) => x.wallSeconds)), cpuSeconds: c.median(xs.map((x) => x.cpuSeconds)), maxRssMiB: c.median(xs.map((x) => x.maxRssMiB)), runs: xs.map(({ stdout: _stdout, ...x }) => x) });
         const row = { dtype, batch: B, samples: S, topP: wholeTopP, tokens: S * newTokens, target: WHOLE_TARGETS[B] ?? null, ours: summary(got.ours), peers: {} };
         for (const p of wholePeers) if (got[p.name].length) row.peers[p.name] = summary(got[p.name]);
         row.bestPeer = Object.entries(row.peers).sort((a, b) => a[1].wallSeconds - b[1].wallSeconds)[0]?.[0] ?? null;
@@ -244,7 +244,7 @@ function markdown(result, { candidate, peerSides }) {
       ...rows.map((x) => `| ${x.dtype} | ${x.batch} | ${x.topP} | ${f(x.candidate.tokensPerSecond)} | ${f(x.candidateRatio, 2)}× |`), ''] : []),
     'CPU ratio: the best peer\'s CPU ms per token over ours (user + system time of the whole process, all threads, during the timed runs): less sensitive to the machine\'s load than wall time.',
     `Peak RSS during generation (VmHWM after loading, MiB), by dtype: ${[...new Set(rows.map((x) => x.dtype))].map((d) => `${d}: ${Object.entries(rows.find((x) => x.dtype === d).peakRssMiB).map(([k, v]) => `${k} ${f(v, 0)}`).join(', ')}`).join('; ')}.`,
-    `Load seconds: ${[...new Set(rows.map((x) => x.dtype))].map((d) => `${d}: ${Object.entries(rows.find((x) => x.dtype === d).loadSeconds).map(([k, v]) => `${k} ${f(v, 2)}`).join(', ')}`).join('; ')}. The compiled peer\'s first (warm-up) run includes compilation: ${rows.filter((x) => x.peers['hf-static-compile']).map((x) => `${x.dtype} b${x.batch} p${x.topP} ${f(x.peers['hf-static-compile'].warmupSeconds[0], 1)} s`).join(', ') || '–'}.`,
+    `Load seconds: ${[...new Set(rows.map((x) => x.dtype))].map((d) => `${d}: ${Object.entries(rows.find((x) => x.dtype === d).loadSeconds).map(([k, v]) => `${k} ${f(v, 2)}`).join(', ')}`).join('; ')}. The compiled peer's first (warm-up) run includes compilation: ${rows.filter((x) => x.peers['hf-static-compile']).map((x) => `${x.dtype} b${x.batch} p${x.topP} ${f(x.peers['hf-static-compile'].warmupSeconds[0], 1)} s`).join(', ') || '–'}.`,
     '',
     ...(result.wholeProcess.length ? [
       '## Whole process (`resurface generate` CLI vs `python sample_peer.py --samples S`, start to exit, loading included; /usr/bin/time)', '',

@@ -14,7 +14,7 @@
  *      wheel) and skip the apt step; RESURFACE_SKIP_APT=1 skips it too.
  */
 'use strict';
-const { execFileSync, spawnSync } = require('node:child_process');
+const { spawnSync } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');

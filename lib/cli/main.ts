@@ -40,7 +40,7 @@ export async function main(argv: string[]): Promise<void> {
     .demandCommand(1, 'name a command (see --help)')
     .strict()
     .recommendCommands()
-    .fail((msg, err, y) => {
+    .fail((msg, err) => {
       if (err) throw err;
       process.stderr.write(`error ERR_INVALID_ARGUMENT: ${msg}\n`);
       process.stderr.write('(see resurface --help)\n');

@@ -1,5 +1,5 @@
 /** Shared plumbing for CLI commands: one-line errors with codes, JSON output, exit codes. */
-import { isResurfaceError } from '../errors';
+import { ArgumentError, isResurfaceError } from '../errors';
 
 /** Runs a command body; a ResurfaceError becomes `error CODE: message` and exit code 1. */
 export async function runCommand(body: () => Promise<void>): Promise<void> {
@@ -31,7 +31,6 @@ export function parseIdList(text: string, what: string): number[] {
   const parts = String(text).split(',').map((s) => s.trim()).filter((s) => s.length > 0);
   const ids = parts.map(Number);
   if (ids.length === 0 || ids.some((x) => !Number.isInteger(x) || x < 0)) {
-    const { ArgumentError } = require('../errors') as typeof import('../errors');
     throw new ArgumentError(`${what} must be a comma-separated list of non-negative integers, got '${text}'`);
   }
   return ids;

@@ -10,7 +10,7 @@ export async function exportCorpus(dir: string, format: 'jsonl' | 'parquet', out
   if (format === 'jsonl') {
     await writeFileAtomic(outFile, records.map((r) => JSON.stringify(r)).join('\n') + (records.length ? '\n' : ''));
   } else if (format === 'parquet') {
-    const { parquetWriteBuffer } = await loadEsm('hyparquet-writer');
+    const { parquetWriteBuffer } = await loadEsm<typeof import('hyparquet-writer')>('hyparquet-writer');
     const buf: ArrayBuffer = parquetWriteBuffer({
       columnData: [
         { name: 'id', data: records.map((r) => r.id), type: 'INT32' },

@@ -13,7 +13,6 @@
  *
  * Rows come as JSONL or Parquet (read with hyparquet).
  */
-import * as path from 'node:path';
 import { ResurfaceError } from '../errors';
 import { writeFileAtomic } from '../io/atomic';
 import { parseJsonl, readText } from '../io/jsonl';

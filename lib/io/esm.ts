@@ -5,7 +5,7 @@
  * without an import callback (the vitest runner) that throws, and the bundler's own dynamic import
  * (a non-literal `import(name)`, which it handles) is used instead.
  */
-export async function loadEsm<T = any>(name: string): Promise<T> {
+export async function loadEsm<T>(name: string): Promise<T> {
   try {
     return await (new Function('m', 'return import(m)') as (m: string) => Promise<T>)(name);
   } catch (err) {

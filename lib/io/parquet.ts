@@ -20,9 +20,9 @@ export async function readParquetRows(file: string): Promise<Record<string, unkn
   } catch (err) {
     throw new ResurfaceError('ERR_IO', `cannot read ${file}: ${(err as Error).message}`, { path: file });
   }
-  const { parquetReadObjects } = await loadEsm('hyparquet');
+  const { parquetReadObjects } = await loadEsm<typeof import('hyparquet')>('hyparquet');
   try {
-    const ab = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
+    const ab = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
     const rows = (await parquetReadObjects({ file: ab })) as Record<string, unknown>[];
     return rows.map((r) => plain(r) as Record<string, unknown>);
   } catch (err) {

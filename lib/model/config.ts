@@ -17,7 +17,7 @@ import * as path from 'node:path';
 import { z } from 'zod';
 import { ConfigError, ResurfaceError } from '../errors';
 import type { ArchSpec, Family } from './arch-spec';
-import { agree, invalid, parseWith, posInt, posNum, unsupported } from './config-fields';
+import { invalid, parseWith, posInt, posNum, unsupported } from './config-fields';
 import { parseRope, ropeDict } from './rope-config';
 
 /** HF `architectures[0]` → family, and the `model_type` each family must carry if it carries one. */

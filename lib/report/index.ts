@@ -2,7 +2,6 @@
  * `report RUN_DIR`: results.csv, report.md, report.html (self-contained) and one SVG per figure,
  * written atomically into RUN_DIR/report/ (or another directory).
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../io/atomic';
 import { analyze, type Analysis } from './analysis';

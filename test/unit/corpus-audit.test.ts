@@ -5,6 +5,7 @@
  * verbatim search; outputs and bad input.
  */
 import { execFileSync } from 'node:child_process';
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -148,7 +149,7 @@ describe('outputs', () => {
     expect(m.counts.samples).toBe(kept.length);
     expect(m.audit!.n).toBe(8);
     expect(m.audit!.flaggedIds).toEqual(r.flaggedIds);
-    expect(m.audit!.benchmarks.map((b) => b.sha256)).toEqual(taskFiles.map((f) => require('node:crypto').createHash('sha256').update(fs.readFileSync(f)).digest('hex')));
+    expect(m.audit!.benchmarks.map((b) => b.sha256)).toEqual(taskFiles.map((f) => crypto.createHash('sha256').update(fs.readFileSync(f)).digest('hex')));
   });
 
   it('writes audit.json and the kept-vs-dropped NLL histogram', () => {
