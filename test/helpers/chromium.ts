@@ -16,7 +16,13 @@ export function ensureChromium(): string | null {
   if (process.getuid?.() !== 0) return 'chromium is not installed and installing it needs root';
   if (!fs.existsSync('/usr/bin/apt-get')) return 'chromium is not installed and there is no apt-get to install it';
   try {
-    execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, stdio: 'pipe', timeout: 900_000 });
+    // a fresh machine may have no package lists yet: update once and retry
+    try {
+      execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, stdio: 'pipe', timeout: 900_000 });
+    } catch {
+      execFileSync('apt-get', ['update'], { stdio: 'pipe', timeout: 300_000 });
+      execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, stdio: 'pipe', timeout: 900_000 });
+    }
   } catch (e) {
     return `apt-get install chromium failed: ${String((e as { stderr?: Buffer }).stderr ?? e).slice(-300)}`;
   }

@@ -19,7 +19,13 @@ export function ensureSlurm(): string | null {
   if (!has('/usr/bin/apt-get')) return 'slurm-wlm is not installed and there is no apt-get to install it';
   try {
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'slurm-wlm', 'munge'], { env, stdio: 'pipe', timeout: 600_000 });
+    // a fresh machine may have no package lists yet: update once and retry
+    try {
+      execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'slurm-wlm', 'munge'], { env, stdio: 'pipe', timeout: 600_000 });
+    } catch {
+      execFileSync('apt-get', ['update'], { stdio: 'pipe', timeout: 300_000 });
+      execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'slurm-wlm', 'munge'], { env, stdio: 'pipe', timeout: 600_000 });
+    }
   } catch (e) {
     return `apt-get install slurm-wlm munge failed: ${String((e as { stderr?: Buffer }).stderr ?? e).slice(-300)}`;
   }
