@@ -81,7 +81,7 @@ export async function runExperiment(opts: RunExperimentOptions): Promise<RunExpe
       gpu: estimateGpuHours(plan, steps.filter((s) => todo.some((r) => r.id === s.id))),
     };
   }
-  if (opts.emit === 'slurm') return { mode: 'slurm', plan, runDir, files: emitSlurm(plan, { experimentFile: opts.file, runDir, modelsDir: opts.modelsDir, dataDir: opts.dataDir, steps }) };
+  if (opts.emit === 'slurm') return { mode: 'slurm', plan, runDir, files: emitSlurm(plan, { experimentFile: opts.file, runDir, modelsDir: opts.modelsDir, dataDir: opts.dataDir, steps, deviceKind: devices[0].startsWith('cuda') ? 'cuda' : 'cpu' }) };
 
   const previous = runExperimentName(runDir);
   if (previous !== null && !opts.resume) {

@@ -14,10 +14,17 @@ export interface SlurmOptions {
   dataDir?: string;
   /** Extra #SBATCH lines for device steps (e.g. '--gres=gpu:1'). */
   gpuDirective?: string;
+  /** The device kind of the run (`--devices`): it enters step keys, so the jobs must run on the same
+   *  kind. 'cpu' jobs ask for no GPU; 'cuda' device steps ask for one and run on cuda:0. */
+  deviceKind?: 'cpu' | 'cuda';
   steps?: Step[];
 }
 
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** This installation's CLI, by absolute path: a job starts in the folder sbatch ran from, where
+ *  `npx resurface` would find no local package (and try the registry instead). */
+const CLI = path.resolve(__dirname, '..', '..', 'bin', 'resurface.js');
 
 export function levels(steps: Step[]): Step[][] {
   const depth = new Map<string, number>();
@@ -37,7 +44,7 @@ export function emitSlurm(plan: Plan, opts: SlurmOptions): string[] {
   lv.forEach((steps, i) => {
     const list = path.join(dir, `level-${i}.steps`);
     fs.writeFileSync(list, steps.map((s) => s.id).join('\n') + '\n');
-    const needsGpu = steps.some((s) => s.device);
+    const needsGpu = opts.deviceKind === 'cuda' && steps.some((s) => s.device);
     const script = [
       '#!/bin/bash',
       `#SBATCH --job-name=${plan.experiment}-L${i}`,
@@ -47,7 +54,7 @@ export function emitSlurm(plan: Plan, opts: SlurmOptions): string[] {
       'set -euo pipefail',
       `STEP=$(sed -n "$((SLURM_ARRAY_TASK_ID + 1))p" ${q(list)})`,
       `DEVICE=${needsGpu ? 'cuda:0' : 'cpu'}`,
-      `npx resurface run ${q(path.resolve(opts.experimentFile))} --out ${q(path.resolve(opts.runDir))} --resume --only "$STEP" --devices "$DEVICE" ${extra}`.trim(),
+      `${q(process.execPath)} ${q(CLI)} run ${q(path.resolve(opts.experimentFile))} --out ${q(path.resolve(opts.runDir))} --resume --only "$STEP" --devices "$DEVICE" ${extra}`.trim(),
       '',
     ]
       .filter((l) => l !== '')

@@ -46,17 +46,26 @@ export function utilitySpec(a: Analysis): Spec {
     ...base,
     title: `Relational utility: benchmark gain of each student trained on each source (points, ${Math.round(a.level * 100)}% CI)`,
     data: { values },
-    width: { step: 130 },
+    // 120 px a cell holds its label; horizontal source names leave no empty band under the matrix
+    width: { step: 120 },
     height: { step: 48 },
     encoding: {
-      x: { field: 'source', type: 'nominal', title: 'source (generator)' },
+      x: { field: 'source', type: 'nominal', title: 'source (generator)', axis: { labelAngle: 0 } },
       y: { field: 'student', type: 'nominal', title: 'student' },
     },
     layer: [
       { mark: 'rect', encoding: { color: { field: 'gain', type: 'quantitative', title: 'gain (points)', scale: { scheme: 'redblue', domain: [-maxAbs, maxAbs] } } } },
-      { mark: { type: 'text', fontSize: 11 }, encoding: { text: { field: 'label', type: 'nominal' } } },
+      // white text on the dark ends of the scale, where black was unreadable
+      { mark: { type: 'text', fontSize: 11 }, encoding: { text: { field: 'label', type: 'nominal' }, color: { condition: { test: `abs(datum.gain) > ${0.6 * maxAbs}`, value: 'white' }, value: 'black' } } },
     ],
   };
+}
+
+/** The temperature axis: ticks at the temperatures run, and padding so the error bars of the
+ *  lowest and highest temperature are not cut in half by the plot's edge. */
+function temperatureAxis(temps: number[]): Record<string, unknown> {
+  const ticks = [...new Set(temps)].sort((x, y) => x - y);
+  return { field: 'temperature', type: 'quantitative', title: 'sampling temperature', scale: { zero: false, nice: false, padding: 24 }, axis: { values: ticks, format: '~g' } };
 }
 
 /** Gain against temperature, one line per source–student pair, with CI error bars. */
@@ -68,9 +77,10 @@ export function temperatureSpec(a: Analysis): Spec {
     data: { values },
     width: 420,
     height: 260,
-    encoding: { x: { field: 'temperature', type: 'quantitative', title: 'sampling temperature' }, color: { field: 'pair', type: 'nominal', title: 'student ← source' } },
+    encoding: { x: temperatureAxis(values.map((v) => v.temperature)), color: { field: 'pair', type: 'nominal', title: 'student ← source' } },
     layer: [
-      { mark: { type: 'line', point: true }, encoding: { y: { field: 'gain', type: 'quantitative', title: 'benchmark gain (points)' } } },
+      // padding: the largest upper bound ended at the plot's top edge, looking cut off
+      { mark: { type: 'line', point: true }, encoding: { y: { field: 'gain', type: 'quantitative', title: 'benchmark gain (points)', scale: { padding: 12 } } } },
       { mark: 'rule', encoding: { y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' } } },
     ],
   };
@@ -89,10 +99,12 @@ export function corpusMeasuresSpec(a: Analysis): Spec {
     height: 260,
     mark: { type: 'line', point: true },
     encoding: {
-      x: { field: 'temperature', type: 'quantitative', title: 'sampling temperature' },
-      y: { field: 'value', type: 'quantitative', title: 'share of facts (coverage) / of statements (fidelity), %' },
+      x: temperatureAxis(values.map((v) => v.temperature)),
+      // short enough to fit beside the plot: a longer title overhung it and padded the figure with blank space
+      y: { field: 'value', type: 'quantitative', title: 'facts covered / statements true, %' },
       color: { field: 'source', type: 'nominal', title: 'source' },
       strokeDash: { field: 'measure', type: 'nominal', title: 'measure' },
+      shape: { field: 'measure', type: 'nominal', title: 'measure' }, // a single temperature draws points only, no dashes
     },
   };
 }
@@ -119,18 +131,24 @@ export function proxySpec(a: Analysis, proxy: string): Spec {
 /** Every proxy against the gain in one faceted figure, each panel headed by its Spearman rho and CI. */
 export function proxiesSpec(a: Analysis): Spec {
   const header = (p: Analysis['proxies'][number]) =>
-    p.spearman ? `${p.student}: ${p.proxy}: ρ = ${p.spearman.estimate.toFixed(2)} [${p.spearman.lo.toFixed(2)}, ${p.spearman.hi.toFixed(2)}], n = ${p.n}` : `${p.student}: ${p.proxy}: n = ${p.n} (too few to correlate)`;
+    // Two lines (split by the header's labelExpr), each narrower than a panel: one line was cut mid-number.
+    `${p.proxy}\n${p.student} · ` + (p.spearman ? `ρ = ${p.spearman.estimate.toFixed(2)} [${p.spearman.lo.toFixed(2)}, ${p.spearman.hi.toFixed(2)}], n = ${p.n}` : `n = ${p.n} (too few to correlate)`);
   const values = a.proxies.flatMap((p) => p.points.map((q) => ({ panel: header(p), x: q.x, y: q.y * 100, pair: `${q.student} ← ${q.source}` })));
   return {
     ...base,
     title: `Intrinsic proxies against benchmark gain (Spearman ρ, ${Math.round(a.level * 100)}% CI)`,
     data: { values },
-    facet: { field: 'panel', type: 'nominal', title: null, sort: a.proxies.map(header), header: { labelFontSize: 11, labelLimit: 400 } },
+    facet: { field: 'panel', type: 'nominal', title: null, sort: a.proxies.map(header), header: { labelFontSize: 11, labelLimit: 0, labelExpr: "split(datum.label, '\\n')" } },
+    // Three columns and the legend on top fit the report's 1100 px page at full size (no sideways scroll, no shrunk text).
     columns: 3,
+    // lay the panels out by their plots, not by the unsplit header text (which spread the columns apart)
+    bounds: 'flush',
+    spacing: { column: 30, row: 90 },
+    config: { ...base.config, legend: { orient: 'top', columns: 4 } },
     resolve: { scale: { x: 'independent' } },
     spec: {
-      width: 240,
-      height: 180,
+      width: 275,
+      height: 170,
       mark: { type: 'point', filled: true, size: 50 },
       encoding: {
         x: { field: 'x', type: 'quantitative', title: 'proxy value', scale: { zero: false } },

@@ -317,7 +317,16 @@ describe('shipped experiment files', () => {
     expect(submit.match(/sbatch --parsable/g)).toHaveLength(levels);
     const l0 = fs.readFileSync(r.files[1], 'utf8');
     expect(l0).toMatch(/#SBATCH --array=0-\d+/);
-    expect(l0).toMatch(/resurface run .* --resume --only "\$STEP"/);
+    // by absolute path: a job starts where sbatch ran, where `npx resurface` finds no package
+    expect(l0).toMatch(/^'\/[^']*node[^']*' '\/[^']*\/bin\/resurface\.js' run .* --resume --only "\$STEP" --devices "\$DEVICE"/m);
+    // the run's device kind enters step keys: a CPU run emits CPU jobs (no GPU request) ...
+    expect(l0).toContain('DEVICE=cpu');
+    expect(l0).not.toContain('--gres');
+    // ... and a CUDA run asks for a GPU on the levels that hold device steps
+    const gpu = await runExperiment({ file: path.join(REPO_ROOT, 'experiments', 'pythia.yaml'), out: path.join(tmp, 'slurm-gpu'), modelsDir: configs, emit: 'slurm', devices: ['cuda:0'] });
+    if (gpu.mode !== 'slurm') throw new Error('expected slurm');
+    const scripts = gpu.files.slice(1).map((f) => fs.readFileSync(f, 'utf8'));
+    expect(scripts.some((x) => x.includes('#SBATCH --gres=gpu:1') && x.includes('DEVICE=cuda:0'))).toBe(true);
     const listed = fs.readdirSync(path.join(out, 'slurm')).filter((f) => f.endsWith('.steps')).flatMap((f) => fs.readFileSync(path.join(out, 'slurm', f), 'utf8').trim().split('\n'));
     expect(new Set(listed).size).toBe(r.plan.steps.length);
   });

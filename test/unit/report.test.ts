@@ -92,8 +92,9 @@ describe('report from a hand-made results table', () => {
 
     const proxy = fs.readFileSync(path.join(dir, 'proxies-vs-gain.svg'), 'utf8');
     expect(markCount(proxy, 'point')).toBe(12); // one point per corpus (source × temperature), in each of the two panels
-    expect(proxy.match(/small: loglik_student: ρ = -?\d\.\d\d \[-?\d\.\d\d, -?\d\.\d\d\], n = 6/g)).toHaveLength(1);
-    expect(proxy).toMatch(/tfidf_centroid:facts: ρ = /);
+    // each panel's header in two lines, the proxy then the student and rho (one line was cut mid-number)
+    expect(proxy.match(/<tspan>loglik_student<\/tspan><tspan[^>]*>[\w-]+ · ρ = -?\d\.\d\d \[-?\d\.\d\d, -?\d\.\d\d\], n = 6<\/tspan>/g)).toHaveLength(1);
+    expect(proxy).toMatch(/<tspan>tfidf_centroid:facts<\/tspan><tspan[^>]*>[\w-]+ · ρ = /);
 
     const cap = fs.readFileSync(path.join(dir, 'capability-vs-extraction.svg'), 'utf8');
     expect(markCount(cap, 'point')).toBe(4); // before + three sources after
