@@ -5,7 +5,6 @@
  * page never scrolls sideways. A screenshot goes to the temp folder for a person to look at.
  * Skipped, with the reason, where Chromium cannot be installed (not root, no apt).
  */
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
