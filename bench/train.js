@@ -62,7 +62,7 @@ async function nativeChild() {
       await model.forward(batch);
     });
   } else {
-    const trainer = new (loadNative().NativeTrainer)(model.nativeHandle(), {
+    const trainer = await loadNative().NativeTrainer.create(model.nativeHandle(), {
       weightDecay: 0.1, beta1: 0.9, beta2: 0.999, eps: 1e-8, gradClip: 1, decayAll: false, checkpointLayers: Boolean(args['activation-checkpointing']),
     });
     await timed(async () => { loss = (await trainer.step({ ids, targets, B, T, lr: 1e-4, accumulate: false, normalizer: 0 })).loss; });

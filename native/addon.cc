@@ -9,7 +9,7 @@
 #include "bindings/native_trainer.h"
 #include "bindings/runtime_info.h"
 #include "common/cpu_block_cache.h"
-#include "score/score_api.h"
+#include "bindings/native_scoring.h"
 
 namespace resurface {
 

@@ -183,7 +183,8 @@ export interface CpuInfo {
 export interface NativeAddon extends NativeScoringAddon {
   NativeModel: new () => NativeModel;
   NativeGenerator: new (model: NativeModel, options: NativeGeneratorOptions, sampleIds: number[]) => NativeGenerator;
-  NativeTrainer: new (model: NativeModel, options: NativeTrainerOptions) => NativeTrainer;
+  /** Built on the worker: it copies every parameter (float32 masters for bfloat16/float16 models). */
+  NativeTrainer: { create(model: NativeModel, options: NativeTrainerOptions): Promise<NativeTrainer> };
   NativeEncoder: new () => NativeEncoder;
   runtimeInfo(): RuntimeInfo;
   /** Free/total bytes of a CUDA device; null for CPU or a build without CUDA. */

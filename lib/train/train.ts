@@ -202,7 +202,7 @@ export async function train(options: TrainOptions & TrainHooks): Promise<TrainSu
   try {
     const addon = loadNative();
     try {
-      trainer = new addon.NativeTrainer(model.nativeHandle(), {
+      trainer = await addon.NativeTrainer.create(model.nativeHandle(), {
         weightDecay: o.weightDecay, beta1: o.betas[0], beta2: o.betas[1], eps: o.eps, gradClip: o.gradClip,
         decayAll: o.decayAll, checkpointLayers: o.activationCheckpointing,
       });

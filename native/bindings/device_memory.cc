@@ -7,7 +7,7 @@
 #endif
 
 #include "bindings/js_convert.h"
-#include "common/async_task.h"
+#include "bindings/async_task.h"
 
 namespace resurface {
 

@@ -10,9 +10,10 @@
 #include "bindings/generate_until.h"
 
 #include "bindings/js_convert.h"
-#include "common/async_task.h"
+#include "bindings/native_model.h"
+#include "bindings/async_task.h"
+#include "bindings/with_model.h"
 #include "generate/until_generation.h"
-#include "score/ragged.h"
 
 namespace resurface {
 
@@ -119,11 +120,10 @@ Napi::Value GenerateUntil(const Napi::CallbackInfo& info) {
     return run_async<Out>(
         env,
         [state, bytes, items, cfg]() {
-          std::lock_guard<std::mutex> lock(state->mu);
-          if (state->disposed) fail("ERR_DISPOSED", "the model was disposed");
-          use_threads(state->threads);
-          torch::InferenceMode guard;
-          return Out{generate_until(*state, *items, cfg, *bytes)};
+          return with_model(state, [&] {
+            torch::InferenceMode guard;
+            return Out{generate_until(*state, *items, cfg, *bytes)};
+          });
         },
         [](Napi::Env env, Out& r) -> Napi::Value {
           size_t total = 0;

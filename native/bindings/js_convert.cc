@@ -1,7 +1,5 @@
 #include "bindings/js_convert.h"
 
-#include <ATen/Parallel.h>
-
 #include "common/errors.h"
 
 namespace resurface {
@@ -10,6 +8,18 @@ double get_number(const Napi::Object& o, const char* key) {
   auto v = o.Get(key);
   if (!v.IsNumber()) fail("ERR_INVALID_ARGUMENT", std::string("expected a number for '") + key + "'");
   return v.As<Napi::Number>().DoubleValue();
+}
+
+bool get_bool(const Napi::Object& o, const char* key) {
+  auto v = o.Get(key);
+  if (!v.IsBoolean()) fail("ERR_INVALID_ARGUMENT", std::string("expected a boolean for '") + key + "'");
+  return v.As<Napi::Boolean>().Value();
+}
+
+std::string get_string(const Napi::Object& o, const char* key) {
+  auto v = o.Get(key);
+  if (!v.IsString()) fail("ERR_INVALID_ARGUMENT", std::string("expected a string for '") + key + "'");
+  return v.As<Napi::String>().Utf8Value();
 }
 
 double get_number_or(const Napi::Object& o, const char* key, double fallback) {
@@ -27,6 +37,30 @@ std::string get_string_or(const Napi::Object& o, const char* key, const std::str
   return v.IsString() ? v.As<Napi::String>().Utf8Value() : fallback;
 }
 
+std::vector<int64_t> int32_vector(const Napi::Value& v, const std::string& what) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array)
+    fail("ERR_INVALID_ARGUMENT", what + " must be an Int32Array");
+  auto a = v.As<Napi::Int32Array>();
+  return std::vector<int64_t>(a.Data(), a.Data() + a.ElementLength());
+}
+
+Ragged ragged_from_js(const Napi::Value& ids, const Napi::Value& offsets, const std::string& what, int64_t vocab, int64_t min_len) {
+  Ragged r;
+  r.ids = int32_vector(ids, what + " ids");
+  r.off = int32_vector(offsets, what + " offsets");
+  check_ragged(r, what, vocab, min_len);
+  return r;
+}
+
+int64_t batch_size_from_js(const Napi::Value& opts, int64_t fallback) {
+  if (!opts.IsObject()) return fallback;
+  auto b = opts.As<Napi::Object>().Get("batchSize");
+  if (!b.IsNumber()) return fallback;
+  const int64_t n = b.As<Napi::Number>().Int64Value();
+  check_arg(n >= 1, "batchSize must be >= 1");
+  return n;
+}
+
 static std::vector<int64_t> int_array(const Napi::Value& v) {
   std::vector<int64_t> out;
   if (!v.IsArray()) return out;
@@ -36,8 +70,16 @@ static std::vector<int64_t> int_array(const Napi::Value& v) {
 }
 
 ArchSpec arch_from_js(const Napi::Object& o) {
+  // Every switch is required: a field renamed on the TypeScript side must fail here, not silently
+  // build a different model from a default.
+  auto one_of = [&](const char* key, std::initializer_list<const char*> allowed) {
+    auto v = get_string(o, key);
+    for (auto* a : allowed)
+      if (v == a) return v;
+    fail("ERR_INVALID_ARGUMENT", std::string("unknown value '") + v + "' for '" + key + "'");
+  };
   ArchSpec a;
-  a.family = get_string_or(o, "family", "");
+  a.family = get_string(o, "family");
   a.vocab_size = static_cast<int64_t>(get_number(o, "vocabSize"));
   a.hidden_size = static_cast<int64_t>(get_number(o, "hiddenSize"));
   a.intermediate_size = static_cast<int64_t>(get_number(o, "intermediateSize"));
@@ -48,24 +90,27 @@ ArchSpec arch_from_js(const Napi::Object& o) {
   a.rotary_dim = static_cast<int64_t>(get_number(o, "rotaryDim"));
   a.rope_theta = get_number(o, "ropeTheta");
   a.max_position_embeddings = static_cast<int64_t>(get_number(o, "maxPositionEmbeddings"));
-  a.rms_norm = get_string_or(o, "norm", "") == "rmsnorm";
+  a.rms_norm = one_of("norm", {"layernorm", "rmsnorm"}) == "rmsnorm";
   a.norm_eps = get_number(o, "normEps");
-  a.parallel_residual = get_bool_or(o, "parallelResidual", false);
-  a.gated_mlp = get_string_or(o, "mlp", "") == "gated_mlp";
-  a.activation = get_string_or(o, "activation", "");
-  a.qkv_bias = get_bool_or(o, "qkvBias", false);
-  a.attn_out_bias = get_bool_or(o, "attnOutBias", false);
-  a.mlp_bias = get_bool_or(o, "mlpBias", false);
-  a.qk_norm = get_bool_or(o, "qkNorm", false);
-  a.tie_word_embeddings = get_bool_or(o, "tieWordEmbeddings", false);
-  auto rs = o.Get("ropeScaling");
-  if (rs.IsObject()) {
+  a.parallel_residual = get_bool(o, "parallelResidual");
+  a.gated_mlp = one_of("mlp", {"gelu_mlp", "gated_mlp"}) == "gated_mlp";
+  a.activation = get_string(o, "activation");  // unknown ones: ERR_UNSUPPORTED_CONFIG from the decoder
+  a.qkv_bias = get_bool(o, "qkvBias");
+  a.attn_out_bias = get_bool(o, "attnOutBias");
+  a.mlp_bias = get_bool(o, "mlpBias");
+  a.qk_norm = get_bool(o, "qkNorm");
+  a.tie_word_embeddings = get_bool(o, "tieWordEmbeddings");
+  auto rs = o.Get("ropeScaling");  // null: no scaling; the llama3 type also needs its frequency band
+  if (!rs.IsNull()) {
+    if (!rs.IsObject()) fail("ERR_INVALID_ARGUMENT", "expected an object or null for 'ropeScaling'");
     auto r = rs.As<Napi::Object>();
-    a.rope_scaling.type = get_string_or(r, "type", "");
-    a.rope_scaling.factor = get_number_or(r, "factor", 1.0);
-    a.rope_scaling.low_freq_factor = get_number_or(r, "lowFreqFactor", 1.0);
-    a.rope_scaling.high_freq_factor = get_number_or(r, "highFreqFactor", 4.0);
-    a.rope_scaling.original_max_position_embeddings = get_number_or(r, "originalMaxPositionEmbeddings", 8192);
+    a.rope_scaling.type = get_string(r, "type");
+    a.rope_scaling.factor = get_number(r, "factor");
+    if (a.rope_scaling.type == "llama3") {
+      a.rope_scaling.low_freq_factor = get_number(r, "lowFreqFactor");
+      a.rope_scaling.high_freq_factor = get_number(r, "highFreqFactor");
+      a.rope_scaling.original_max_position_embeddings = get_number(r, "originalMaxPositionEmbeddings");
+    }
   }
   check_arg(a.num_heads > 0 && a.num_kv_heads > 0 && a.num_heads % a.num_kv_heads == 0, "numHeads must be a multiple of numKvHeads");
   check_arg(a.rotary_dim > 0 && a.rotary_dim % 2 == 0 && a.rotary_dim <= a.head_dim, "rotaryDim must be even and <= headDim");
@@ -131,12 +176,6 @@ std::string dtype_name(torch::ScalarType t) {
     case torch::kFloat16: return "float16";
     default: return "other";
   }
-}
-
-void use_threads(int threads) {
-  if (threads <= 0) return;
-  at::init_num_threads();
-  if (at::get_num_threads() != threads) at::set_num_threads(threads);
 }
 
 }  // namespace resurface

@@ -1,11 +1,12 @@
 #include "bindings/native_encoder.h"
 
 #include "bindings/js_convert.h"
-#include "common/async_task.h"
+#include "common/threads.h"
+#include "bindings/async_task.h"
+#include "bindings/with_model.h"
 #include "common/cpu_block_cache.h"
 #include "encoder/embed_batches.h"
 #include "model/weights.h"
-#include "score/ragged.h"
 
 namespace resurface {
 
@@ -100,11 +101,10 @@ Napi::Value NativeEncoder::Embed(const Napi::CallbackInfo& info) {
     return run_async<std::vector<float>>(
         env,
         [state, rows, batch]() {
-          std::lock_guard<std::mutex> lock(state->mu);
-          if (state->disposed) fail("ERR_DISPOSED", "the encoder was disposed");
-          use_threads(state->threads);
-          torch::InferenceMode guard;
-          return embed_rows(*state->encoder, *rows, batch, state->pooling, state->normalize);
+          return with_model(state, [&] {
+            torch::InferenceMode guard;
+            return embed_rows(*state->encoder, *rows, batch, state->pooling, state->normalize);
+          }, "encoder");
         },
         [](Napi::Env env, std::vector<float>& v) -> Napi::Value {
           auto a = Napi::Float32Array::New(env, v.size());

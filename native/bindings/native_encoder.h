@@ -1,5 +1,5 @@
 // JS class NativeEncoder: owns a BERT sentence encoder (encoder/bert_encoder.h); load and embed
-// return Promises (common/async_task.h), so the event loop never waits on libtorch.
+// return Promises (bindings/async_task.h), so the event loop never waits on libtorch.
 #pragma once
 
 #include <napi.h>

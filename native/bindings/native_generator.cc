@@ -2,7 +2,8 @@
 
 #include "bindings/js_convert.h"
 #include "bindings/native_model.h"
-#include "common/async_task.h"
+#include "bindings/async_task.h"
+#include "bindings/with_model.h"
 
 namespace resurface {
 
@@ -75,17 +76,16 @@ Napi::Value NativeGenerator::Run(const Napi::CallbackInfo& info) {
     return run_async<Chunk>(
         env,
         [shared, max_steps, min_finished]() {
-          std::lock_guard<std::mutex> lock(shared->model->mu);
-          if (shared->model->disposed) fail("ERR_DISPOSED", "the model was disposed");
-          use_threads(shared->model->threads);
-          if (!shared->engine) shared->engine = std::make_unique<GenerationEngine>(shared->model, shared->config, shared->sample_ids);
-          Chunk c;
-          c.samples = shared->engine->run(max_steps, min_finished);
-          c.done = shared->engine->done();
-          c.tokens = shared->engine->tokens_generated();
-          c.remaining = shared->engine->remaining();
-          if (c.done) shared->engine.reset();  // free the KV cache as soon as the run is over
-          return c;
+          return with_model(shared->model, [&] {
+            if (!shared->engine) shared->engine = std::make_unique<GenerationEngine>(shared->model, shared->config, shared->sample_ids);
+            Chunk c;
+            c.samples = shared->engine->run(max_steps, min_finished);
+            c.done = shared->engine->done();
+            c.tokens = shared->engine->tokens_generated();
+            c.remaining = shared->engine->remaining();
+            if (c.done) shared->engine.reset();  // free the KV cache as soon as the run is over
+            return c;
+          });
         },
         [](Napi::Env env, Chunk& c) -> Napi::Value {
           auto out = Napi::Object::New(env);

@@ -1,7 +1,8 @@
 #include "bindings/native_model.h"
 
 #include "bindings/js_convert.h"
-#include "common/async_task.h"
+#include "bindings/async_task.h"
+#include "bindings/with_model.h"
 
 namespace resurface {
 
@@ -26,6 +27,12 @@ NativeModel* NativeModel::Unwrap(const Napi::Value& v) {
 ModelHandle NativeModel::handle(Napi::Env env) const {
   if (!state_ || state_->disposed) throw make_js_error(env, "ERR_DISPOSED", "the model has been disposed (or was never loaded)");
   return state_;
+}
+
+ModelHandle model_from_js(const Napi::Value& v) {
+  auto* m = NativeModel::Unwrap(v);
+  if (!m) fail("ERR_INVALID_ARGUMENT", "first argument must be a NativeModel");
+  return m->handle(v.Env());
 }
 
 Napi::Float32Array tensor_to_float32array(Napi::Env env, const torch::Tensor& t) {
@@ -54,7 +61,7 @@ Napi::Value NativeModel::Load(const Napi::CallbackInfo& info) {
     return run_async<bool>(
         env,
         [state]() {
-          use_threads(state->threads);
+          use_threads(state->threads);  // not with_model: nobody else can see the state before it is loaded
           torch::NoGradGuard no_grad;
           auto params = load_weights(state->plan, state->dtype, state->device);
           std::vector<std::string> names;
@@ -94,23 +101,22 @@ Napi::Value NativeModel::Forward(const Napi::CallbackInfo& info) {
     return run_async<torch::Tensor>(
         env,
         [state, ids, lens, B, T]() {
-          std::lock_guard<std::mutex> lock(state->mu);
-          if (state->disposed) fail("ERR_DISPOSED", "the model was disposed");
-          use_threads(state->threads);
-          torch::InferenceMode guard;
-          ForwardArgs args;
-          args.ids = ids.to(state->device);
-          args.positions = torch::arange(T, torch::TensorOptions().dtype(torch::kInt64).device(state->device))
-                               .unsqueeze(0).expand({B, T}).contiguous();
-          auto logits = state->decoder->logits(state->decoder->hidden(args));  // [B, T, V]
-          // positions past a row's length are padding: zero them, in place (the tensor is ours), and only
-          // when there is padding; an out-of-place masked_fill is a second [B, T, V] tensor (+206 MB at 8x128)
-          logits = logits.to(torch::kCPU, torch::kFloat32).contiguous();
-          if (lens.min().item<int64_t>() < T) {
-            auto valid = torch::arange(T, lens.options()).unsqueeze(0) < lens.unsqueeze(1);  // [B, T]
-            logits.masked_fill_(valid.logical_not().unsqueeze(-1), 0.0f);
-          }
-          return logits;
+          return with_model(state, [&] {
+            torch::InferenceMode guard;
+            ForwardArgs args;
+            args.ids = ids.to(state->device);
+            args.positions = torch::arange(T, torch::TensorOptions().dtype(torch::kInt64).device(state->device))
+                                 .unsqueeze(0).expand({B, T}).contiguous();
+            auto logits = state->decoder->logits(state->decoder->hidden(args));  // [B, T, V]
+            // positions past a row's length are padding: zero them, in place (the tensor is ours), and only
+            // when there is padding; an out-of-place masked_fill is a second [B, T, V] tensor (+206 MB at 8x128)
+            logits = logits.to(torch::kCPU, torch::kFloat32).contiguous();
+            if (lens.min().item<int64_t>() < T) {
+              auto valid = torch::arange(T, lens.options()).unsqueeze(0) < lens.unsqueeze(1);  // [B, T]
+              logits.masked_fill_(valid.logical_not().unsqueeze(-1), 0.0f);
+            }
+            return logits;
+          });
         },
         [](Napi::Env env, torch::Tensor& t) -> Napi::Value { return tensor_to_float32array(env, t); });
   });
@@ -125,9 +131,7 @@ Napi::Value NativeModel::Info(const Napi::CallbackInfo& info) {
     n += p.numel();
     bytes += p.numel() * static_cast<int64_t>(p.element_size());
   }
-  if (state->arch.tie_word_embeddings) {
-    // embed and lm_head share storage: count once (already: lm_head is not a separate slot)
-  }
+  // tied embeddings count once: lm_head is not a separate slot
   out.Set("numParameters", Napi::Number::New(env, static_cast<double>(n)));
   out.Set("parameterBytes", Napi::Number::New(env, static_cast<double>(bytes)));
   out.Set("device", Napi::String::New(env, state->device.str()));

@@ -27,6 +27,9 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
   bool loading_ = false;
 };
 
+// The model behind a NativeModel argument (ERR_INVALID_ARGUMENT when it is not one, ERR_DISPOSED when disposed).
+ModelHandle model_from_js(const Napi::Value& v);
+
 // Wraps a CPU float32 tensor's memory as a Float32Array without copying (the tensor is kept alive
 // by the ArrayBuffer's finalizer).
 Napi::Float32Array tensor_to_float32array(Napi::Env env, const torch::Tensor& t);

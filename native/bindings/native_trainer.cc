@@ -1,24 +1,15 @@
 #include "bindings/native_trainer.h"
 
 #include <cmath>
-#include <cstring>
 
 #include "bindings/js_convert.h"
 #include "bindings/native_model.h"
-#include "common/async_task.h"
+#include "bindings/async_task.h"
+#include "bindings/with_model.h"
 
 namespace resurface {
 
 namespace {
-
-// Runs `fn` with the model locked and the model's thread count, failing once it is disposed.
-template <typename F>
-auto locked(const ModelHandle& m, F&& fn) -> decltype(fn()) {
-  std::lock_guard<std::mutex> lock(m->mu);
-  if (m->disposed) fail("ERR_DISPOSED", "the model was disposed");
-  use_threads(m->threads);
-  return fn();
-}
 
 std::vector<int64_t> shape_of(const torch::Tensor& t) { return t.sizes().vec(); }
 
@@ -28,13 +19,17 @@ Napi::Array shape_to_js(Napi::Env env, const std::vector<int64_t>& shape) {
   return a;
 }
 
-// Copies a CPU tensor's bytes into a new Uint8Array (the tensor may share memory with a parameter).
+// A Uint8Array over a CPU tensor's bytes, without copying on the JS thread: the tensor must be our
+// own (cloned in the worker, never a live parameter); the ArrayBuffer's finalizer keeps it alive.
 Napi::Uint8Array bytes_of(Napi::Env env, const torch::Tensor& t) {
-  auto c = t.contiguous();
-  const size_t n = static_cast<size_t>(c.numel()) * c.element_size();
-  auto a = Napi::Uint8Array::New(env, n);
-  if (n) std::memcpy(a.Data(), c.data_ptr(), n);
-  return a;
+  auto* owned = new torch::Tensor(t.contiguous());
+  const size_t n = static_cast<size_t>(owned->numel()) * owned->element_size();
+  if (n == 0) {
+    delete owned;
+    return Napi::Uint8Array::New(env, 0);
+  }
+  auto buf = Napi::ArrayBuffer::New(env, owned->data_ptr(), n, [](Napi::Env, void*, torch::Tensor* keep) { delete keep; }, owned);
+  return Napi::Uint8Array::New(env, n, buf, 0);
 }
 
 std::string st_dtype(torch::ScalarType t) {
@@ -44,8 +39,10 @@ std::string st_dtype(torch::ScalarType t) {
   fail("ERR_INTERNAL", "unexpected parameter dtype");
 }
 
-// A float32 host tensor [shape] copied from a Float32Array (or undefined when the key is absent).
-torch::Tensor f32_from_js(const Napi::Object& o, const char* key, const std::vector<int64_t>& shape) {
+// A float32 tensor [shape] viewing a Float32Array's memory, not copied (undefined when the key is
+// absent): the array is pinned in `keep` until the import settles, and the worker copies from it.
+torch::Tensor f32_view_of_js(const Napi::Object& o, const char* key, const std::vector<int64_t>& shape,
+                             std::vector<Napi::Reference<Napi::Value>>& keep) {
   auto v = o.Get(key);
   if (v.IsUndefined() || v.IsNull()) return {};
   check_arg(v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == napi_float32_array, std::string(key) + " must be a Float32Array");
@@ -53,7 +50,8 @@ torch::Tensor f32_from_js(const Napi::Object& o, const char* key, const std::vec
   int64_t n = 1;
   for (auto d : shape) n *= d;
   check_arg(static_cast<int64_t>(a.ElementLength()) == n, std::string(key) + " has the wrong number of elements");
-  return torch::from_blob(a.Data(), shape, torch::kFloat32).clone();
+  keep.push_back(Napi::Persistent(v));
+  return torch::from_blob(a.Data(), shape, torch::kFloat32);
 }
 
 }  // namespace
@@ -61,6 +59,7 @@ torch::Tensor f32_from_js(const Napi::Object& o, const char* key, const std::vec
 Napi::Function NativeTrainer::Init(Napi::Env env) {
   return DefineClass(env, "NativeTrainer",
                      {
+                         StaticMethod("create", &NativeTrainer::Create),
                          InstanceMethod("step", &NativeTrainer::Step),
                          InstanceMethod("exportWeights", &NativeTrainer::ExportWeights),
                          InstanceMethod("exportState", &NativeTrainer::ExportState),
@@ -69,9 +68,20 @@ Napi::Function NativeTrainer::Init(Napi::Env env) {
                      });
 }
 
+// Only `create` constructs one: it hands the trainer built on the worker over as an External.
 NativeTrainer::NativeTrainer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeTrainer>(info) {
   Napi::Env env = info.Env();
-  guard_sync(env, [&]() {
+  if (info.Length() != 1 || !info[0].IsExternal())
+    throw make_js_error(env, "ERR_INVALID_ARGUMENT", "use `await NativeTrainer.create(model, options)`, not `new NativeTrainer`");
+  trainer_ = *info[0].As<Napi::External<std::shared_ptr<Trainer>>>().Data();
+}
+
+// create(model, options) -> Promise<NativeTrainer>. Building the trainer copies every parameter
+// (bf16 -> float32 masters for mixed precision), so it runs on the worker like any slow call.
+Napi::Value NativeTrainer::Create(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guard_sync(env, [&]() -> Napi::Value {
+    check_arg(info.This().IsFunction(), "call create as NativeTrainer.create(model, options)");
     auto* nm = NativeModel::Unwrap(info[0]);
     check_arg(nm != nullptr, "NativeTrainer needs a NativeModel");
     auto model = nm->handle(env);
@@ -87,11 +97,11 @@ NativeTrainer::NativeTrainer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<
     const double chunk = get_number_or(o, "lossChunkRows", 0.0);
     check_arg(chunk >= 0 && chunk == std::floor(chunk), "lossChunkRows must be a non-negative integer");
     opts.loss_chunk_rows = static_cast<int64_t>(chunk);
-    locked(model, [&] {
-      trainer_ = std::make_shared<Trainer>(model, opts);
-      return 0;
-    });
-    return 0;
+    auto ctor = std::make_shared<Napi::FunctionReference>(Napi::Persistent(info.This().As<Napi::Function>()));
+    using Made = std::shared_ptr<Trainer>;
+    return run_async<Made>(
+        env, [model, opts]() { return with_model(model, [&] { return std::make_shared<Trainer>(model, opts); }); },
+        [ctor](Napi::Env env, Made& t) -> Napi::Value { return ctor->New({Napi::External<Made>::New(env, &t)}); });
   });
 }
 
@@ -127,7 +137,7 @@ Napi::Value NativeTrainer::Step(const Napi::CallbackInfo& info) {
     in.accumulate = get_bool_or(o, "accumulate", false);
     in.normalizer = static_cast<int64_t>(get_number_or(o, "normalizer", 0));
     return run_async<StepResult>(
-        env, [tr, in]() { return locked(tr->model(), [&] { return tr->step(in); }); },
+        env, [tr, in]() { return with_model(tr->model(), [&] { return tr->step(in); }); },
         [](Napi::Env env, StepResult& r) -> Napi::Value {
           auto out = Napi::Object::New(env);
           out.Set("loss", r.loss);
@@ -147,7 +157,7 @@ Napi::Value NativeTrainer::ExportWeights(const Napi::CallbackInfo& info) {
     return run_async<Named>(
         env,
         [tr]() {
-          return locked(tr->model(), [&] {
+          return with_model(tr->model(), [&] {
             auto w = tr->export_weights();
             for (auto& [n, t] : w) t = t.clone();  // detach from the live parameters before unlocking
             return w;
@@ -177,7 +187,7 @@ Napi::Value NativeTrainer::ExportState(const Napi::CallbackInfo& info) {
     return run_async<States>(
         env,
         [tr]() {
-          return locked(tr->model(), [&] {
+          return with_model(tr->model(), [&] {
             auto s = tr->export_state();
             for (auto& p : s) {  // own copies: state tensors keep changing after we unlock
               if (p.exp_avg.defined()) p.exp_avg = p.exp_avg.clone();
@@ -205,13 +215,16 @@ Napi::Value NativeTrainer::ExportState(const Napi::CallbackInfo& info) {
   });
 }
 
+// importState(states) -> Promise<void>. The moments and masters are as large as the model: they are
+// read from the pinned JS arrays on the worker (do not modify them until the promise settles).
 Napi::Value NativeTrainer::ImportState(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guard_sync(env, [&]() -> Napi::Value {
     auto tr = live(env);
     check_arg(info[0].IsArray(), "importState expects an array of parameter states");
     auto arr = info[0].As<Napi::Array>();
-    std::vector<ParamState> states;
+    auto states = std::make_shared<std::vector<ParamState>>();
+    auto keep = std::make_shared<std::vector<Napi::Reference<Napi::Value>>>();
     for (uint32_t i = 0; i < arr.Length(); ++i) {
       auto o = arr.Get(i).As<Napi::Object>();
       ParamState ps;
@@ -220,14 +233,25 @@ Napi::Value NativeTrainer::ImportState(const Napi::CallbackInfo& info) {
       auto sh = o.Get("shape").As<Napi::Array>();
       for (uint32_t j = 0; j < sh.Length(); ++j) shape.push_back(sh.Get(j).As<Napi::Number>().Int64Value());
       ps.step = static_cast<int64_t>(get_number_or(o, "step", 0));
-      ps.exp_avg = f32_from_js(o, "expAvg", shape);
-      ps.exp_avg_sq = f32_from_js(o, "expAvgSq", shape);
-      ps.master = f32_from_js(o, "master", shape);
-      states.push_back(std::move(ps));
+      ps.exp_avg = f32_view_of_js(o, "expAvg", shape, *keep);
+      ps.exp_avg_sq = f32_view_of_js(o, "expAvgSq", shape, *keep);
+      ps.master = f32_view_of_js(o, "master", shape, *keep);
+      states->push_back(std::move(ps));
     }
     return run_async<bool>(
-        env, [tr, states]() { return locked(tr->model(), [&] { tr->import_state(states); return true; }); },
-        [](Napi::Env env, bool&) -> Napi::Value { return env.Undefined(); });
+        env,
+        [tr, states]() {
+          return with_model(tr->model(), [&] {
+            tr->import_state(*states);  // copies out of the views
+            states->clear();            // drop the views before the arrays are unpinned
+            return true;
+          });
+        },
+        [](Napi::Env env, bool&) -> Napi::Value { return env.Undefined(); },
+        [states, keep]() {
+          states->clear();
+          keep->clear();  // JS thread: release the pinned arrays
+        });
   });
 }
 

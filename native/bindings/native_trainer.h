@@ -1,8 +1,9 @@
 // JS class NativeTrainer: AdamW training of a NativeModel's parameters (native/train/trainer.h).
-//   new NativeTrainer(model, {weightDecay, beta1, beta2, eps, gradClip, decayAll, checkpointLayers})
+//   NativeTrainer.create(model, {weightDecay, beta1, beta2, eps, gradClip, decayAll, checkpointLayers, lossChunkRows})
+//     -> Promise<NativeTrainer>                                      (copies the parameters: on the worker)
 //   step({ids, targets, B, T, lr, accumulate, normalizer}) -> Promise<{loss, gradNorm, tokens, applied}>
 //   exportWeights() -> Promise<[{name, dtype, shape, data}]>       (Hugging Face names and layout)
-//   exportState() / importState(states)                            (AdamW moments, step, masters)
+//   exportState() / importState(states) -> Promise                 (AdamW moments, step, masters)
 #pragma once
 
 #include <napi.h>
@@ -19,6 +20,7 @@ class NativeTrainer : public Napi::ObjectWrap<NativeTrainer> {
   explicit NativeTrainer(const Napi::CallbackInfo& info);
 
  private:
+  static Napi::Value Create(const Napi::CallbackInfo& info);
   Napi::Value Step(const Napi::CallbackInfo& info);
   Napi::Value ExportWeights(const Napi::CallbackInfo& info);
   Napi::Value ExportState(const Napi::CallbackInfo& info);

@@ -52,10 +52,6 @@ class GenerationEngine {
   int64_t tokens_generated() const { return tokens_generated_; }
   int64_t remaining() const { return static_cast<int64_t>(pending_.size()) + active_; }
 
-  static int64_t cache_bytes(const ArchSpec& arch, torch::ScalarType dtype, int64_t batch, int64_t max_len) {
-    return KvCache::bytes_per_token(arch, dtype) * batch * max_len;
-  }
-
  private:
   struct Row {
     bool active = false;

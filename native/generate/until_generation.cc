@@ -222,10 +222,6 @@ class UntilRun {
 
 }  // namespace
 
-int64_t until_cache_bytes(const ModelState& model, const std::vector<UntilItem>& items, int64_t batch) {
-  return KvCache::bytes_per_token(model.arch, model.dtype) * batch * cache_capacity(items);
-}
-
 std::vector<UntilCompletion> generate_until(ModelState& model, const std::vector<UntilItem>& items, const UntilConfig& cfg,
                                             const TokenBytes& bytes) {
   check_arg(cfg.repeats >= 1, "repeats must be >= 1");

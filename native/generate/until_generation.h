@@ -56,7 +56,4 @@ struct UntilCompletion {
 std::vector<UntilCompletion> generate_until(ModelState& model, const std::vector<UntilItem>& items, const UntilConfig& cfg,
                                             const TokenBytes& bytes);
 
-// Bytes needed by the KV cache of a run (for error messages and planning).
-int64_t until_cache_bytes(const ModelState& model, const std::vector<UntilItem>& items, int64_t batch);
-
 }  // namespace resurface

@@ -37,9 +37,6 @@ struct ArchSpec {
   bool mlp_bias = false;
   bool qk_norm = false;
   bool tie_word_embeddings = false;
-
-  int64_t q_size() const { return num_heads * head_dim; }
-  int64_t kv_size() const { return num_kv_heads * head_dim; }
 };
 
 }  // namespace resurface

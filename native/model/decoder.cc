@@ -66,12 +66,6 @@ Decoder::Decoder(ArchSpec arch, std::vector<std::string> names, std::vector<torc
   }
 }
 
-const torch::Tensor& Decoder::param(const std::string& name) const {
-  auto it = index_.find(name);
-  if (it == index_.end()) fail("ERR_MISSING_TENSOR", "no parameter " + name);
-  return params_[it->second];
-}
-
 torch::Tensor Decoder::norm(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b) const {
   if (arch_.rms_norm) return rms_norm(x, w, arch_.norm_eps);
   return torch::layer_norm(x, {arch_.hidden_size}, w, b, arch_.norm_eps);

@@ -42,7 +42,6 @@ class Decoder {
   const ArchSpec& arch() const { return arch_; }
   const std::vector<std::string>& names() const { return names_; }
   std::vector<torch::Tensor>& params() { return params_; }
-  const torch::Tensor& param(const std::string& name) const;
 
   // Final-normed hidden states [B, T, H].
   torch::Tensor hidden(const ForwardArgs& args);

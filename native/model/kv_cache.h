@@ -26,10 +26,6 @@ struct KvCache {
       v.push_back(torch::zeros({batch_size, arch.num_kv_heads, max_len, arch.head_dim}, opts));
     }
   }
-
-  static int64_t bytes_per_token(const ArchSpec& arch, torch::ScalarType dtype) {
-    return 2 * arch.num_layers * arch.num_kv_heads * arch.head_dim * static_cast<int64_t>(c10::elementSize(dtype));
-  }
 };
 
 }  // namespace resurface

@@ -3,17 +3,12 @@
 #include <algorithm>
 #include <numeric>
 
-#include "bindings/js_convert.h"
-#include "common/async_task.h"
-#include "model/model_state.h"
-#include "score/ragged.h"
-#include "score/score_api.h"
+#include "score/row_budget.h"
+#include "score/scoring.h"
 
 namespace resurface {
 
-namespace {
-
-std::vector<float> embed(ModelState& st, const Ragged& seqs, int64_t batch) {
+std::vector<float> mean_embeddings(ModelState& st, const Ragged& seqs, int64_t batch) {
   auto& dec = *st.decoder;
   const int64_t N = seqs.size(), H = st.arch.hidden_size;
   const auto iopt = torch::TensorOptions().dtype(torch::kInt64);
@@ -43,33 +38,6 @@ std::vector<float> embed(ModelState& st, const Ragged& seqs, int64_t batch) {
     i += B;
   }
   return out;
-}
-
-}  // namespace
-
-Napi::Value Embed(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  return guard_sync(env, [&]() -> Napi::Value {
-    auto state = model_from_js(info[0]);
-    auto seqs = std::make_shared<Ragged>(ragged_from_js(info[1], info[2], "sequences", state->arch.vocab_size, 1));
-    for (int64_t i = 0; i < seqs->size(); ++i)
-      check_arg(seqs->len(i) <= state->arch.max_position_embeddings, "sequence " + std::to_string(i) + " exceeds max_position_embeddings");
-    const int64_t batch = batch_size_from_js(info[3], 16);
-    return run_async<std::vector<float>>(
-        env,
-        [state, seqs, batch]() {
-          std::lock_guard<std::mutex> lock(state->mu);
-          if (state->disposed) fail("ERR_DISPOSED", "the model was disposed");
-          use_threads(state->threads);
-          torch::InferenceMode guard;
-          return embed(*state, *seqs, batch);
-        },
-        [](Napi::Env env, std::vector<float>& v) -> Napi::Value {
-          auto a = Napi::Float32Array::New(env, v.size());
-          std::copy(v.begin(), v.end(), a.Data());
-          return a;
-        });
-  });
 }
 
 }  // namespace resurface

@@ -1,17 +1,14 @@
 // Verbatim extraction (Pythia memorization protocol): prompts of equal length P, no BOS added;
 // prefill [B, P] into a static KV cache, then argmax-decode `suffixLen` tokens one step at a time.
 // Returns the generated ids [N, suffixLen]; the TypeScript side compares them with the truth.
-#include "bindings/js_convert.h"
-#include "common/async_task.h"
-#include "model/model_state.h"
-#include "score/ragged.h"
-#include "score/score_api.h"
+#include <algorithm>
+
+#include "score/scoring.h"
 
 namespace resurface {
 
-namespace {
-
-std::vector<int32_t> extract(ModelState& st, const std::vector<int64_t>& prompts, int64_t N, int64_t P, int64_t S, int64_t batch) {
+std::vector<int32_t> greedy_extract(ModelState& st, const std::vector<int64_t>& prompts, int64_t N, int64_t P, int64_t S,
+                                    int64_t batch) {
   auto& dec = *st.decoder;
   const auto iopt = torch::TensorOptions().dtype(torch::kInt64).device(st.device);
   std::vector<int32_t> out(static_cast<size_t>(N * S));
@@ -42,39 +39,6 @@ std::vector<int32_t> extract(ModelState& st, const std::vector<int64_t>& prompts
     std::copy(gen.data_ptr<int32_t>(), gen.data_ptr<int32_t>() + B * S, out.data() + i * S);
   }
   return out;
-}
-
-}  // namespace
-
-Napi::Value GreedyExtract(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  return guard_sync(env, [&]() -> Napi::Value {
-    auto state = model_from_js(info[0]);
-    auto prompts = std::make_shared<std::vector<int64_t>>(int32_vector(info[1], "prompts"));
-    const int64_t N = info[2].As<Napi::Number>().Int64Value();
-    const int64_t P = info[3].As<Napi::Number>().Int64Value();
-    const int64_t S = info[4].As<Napi::Number>().Int64Value();
-    check_arg(N >= 1 && P >= 1 && S >= 1, "N, prefix length and suffix length must be >= 1");
-    check_arg(static_cast<int64_t>(prompts->size()) == N * P, "prompts must hold N * prefixLen ids");
-    check_arg(P + S - 1 <= state->arch.max_position_embeddings, "prefix + suffix exceeds max_position_embeddings");
-    for (auto id : *prompts)
-      check_arg(id >= 0 && id < state->arch.vocab_size, "prompt token id " + std::to_string(id) + " is outside the vocabulary");
-    const int64_t batch = batch_size_from_js(info[5], 32);
-    return run_async<std::vector<int32_t>>(
-        env,
-        [state, prompts, N, P, S, batch]() {
-          std::lock_guard<std::mutex> lock(state->mu);
-          if (state->disposed) fail("ERR_DISPOSED", "the model was disposed");
-          use_threads(state->threads);
-          torch::InferenceMode guard;
-          return extract(*state, *prompts, N, P, S, batch);
-        },
-        [](Napi::Env env, std::vector<int32_t>& v) -> Napi::Value {
-          auto a = Napi::Int32Array::New(env, v.size());
-          std::copy(v.begin(), v.end(), a.Data());
-          return a;
-        });
-  });
 }
 
 }  // namespace resurface

@@ -11,28 +11,16 @@
 #include <algorithm>
 #include <numeric>
 
-#include "bindings/js_convert.h"
-#include "common/async_task.h"
-#include "model/model_state.h"
-#include "score/ragged.h"
-#include "score/score_api.h"
+#include "score/row_budget.h"
+#include "score/scoring.h"
 #include "score/target_scores.h"
 
 namespace resurface {
 
 namespace {
 
-struct Request {
-  Ragged ctx, cont;
-  std::vector<int64_t> group_start;  // [G+1]: choices of group g are rows [start[g], start[g+1])
-  int64_t batch_size = 16;
-  bool share = true;
-};
-
-struct Result {
-  std::vector<double> logprob;
-  std::vector<uint8_t> greedy;
-};
+using Request = ContinuationRequest;
+using Result = ContinuationScores;
 
 // Groups of a batch share one prefill; rows (choices) are continued from copies of their group's cache.
 void score_group_batch(ModelState& st, const Request& q, const std::vector<int64_t>& groups, Result& out) {
@@ -127,7 +115,9 @@ void score_group_batch(ModelState& st, const Request& q, const std::vector<int64
   }
 }
 
-Result run(ModelState& st, const Request& q) {
+}  // namespace
+
+ContinuationScores score_continuations(ModelState& st, const ContinuationRequest& q) {
   const int64_t G = q.ctx.size();
   const int64_t R = q.cont.size();
   Result out;
@@ -171,53 +161,6 @@ Result run(ModelState& st, const Request& q) {
     score_group_batch(st, q, batch, out);
   }
   return out;
-}
-
-}  // namespace
-
-Napi::Value ScoreContinuations(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  return guard_sync(env, [&]() -> Napi::Value {
-    auto state = model_from_js(info[0]);
-    const int64_t V = state->arch.vocab_size;
-    auto q = std::make_shared<Request>();
-    q->ctx = ragged_from_js(info[1], info[2], "contexts", V, 1);
-    q->cont = ragged_from_js(info[3], info[4], "continuations", V, 1);
-    q->group_start = int32_vector(info[5], "groupStart");
-    const int64_t G = q->ctx.size(), R = q->cont.size();
-    check_arg(static_cast<int64_t>(q->group_start.size()) == G + 1 && q->group_start[0] == 0 && q->group_start[G] == R,
-              "groupStart must have one entry per context plus one, from 0 to the number of continuations");
-    for (int64_t g = 0; g < G; ++g) {
-      check_arg(q->group_start[g + 1] > q->group_start[g], "every context needs at least one continuation");
-      for (int64_t r = q->group_start[g]; r < q->group_start[g + 1]; ++r)
-        check_arg(q->ctx.len(g) + q->cont.len(r) - 1 <= state->arch.max_position_embeddings,
-                  "request " + std::to_string(r) + " is longer than max_position_embeddings; truncate it first");
-    }
-    q->batch_size = batch_size_from_js(info[6], 16);
-    if (info[6].IsObject()) {
-      auto s = info[6].As<Napi::Object>().Get("shareContext");
-      if (s.IsBoolean()) q->share = s.As<Napi::Boolean>().Value();
-    }
-    return run_async<Result>(
-        env,
-        [state, q]() {
-          std::lock_guard<std::mutex> lock(state->mu);
-          if (state->disposed) fail("ERR_DISPOSED", "the model was disposed");
-          use_threads(state->threads);
-          torch::InferenceMode guard;
-          return run(*state, *q);
-        },
-        [](Napi::Env env, Result& r) -> Napi::Value {
-          auto o = Napi::Object::New(env);
-          auto lp = Napi::Float64Array::New(env, r.logprob.size());
-          std::copy(r.logprob.begin(), r.logprob.end(), lp.Data());
-          auto gr = Napi::Uint8Array::New(env, r.greedy.size());
-          std::copy(r.greedy.begin(), r.greedy.end(), gr.Data());
-          o.Set("logprobs", lp);
-          o.Set("greedy", gr);
-          return o;
-        });
-  });
 }
 
 }  // namespace resurface

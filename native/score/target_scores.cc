@@ -4,7 +4,7 @@
 #include <numeric>
 
 #include "model/model_state.h"
-#include "score/ragged.h"
+#include "score/row_budget.h"
 
 namespace resurface {
 

@@ -66,7 +66,6 @@ void Trainer::clear_grads() {
   for (auto& p : params_) p.mutable_grad() = torch::Tensor();
   if (mixed_)
     for (auto& m : master_) m.mutable_grad() = torch::Tensor();
-  pending_ = 0;
 }
 
 StepResult Trainer::step(const StepInput& in) {
@@ -111,7 +110,6 @@ StepResult Trainer::step(const StepInput& in) {
       params_[i].mutable_grad() = torch::Tensor();
     }
   }
-  ++pending_;
   if (in.accumulate) return r;
 
   const double max_norm = opts_.grad_clip > 0 ? opts_.grad_clip : std::numeric_limits<double>::infinity();

@@ -60,7 +60,6 @@ class Trainer {
   std::vector<std::pair<std::string, torch::Tensor>> export_weights();
 
   const ModelHandle& model() const { return model_; }
-  int64_t pending_micro_batches() const { return pending_; }
 
  private:
   void clear_grads();
@@ -73,7 +72,6 @@ class Trainer {
   std::vector<torch::Tensor> params_;  // the decoder's parameters, slot order
   std::vector<torch::Tensor> master_;  // what AdamW updates (== params_ when float32)
   std::unique_ptr<torch::optim::AdamW> opt_;
-  int64_t pending_ = 0;  // micro-batches accumulated since the last update
   torch::Tensor head_scratch_;  // reused [C, V] chunk of the head's cross-entropy
 };
 

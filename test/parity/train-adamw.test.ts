@@ -98,7 +98,7 @@ describe.skipIf(!hasPythonTorch())(`AdamW step parity with torch.optim.AdamW ${p
       const addon = loadNative();
       const run = async (checkpointLayers: boolean, lossChunkRows = 0) => {
         const model = await Model.load(dir, { threads: 2 });
-        const trainer = new addon.NativeTrainer(model.nativeHandle(), { ...OPTS, checkpointLayers, lossChunkRows });
+        const trainer = await addon.NativeTrainer.create(model.nativeHandle(), { ...OPTS, checkpointLayers, lossChunkRows });
         const r = await trainer.step({ ...batch(ROWS), lr: LR, accumulate: false, normalizer: 0 });
         const weights = await trainer.exportWeights();
         const state = await trainer.exportState();
@@ -201,7 +201,7 @@ describe('bfloat16 training with float32 masters', () => {
       const addon = loadNative();
       const run = async (dtype: 'float32' | 'bfloat16', lossChunkRows = 0) => {
         const model = await Model.load(dir, { threads: 2, dtype });
-        const trainer = new addon.NativeTrainer(model.nativeHandle(), { ...OPTS, lossChunkRows });
+        const trainer = await addon.NativeTrainer.create(model.nativeHandle(), { ...OPTS, lossChunkRows });
         try {
           const r = await trainer.step({ ...batch(ROWS), lr: LR, accumulate: false, normalizer: 0 });
           return { r, state: new Map((await trainer.exportState()).map((s) => [s.name, s])) };

@@ -1,4 +1,4 @@
-#include "common/async_task.h"
+#include "bindings/async_task.h"
 
 namespace resurface {
 
