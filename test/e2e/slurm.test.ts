@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runExperiment } from '../../lib/experiment/cli-run';
+import { runExperiment } from '../../lib/experiment/run-experiment';
 import { ensureDistBuilt } from '../helpers/cli';
 import { makeTmpDir, removeTmpDir, REPO_ROOT } from '../helpers/shared';
 import { ensureSlurm, startSlurm, type SlurmCluster } from '../helpers/slurm-cluster';

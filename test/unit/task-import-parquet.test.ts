@@ -17,7 +17,7 @@ const rows = [
 
 describe('task import from Parquet', () => {
   it('gives the same task file as the JSONL rows', async () => {
-    const { parquetWriteBuffer } = await loadEsm('hyparquet-writer');
+    const { parquetWriteBuffer } = await loadEsm<typeof import('hyparquet-writer')>('hyparquet-writer');
     const columns = Object.keys(rows[0]!);
     const buf: ArrayBuffer = parquetWriteBuffer({
       columnData: columns.map((name) => ({ name, data: rows.map((r) => (r as Record<string, string>)[name]), type: 'STRING' })),
