@@ -35,9 +35,11 @@ const BENCHMARKS = [
 function rng(seed) {
   let x = seed >>> 0 || 1;
   return () => {
-    x ^= x << 13; x >>>= 0;
+    x ^= x << 13;
+    x >>>= 0;
     x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
+    x ^= x << 5;
+    x >>>= 0;
     return x / 4294967296;
   };
 }
@@ -88,9 +90,10 @@ function writeData(dir, samples, tokens, scale) {
     const n = Math.round(b.items * scale);
     for (let i = 0; i < n; i++) {
       const context = textOf(r, vocab, around(r, b.context));
-      const rec = b.kind === 'mc'
-        ? { context, choices: Array.from({ length: b.choices }, () => textOf(r, vocab, around(r, b.choice))), gold: 0 }
-        : { context, continuation: textOf(r, vocab, around(r, b.answer)) };
+      const rec =
+        b.kind === 'mc'
+          ? { context, choices: Array.from({ length: b.choices }, () => textOf(r, vocab, around(r, b.choice))), gold: 0 }
+          : { context, continuation: textOf(r, vocab, around(r, b.answer)) };
       if (i % 97 === 0) planted.push(context);
       lines.push(JSON.stringify(rec));
     }
@@ -114,15 +117,41 @@ function writeData(dir, samples, tokens, scale) {
         recs.push({ id, text, tokens: toks, num_tokens: nTok, finish_reason: 'length', mean_nll: 1.5 + 2 * r() });
       }
       const { sha256 } = await writeShard(corpusDir, shardFileName(k), recs);
-      shards.push({ file: shardFileName(k), index: k, firstId: recs[0].id, count: recs.length, tokens: recs.reduce((a, x) => a + x.num_tokens, 0), eos: 0, sha256 });
+      shards.push({
+        file: shardFileName(k),
+        index: k,
+        firstId: recs[0].id,
+        count: recs.length,
+        tokens: recs.reduce((a, x) => a + x.num_tokens, 0),
+        eos: 0,
+        sha256,
+      });
     }
     const now = new Date().toISOString();
     await writeManifest(corpusDir, {
-      format: 'resurface-corpus', version: 1, software: { name: 'bench', version: '0' },
-      model: { path: '/synthetic', architecture: 'none', configHash: '0'.repeat(64) }, tokenizer: null,
-      startToken: { id: 0, rule: 'bos', text: null }, eosIds: [0],
-      params: { numSamples: samples, maxNewTokens: 2 * tokens, temperature: 1, topK: 0, topP: 1, minP: 0, seed: 0, samplesPerShard: 1000, dtype: 'float32' },
-      shards, counts: { samples, tokens: shards.reduce((a, s) => a + s.tokens, 0), eos: 0 }, complete: true, createdAt: now, updatedAt: now,
+      format: 'resurface-corpus',
+      version: 1,
+      software: { name: 'bench', version: '0' },
+      model: { path: '/synthetic', architecture: 'none', configHash: '0'.repeat(64) },
+      tokenizer: null,
+      startToken: { id: 0, rule: 'bos', text: null },
+      eosIds: [0],
+      params: {
+        numSamples: samples,
+        maxNewTokens: 2 * tokens,
+        temperature: 1,
+        topK: 0,
+        topP: 1,
+        minP: 0,
+        seed: 0,
+        samplesPerShard: 1000,
+        dtype: 'float32',
+      },
+      shards,
+      counts: { samples, tokens: shards.reduce((a, s) => a + s.tokens, 0), eos: 0 },
+      complete: true,
+      createdAt: now,
+      updatedAt: now,
     });
     fs.writeFileSync(stamp, now);
     return { taskDir, corpusDir };
@@ -156,26 +185,47 @@ async function main() {
   fs.rmSync(out, { recursive: true, force: true });
   const pinned = fs.existsSync('/usr/bin/taskset');
   /** Runs argv on CPU 0 when taskset exists. */
-  const run = (argv) => spawnSync(pinned ? '/usr/bin/taskset' : argv[0], pinned ? ['-c', '0', ...argv] : argv.slice(1), { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const run = (argv) =>
+    spawnSync(pinned ? '/usr/bin/taskset' : argv[0], pinned ? ['-c', '0', ...argv] : argv.slice(1), {
+      encoding: 'utf8',
+      maxBuffer: 1 << 26,
+    });
   const r = run([process.execPath, '-e', CHILD, common.ROOT, corpusDir, taskDir, out]);
   if (r.status !== 0) throw new Error(`audit child failed: ${r.stderr}`);
   const res = JSON.parse(r.stdout.trim().split('\n').pop());
   const machine = common.machineInfo();
   let baseline = null;
   if (args.baseline !== 'false') {
-    const tasks = fs.readdirSync(taskDir).filter((f) => f.endsWith('.jsonl')).sort().map((f) => path.join(taskDir, f));
+    const tasks = fs
+      .readdirSync(taskDir)
+      .filter((f) => f.endsWith('.jsonl'))
+      .sort()
+      .map((f) => path.join(taskDir, f));
     const script = path.join(__dirname, 'baselines', 'audit_baseline.py');
     const b = run([common.PYTHON, script, '8', corpusDir, ...tasks]);
     if (b.status !== 0) throw new Error(`baseline failed: ${b.stderr}`);
     baseline = JSON.parse(b.stdout.trim().split('\n').pop());
     if (baseline.flagged !== res.flagged || baseline.distinctNgrams !== res.distinctNgrams) {
-      throw new Error(`ours and the reference disagree: flagged ${res.flagged} vs ${baseline.flagged}, distinct n-grams ${res.distinctNgrams} vs ${baseline.distinctNgrams}`);
+      throw new Error(
+        `ours and the reference disagree: flagged ${res.flagged} vs ${baseline.flagged}, distinct n-grams ${res.distinctNgrams} vs ${baseline.distinctNgrams}`,
+      );
     }
   }
   load.end = common.loadAverage();
   const corpusMiB = fs.readdirSync(corpusDir).reduce((a, f) => a + fs.statSync(path.join(corpusDir, f)).size, 0) / 2 ** 20;
   fs.rmSync(out, { recursive: true, force: true });
-  const json = { date: new Date().toISOString(), machine, load, samples, tokensPerSample: tokens, scale, corpusMiB, result: res, baseline, pinnedToOneCore: pinned };
+  const json = {
+    date: new Date().toISOString(),
+    machine,
+    load,
+    samples,
+    tokensPerSample: tokens,
+    scale,
+    corpusMiB,
+    result: res,
+    baseline,
+    pinnedToOneCore: pinned,
+  };
   const items = res.benchmarks.reduce((a, b) => a + b.items, 0);
   const md = [
     '# Decontamination audit (CPU, one core)',
@@ -196,7 +246,7 @@ async function main() {
     '',
     '| ours | value |',
     '|---|---:|',
-    `| corpus throughput | ${((res.tokens / res.timing.scanSeconds) / 1e6).toFixed(2)}M tokens/s |`,
+    `| corpus throughput | ${(res.tokens / res.timing.scanSeconds / 1e6).toFixed(2)}M tokens/s |`,
     `| n-gram table | ${res.tableMiB.toFixed(0)} MiB |`,
     `| flagged | ${res.flagged} (planted: ${Math.ceil(samples / 100)}) |`,
     `| false-positive bound (Q·M / 2^64) | ${res.falsePositiveBound.toExponential(2)} |`,

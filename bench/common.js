@@ -33,7 +33,9 @@ function lib() {
 function candidateFromArgs(args) {
   if (!args.candidate) return null;
   const env = { RESURFACE_BENCH_LIB: path.resolve(String(args.candidate)) };
-  for (const kv of String(args['candidate-env'] ?? '').split(',').filter(Boolean)) {
+  for (const kv of String(args['candidate-env'] ?? '')
+    .split(',')
+    .filter(Boolean)) {
     const i = kv.indexOf('=');
     env[kv.slice(0, i)] = kv.slice(i + 1);
   }
@@ -70,7 +72,11 @@ function machineInfo(peers = {}) {
   let doctor = null;
   const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'resurface.js'), 'doctor', '--json'], { encoding: 'utf8' });
   if (r.status === 0) {
-    try { doctor = JSON.parse(r.stdout); } catch { /* reported below */ }
+    try {
+      doctor = JSON.parse(r.stdout);
+    } catch {
+      /* reported below */
+    }
   }
   const blas = doctor ? doctor.libraries.filter((l) => /blas/i.test(l)) : [];
   return {
@@ -104,8 +110,12 @@ function pythonInfo(executable = PYTHON) {
 /** Runs a child that prints exactly one JSON object as its last stdout line; returns it. */
 function runJsonChild(cmd, argv, { env = {}, timeoutMs = 600_000 } = {}) {
   const r = spawnSync(cmd, argv, {
-    cwd: ROOT, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 * 2 ** 20,
-    env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'],
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    maxBuffer: 64 * 2 ** 20,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
   if (r.status !== 0) {
     throw new Error(`${path.basename(cmd)} ${argv.join(' ')} failed (${r.status ?? r.signal}): ${(r.stdout || '').slice(-2000)}`);
@@ -124,10 +134,16 @@ function runTimedChild(cmd, argv, { env = {}, timeoutMs = 900_000 } = {}) {
   const [c, a] = haveTime ? ['/usr/bin/time', ['-o', out, '-f', '%e %U %S %M', cmd, ...argv]] : [cmd, argv];
   const t0 = process.hrtime.bigint();
   const r = spawnSync(c, a, {
-    cwd: ROOT, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 * 2 ** 20, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    maxBuffer: 64 * 2 ** 20,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
-  if (r.status !== 0) throw new Error(`${path.basename(cmd)} ${argv.join(' ')} failed (${r.status ?? r.signal}): ${(r.stderr || '').slice(-2000)}`);
+  if (r.status !== 0)
+    throw new Error(`${path.basename(cmd)} ${argv.join(' ')} failed (${r.status ?? r.signal}): ${(r.stderr || '').slice(-2000)}`);
   if (!haveTime) return { wallSeconds: wall, cpuSeconds: NaN, maxRssMiB: NaN, stdout: r.stdout };
   const [e, u, sys, kb] = fs.readFileSync(out, 'utf8').trim().split('\n').pop().split(/\s+/).map(Number);
   fs.rmSync(out, { force: true });
@@ -167,7 +183,9 @@ function baselineRuntimeMarkdown(rt) {
 }
 
 function machineMarkdown(m, load) {
-  const peers = Object.entries(m.peerPythons ?? {}).map(([k, p]) => `; ${k}: ${p.executable} ${p.version ?? ''} torch ${p.torch ?? p.error}`).join('');
+  const peers = Object.entries(m.peerPythons ?? {})
+    .map(([k, p]) => `; ${k}: ${p.executable} ${p.version ?? ''} torch ${p.torch ?? p.error}`)
+    .join('');
   return [
     `- CPU: ${m.cpu}, ${m.cores} cores at ${m.clockMHz ?? '?'} MHz (${m.clockSource ?? '?'}), ${m.memoryGiB} GiB; Node ${m.node}`,
     `- CPU flags (${m.cpuFactsSource ?? '/proc/cpuinfo'}): ${(m.cpuFlags ?? []).join(' ') || 'unknown'}`,
@@ -197,7 +215,10 @@ function parseArgs(argv) {
     const key = a.slice(2);
     const next = argv[i + 1];
     if (next === undefined || next.startsWith('--')) out[key] = true;
-    else { out[key] = next; i++; }
+    else {
+      out[key] = next;
+      i++;
+    }
   }
   return out;
 }
@@ -207,7 +228,9 @@ function peakRssMiB() {
   try {
     const m = /VmHWM:\s*(\d+)\s*kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'));
     if (m) return Number(m[1]) / 1024;
-  } catch { /* not Linux */ }
+  } catch {
+    /* not Linux */
+  }
   return process.resourceUsage().maxRSS / 1024;
 }
 
@@ -226,6 +249,30 @@ function currentRssMiB() {
 }
 
 module.exports = {
-  ROOT, WORK, MODEL_DIR, PYTHON, TOKENIZER_DIR, CONFIG_DIR, MODEL_SEED, lib, runTimedChild, pythonInfo, candidateFromArgs, ompEnv, ensureModel, loadAverage, cpuCount, machineInfo, runJsonChild,
-  median, round, writeResults, machineMarkdown, baselineRuntimeMarkdown, parseArgs, peakRssMiB, resetPeakRss, currentRssMiB,
+  ROOT,
+  WORK,
+  MODEL_DIR,
+  PYTHON,
+  TOKENIZER_DIR,
+  CONFIG_DIR,
+  MODEL_SEED,
+  lib,
+  runTimedChild,
+  pythonInfo,
+  candidateFromArgs,
+  ompEnv,
+  ensureModel,
+  loadAverage,
+  cpuCount,
+  machineInfo,
+  runJsonChild,
+  median,
+  round,
+  writeResults,
+  machineMarkdown,
+  baselineRuntimeMarkdown,
+  parseArgs,
+  peakRssMiB,
+  resetPeakRss,
+  currentRssMiB,
 };

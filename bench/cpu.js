@@ -33,7 +33,11 @@ function procCpuinfo() {
   try {
     const text = fs.readFileSync('/proc/cpuinfo', 'utf8');
     const field = (k) => (new RegExp(`^${k}\\s*:\\s*(.*)$`, 'm').exec(text) ?? [])[1]?.trim() ?? null;
-    return { model: field('model name'), flags: (field('flags') ?? '').split(/\s+/).filter(Boolean), mhz: Number(field('cpu MHz')) || null };
+    return {
+      model: field('model name'),
+      flags: (field('flags') ?? '').split(/\s+/).filter(Boolean),
+      mhz: Number(field('cpu MHz')) || null,
+    };
   } catch {
     return { model: null, flags: [], mhz: null };
   }
@@ -42,7 +46,9 @@ function procCpuinfo() {
 /** The addon's own CPU report, when the built addon has one (another change adds it). */
 function addonCpu() {
   try {
-    const { loadNative } = require(process.env.RESURFACE_BENCH_LIB ? `${process.env.RESURFACE_BENCH_LIB}/native/loader` : '../dist/native/loader');
+    const { loadNative } = require(
+      process.env.RESURFACE_BENCH_LIB ? `${process.env.RESURFACE_BENCH_LIB}/native/loader` : '../dist/native/loader',
+    );
     const cpu = loadNative().runtimeInfo().cpu;
     return cpu && typeof cpu === 'object' ? cpu : null;
   } catch {
@@ -56,12 +62,15 @@ function cpuFacts() {
   const addon = addonCpu();
   const maxMhz = Number(lscpuField('CPU max MHz')) || null;
   const addonFlags = addon && (Array.isArray(addon.features) ? addon.features : Array.isArray(addon.flags) ? addon.flags : null);
-  const flags = (addonFlags ?? proc.flags).map(String).filter((f) => FLAG_RE.test(f)).sort();
+  const flags = (addonFlags ?? proc.flags)
+    .map(String)
+    .filter((f) => FLAG_RE.test(f))
+    .sort();
   return {
     model: addon?.model ?? addon?.brand ?? lscpuField('Model name') ?? proc.model ?? os.cpus()[0]?.model ?? 'unknown',
     cores: typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length,
     clockMHz: maxMhz ?? proc.mhz,
-    clockSource: maxMhz ? 'lscpu CPU max MHz' : 'cpu MHz in /proc/cpuinfo (nominal; a VM shows its host\'s)',
+    clockSource: maxMhz ? 'lscpu CPU max MHz' : "cpu MHz in /proc/cpuinfo (nominal; a VM shows its host's)",
     flags,
     source: addonFlags ? 'addon runtimeInfo().cpu' : '/proc/cpuinfo',
     addon,

@@ -19,15 +19,31 @@ const SPEC = { vocab: 30522, hidden: 384, layers: 6, heads: 12, inter: 1536, pos
 
 function rng(seed) {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
 /** Random weights (std 0.05, LayerNorm weights 1) in BertModel names, plus the sentence-transformers files. */
 async function ensureEncoder() {
   if (fs.existsSync(path.join(DIR, 'model.safetensors'))) return;
   const { writeSafetensors } = c.lib();
-  const { bertSlots } = require(path.join(process.env.RESURFACE_BENCH_LIB ? path.resolve(process.env.RESURFACE_BENCH_LIB) : path.join(c.ROOT, 'dist'), 'encoder', 'weights'));
-  const spec = { vocabSize: SPEC.vocab, hiddenSize: SPEC.hidden, numLayers: SPEC.layers, numHeads: SPEC.heads, intermediateSize: SPEC.inter, maxPositionEmbeddings: SPEC.positions, typeVocabSize: 2, layerNormEps: 1e-12, hiddenAct: 'gelu' };
+  const { bertSlots } = require(
+    path.join(
+      process.env.RESURFACE_BENCH_LIB ? path.resolve(process.env.RESURFACE_BENCH_LIB) : path.join(c.ROOT, 'dist'),
+      'encoder',
+      'weights',
+    ),
+  );
+  const spec = {
+    vocabSize: SPEC.vocab,
+    hiddenSize: SPEC.hidden,
+    numLayers: SPEC.layers,
+    numHeads: SPEC.heads,
+    intermediateSize: SPEC.inter,
+    maxPositionEmbeddings: SPEC.positions,
+    typeVocabSize: 2,
+    layerNormEps: 1e-12,
+    hiddenAct: 'gelu',
+  };
   const r = rng(1234);
   const tensors = bertSlots(spec).map((s) => {
     const n = s.shape.reduce((a, b) => a * b, 1);
@@ -39,15 +55,42 @@ async function ensureEncoder() {
   fs.mkdirSync(path.join(DIR, '2_Normalize'), { recursive: true });
   await writeSafetensors(path.join(DIR, 'model.safetensors'), tensors);
   const json = (f, v) => fs.writeFileSync(path.join(DIR, f), JSON.stringify(v, null, 2));
-  json('config.json', { architectures: ['BertModel'], model_type: 'bert', vocab_size: SPEC.vocab, hidden_size: SPEC.hidden, num_hidden_layers: SPEC.layers, num_attention_heads: SPEC.heads, intermediate_size: SPEC.inter, hidden_act: 'gelu', max_position_embeddings: SPEC.positions, type_vocab_size: 2, layer_norm_eps: 1e-12 });
+  json('config.json', {
+    architectures: ['BertModel'],
+    model_type: 'bert',
+    vocab_size: SPEC.vocab,
+    hidden_size: SPEC.hidden,
+    num_hidden_layers: SPEC.layers,
+    num_attention_heads: SPEC.heads,
+    intermediate_size: SPEC.inter,
+    hidden_act: 'gelu',
+    max_position_embeddings: SPEC.positions,
+    type_vocab_size: 2,
+    layer_norm_eps: 1e-12,
+  });
   const vocab = Object.fromEntries(['[PAD]', '[UNK]', '[CLS]', '[SEP]'].map((t, i) => [t, i]));
-  json('tokenizer.json', { version: '1.0', truncation: null, padding: null, added_tokens: [], normalizer: null, pre_tokenizer: { type: 'BertPreTokenizer' }, post_processor: null, decoder: null, model: { type: 'WordPiece', unk_token: '[UNK]', continuing_subword_prefix: '##', max_input_chars_per_word: 100, vocab } });
+  json('tokenizer.json', {
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: [],
+    normalizer: null,
+    pre_tokenizer: { type: 'BertPreTokenizer' },
+    post_processor: null,
+    decoder: null,
+    model: { type: 'WordPiece', unk_token: '[UNK]', continuing_subword_prefix: '##', max_input_chars_per_word: 100, vocab },
+  });
   json('modules.json', [
     { idx: 0, name: '0', path: '', type: 'sentence_transformers.models.Transformer' },
     { idx: 1, name: '1', path: '1_Pooling', type: 'sentence_transformers.models.Pooling' },
     { idx: 2, name: '2', path: '2_Normalize', type: 'sentence_transformers.models.Normalize' },
   ]);
-  json('1_Pooling/config.json', { word_embedding_dimension: SPEC.hidden, pooling_mode_mean_tokens: true, pooling_mode_cls_token: false, pooling_mode_max_tokens: false });
+  json('1_Pooling/config.json', {
+    word_embedding_dimension: SPEC.hidden,
+    pooling_mode_mean_tokens: true,
+    pooling_mode_cls_token: false,
+    pooling_mode_max_tokens: false,
+  });
   json('sentence_bert_config.json', { max_seq_length: 256, do_lower_case: false });
 }
 
@@ -101,7 +144,17 @@ async function parent() {
   const env = c.ompEnv(args);
   const load = { start: c.loadAverage() };
   const machine = c.machineInfo();
-  const base = (extra) => [path.join(__dirname, 'baselines', 'encoder_baseline.py'), '--model', DIR, '--rows', ROWS_FILE, '--batch', '32', ...common, ...extra];
+  const base = (extra) => [
+    path.join(__dirname, 'baselines', 'encoder_baseline.py'),
+    '--model',
+    DIR,
+    '--rows',
+    ROWS_FILE,
+    '--batch',
+    '32',
+    ...common,
+    ...extra,
+  ];
   const runs = { ours: [], baseline: [] };
   const dumpOurs = path.join(c.WORK, 'encoder-ours.f32');
   const dumpBase = path.join(c.WORK, 'encoder-baseline.f32');
@@ -113,7 +166,10 @@ async function parent() {
     runs.baseline.push(c.runJsonChild(c.PYTHON, base(first ? ['--dump', dumpBase] : []), { env }));
   }
   load.end = c.loadAverage();
-  const f32 = (f) => { const b = fs.readFileSync(f); return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4); };
+  const f32 = (f) => {
+    const b = fs.readFileSync(f);
+    return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
+  };
   const a = f32(dumpOurs);
   const b = f32(dumpBase);
   let diff = 0;
@@ -127,23 +183,44 @@ async function parent() {
   const ours = side('ours');
   const baseline = side('baseline');
   const result = {
-    benchmark: 'encoder', date: new Date().toISOString(), machine, loadAverage: load, threads, texts: n, tokens,
-    model: 'all-MiniLM-L6-v2 shape, random weights, float32, mean pooling + Normalize', embeddingsMaxAbsDiff: diff,
+    benchmark: 'encoder',
+    date: new Date().toISOString(),
+    machine,
+    loadAverage: load,
+    threads,
+    texts: n,
+    tokens,
+    model: 'all-MiniLM-L6-v2 shape, random weights, float32, mean pooling + Normalize',
+    embeddingsMaxAbsDiff: diff,
     protocol: `${rounds} rounds × (ours, baseline) child processes, each ${args.warmup ?? 1} warm-up + ${args.iters ?? 2} timed passes over all texts; medians`,
-    ours, baseline, ratio: ours.sentencesPerSecond / baseline.sentencesPerSecond, baselineRuntime: runs.baseline[0].runtime,
+    ours,
+    baseline,
+    ratio: ours.sentencesPerSecond / baseline.sentencesPerSecond,
+    baselineRuntime: runs.baseline[0].runtime,
     target: 'ours >= baseline (ratio >= 1.0)',
   };
   const md = [
-    '# encoder: all-MiniLM-L6-v2-shaped random BERT, CPU float32', '', result.date, '', c.machineMarkdown(machine, load),
-    `- threads: ${threads} on both sides`, c.baselineRuntimeMarkdown(result.baselineRuntime), `- protocol: ${result.protocol}`,
-    `- ${n} texts, ${tokens} tokens (16–128 each), length-sorted batches of 32 on both sides; same weights: max |ours − baseline| = ${diff.toExponential(2)}`, '',
-    '| side | sentences/s | tokens/s | CPU ms/sentence |', '|---|---:|---:|---:|',
+    '# encoder: all-MiniLM-L6-v2-shaped random BERT, CPU float32',
+    '',
+    result.date,
+    '',
+    c.machineMarkdown(machine, load),
+    `- threads: ${threads} on both sides`,
+    c.baselineRuntimeMarkdown(result.baselineRuntime),
+    `- protocol: ${result.protocol}`,
+    `- ${n} texts, ${tokens} tokens (16–128 each), length-sorted batches of 32 on both sides; same weights: max |ours − baseline| = ${diff.toExponential(2)}`,
+    '',
+    '| side | sentences/s | tokens/s | CPU ms/sentence |',
+    '|---|---:|---:|---:|',
     `| ours | ${c.round(ours.sentencesPerSecond)} | ${c.round(ours.tokensPerSecond)} | ${c.round(ours.cpuMsPerSentence, 2)} |`,
-    `| baseline | ${c.round(baseline.sentencesPerSecond)} | ${c.round(baseline.tokensPerSecond)} | ${c.round(baseline.cpuMsPerSentence, 2)} |`, '',
+    `| baseline | ${c.round(baseline.sentencesPerSecond)} | ${c.round(baseline.tokensPerSecond)} | ${c.round(baseline.cpuMsPerSentence, 2)} |`,
+    '',
     `Ratio ours / baseline: ${c.round(result.ratio, 2)}×. Target: ${result.target}.`,
   ].join('\n');
   c.writeResults('encoder', result, md);
-  process.stdout.write(`encoder: ours ${c.round(ours.sentencesPerSecond)} sentences/s, baseline ${c.round(baseline.sentencesPerSecond)} sentences/s, ratio ${c.round(result.ratio, 2)}×\n`);
+  process.stdout.write(
+    `encoder: ours ${c.round(ours.sentencesPerSecond)} sentences/s, baseline ${c.round(baseline.sentencesPerSecond)} sentences/s, ratio ${c.round(result.ratio, 2)}×\n`,
+  );
 }
 
 (args.child ? child() : parent()).catch((err) => {

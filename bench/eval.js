@@ -46,7 +46,7 @@ Object.assign(process.env, common.ompEnv(common.parseArgs(process.argv.slice(2))
 /** Deterministic token ids (LCG), away from special ids. */
 function makeRng(seed) {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
 }
 
 function workload() {
@@ -87,14 +87,30 @@ async function main() {
 
   const outFile = path.join(os.tmpdir(), `resurface-bench-eval-base-${process.pid}.json`);
   // inherits process.env, which carries the wait policy set above
-  execFileSync(PYTHON, [path.join(__dirname, 'baselines', 'eval_baseline.py'), '--model', cache, '--input', jobFile, '--threads', String(THREADS), '--out', outFile], { stdio: 'inherit' });
+  execFileSync(
+    PYTHON,
+    [
+      path.join(__dirname, 'baselines', 'eval_baseline.py'),
+      '--model',
+      cache,
+      '--input',
+      jobFile,
+      '--threads',
+      String(THREADS),
+      '--out',
+      outFile,
+    ],
+    { stdio: 'inherit' },
+  );
   const base = JSON.parse(fs.readFileSync(outFile, 'utf8'));
   fs.rmSync(jobFile);
   fs.rmSync(outFile);
 
   // agreement: same answers from both (log-likelihoods within 1e-3, identical greedy tokens)
   let maxDiff = 0;
-  ours.slice(0, BASE_ITEMS).forEach((g, i) => g.forEach((s, k) => (maxDiff = Math.max(maxDiff, Math.abs(s.logprob - base.mc_logprobs[i][k])))));
+  ours
+    .slice(0, BASE_ITEMS)
+    .forEach((g, i) => g.forEach((s, k) => (maxDiff = Math.max(maxDiff, Math.abs(s.logprob - base.mc_logprobs[i][k])))));
   let tokensAgree = 0;
   gen.slice(0, BASE_SEQS).forEach((g, i) => g.forEach((t, k) => (tokensAgree += t === base.generated[i][k] ? 1 : 0)));
 
@@ -122,7 +138,7 @@ async function main() {
       resurfaceItemsPerSec: ITEMS / mcSeconds,
       baselineItemsPerSec: base.mc_items / base.mc_seconds,
       // rates, not times: the baseline runs only the first BASE_ITEMS items
-      speedup: (ITEMS / mcSeconds) / (base.mc_items / base.mc_seconds),
+      speedup: ITEMS / mcSeconds / (base.mc_items / base.mc_seconds),
       maxLoglikelihoodDiff: maxDiff,
     },
     extraction: {
@@ -132,7 +148,7 @@ async function main() {
       suffixLen: 32,
       resurfaceSequencesPerSec: SEQS / exSeconds,
       baselineSequencesPerSec: base.extract_sequences / base.extract_seconds,
-      speedup: (SEQS / exSeconds) / (base.extract_sequences / base.extract_seconds),
+      speedup: SEQS / exSeconds / (base.extract_sequences / base.extract_seconds),
       greedyTokenAgreement: tokensAgree / (BASE_SEQS * 32),
     },
   };

@@ -21,10 +21,12 @@ const CHECK_TOKENS = [0, 17, 42, 1000, 50276, 7, 7, 7];
 /** Deterministic token ids for a shape (same on both sides is not needed: cost does not depend on ids). */
 function tokens(B, T, V) {
   let s = 12345;
-  return Array.from({ length: B }, () => Int32Array.from({ length: T }, () => {
-    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-    return s % V;
-  }));
+  return Array.from({ length: B }, () =>
+    Int32Array.from({ length: T }, () => {
+      s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+      return s % V;
+    }),
+  );
 }
 
 async function child() {
@@ -95,10 +97,41 @@ async function parent() {
   // Same weights on both sides: logits of one short sequence must agree.
   const oursFile = path.join(c.WORK, 'check-ours.f32');
   const baseFile = path.join(c.WORK, 'check-baseline.f32');
-  c.runJsonChild(process.execPath, [__filename, '--child', '--shapes', '1x8', '--iters', '0', '--warmup', '0', '--threads', String(threads), '--dump-logits', oursFile]);
-  c.runJsonChild(c.PYTHON, [path.join(__dirname, 'baselines', 'forward_baseline.py'), '--model', c.MODEL_DIR, '--threads', String(threads),
-    '--shapes', '1x8', '--iters', '0', '--warmup', '0', '--dump-logits', baseFile, '--dump-tokens', CHECK_TOKENS.join(',')]);
-  const toF32 = (f) => { const b = fs.readFileSync(f); return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4); };
+  c.runJsonChild(process.execPath, [
+    __filename,
+    '--child',
+    '--shapes',
+    '1x8',
+    '--iters',
+    '0',
+    '--warmup',
+    '0',
+    '--threads',
+    String(threads),
+    '--dump-logits',
+    oursFile,
+  ]);
+  c.runJsonChild(c.PYTHON, [
+    path.join(__dirname, 'baselines', 'forward_baseline.py'),
+    '--model',
+    c.MODEL_DIR,
+    '--threads',
+    String(threads),
+    '--shapes',
+    '1x8',
+    '--iters',
+    '0',
+    '--warmup',
+    '0',
+    '--dump-logits',
+    baseFile,
+    '--dump-tokens',
+    CHECK_TOKENS.join(','),
+  ]);
+  const toF32 = (f) => {
+    const b = fs.readFileSync(f);
+    return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
+  };
   const checkDiff = maxAbsDiff(toF32(oursFile), toF32(baseFile));
   process.stderr.write(`[forward] same weights: max |ours - baseline| logits = ${checkDiff.toExponential(2)}\n`);
   if (!(checkDiff < 1e-3)) throw new Error(`ours and the baseline disagree (max abs diff ${checkDiff}): not the same model`);
@@ -110,9 +143,13 @@ async function parent() {
     const common = ['--threads', String(threads), '--shapes', SHAPES.join(','), '--iters', iters, '--warmup', warmup];
     for (const side of sides) {
       process.stderr.write(`[forward] round ${r + 1}/${rounds}: ${side}\n`);
-      runs[side].push(side === 'baseline'
-        ? c.runJsonChild(c.PYTHON, [path.join(__dirname, 'baselines', 'forward_baseline.py'), '--model', c.MODEL_DIR, ...common], { env })
-        : c.runJsonChild(process.execPath, ['--expose-gc', __filename, '--child', ...common], { env: side === 'candidate' ? { ...env, ...candidate.env } : env }));
+      runs[side].push(
+        side === 'baseline'
+          ? c.runJsonChild(c.PYTHON, [path.join(__dirname, 'baselines', 'forward_baseline.py'), '--model', c.MODEL_DIR, ...common], { env })
+          : c.runJsonChild(process.execPath, ['--expose-gc', __filename, '--child', ...common], {
+              env: side === 'candidate' ? { ...env, ...candidate.env } : env,
+            }),
+      );
     }
   }
   load.end = c.loadAverage();
@@ -137,7 +174,11 @@ async function parent() {
   });
   const rss = (k, f) => c.median(runs[k].map((x) => x[f]));
   const result = {
-    benchmark: 'forward', date: new Date().toISOString(), machine, loadAverage: load, threads,
+    benchmark: 'forward',
+    date: new Date().toISOString(),
+    machine,
+    loadAverage: load,
+    threads,
     ompWaitPolicy: env.OMP_WAIT_POLICY ?? '(libgomp default: spin, then sleep)',
     model: { dir: path.relative(c.ROOT, c.MODEL_DIR), config: 'EleutherAI--pythia-70m (random weights, float32)' },
     protocol: `${rounds} rounds × (${sides.join(', ')}) child processes, each ${warmup} warm-up + ${iters} timed iterations per shape; medians over all timed iterations`,
@@ -151,29 +192,49 @@ async function parent() {
     target: 'ours >= baseline (ratio >= 1.0)',
   };
   const md = [
-    '# forward: Pythia-70m-shaped random model, CPU float32', '',
-    `${result.date}`, '', c.machineMarkdown(machine, load), `- threads: ${threads} on both sides; OMP_WAIT_POLICY: ${result.ompWaitPolicy}`, c.baselineRuntimeMarkdown(result.baselineRuntime),
+    '# forward: Pythia-70m-shaped random model, CPU float32',
+    '',
+    `${result.date}`,
+    '',
+    c.machineMarkdown(machine, load),
+    `- threads: ${threads} on both sides; OMP_WAIT_POLICY: ${result.ompWaitPolicy}`,
+    c.baselineRuntimeMarkdown(result.baselineRuntime),
     `- protocol: ${result.protocol}`,
-    `- same weights: max |logits ours − baseline| = ${checkDiff.toExponential(2)}`, '',
+    `- same weights: max |logits ours − baseline| = ${checkDiff.toExponential(2)}`,
+    '',
     '| shape | ours tokens/s | baseline tokens/s | ratio | ours CPU ms/token | baseline CPU ms/token | CPU ratio |',
     '|---|---:|---:|---:|---:|---:|---:|',
-    ...rows.map((x) => `| ${x.shape} | ${c.round(x.ours.tokensPerSecond)} | ${c.round(x.baseline.tokensPerSecond)} | ${c.round(x.ratio, 2)}× | ${c.round(x.ours.cpuMsPerToken, 2)} | ${c.round(x.baseline.cpuMsPerToken, 2)} | ${c.round(x.cpuRatio, 2)}× |`),
+    ...rows.map(
+      (x) =>
+        `| ${x.shape} | ${c.round(x.ours.tokensPerSecond)} | ${c.round(x.baseline.tokensPerSecond)} | ${c.round(x.ratio, 2)}× | ${c.round(x.ours.cpuMsPerToken, 2)} | ${c.round(x.baseline.cpuMsPerToken, 2)} | ${c.round(x.cpuRatio, 2)}× |`,
+    ),
     '',
-    ...(candidate ? [
-      `Candidate (${candidate.dir}, env ${JSON.stringify(candidate.env)}), same run:`, '',
-      '| shape | candidate tokens/s | ratio vs baseline | CPU ms/token | CPU ratio |', '|---|---:|---:|---:|---:|',
-      ...rows.map((x) => `| ${x.shape} | ${c.round(x.candidate.tokensPerSecond)} | ${c.round(x.candidateRatio, 2)}× | ${c.round(x.candidate.cpuMsPerToken, 2)} | ${c.round(x.candidateCpuRatio, 2)}× |`),
-      ''] : []),
+    ...(candidate
+      ? [
+          `Candidate (${candidate.dir}, env ${JSON.stringify(candidate.env)}), same run:`,
+          '',
+          '| shape | candidate tokens/s | ratio vs baseline | CPU ms/token | CPU ratio |',
+          '|---|---:|---:|---:|---:|',
+          ...rows.map(
+            (x) =>
+              `| ${x.shape} | ${c.round(x.candidate.tokensPerSecond)} | ${c.round(x.candidateRatio, 2)}× | ${c.round(x.candidate.cpuMsPerToken, 2)} | ${c.round(x.candidateCpuRatio, 2)}× |`,
+          ),
+          '',
+        ]
+      : []),
     'CPU ms/token is the user + system CPU time of the whole process (all threads) per token: less sensitive to the load of a shared machine than wall-clock tokens/s, but it counts OpenMP spin-waiting.',
-    `Peak RSS during the forward passes (VmHWM reset after loading; weights included; median over child processes): ours ${c.round(result.peakRssMiB.ours)} MiB, baseline ${c.round(result.peakRssMiB.baseline)} MiB `
-      + `(while loading: ${c.round(result.peakRssLoadMiB.ours)} / ${c.round(result.peakRssLoadMiB.baseline)} MiB; after load: ${c.round(result.rssAfterLoadMiB.ours)} / ${c.round(result.rssAfterLoadMiB.baseline)} MiB).`,
+    `Peak RSS during the forward passes (VmHWM reset after loading; weights included; median over child processes): ours ${c.round(result.peakRssMiB.ours)} MiB, baseline ${c.round(result.peakRssMiB.baseline)} MiB ` +
+      `(while loading: ${c.round(result.peakRssLoadMiB.ours)} / ${c.round(result.peakRssLoadMiB.baseline)} MiB; after load: ${c.round(result.rssAfterLoadMiB.ours)} / ${c.round(result.rssAfterLoadMiB.baseline)} MiB).`,
     'Ours is timed end to end from JS: `await model.forward(batch)` until the [B, T, V] Float32Array is in hand. No copy is made on the way to JS (the ArrayBuffer wraps the tensor), but the native side writes the padding-masked logits into a second fresh [B, T, V] tensor (see bench/README.md).',
     `Target: ${result.target}.`,
   ].join('\n');
   c.writeResults('forward', result, md, { scratch: Boolean(candidate) });
   for (const x of rows) {
-    process.stdout.write(`forward ${x.shape}: ours ${c.round(x.ours.tokensPerSecond)} tok/s, baseline ${c.round(x.baseline.tokensPerSecond)} tok/s, ratio ${c.round(x.ratio, 2)}×`
-      + (candidate ? `; candidate ${c.round(x.candidate.tokensPerSecond)} tok/s, ratio ${c.round(x.candidateRatio, 2)}×` : '') + '\n');
+    process.stdout.write(
+      `forward ${x.shape}: ours ${c.round(x.ours.tokensPerSecond)} tok/s, baseline ${c.round(x.baseline.tokensPerSecond)} tok/s, ratio ${c.round(x.ratio, 2)}×` +
+        (candidate ? `; candidate ${c.round(x.candidate.tokensPerSecond)} tok/s, ratio ${c.round(x.candidateRatio, 2)}×` : '') +
+        '\n',
+    );
   }
 }
 

@@ -37,7 +37,9 @@ function decodeGemms(cfg) {
 
 function main() {
   const threads = Number(args.threads ?? c.cpuCount());
-  const batches = String(args.batches ?? '1,32').split(',').map(Number);
+  const batches = String(args.batches ?? '1,32')
+    .split(',')
+    .map(Number);
   const dtypes = String(args.dtypes ?? 'float32,bfloat16').split(',');
   const cfg = JSON.parse(fs.readFileSync(path.join(c.CONFIG_DIR, 'config.json'), 'utf8'));
   const gemms = decodeGemms(cfg);
@@ -50,8 +52,21 @@ function main() {
   const sides = {};
   for (const p of pythons) {
     process.stderr.write(`[gemm] ${p.name}: ${shapes}\n`);
-    sides[p.name] = c.runJsonChild(p.python, [path.join(__dirname, 'baselines', 'gemm_shapes.py'), '--threads', String(threads),
-      '--dtypes', dtypes.join(','), '--shapes', shapes, '--seconds', String(args.seconds ?? 0.4)], { env: c.ompEnv(args) });
+    sides[p.name] = c.runJsonChild(
+      p.python,
+      [
+        path.join(__dirname, 'baselines', 'gemm_shapes.py'),
+        '--threads',
+        String(threads),
+        '--dtypes',
+        dtypes.join(','),
+        '--shapes',
+        shapes,
+        '--seconds',
+        String(args.seconds ?? 0.4),
+      ],
+      { env: c.ompEnv(args) },
+    );
   }
   load.end = c.loadAverage();
   const rows = [];
@@ -74,37 +89,84 @@ function main() {
           stepSeconds += g.count * cpuSecs(best);
           stepFlops += g.count * flops;
           rows.push({
-            side, torch: r.torch, dtype, m, k: g.k, n: g.n, name: g.name, count: g.count, bestVariant: best.variant,
-            gflops, wallGflops, peakGflops: peak[dtype].gflops, fractionOfPeak: gflops / peak[dtype].gflops, wallFractionOfPeak: wallGflops / peak[dtype].gflops,
-            rooflineGflops: roofline, fractionOfRoofline: gflops / roofline,
-            variants: Object.fromEntries(cands.map((x) => [x.variant, { cpuTimeGflops: flops / cpuSecs(x) / 1e9, bestWallGflops: flops / x.bestSeconds / 1e9 }])),
+            side,
+            torch: r.torch,
+            dtype,
+            m,
+            k: g.k,
+            n: g.n,
+            name: g.name,
+            count: g.count,
+            bestVariant: best.variant,
+            gflops,
+            wallGflops,
+            peakGflops: peak[dtype].gflops,
+            fractionOfPeak: gflops / peak[dtype].gflops,
+            wallFractionOfPeak: wallGflops / peak[dtype].gflops,
+            rooflineGflops: roofline,
+            fractionOfRoofline: gflops / roofline,
+            variants: Object.fromEntries(
+              cands.map((x) => [x.variant, { cpuTimeGflops: flops / cpuSecs(x) / 1e9, bestWallGflops: flops / x.bestSeconds / 1e9 }]),
+            ),
           });
         }
-        rows.push({ side, torch: r.torch, dtype, m, name: 'decode step (all GEMMs)', stepMs: stepSeconds * 1000, gflops: stepFlops / stepSeconds / 1e9, fractionOfPeak: stepFlops / stepSeconds / 1e9 / peak[dtype].gflops });
+        rows.push({
+          side,
+          torch: r.torch,
+          dtype,
+          m,
+          name: 'decode step (all GEMMs)',
+          stepMs: stepSeconds * 1000,
+          gflops: stepFlops / stepSeconds / 1e9,
+          fractionOfPeak: stepFlops / stepSeconds / 1e9 / peak[dtype].gflops,
+        });
       }
     }
   }
   const result = {
-    benchmark: 'gemm', date: new Date().toISOString(), machine: c.machineInfo(avail.pythons), loadAverage: load, threads, cpu, peak,
-    bandwidthGBs: Object.fromEntries(Object.entries(sides).map(([k, v]) => [k, Math.max(v.bandwidthCpuGBs ?? 0, v.bandwidthGBs)])), target: `each decode GEMM >= ${TARGET * 100}% of the dtype's peak`,
-    method: 'per shape the fastest of F.linear / x @ W^T (contiguous) / mkldnn_linear, >= 5 calls after 3 warm-ups; rate = flops / (median process CPU seconds of a call / threads), i.e. while the work ran (OMP_WAIT_POLICY=PASSIVE: waiting threads sleep); the best wall-clock call is shown beside it',
-    missingPeers: avail.missing, sides: Object.fromEntries(Object.entries(sides).map(([k, v]) => [k, { torch: v.torch, cpuCapability: v.cpuCapability, runtime: v.runtime }])), rows,
+    benchmark: 'gemm',
+    date: new Date().toISOString(),
+    machine: c.machineInfo(avail.pythons),
+    loadAverage: load,
+    threads,
+    cpu,
+    peak,
+    bandwidthGBs: Object.fromEntries(Object.entries(sides).map(([k, v]) => [k, Math.max(v.bandwidthCpuGBs ?? 0, v.bandwidthGBs)])),
+    target: `each decode GEMM >= ${TARGET * 100}% of the dtype's peak`,
+    method:
+      'per shape the fastest of F.linear / x @ W^T (contiguous) / mkldnn_linear, >= 5 calls after 3 warm-ups; rate = flops / (median process CPU seconds of a call / threads), i.e. while the work ran (OMP_WAIT_POLICY=PASSIVE: waiting threads sleep); the best wall-clock call is shown beside it',
+    missingPeers: avail.missing,
+    sides: Object.fromEntries(
+      Object.entries(sides).map(([k, v]) => [k, { torch: v.torch, cpuCapability: v.cpuCapability, runtime: v.runtime }]),
+    ),
+    rows,
   };
   const f = (x, d = 1) => c.round(x, d);
   const md = [
-    '# gemm: the decode step\'s GEMMs against the CPU\'s peak', '',
-    result.date, '', c.machineMarkdown(result.machine, load), `- threads: ${threads}`,
-    `- peak (${threads} cores × ${f(peak.clockGHz, 2)} GHz nominal): float32 ${f(peak.float32.gflops, 0)} GFLOP/s (${peak.float32.isa}, ${peak.float32.flopsPerCycle} flops/cycle/core); `
-      + `bfloat16 ${f(peak.bfloat16.gflops, 0)} GFLOP/s (${peak.bfloat16.isa}, ${peak.bfloat16.flopsPerCycle} flops/cycle/core)`
-      + (peak.bfloat16Alternatives.avx512bf16 && peak.bfloat16Alternatives.amx ? `; without AMX (AVX512_BF16 alone) ${f(peak.bfloat16Alternatives.avx512bf16.gflops, 0)}` : ''),
+    "# gemm: the decode step's GEMMs against the CPU's peak",
+    '',
+    result.date,
+    '',
+    c.machineMarkdown(result.machine, load),
+    `- threads: ${threads}`,
+    `- peak (${threads} cores × ${f(peak.clockGHz, 2)} GHz nominal): float32 ${f(peak.float32.gflops, 0)} GFLOP/s (${peak.float32.isa}, ${peak.float32.flopsPerCycle} flops/cycle/core); ` +
+      `bfloat16 ${f(peak.bfloat16.gflops, 0)} GFLOP/s (${peak.bfloat16.isa}, ${peak.bfloat16.flopsPerCycle} flops/cycle/core)` +
+      (peak.bfloat16Alternatives.avx512bf16 && peak.bfloat16Alternatives.amx
+        ? `; without AMX (AVX512_BF16 alone) ${f(peak.bfloat16Alternatives.avx512bf16.gflops, 0)}`
+        : ''),
     '- the bf16 peak assumes the widest bf16 unit the CPU has (AMX tiles where amx_bf16 is present: oneDNN uses them for bf16 matmul); the clock is nominal, so the real peak is at most this',
-    `- copy bandwidth (256 MiB, read + write): ${Object.entries(result.bandwidthGBs).map(([k, v]) => `${k} ${f(v)} GB/s`).join(', ')}; roofline = min(peak, flops/byte × bandwidth), bytes = weight + input + output`,
-    `- method: ${result.method}${avail.missing.length ? `; NOT run: ${avail.missing.join('; ')}` : ''}`, '',
+    `- copy bandwidth (256 MiB, read + write): ${Object.entries(result.bandwidthGBs)
+      .map(([k, v]) => `${k} ${f(v)} GB/s`)
+      .join(', ')}; roofline = min(peak, flops/byte × bandwidth), bytes = weight + input + output`,
+    `- method: ${result.method}${avail.missing.length ? `; NOT run: ${avail.missing.join('; ')}` : ''}`,
+    '',
     '| torch | dtype | M | GEMM (K × N) × count | best variant | GFLOP/s (CPU time) | % of peak | target | GFLOP/s (best wall) | roofline GFLOP/s | % of roofline |',
     '|---|---|---:|---|---|---:|---:|---|---:|---:|---:|',
-    ...rows.map((x) => (x.k
-      ? `| ${x.side} ${x.torch} | ${x.dtype} | ${x.m} | ${x.name} ${x.k} × ${x.n} × ${x.count} | ${x.bestVariant} | ${f(x.gflops)} | ${f(100 * x.fractionOfPeak)}% | ${x.fractionOfPeak >= TARGET ? 'met' : 'MISSED'} | ${f(x.wallGflops)} | ${f(x.rooflineGflops, 0)} | ${f(100 * x.fractionOfRoofline)}% |`
-      : `| ${x.side} ${x.torch} | ${x.dtype} | ${x.m} | **${x.name}**: ${f(x.stepMs, 2)} ms | | ${f(x.gflops)} | ${f(100 * x.fractionOfPeak)}% | | | | |`)),
+    ...rows.map((x) =>
+      x.k
+        ? `| ${x.side} ${x.torch} | ${x.dtype} | ${x.m} | ${x.name} ${x.k} × ${x.n} × ${x.count} | ${x.bestVariant} | ${f(x.gflops)} | ${f(100 * x.fractionOfPeak)}% | ${x.fractionOfPeak >= TARGET ? 'met' : 'MISSED'} | ${f(x.wallGflops)} | ${f(x.rooflineGflops, 0)} | ${f(100 * x.fractionOfRoofline)}% |`
+        : `| ${x.side} ${x.torch} | ${x.dtype} | ${x.m} | **${x.name}**: ${f(x.stepMs, 2)} ms | | ${f(x.gflops)} | ${f(100 * x.fractionOfPeak)}% | | | | |`,
+    ),
     '',
     'At batch 1 and 32 every decode GEMM is bound by reading its weight (arithmetic intensity ≤ M flops/byte in bf16 or M/2 in float32), so 50% of the compute peak is out of reach at these batch sizes on any BLAS; the roofline column is what the memory allows.',
     '',

@@ -23,7 +23,9 @@ const args = common.parseArgs(process.argv.slice(2));
 Object.assign(process.env, common.ompEnv(args));
 const ITEMS = Number(args.items ?? 32);
 const G = Number(args['max-gen-toks'] ?? 64);
-const BATCHES = String(args['batch-size'] ?? '8,32').split(',').map(Number);
+const BATCHES = String(args['batch-size'] ?? '8,32')
+  .split(',')
+  .map(Number);
 const ROUNDS = Number(args.rounds ?? 2);
 const THREADS = Number(args.threads ?? common.cpuCount());
 const TARGET = 3;
@@ -34,7 +36,7 @@ const dist = (p) => require(path.join(common.ROOT, 'dist', p));
 
 function makeRng(seed) {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
 }
 
 async function main() {
@@ -82,17 +84,42 @@ async function main() {
       tokens = out.reduce((a, x) => a + x[0].tokens.length, 0);
       for (const n of peerNames) {
         process.stderr.write(`[generate] batch ${B} round ${r + 1}/${ROUNDS}: ${n}\n`);
-        base[n].push(common.runJsonChild(HF_PYTHON, [path.join(__dirname, 'baselines', 'generate_until_baseline.py'), '--model', modelDir, '--input', jobFile,
-          '--threads', String(THREADS), '--batch-size', String(B), '--peer', n], { timeoutMs: 1_800_000 }));
+        base[n].push(
+          common.runJsonChild(
+            HF_PYTHON,
+            [
+              path.join(__dirname, 'baselines', 'generate_until_baseline.py'),
+              '--model',
+              modelDir,
+              '--input',
+              jobFile,
+              '--threads',
+              String(THREADS),
+              '--batch-size',
+              String(B),
+              '--peer',
+              n,
+            ],
+            { timeoutMs: 1_800_000 },
+          ),
+        );
       }
     }
     const oursSec = common.median(ours);
     const peerSec = Object.fromEntries(peerNames.map((n) => [n, common.median(base[n].map((b) => b.seconds))]));
     const bestPeer = [...peerNames].sort((a, b) => peerSec[a] - peerSec[b])[0];
-    const peerRows = Object.fromEntries(Object.entries(base).map(([n, xs]) => [n, {
-      itemsPerSec: ITEMS / peerSec[n], seconds: xs.map((b) => b.seconds), cpuSeconds: xs.map((b) => b.cpu_seconds), warmupSeconds: xs.map((b) => b.warmup_seconds),
-      identicalCompletions: ourTexts.filter((t, i) => t === xs[0].texts[i]).length,
-    }]));
+    const peerRows = Object.fromEntries(
+      Object.entries(base).map(([n, xs]) => [
+        n,
+        {
+          itemsPerSec: ITEMS / peerSec[n],
+          seconds: xs.map((b) => b.seconds),
+          cpuSeconds: xs.map((b) => b.cpu_seconds),
+          warmupSeconds: xs.map((b) => b.warmup_seconds),
+          identicalCompletions: ourTexts.filter((t, i) => t === xs[0].texts[i]).length,
+        },
+      ]),
+    );
     const baseSec = peerSec[bestPeer];
     const baseBest = base[bestPeer];
     rows.push({
@@ -121,7 +148,14 @@ async function main() {
     date: new Date().toISOString(),
     machine,
     load,
-    workload: { items: ITEMS, maxGenToks: G, until: UNTIL, threads: THREADS, rounds: ROUNDS, model: 'pythia-70m config, random init, float32' },
+    workload: {
+      items: ITEMS,
+      maxGenToks: G,
+      until: UNTIL,
+      threads: THREADS,
+      rounds: ROUNDS,
+      model: 'pythia-70m config, random init, float32',
+    },
     baselinePython: HF_PYTHON,
     peers: peerNames,
     target: `>= ${TARGET}x the faster Hugging Face peer`,
@@ -138,11 +172,14 @@ async function main() {
     '',
     `| batch | resurface items/s | ${peerNames.map((n) => `${n} items/s`).join(' | ')} | best peer | speedup (wall) | target | CPU-time ratio | identical completions (vs best peer) |`,
     `| ---: | ---: | ${peerNames.map(() => '---: | ').join('')}--- | ---: | --- | ---: | ---: |`,
-    ...rows.map((r) => `| ${r.batchSize} | ${r.resurfaceItemsPerSec.toFixed(2)} | ${peerNames.map((n) => r.peers[n].itemsPerSec.toFixed(2)).join(' | ')} | ${r.bestPeer} | ${r.speedup.toFixed(2)}× | ≥ ${TARGET}× ${r.speedup >= TARGET ? 'met' : 'MISSED'} | ${r.cpuRatio.toFixed(2)}× | ${r.identicalCompletions}/${ITEMS} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.batchSize} | ${r.resurfaceItemsPerSec.toFixed(2)} | ${peerNames.map((n) => r.peers[n].itemsPerSec.toFixed(2)).join(' | ')} | ${r.bestPeer} | ${r.speedup.toFixed(2)}× | ≥ ${TARGET}× ${r.speedup >= TARGET ? 'met' : 'MISSED'} | ${r.cpuRatio.toFixed(2)}× | ${r.identicalCompletions}/${ITEMS} |`,
+    ),
     '',
     `Peer warm-up (compilation for hf-static-compile), seconds: ${rows.map((r) => `batch ${r.batchSize}: ${peerNames.map((n) => `${n} ${r.peers[n].warmupSeconds.map((x) => x.toFixed(1)).join('/')}`).join(', ')}`).join('; ')}.`,
     '',
-    'CPU-time ratio: baseline / ours user+system seconds of the timed work (less sensitive to the machine\'s load than wall time).',
+    "CPU-time ratio: baseline / ours user+system seconds of the timed work (less sensitive to the machine's load than wall time).",
     '',
   ].join('\n');
   common.writeResults('generate', result, md);

@@ -26,11 +26,18 @@ function runOnce(preset, runDir) {
   fs.rmSync(runDir, { recursive: true, force: true });
   const t0 = process.hrtime.bigint();
   const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'resurface.js'), 'lab', '--preset', preset, '--out', runDir, '--json'], {
-    cwd: ROOT, encoding: 'utf8', maxBuffer: 256 * 2 ** 20, stdio: ['ignore', 'pipe', 'inherit'], timeout: 30 * 60_000,
+    cwd: ROOT,
+    encoding: 'utf8',
+    maxBuffer: 256 * 2 ** 20,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: 30 * 60_000,
   });
   const processWallMs = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0) throw new Error(`lab --preset ${preset} failed (${r.status ?? r.signal}): ${(r.stdout || '').slice(-2000)}`);
-  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const lines = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const summary = lines.find((l) => l.event === 'summary');
   const timing = JSON.parse(fs.readFileSync(path.join(runDir, 'lab-timing.json'), 'utf8'));
   const { readStepTimings } = require(path.join(ROOT, 'dist', 'experiment', 'executors.js'));
@@ -59,16 +66,21 @@ function main() {
     const rep = r.timing.perKind.report;
     if (rep) r.steps.byKind.report = { steps: rep.steps, wall_ms: rep.wallMs, js_ms: rep.wallMs, orchestration_share: 1 };
   }
-  const kinds = [...new Set(runs.flatMap((r) => Object.keys(r.steps.byKind)))].sort((a, b) => runs[0].steps.byKind[b]?.wall_ms - runs[0].steps.byKind[a]?.wall_ms);
+  const kinds = [...new Set(runs.flatMap((r) => Object.keys(r.steps.byKind)))].sort(
+    (a, b) => runs[0].steps.byKind[b]?.wall_ms - runs[0].steps.byKind[a]?.wall_ms,
+  );
   const perKind = Object.fromEntries(
     kinds.map((k) => {
       const xs = runs.map((r) => r.steps.byKind[k]).filter(Boolean);
-      return [k, {
-        steps: xs[0].steps,
-        wall_s: round(median(xs.map((x) => x.wall_ms)) / 1000, 2),
-        main_thread_s: round(median(xs.map((x) => x.js_ms)) / 1000, 2),
-        main_thread_share: round(median(xs.map((x) => x.orchestration_share)) * 100, 2),
-      }];
+      return [
+        k,
+        {
+          steps: xs[0].steps,
+          wall_s: round(median(xs.map((x) => x.wall_ms)) / 1000, 2),
+          main_thread_s: round(median(xs.map((x) => x.js_ms)) / 1000, 2),
+          main_thread_share: round(median(xs.map((x) => x.orchestration_share)) * 100, 2),
+        },
+      ];
     }),
   );
   const last = runs[runs.length - 1];
@@ -81,7 +93,7 @@ function main() {
     load,
     wall_s: round(median(runs.map((r) => r.processWallMs)) / 1000, 1),
     lab_wall_s: round(median(runs.map((r) => r.timing.wallMs)) / 1000, 1),
-    cpu_s: round(median(runs.map((r) => (r.timing.cpuMs.user + r.timing.cpuMs.system))) / 1000, 1),
+    cpu_s: round(median(runs.map((r) => r.timing.cpuMs.user + r.timing.cpuMs.system)) / 1000, 1),
     steps: last.summary.counts,
     executors_s: round(median(runs.map((r) => r.timing.executorMs)) / 1000, 1),
     outside_executors_share: round(median(runs.map((r) => r.timing.orchestrationMs / r.timing.wallMs)) * 100, 2),
@@ -107,9 +119,11 @@ function main() {
     '',
     '| step kind | steps | wall s | main-thread s | main-thread share |',
     '|---|---:|---:|---:|---:|',
-    ...kinds.map((k) => `| ${k} | ${perKind[k].steps} | ${perKind[k].wall_s} | ${perKind[k].main_thread_s} | ${perKind[k].main_thread_share}% |`),
+    ...kinds.map(
+      (k) => `| ${k} | ${perKind[k].steps} | ${perKind[k].wall_s} | ${perKind[k].main_thread_s} | ${perKind[k].main_thread_share}% |`,
+    ),
     '',
-    'Main-thread share: `performance.eventLoopUtilization()` over the run (and per step, from each step\'s',
+    "Main-thread share: `performance.eventLoopUtilization()` over the run (and per step, from each step's",
     '`timing.json`). libtorch work runs in AsyncWorkers while the event loop idles, so this bounds the time',
     'outside native code from above (target: orchestration < 5%). The report step (vega SVG rendering)',
     'is JavaScript by nature and counts as main-thread time. On a busy machine wall time mostly measures the',
@@ -117,7 +131,10 @@ function main() {
     '',
     '## Machine',
     '',
-    machineMarkdown(result.machine, load).split('\n').filter((l) => !l.startsWith('- baseline')).join('\n'),
+    machineMarkdown(result.machine, load)
+      .split('\n')
+      .filter((l) => !l.startsWith('- baseline'))
+      .join('\n'),
     `- ${os.cpus().length} logical CPUs visible; threads: all cores (default)`,
     '',
   ].join('\n');

@@ -80,8 +80,24 @@ function wholeProcess(libDist, dir, dtype) {
   const bin = path.join(path.dirname(path.resolve(libDist)), 'bin', 'resurface.js');
   const out = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'resurface-load-'));
   try {
-    const r = c.runTimedChild(process.execPath, [bin, 'generate', '--model', dir, '--out', path.join(out, 'c'), '--num-samples', '1',
-      '--max-new-tokens', '1', '--dtype', dtype, '--threads', String(THREADS), '--batch-size', '1']);
+    const r = c.runTimedChild(process.execPath, [
+      bin,
+      'generate',
+      '--model',
+      dir,
+      '--out',
+      path.join(out, 'c'),
+      '--num-samples',
+      '1',
+      '--max-new-tokens',
+      '1',
+      '--dtype',
+      dtype,
+      '--threads',
+      String(THREADS),
+      '--batch-size',
+      '1',
+    ]);
     return { wallSeconds: r.wallSeconds, maxRssMiB: r.maxRssMiB };
   } finally {
     fs.rmSync(out, { recursive: true, force: true });
@@ -102,7 +118,11 @@ async function main() {
     const res = { dtype: k.dtype, checkpoint: k.checkpoint, weightMiB: weightMiB(dir, k.dtype), runs: {} };
     for (let round = 0; round < ROUNDS; round++) {
       for (const s of sides) {
-        const j = c.runJsonChild(process.execPath, [__filename, '--child', '--model', dir, '--dtype', k.dtype, '--threads', String(THREADS)], { env: s.env ?? {} });
+        const j = c.runJsonChild(
+          process.execPath,
+          [__filename, '--child', '--model', dir, '--dtype', k.dtype, '--threads', String(THREADS)],
+          { env: s.env ?? {} },
+        );
         const w = wholeProcess(s.dist, dir, k.dtype);
         (res.runs[s.name] ??= []).push({ ...j, addedMiB: j.peakRssMiB - j.rssBeforeMiB, whole: w });
       }
@@ -131,13 +151,19 @@ function summary(res) {
 }
 
 function markdown(results, sides) {
-  const lines = ['# load (Pythia-70m shape, random weights): load + one token', '',
-    `Sides: ${sides.map((s) => `${s.name} (${s.dist})`).join(', ')}, pytorch (bench/baselines/load_peer.py). Medians.`, '',
+  const lines = [
+    '# load (Pythia-70m shape, random weights): load + one token',
+    '',
+    `Sides: ${sides.map((s) => `${s.name} (${s.dist})`).join(', ')}, pytorch (bench/baselines/load_peer.py). Medians.`,
+    '',
     '| case | weights MiB | side | load + 1 token s | added peak RSS MiB | × weights | whole `generate` 1 token s | whole max RSS MiB |',
-    '|---|---:|---|---:|---:|---:|---:|---:|'];
+    '|---|---:|---|---:|---:|---:|---:|---:|',
+  ];
   for (const [name, res] of Object.entries(results)) {
     for (const [side, s] of Object.entries(summary(res))) {
-      lines.push(`| ${name} | ${c.round(res.weightMiB, 0)} | ${side} | ${s.seconds} | ${s.addedMiB} | ${s.addedPerWeight} | ${s.wholeSeconds ?? '–'} | ${s.wholeMaxRssMiB ?? '–'} |`);
+      lines.push(
+        `| ${name} | ${c.round(res.weightMiB, 0)} | ${side} | ${s.seconds} | ${s.addedMiB} | ${s.addedPerWeight} | ${s.wholeSeconds ?? '–'} | ${s.wholeMaxRssMiB ?? '–'} |`,
+      );
     }
   }
   return `${lines.join('\n')}\n`;

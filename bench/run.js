@@ -17,7 +17,11 @@ const NOT_BENCHMARKS = new Set(['run', 'common', 'cpu', 'peers', 'setup-peers'])
 
 /** Every bench/<name>.js that is a benchmark: the known ones first, then any others (e.g. lab). */
 function availableBenchmarks() {
-  const found = fs.readdirSync(__dirname).filter((f) => f.endsWith('.js')).map((f) => f.slice(0, -3)).filter((n) => !NOT_BENCHMARKS.has(n));
+  const found = fs
+    .readdirSync(__dirname)
+    .filter((f) => f.endsWith('.js'))
+    .map((f) => f.slice(0, -3))
+    .filter((n) => !NOT_BENCHMARKS.has(n));
   return [...KNOWN.filter((n) => found.includes(n)), ...found.filter((n) => !KNOWN.includes(n)).sort()];
 }
 

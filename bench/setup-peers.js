@@ -19,12 +19,16 @@ const path = require('node:path');
 const DEFAULT_VENV = path.join(__dirname, '.work', 'peers-venv');
 const PACKAGES = ['torch==2.13.0+cpu', 'transformers>=5', 'safetensors', 'tokenizers', 'numpy'];
 const WHEEL_DIRS = ['/opt/wheels', '/opt/pypi/files', '/opt/pypi-more/files'];
-const CHECK = 'import torch, transformers, safetensors, tokenizers, numpy, json;'
-  + 'print(json.dumps({"torch": torch.__version__, "transformers": transformers.__version__}))';
+const CHECK =
+  'import torch, transformers, safetensors, tokenizers, numpy, json;' +
+  'print(json.dumps({"torch": torch.__version__, "transformers": transformers.__version__}))';
 
 function basePython(explicit) {
-  const candidates = [explicit, process.env.RESURFACE_PEERS_PYTHON,
-    path.join(process.env.PYENV_ROOT || path.join(os.homedir(), '.pyenv'), 'versions', '3.11.7', 'bin', 'python3')];
+  const candidates = [
+    explicit,
+    process.env.RESURFACE_PEERS_PYTHON,
+    path.join(process.env.PYENV_ROOT || path.join(os.homedir(), '.pyenv'), 'versions', '3.11.7', 'bin', 'python3'),
+  ];
   const r = spawnSync('sh', ['-c', 'command -v python3.11'], { encoding: 'utf8' });
   if (r.status === 0) candidates.push(r.stdout.trim());
   return candidates.find((p) => p && fs.existsSync(p)) ?? null;
@@ -35,7 +39,11 @@ function check(venv) {
   if (!fs.existsSync(py)) return null;
   const r = spawnSync(py, ['-c', CHECK], { encoding: 'utf8' });
   if (r.status !== 0) return null;
-  try { return { python: py, ...JSON.parse(r.stdout.trim().split('\n').pop()) }; } catch { return null; }
+  try {
+    return { python: py, ...JSON.parse(r.stdout.trim().split('\n').pop()) };
+  } catch {
+    return null;
+  }
 }
 
 /** Makes the venv; returns { python, torch, transformers } or { error }. */
@@ -57,8 +65,10 @@ function setupPeers({ venv = DEFAULT_VENV, python, force = false, log = (m) => p
   if (r.status !== 0) return { error: `${py} -m venv failed (${r.status ?? r.signal})` };
   // PIP_CONSTRAINT='': the machine-wide constraints file pins versions for other tools.
   const env = { ...process.env, PIP_CONSTRAINT: '', PIP_DISABLE_PIP_VERSION_CHECK: '1' };
-  r = spawnSync(path.join(venv, 'bin', 'python'), ['-m', 'pip', 'install', '--no-index', ...links, '-q', ...PACKAGES],
-    { stdio: ['ignore', 'inherit', 'inherit'], env });
+  r = spawnSync(path.join(venv, 'bin', 'python'), ['-m', 'pip', 'install', '--no-index', ...links, '-q', ...PACKAGES], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env,
+  });
   if (r.status !== 0) return { error: `pip install ${want} failed (${r.status ?? r.signal}): the local wheel folders lack something` };
   const ok = check(venv);
   if (!ok) return { error: 'the venv was made but does not import torch/transformers' };
@@ -85,8 +95,15 @@ module.exports = { setupPeers, peersPython, DEFAULT_VENV };
 
 if (require.main === module) {
   const argv = process.argv.slice(2);
-  const opt = (name) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined; };
-  const r = setupPeers({ venv: opt('--venv') ? path.resolve(opt('--venv')) : DEFAULT_VENV, python: opt('--python'), force: argv.includes('--force') });
+  const opt = (name) => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const r = setupPeers({
+    venv: opt('--venv') ? path.resolve(opt('--venv')) : DEFAULT_VENV,
+    python: opt('--python'),
+    force: argv.includes('--force'),
+  });
   if (r.error) {
     process.stderr.write(`[setup-peers] no pip-torch peers: ${r.error}\n`);
     process.exitCode = 1;

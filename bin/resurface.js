@@ -7,5 +7,8 @@ if (!fs.existsSync(main)) {
   process.stderr.write('resurface: not built yet. Run `npm run bootstrap` (or `npm start` / `npm test`) in the package directory first.\n');
   process.exit(1);
 }
-process.stdout.on('error', (err) => { if (err.code === 'EPIPE') process.exit(0); throw err; });
+process.stdout.on('error', (err) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
 require(main).main(process.argv.slice(2));

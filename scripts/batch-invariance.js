@@ -22,7 +22,9 @@ async function main() {
   const args = parseArgs(process.argv.slice(2));
   const n = Number(args.n ?? 112);
   const tokens = Number(args.tokens ?? 40);
-  const batches = String(args.batches ?? '7,16').split(',').map(Number);
+  const batches = String(args.batches ?? '7,16')
+    .split(',')
+    .map(Number);
   const { Model } = lib();
   const model = await Model.load(await ensureVocabModel(), { threads: Number(args.threads ?? 2) });
   const rows = [];
@@ -39,7 +41,9 @@ async function main() {
   model.dispose();
   if (args.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
   else {
-    process.stdout.write(`| setting | samples differing between batch ${batches.join(' and ')} (of ${n}, ${tokens} new tokens) |\n|---|---:|\n`);
+    process.stdout.write(
+      `| setting | samples differing between batch ${batches.join(' and ')} (of ${n}, ${tokens} new tokens) |\n|---|---:|\n`,
+    );
     for (const r of rows) process.stdout.write(`| ${r.setting} | ${r.differ} (${(100 * r.rate).toFixed(1)}%) |\n`);
   }
 }

@@ -25,7 +25,9 @@ const quiet = args.has('--quiet');
 const withPython = args.has('--with-python');
 
 const log = (msg) => process.stderr.write(`[bootstrap] ${msg}\n`);
-const info = (msg) => { if (!quiet) log(msg); };
+const info = (msg) => {
+  if (!quiet) log(msg);
+};
 
 function run(cmd, argv, opts = {}) {
   const r = spawnSync(cmd, argv, { stdio: quiet ? ['ignore', 'ignore', 'inherit'] : 'inherit', cwd: ROOT, ...opts });
@@ -79,7 +81,11 @@ function ensureSystemPackages() {
 
 // ---- 2. node modules ----------------------------------------------------------------------------
 function mtime(p) {
-  try { return fs.statSync(p).mtimeMs; } catch { return 0; }
+  try {
+    return fs.statSync(p).mtimeMs;
+  } catch {
+    return 0;
+  }
 }
 
 function ensureNodeModules() {
@@ -118,7 +124,11 @@ function torchFingerprint() {
 
 function stale(stampFile, key, outputs) {
   if (!outputs.every((o) => fs.existsSync(path.join(ROOT, o)))) return true;
-  try { return fs.readFileSync(stampFile, 'utf8') !== key; } catch { return true; }
+  try {
+    return fs.readFileSync(stampFile, 'utf8') !== key;
+  } catch {
+    return true;
+  }
 }
 
 function ensureNativeBuild() {
@@ -132,7 +142,9 @@ function ensureNativeBuild() {
   // system headers (Debian's nodejs ships them) rather than a download that fails offline.
   const env = { ...process.env };
   if (!env.npm_config_nodedir && fs.existsSync('/usr/include/node/node_api.h')) env.npm_config_nodedir = '/usr';
-  run(process.execPath, [require.resolve('cmake-js/bin/cmake-js', { paths: [ROOT] }), 'compile', '--out', 'build', '--parallel', jobs], { env });
+  run(process.execPath, [require.resolve('cmake-js/bin/cmake-js', { paths: [ROOT] }), 'compile', '--out', 'build', '--parallel', jobs], {
+    env,
+  });
   fs.writeFileSync(stamp, key);
 }
 

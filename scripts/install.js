@@ -24,7 +24,9 @@ try {
 const cmakeJs = require.resolve('cmake-js/bin/cmake-js', { paths: [ROOT] });
 const r = spawnSync(process.execPath, [cmakeJs, 'compile', '--out', 'build'], { cwd: ROOT, stdio: 'inherit' });
 if (r.status !== 0) {
-  process.stderr.write('resurface: building the native addon failed. It needs libtorch (Debian: apt-get install libtorch-dev libopenblas0-openmp),\n' +
-    'cmake and a C++17 compiler; or set RESURFACE_TORCH_DIR to a libtorch with TorchConfig.cmake.\n');
+  process.stderr.write(
+    'resurface: building the native addon failed. It needs libtorch (Debian: apt-get install libtorch-dev libopenblas0-openmp),\n' +
+      'cmake and a C++17 compiler; or set RESURFACE_TORCH_DIR to a libtorch with TorchConfig.cmake.\n',
+  );
   process.exit(r.status || 1);
 }

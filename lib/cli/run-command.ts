@@ -28,7 +28,10 @@ export function printJson(value: unknown): void {
 
 /** Parses "0,17,42" into token ids, with a clear error for anything else. */
 export function parseIdList(text: string, what: string): number[] {
-  const parts = String(text).split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const parts = String(text)
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
   const ids = parts.map(Number);
   if (ids.length === 0 || ids.some((x) => !Number.isInteger(x) || x < 0)) {
     throw new ArgumentError(`${what} must be a comma-separated list of non-negative integers, got '${text}'`);

@@ -67,7 +67,12 @@ export interface AuditReport {
   benchmarks: BenchmarkAudit[];
   hash: { bits: 64; distinctNgrams: number; lookups: number; tableBytes: number; falsePositiveBound: number };
   nll: { available: false; reason: string } | ({ available: true; histogram: string } & NllHistogram);
-  extraction?: { file: string; sequences: number; found: number; items: { index: number; samples: number; occurrences: number; ids: number[]; keptIds: number[] }[] };
+  extraction?: {
+    file: string;
+    sequences: number;
+    found: number;
+    items: { index: number; samples: number; occurrences: number; ids: number[]; keptIds: number[] }[];
+  };
   /** Wall time: fingerprinting the benchmarks, then everything else (scan, clean corpus, report). */
   timing: { fingerprintSeconds: number; scanSeconds: number };
   elapsedSeconds: number;
@@ -79,7 +84,8 @@ export function buildBenchmarkSet(taskFiles: readonly string[], n: number): { se
   const out = new Uint32Array(2);
   const benchmarks = taskFiles.map((file, g) => {
     const task = readTaskFile(file);
-    let distinct = 0, withNgrams = 0;
+    let distinct = 0,
+      withNgrams = 0;
     for (const item of task.items) {
       const words = auditWords(benchmarkItemText(item));
       if (words.length < n) continue;
@@ -91,8 +97,15 @@ export function buildBenchmarkSet(taskFiles: readonly string[], n: number): { se
       }
     }
     return {
-      file: path.resolve(file), name: task.name, sha256: sha256(fs.readFileSync(file)), kind: task.kind,
-      items: task.items.length, itemsWithNgrams: withNgrams, distinctNgrams: distinct, flagged: 0, flaggedIds: [] as number[],
+      file: path.resolve(file),
+      name: task.name,
+      sha256: sha256(fs.readFileSync(file)),
+      kind: task.kind,
+      items: task.items.length,
+      itemsWithNgrams: withNgrams,
+      distinctNgrams: distinct,
+      flagged: 0,
+      flaggedIds: [] as number[],
     };
   });
   return { set, benchmarks };
@@ -102,7 +115,12 @@ export function buildBenchmarkSet(taskFiles: readonly string[], n: number): { se
  * Groups (benchmark indices) whose n-grams the text shares; empty when none. `scratch.lookups` counts
  * n-grams looked up, `scratch.words` is set to the text's word count.
  */
-export function matchingGroups(text: string, n: number, set: NgramHashSet, scratch = { out: new Uint32Array(2), lookups: 0, words: 0 }): number[] {
+export function matchingGroups(
+  text: string,
+  n: number,
+  set: NgramHashSet,
+  scratch = { out: new Uint32Array(2), lookups: 0, words: 0 },
+): number[] {
   const words = auditWords(text);
   scratch.words = words.length;
   if (words.length < n) return [];
@@ -124,8 +142,18 @@ export function matchingGroups(text: string, n: number, set: NgramHashSet, scrat
   return groups;
 }
 
-function extractionReport(matcher: VerbatimMatcher, ex: { file: string; texts: string[] }, flagged: Set<number>): NonNullable<AuditReport['extraction']> {
-  const items = matcher.found().map((h) => ({ index: h.pattern, samples: h.samples, occurrences: h.occurrences, ids: h.ids, keptIds: h.ids.filter((id) => !flagged.has(id)) }));
+function extractionReport(
+  matcher: VerbatimMatcher,
+  ex: { file: string; texts: string[] },
+  flagged: Set<number>,
+): NonNullable<AuditReport['extraction']> {
+  const items = matcher.found().map((h) => ({
+    index: h.pattern,
+    samples: h.samples,
+    occurrences: h.occurrences,
+    ids: h.ids,
+    keptIds: h.ids.filter((id) => !flagged.has(id)),
+  }));
   return { file: path.resolve(ex.file), sequences: ex.texts.length, found: items.length, items };
 }
 
@@ -145,8 +173,11 @@ export async function auditCorpus(o: AuditOptions): Promise<AuditReport> {
     const writer = new DerivedCorpusWriter(staging, corpus, 'audit');
     const scratch = { out: new Uint32Array(2), lookups: 0, words: 0 };
     const flaggedIds: number[] = [];
-    const keptNll: number[] = [], droppedNll: number[] = [];
-    let missingNll = 0, shortSamples = 0, done = 0;
+    const keptNll: number[] = [],
+      droppedNll: number[] = [];
+    let missingNll = 0,
+      shortSamples = 0,
+      done = 0;
     const total = corpus.manifest.counts.samples;
     for (const r of corpusRecords(corpus)) {
       const groups = matchingGroups(r.text, n, set, scratch);
@@ -164,33 +195,59 @@ export async function auditCorpus(o: AuditOptions): Promise<AuditReport> {
     }
     for (const b of benchmarks) b.flagged = b.flaggedIds.length;
     const keptSamples = writer.count;
-    const manifest = keptSamples > 0
-      ? await writer.finish({
-          audit: {
-            n, sourceSamples: total, flaggedIds,
-            benchmarks: benchmarks.map((b) => ({ file: b.file, name: b.name, sha256: b.sha256, items: b.items, flaggedIds: b.flaggedIds })),
-          },
-        })
-      : null;
+    const manifest =
+      keptSamples > 0
+        ? await writer.finish({
+            audit: {
+              n,
+              sourceSamples: total,
+              flaggedIds,
+              benchmarks: benchmarks.map((b) => ({
+                file: b.file,
+                name: b.name,
+                sha256: b.sha256,
+                items: b.items,
+                flaggedIds: b.flaggedIds,
+              })),
+            },
+          })
+        : null;
 
     let nll: AuditReport['nll'];
     if (missingNll > 0 || total === 0) {
-      nll = { available: false, reason: `${missingNll} of ${total} records carry no mean_nll (generate with --logprobs to store it): no NLL histogram` };
+      nll = {
+        available: false,
+        reason: `${missingNll} of ${total} records carry no mean_nll (generate with --logprobs to store it): no NLL histogram`,
+      };
     } else {
       const h = nllHistogram(keptNll, droppedNll);
-      await writeFileAtomic(path.join(staging, NLL_HISTOGRAM_FILE), await nllHistogramSvg(h, `mean NLL of ${path.basename(path.resolve(o.corpusDir))}: kept vs dropped by the ${n}-gram audit`));
+      await writeFileAtomic(
+        path.join(staging, NLL_HISTOGRAM_FILE),
+        await nllHistogramSvg(h, `mean NLL of ${path.basename(path.resolve(o.corpusDir))}: kept vs dropped by the ${n}-gram audit`),
+      );
       nll = { available: true, histogram: NLL_HISTOGRAM_FILE, ...h };
     }
 
     const flaggedSet = new Set(flaggedIds);
     const report: AuditReport = {
-      format: 'resurface-audit', version: 1,
+      format: 'resurface-audit',
+      version: 1,
       rule: `drop a sample sharing >= 1 word ${n}-gram with any benchmark item (text lower-cased, [^\\w\\s] removed, whitespace collapsed, split on spaces; item fields joined by spaces)`,
       n,
       source: { path: path.resolve(o.corpusDir), samples: total, tokens: corpus.manifest.counts.tokens },
       clean: { path: target, samples: keptSamples, tokens: manifest?.counts.tokens ?? 0 },
-      flagged: flaggedIds.length, flaggedRate: total ? flaggedIds.length / total : 0, flaggedIds, shortSamples, benchmarks,
-      hash: { bits: 64, distinctNgrams: set.size, lookups: scratch.lookups, tableBytes: set.bytes, falsePositiveBound: (scratch.lookups * set.size) / 2 ** 64 },
+      flagged: flaggedIds.length,
+      flaggedRate: total ? flaggedIds.length / total : 0,
+      flaggedIds,
+      shortSamples,
+      benchmarks,
+      hash: {
+        bits: 64,
+        distinctNgrams: set.size,
+        lookups: scratch.lookups,
+        tableBytes: set.bytes,
+        falsePositiveBound: (scratch.lookups * set.size) / 2 ** 64,
+      },
       nll,
       ...(matcher && o.extraction ? { extraction: extractionReport(matcher, o.extraction, flaggedSet) } : {}),
       timing: { fingerprintSeconds: (fingerprinted - started) / 1000, scanSeconds: (Date.now() - fingerprinted) / 1000 },
@@ -200,7 +257,10 @@ export async function auditCorpus(o: AuditOptions): Promise<AuditReport> {
     if (keptSamples === 0) {
       // The report is still useful: keep it, but there is no clean corpus to hand to train.
       commitStagingDir(staging, target);
-      throw new ResurfaceError('ERR_CORPUS', `every one of the ${total} samples was flagged: ${target} holds ${AUDIT_FILE} but no clean corpus`);
+      throw new ResurfaceError(
+        'ERR_CORPUS',
+        `every one of the ${total} samples was flagged: ${target} holds ${AUDIT_FILE} but no clean corpus`,
+      );
     }
     commitStagingDir(staging, target);
     return report;
@@ -209,4 +269,3 @@ export async function auditCorpus(o: AuditOptions): Promise<AuditReport> {
     throw err;
   }
 }
-

@@ -21,7 +21,11 @@ export function checkFreshOut(out: string): string {
   const target = path.resolve(out);
   const st = fs.statSync(target, { throwIfNoEntry: false });
   if (st && (!st.isDirectory() || fs.readdirSync(target).length > 0)) {
-    throw new ResurfaceError('ERR_INVALID_ARGUMENT', `--out ${target} already exists and is not an empty directory: choose a new one (nothing was written)`, { path: target });
+    throw new ResurfaceError(
+      'ERR_INVALID_ARGUMENT',
+      `--out ${target} already exists and is not an empty directory: choose a new one (nothing was written)`,
+      { path: target },
+    );
   }
   ensureDir(path.dirname(target));
   return target;
@@ -75,7 +79,11 @@ export class DerivedCorpusWriter {
     const file = shardFileName(index);
     const { sha256 } = await writeShard(this.dir, file, this.buffer);
     this.shards.push({
-      file, index, firstId: this.buffer[0]!.id, count: this.buffer.length, sha256,
+      file,
+      index,
+      firstId: this.buffer[0]!.id,
+      count: this.buffer.length,
+      sha256,
       tokens: this.buffer.reduce((a, r) => a + r.num_tokens, 0),
       eos: this.buffer.filter((r) => r.finish_reason === 'eos').length,
     });
@@ -85,7 +93,8 @@ export class DerivedCorpusWriter {
   /** Writes the manifest: the source's, with these shards and `extra` (audit / subset record). */
   async finish(extra: Pick<CorpusManifest, 'audit' | 'subset'>): Promise<CorpusManifest> {
     await this.flush();
-    if (this.nextId === 0) throw new ResurfaceError('ERR_CORPUS', `no samples left to write (${this.kind} kept none of ${this.source.dir})`);
+    if (this.nextId === 0)
+      throw new ResurfaceError('ERR_CORPUS', `no samples left to write (${this.kind} kept none of ${this.source.dir})`);
     const now = new Date().toISOString();
     const src = this.source.manifest;
     const manifest: CorpusManifest = {

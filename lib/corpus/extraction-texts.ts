@@ -15,5 +15,8 @@ export interface ExtractionSpan {
 export async function extractionTexts(file: string, span: ExtractionSpan, tok: TextTokenizer): Promise<string[]> {
   const need = span.offset + span.prefixLen + span.suffixLen;
   const seqs = await loadExtractionData(file, need, tok);
-  return tok.decodeBatch(seqs.map((s) => s.tokens.slice(span.offset, need)), { skipSpecialTokens: false });
+  return tok.decodeBatch(
+    seqs.map((s) => s.tokens.slice(span.offset, need)),
+    { skipSpecialTokens: false },
+  );
 }

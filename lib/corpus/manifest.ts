@@ -47,7 +47,15 @@ const auditManifestSchema = z.object({
   n: z.number().int().min(1),
   sourceSamples: z.number().int().min(0),
   flaggedIds: z.array(z.number().int().min(0)),
-  benchmarks: z.array(z.object({ file: z.string(), name: z.string(), sha256: z.string(), items: z.number().int(), flaggedIds: z.array(z.number().int().min(0)) })),
+  benchmarks: z.array(
+    z.object({
+      file: z.string(),
+      name: z.string(),
+      sha256: z.string(),
+      items: z.number().int(),
+      flaggedIds: z.array(z.number().int().min(0)),
+    }),
+  ),
 });
 const subsetManifestSchema = z.object({
   index: z.number().int().min(0),
@@ -115,7 +123,8 @@ export function readManifest(dir: string): CorpusManifest {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new ResurfaceError('ERR_CORPUS', `${dir} is not a corpus: ${MANIFEST_FILE} not found`, { path: file });
+    if (code === 'ENOENT' || code === 'ENOTDIR')
+      throw new ResurfaceError('ERR_CORPUS', `${dir} is not a corpus: ${MANIFEST_FILE} not found`, { path: file });
     throw new ResurfaceError('ERR_IO', `cannot read ${file}: ${(err as Error).message}`, { path: file });
   }
   let json: unknown;
@@ -127,7 +136,10 @@ export function readManifest(dir: string): CorpusManifest {
   const parsed = manifestSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new ResurfaceError('ERR_CORPUS', `${file} is corrupt: ${issue.path.join('.') || '(root)'}: ${issue.message}`, { path: file, field: issue.path.join('.') });
+    throw new ResurfaceError('ERR_CORPUS', `${file} is corrupt: ${issue.path.join('.') || '(root)'}: ${issue.message}`, {
+      path: file,
+      field: issue.path.join('.'),
+    });
   }
   return parsed.data;
 }
@@ -143,10 +155,19 @@ export function resumeFingerprint(m: Pick<CorpusManifest, 'params' | 'model' | '
 
 /** What makes two corpora (or two parts of one data-parallel run) samples of the same run. */
 export function runFingerprint(m: Pick<CorpusManifest, 'params' | 'model' | 'startToken' | 'eosIds'>): Record<string, unknown> {
-  const params = { ...m.params, minNewTokens: m.params.minNewTokens ?? 0, logprobs: m.params.logprobs ?? false, dropShort: m.params.dropShort ?? false };
+  const params = {
+    ...m.params,
+    minNewTokens: m.params.minNewTokens ?? 0,
+    logprobs: m.params.logprobs ?? false,
+    dropShort: m.params.dropShort ?? false,
+  };
   return {
-    ...params, configHash: m.model.configHash, weights: m.model.weights ?? null,
-    startToken: m.startToken.id, context: m.startToken.ids ?? [m.startToken.id], eosIds: m.eosIds,
+    ...params,
+    configHash: m.model.configHash,
+    weights: m.model.weights ?? null,
+    startToken: m.startToken.id,
+    context: m.startToken.ids ?? [m.startToken.id],
+    eosIds: m.eosIds,
   };
 }
 

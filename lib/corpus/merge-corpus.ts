@@ -32,14 +32,20 @@ export async function mergeCorpusParts(partDirs: string[], outDirIn: string): Pr
   if (partDirs.length === 0) throw new ResurfaceError('ERR_INVALID_ARGUMENT', 'corpus merge needs at least one part directory');
   const outDir = path.resolve(outDirIn);
   const dirs = partDirs.map((d) => path.resolve(d));
-  if (dirs.includes(outDir)) throw new ResurfaceError('ERR_INVALID_ARGUMENT', `--out ${outDir} is one of the parts: choose another directory`);
+  if (dirs.includes(outDir))
+    throw new ResurfaceError('ERR_INVALID_ARGUMENT', `--out ${outDir} is one of the parts: choose another directory`);
   if (fs.existsSync(path.join(outDir, MANIFEST_FILE))) {
     throw new ResurfaceError('ERR_CORPUS', `${outDir} already holds a corpus: choose another --out`, { path: outDir });
   }
   const parts = dirs.map((dir) => ({ dir, m: readManifest(dir) }));
   const first = parts[0]!;
   for (const { dir, m } of parts) {
-    if (!m.part) throw new ResurfaceError('ERR_MERGE_MISMATCH', `${dir} is not a part of a data-parallel run (it was not written with generate --shard I/N)`, { path: dir });
+    if (!m.part)
+      throw new ResurfaceError(
+        'ERR_MERGE_MISMATCH',
+        `${dir} is not a part of a data-parallel run (it was not written with generate --shard I/N)`,
+        { path: dir },
+      );
   }
   const N = first.m.part!.count;
   const a = runFingerprint(first.m);
@@ -48,19 +54,28 @@ export async function mergeCorpusParts(partDirs: string[], outDirIn: string): Pr
     const differing = Object.keys({ ...a, ...b }).filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
     if (m.part!.count !== N) differing.push('part count');
     if (differing.length > 0) {
-      const detail = differing.map((k) => k === 'part count' ? `N: ${N} vs ${m.part!.count}` : `${k}: ${JSON.stringify(a[k])} vs ${JSON.stringify(b[k])}`).join('; ');
-      throw new ResurfaceError('ERR_MERGE_MISMATCH', `${dir} and ${first.dir} are parts of different runs (${detail})`, { fields: differing });
+      const detail = differing
+        .map((k) => (k === 'part count' ? `N: ${N} vs ${m.part!.count}` : `${k}: ${JSON.stringify(a[k])} vs ${JSON.stringify(b[k])}`))
+        .join('; ');
+      throw new ResurfaceError('ERR_MERGE_MISMATCH', `${dir} and ${first.dir} are parts of different runs (${detail})`, {
+        fields: differing,
+      });
     }
   }
   const byIndex = new Map<number, string>();
   for (const { dir, m } of parts) {
     const prior = byIndex.get(m.part!.index);
-    if (prior) throw new ResurfaceError('ERR_MERGE_OVERLAP', `${dir} and ${prior} are both part ${m.part!.index}/${N}`, { part: m.part!.index });
+    if (prior)
+      throw new ResurfaceError('ERR_MERGE_OVERLAP', `${dir} and ${prior} are both part ${m.part!.index}/${N}`, { part: m.part!.index });
     byIndex.set(m.part!.index, dir);
   }
   const missing = Array.from({ length: N }, (_, i) => i).filter((i) => !byIndex.has(i));
   if (missing.length > 0) {
-    throw new ResurfaceError('ERR_MERGE_MISSING_PART', `missing part${missing.length > 1 ? 's' : ''} ${missing.map((i) => `${i}/${N}`).join(', ')}: pass all ${N} parts`, { missing });
+    throw new ResurfaceError(
+      'ERR_MERGE_MISSING_PART',
+      `missing part${missing.length > 1 ? 's' : ''} ${missing.map((i) => `${i}/${N}`).join(', ')}: pass all ${N} parts`,
+      { missing },
+    );
   }
   const numShards = Math.ceil(first.m.params.numSamples / first.m.params.samplesPerShard);
   const shards: Array<{ dir: string; info: CorpusManifest['shards'][number] }> = [];
@@ -68,13 +83,18 @@ export async function mergeCorpusParts(partDirs: string[], outDirIn: string): Pr
     const owned = Array.from({ length: numShards }, (_, k) => k).filter((k) => k % N === m.part!.index);
     const have = new Set(m.shards.map((s) => s.index));
     for (const s of m.shards) {
-      if (s.index % N !== m.part!.index) throw new ResurfaceError('ERR_MERGE_OVERLAP', `${dir} holds shard ${s.index}, which part ${s.index % N}/${N} owns`, { path: dir });
+      if (s.index % N !== m.part!.index)
+        throw new ResurfaceError('ERR_MERGE_OVERLAP', `${dir} holds shard ${s.index}, which part ${s.index % N}/${N} owns`, { path: dir });
       shards.push({ dir, info: s });
     }
     const absent = owned.filter((k) => !have.has(k));
     if (absent.length > 0) {
       const i = m.part!.index;
-      throw new ResurfaceError('ERR_MERGE_MISSING_PART', `part ${i}/${N} (${dir}) is incomplete (${absent.length} of its ${owned.length} shards missing): finish it with generate --shard ${i}/${N} --resume`, { path: dir, shards: absent });
+      throw new ResurfaceError(
+        'ERR_MERGE_MISSING_PART',
+        `part ${i}/${N} (${dir}) is incomplete (${absent.length} of its ${owned.length} shards missing): finish it with generate --shard ${i}/${N} --resume`,
+        { path: dir, shards: absent },
+      );
     }
   }
   shards.sort((x, y) => x.info.index - y.info.index);
@@ -85,15 +105,27 @@ export async function mergeCorpusParts(partDirs: string[], outDirIn: string): Pr
       throw new ResurfaceError('ERR_CORPUS', `shard ${path.join(dir, info.file)} is unreadable: ${err.message}`, { path: dir });
     });
     if (sha256(bytes) !== info.sha256) {
-      throw new ResurfaceError('ERR_CORPUS', `shard ${path.join(dir, info.file)} does not match its checksum in manifest.json (truncated or modified)`, { path: dir });
+      throw new ResurfaceError(
+        'ERR_CORPUS',
+        `shard ${path.join(dir, info.file)} does not match its checksum in manifest.json (truncated or modified)`,
+        { path: dir },
+      );
     }
     await writeFileAtomic(path.join(outDir, info.file), bytes);
   }
   const infos = shards.map((s) => s.info);
   const { part: _part, retokenizedFrom: _r, ...m } = first.m;
   const merged: CorpusManifest = {
-    format: m.format, version: m.version, software: m.software, model: m.model, tokenizer: m.tokenizer, startToken: m.startToken,
-    eosIds: m.eosIds, params: m.params, shards: infos, counts: countShards(infos, m.params.dropShort === true),
+    format: m.format,
+    version: m.version,
+    software: m.software,
+    model: m.model,
+    tokenizer: m.tokenizer,
+    startToken: m.startToken,
+    eosIds: m.eosIds,
+    params: m.params,
+    shards: infos,
+    counts: countShards(infos, m.params.dropShort === true),
     complete: infos.length === numShards,
     createdAt: parts.map((p) => p.m.createdAt).sort()[0]!,
     updatedAt: new Date().toISOString(),

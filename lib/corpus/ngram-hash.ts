@@ -74,7 +74,10 @@ export class NgramHashSet {
   private mask: number;
   size = 0;
 
-  constructor(readonly groups: number, initialCapacity = 1 << 16) {
+  constructor(
+    readonly groups: number,
+    initialCapacity = 1 << 16,
+  ) {
     if (!(groups >= 1)) throw new RangeError('NgramHashSet needs at least one group');
     this.words = Math.ceil(groups / 32);
     let cap = 1 << 4;
@@ -100,7 +103,8 @@ export class NgramHashSet {
     const keys = this.keys;
     let s = hi & this.mask;
     for (;;) {
-      const h = keys[2 * s]!, l = keys[2 * s + 1]!;
+      const h = keys[2 * s]!,
+        l = keys[2 * s + 1]!;
       if (h === 0 && l === 0) {
         keys[2 * s] = hi;
         keys[2 * s + 1] = lo;
@@ -123,7 +127,8 @@ export class NgramHashSet {
     const keys = this.keys;
     let s = hi & this.mask;
     for (;;) {
-      const h = keys[2 * s]!, l = keys[2 * s + 1]!;
+      const h = keys[2 * s]!,
+        l = keys[2 * s + 1]!;
       if (h === hi && l === lo) return s;
       if (h === 0 && l === 0) return -1;
       s = (s + 1) & this.mask;
@@ -143,7 +148,8 @@ export class NgramHashSet {
     this.masks = new Uint32Array(cap * words);
     this.mask = cap - 1;
     for (let s = 0; s < oldCap; s++) {
-      const h = keys[2 * s]!, l = keys[2 * s + 1]!;
+      const h = keys[2 * s]!,
+        l = keys[2 * s + 1]!;
       if (h === 0 && l === 0) continue;
       let t = h & this.mask;
       while (this.keys[2 * t] !== 0 || this.keys[2 * t + 1] !== 0) t = (t + 1) & this.mask;

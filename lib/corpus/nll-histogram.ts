@@ -36,7 +36,12 @@ function series(values: readonly number[], lo: number, hi: number, bins: number)
     counts[width > 0 ? Math.min(bins - 1, Math.floor((v - lo) / width)) : 0]++;
   }
   const sorted = [...values].sort((a, b) => a - b);
-  return { counts, n: values.length, mean: values.length ? values.reduce((a, b) => a + b, 0) / values.length : Number.NaN, median: percentile(sorted, 50) };
+  return {
+    counts,
+    n: values.length,
+    mean: values.length ? values.reduce((a, b) => a + b, 0) / values.length : Number.NaN,
+    median: percentile(sorted, 50),
+  };
 }
 
 export function nllHistogram(kept: readonly number[], dropped: readonly number[], bins = 50): NllHistogram {

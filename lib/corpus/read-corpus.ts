@@ -12,10 +12,18 @@ export function openCorpus(dir: string, { requireComplete = false } = {}): Corpu
   const manifest = readManifest(dir);
   if (requireComplete && manifest.part) {
     const { index, count } = manifest.part;
-    throw new ResurfaceError('ERR_CORPUS', `${dir} is part ${index}/${count} of a data-parallel run: join all ${count} parts with corpus merge PART... --out DIR`, { path: dir });
+    throw new ResurfaceError(
+      'ERR_CORPUS',
+      `${dir} is part ${index}/${count} of a data-parallel run: join all ${count} parts with corpus merge PART... --out DIR`,
+      { path: dir },
+    );
   }
   if (requireComplete && !manifest.complete) {
-    throw new ResurfaceError('ERR_CORPUS', `${dir} is incomplete (${manifest.counts.samples}/${manifest.params.numSamples} samples): finish it with generate --resume`, { path: dir });
+    throw new ResurfaceError(
+      'ERR_CORPUS',
+      `${dir} is incomplete (${manifest.counts.samples}/${manifest.params.numSamples} samples): finish it with generate --resume`,
+      { path: dir },
+    );
   }
   return { dir, manifest };
 }

@@ -26,7 +26,10 @@ export async function retokenizeCorpus(srcDir: string, tokenizerDir: string, out
   let shardIdx = 0;
   const flush = async () => {
     if (records.length === 0) return;
-    const enc = await tok.encodeBatch(records.map((r) => r.text), { addSpecialTokens: false });
+    const enc = await tok.encodeBatch(
+      records.map((r) => r.text),
+      { addSpecialTokens: false },
+    );
     const out = records.map((r, i) => ({ ...r, tokens: enc[i]!, num_tokens: enc[i]!.length }));
     const file = m.shards[shardIdx]!.file;
     const { sha256: digest } = await writeShard(outDir, file, out);
@@ -45,7 +48,10 @@ export async function retokenizeCorpus(srcDir: string, tokenizerDir: string, out
     tokenizer: { path: tok.dir, sha256: sha256(fs.readFileSync(path.join(tok.dir, 'tokenizer.json'))) },
     retokenizedFrom: { path: path.resolve(srcDir), tokenizer: m.tokenizer?.path ?? null },
     // token ids now live in the target vocabulary: so must the start token and EOS ids
-    startToken: (() => { const st = resolveStartToken(tok.special); return { id: st.id, rule: st.rule, text: tok.idToToken(st.id) }; })(),
+    startToken: (() => {
+      const st = resolveStartToken(tok.special);
+      return { id: st.id, rule: st.rule, text: tok.idToToken(st.id) };
+    })(),
     eosIds: [...tok.special.eosIds],
     shards,
     counts: { ...m.counts, tokens: shards.reduce((a, s) => a + s.tokens, 0) },

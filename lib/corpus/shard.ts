@@ -75,10 +75,16 @@ export function readShard(dir: string, file: string, expectedSha256?: string): C
     text = fs.readFileSync(full, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new ResurfaceError('ERR_CORPUS', code === 'ENOENT' ? `shard ${full} is missing` : `cannot read shard ${full}: ${(err as Error).message}`, { path: full });
+    throw new ResurfaceError(
+      'ERR_CORPUS',
+      code === 'ENOENT' ? `shard ${full} is missing` : `cannot read shard ${full}: ${(err as Error).message}`,
+      { path: full },
+    );
   }
   if (expectedSha256 && sha256(text) !== expectedSha256) {
-    throw new ResurfaceError('ERR_CORPUS', `shard ${full} does not match its checksum in manifest.json (truncated or modified)`, { path: full });
+    throw new ResurfaceError('ERR_CORPUS', `shard ${full} does not match its checksum in manifest.json (truncated or modified)`, {
+      path: full,
+    });
   }
   if (text === '') return [];
   if (!text.endsWith('\n')) throw new ResurfaceError('ERR_CORPUS', `shard ${full} is truncated (no final newline)`, { path: full });

@@ -20,13 +20,17 @@ export interface CorpusStats {
 function quantile(sorted: number[], q: number): number {
   if (sorted.length === 0) return 0;
   const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos), hi = Math.ceil(pos);
+  const lo = Math.floor(pos),
+    hi = Math.ceil(pos);
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
 }
 
 export function computeCorpusStats(records: Iterable<CorpusRecord>, topK = 20): CorpusStats {
   const lengths: number[] = [];
-  let eos = 0, empty = 0, tokens = 0, repSum = 0;
+  let eos = 0,
+    empty = 0,
+    tokens = 0,
+    repSum = 0;
   const grams = [new Set<string>(), new Set<string>(), new Set<string>(), new Set<string>()];
   const totals = [0, 0, 0, 0];
   const freq = new Map<number, number>();
@@ -44,7 +48,8 @@ export function computeCorpusStats(records: Iterable<CorpusRecord>, topK = 20): 
       }
     }
     const seen = new Set<string>();
-    let repeats = 0, count = 0;
+    let repeats = 0,
+      count = 0;
     for (let i = 0; i + 4 <= t.length; i++) {
       const g = t.slice(i, i + 4).join(',');
       if (seen.has(g)) repeats++;
@@ -61,7 +66,14 @@ export function computeCorpusStats(records: Iterable<CorpusRecord>, topK = 20): 
     tokens,
     emptySamples: empty,
     eosRate: n ? eos / n : 0,
-    length: { mean: n ? tokens / n : 0, min: sorted[0] ?? 0, p10: quantile(sorted, 0.1), p50: quantile(sorted, 0.5), p90: quantile(sorted, 0.9), max: sorted[n - 1] ?? 0 },
+    length: {
+      mean: n ? tokens / n : 0,
+      min: sorted[0] ?? 0,
+      p10: quantile(sorted, 0.1),
+      p50: quantile(sorted, 0.5),
+      p90: quantile(sorted, 0.9),
+      max: sorted[n - 1] ?? 0,
+    },
     distinct: {
       '1': totals[0] ? grams[0]!.size / totals[0]! : 0,
       '2': totals[1] ? grams[1]!.size / totals[1]! : 0,

@@ -73,7 +73,8 @@ export function drawSubset(tokensPerSample: ArrayLike<number>, budget: number, r
 /** The source records of a complete corpus, checked to hold tokens (else no budget can be reached). */
 function loadSource(corpusDir: string) {
   const corpus = openCorpus(corpusDir, { requireComplete: true });
-  if (corpus.manifest.counts.tokens === 0) throw new ResurfaceError('ERR_CORPUS', `${corpusDir} holds no tokens: no token budget can be reached`);
+  if (corpus.manifest.counts.tokens === 0)
+    throw new ResurfaceError('ERR_CORPUS', `${corpusDir} holds no tokens: no token budget can be reached`);
   // Subsets repeat samples in random order, so the records are held in memory (the corpus, once).
   const records: CorpusRecord[] = [...corpusRecords(corpus)];
   return { corpus, records, tokensPerSample: Int32Array.from(records, (r) => r.num_tokens) };
@@ -85,9 +86,16 @@ function checkArgs(o: { tokens: number; seed: number }): void {
 }
 
 /** Writes subset `index` (drawn as the index-th subset of the seed's stream) as the corpus `dir`. */
-async function writeSubset(src: ReturnType<typeof loadSource>, picks: number[], index: number, o: { tokens: number; seed: number }, dir: string): Promise<Omit<SubsetInfo, 'dir'>> {
+async function writeSubset(
+  src: ReturnType<typeof loadSource>,
+  picks: number[],
+  index: number,
+  o: { tokens: number; seed: number },
+  dir: string,
+): Promise<Omit<SubsetInfo, 'dir'>> {
   const writer = new DerivedCorpusWriter(dir, src.corpus, 'subset');
-  let tokens = 0, estimate = 0;
+  let tokens = 0,
+    estimate = 0;
   for (const i of picks) {
     const r = src.records[i]!;
     tokens += r.num_tokens;
@@ -114,10 +122,14 @@ export async function subsetCorpus(o: SubsetOptions): Promise<SubsetSummary> {
       subsets.push({ ...(await writeSubset(src, picks, index, o, path.join(staging, name))), dir: path.join(target, name) });
     }
     const summary: SubsetSummary = {
-      format: 'resurface-subsets', version: 1,
+      format: 'resurface-subsets',
+      version: 1,
       rule: 'per subset: draw samples uniformly with replacement until the summed num_tokens reaches the budget (reference: create_subsets.py, which counts len(text)/4)',
       source: { path: path.resolve(o.corpusDir), samples: src.records.length, tokens: src.corpus.manifest.counts.tokens },
-      tokenBudget: o.tokens, count: o.count, seed: o.seed, subsets,
+      tokenBudget: o.tokens,
+      count: o.count,
+      seed: o.seed,
+      subsets,
     };
     await writeFileAtomic(path.join(staging, SUBSETS_FILE), `${JSON.stringify(summary, null, 2)}\n`);
     commitStagingDir(staging, target);
@@ -132,7 +144,13 @@ export async function subsetCorpus(o: SubsetOptions): Promise<SubsetSummary> {
  * Only subset `index` of `subsetCorpus(..., count > index)`, written as the corpus `outDir` itself
  * (one experiment step per subset, each cached on its own). Equal bytes to DIR/subset-<index>.
  */
-export async function writeOneSubset(o: { corpusDir: string; tokens: number; seed: number; index: number; outDir: string }): Promise<Omit<SubsetInfo, 'dir'>> {
+export async function writeOneSubset(o: {
+  corpusDir: string;
+  tokens: number;
+  seed: number;
+  index: number;
+  outDir: string;
+}): Promise<Omit<SubsetInfo, 'dir'>> {
   checkArgs(o);
   if (!Number.isInteger(o.index) || o.index < 0) throw new ArgumentError(`subset index must be a non-negative integer, got ${o.index}`);
   const src = loadSource(o.corpusDir);

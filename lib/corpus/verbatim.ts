@@ -30,7 +30,10 @@ export class VerbatimMatcher {
   private readonly topPower: number;
   private readonly hits: { occurrences: number; samples: number; ids: number[]; lastId: number }[];
 
-  constructor(private readonly patterns: readonly string[], private readonly maxIdsPerPattern = 100) {
+  constructor(
+    private readonly patterns: readonly string[],
+    private readonly maxIdsPerPattern = 100,
+  ) {
     const nonEmpty = patterns.filter((p) => p.length > 0);
     this.window = nonEmpty.length ? Math.min(MAX_WINDOW, ...nonEmpty.map((p) => p.length)) : 0;
     this.topPower = powMod32(BASE, Math.max(0, this.window - 1));
@@ -77,6 +80,8 @@ export class VerbatimMatcher {
 
   /** Patterns found at least once. */
   found(): VerbatimHit[] {
-    return this.hits.flatMap((h, pattern) => (h.occurrences > 0 ? [{ pattern, ids: h.ids, samples: h.samples, occurrences: h.occurrences }] : []));
+    return this.hits.flatMap((h, pattern) =>
+      h.occurrences > 0 ? [{ pattern, ids: h.ids, samples: h.samples, occurrences: h.occurrences }] : [],
+    );
   }
 }

@@ -8,7 +8,17 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { countShards, MANIFEST_FILE, readManifest, resumeFingerprint, shardFileName, writeManifest, type CorpusManifest, type CorpusPart, type GenerationParams } from './manifest';
+import {
+  countShards,
+  MANIFEST_FILE,
+  readManifest,
+  resumeFingerprint,
+  shardFileName,
+  writeManifest,
+  type CorpusManifest,
+  type CorpusPart,
+  type GenerationParams,
+} from './manifest';
 import { float32Shortest, readShard, sha256, writeShard, type CorpusRecord } from './shard';
 import { ResurfaceError } from '../errors';
 import { effectiveBatchSize, generateSamples, type GeneratedSample } from '../generate/generate';
@@ -68,7 +78,8 @@ export interface CorpusSummary {
 export async function generateCorpus(options: CorpusGenerateOptions): Promise<CorpusSummary> {
   const gen = resolveGenerateOptions(options);
   const samplesPerShard = options.samplesPerShard ?? DEFAULT_SAMPLES_PER_SHARD;
-  if (!Number.isInteger(samplesPerShard) || samplesPerShard < 1) throw new ResurfaceError('ERR_INVALID_ARGUMENT', 'samplesPerShard must be a positive integer');
+  if (!Number.isInteger(samplesPerShard) || samplesPerShard < 1)
+    throw new ResurfaceError('ERR_INVALID_ARGUMENT', 'samplesPerShard must be a positive integer');
   if (options.part) parsePart(`${options.part.index}/${options.part.count}`);
   const outDir = path.resolve(options.outDir);
   readModelConfig(options.modelDir); // a directory that is not a model fails here, before anything is created
@@ -77,24 +88,49 @@ export async function generateCorpus(options: CorpusGenerateOptions): Promise<Co
   const tokenizer = await TextTokenizer.load(options.modelDir);
   const model = options.model ?? (await Model.load(options.modelDir, options.load));
   try {
-    const startToken = gen.startText !== undefined
-      ? await resolveStartText(gen.startText, (t) => tokenizer.encode(t, { addSpecialTokens: false }))
-      : resolveStartToken(tokenizer.special, gen.startToken);
+    const startToken =
+      gen.startText !== undefined
+        ? await resolveStartText(gen.startText, (t) => tokenizer.encode(t, { addSpecialTokens: false }))
+        : resolveStartToken(tokenizer.special, gen.startToken);
     const eosIds = [...new Set([...tokenizer.special.eosIds, ...model.config.eosTokenIds])];
     const params: GenerationParams = {
-      numSamples: gen.numSamples, maxNewTokens: gen.maxNewTokens, temperature: gen.temperature, topK: gen.topK,
-      topP: gen.topP, minP: gen.minP, seed: gen.seed, samplesPerShard, dtype: model.options.dtype,
-      minNewTokens: gen.minNewTokens, logprobs: gen.logprobs, dropShort: options.dropShort === true,
+      numSamples: gen.numSamples,
+      maxNewTokens: gen.maxNewTokens,
+      temperature: gen.temperature,
+      topK: gen.topK,
+      topP: gen.topP,
+      minP: gen.minP,
+      seed: gen.seed,
+      samplesPerShard,
+      dtype: model.options.dtype,
+      minNewTokens: gen.minNewTokens,
+      logprobs: gen.logprobs,
+      dropShort: options.dropShort === true,
     };
     const now = new Date().toISOString();
     const fresh: CorpusManifest = {
-      format: 'resurface-corpus', version: 1, software: { ...SOFTWARE },
-      model: { path: model.dir, architecture: model.config.architecture, configHash: configHash(model.rawConfig), weights: await weightsFingerprint(model.dir) },
+      format: 'resurface-corpus',
+      version: 1,
+      software: { ...SOFTWARE },
+      model: {
+        path: model.dir,
+        architecture: model.config.architecture,
+        configHash: configHash(model.rawConfig),
+        weights: await weightsFingerprint(model.dir),
+      },
       tokenizer: { path: tokenizer.dir, sha256: sha256(fs.readFileSync(path.join(tokenizer.dir, 'tokenizer.json'))) },
-      startToken: startToken.rule === 'text'
-        ? { id: startToken.id, rule: startToken.rule, text: startToken.text!, ids: startToken.ids! }
-        : { id: startToken.id, rule: startToken.rule, text: tokenizer.idToToken(startToken.id) },
-      eosIds, params, ...(options.part ? { part: { ...options.part } } : {}), shards: [], counts: { samples: 0, tokens: 0, eos: 0 }, complete: false, createdAt: now, updatedAt: now,
+      startToken:
+        startToken.rule === 'text'
+          ? { id: startToken.id, rule: startToken.rule, text: startToken.text!, ids: startToken.ids! }
+          : { id: startToken.id, rule: startToken.rule, text: tokenizer.idToToken(startToken.id) },
+      eosIds,
+      params,
+      ...(options.part ? { part: { ...options.part } } : {}),
+      shards: [],
+      counts: { samples: 0, tokens: 0, eos: 0 },
+      complete: false,
+      createdAt: now,
+      updatedAt: now,
     };
     const manifest = options.resume && fs.existsSync(path.join(outDir, MANIFEST_FILE)) ? checkResumable(outDir, fresh) : fresh;
 
@@ -117,7 +153,11 @@ export async function generateCorpus(options: CorpusGenerateOptions): Promise<Co
     const batchSize = effectiveBatchSize(model, gen, gen.numSamples);
 
     const stream = generateSamples(model, {
-      sampleIds, options: { ...gen, batchSize }, batchSize, startToken, eosIds,
+      sampleIds,
+      options: { ...gen, batchSize },
+      batchSize,
+      startToken,
+      eosIds,
       validVocab: Math.min(model.config.vocabSize, tokenizer.vocabSize),
       signal: options.signal,
       onProgress: (p) => {
@@ -131,7 +171,14 @@ export async function generateCorpus(options: CorpusGenerateOptions): Promise<Co
       bucket.set(sample.id, sample);
       const expected = Math.min(gen.numSamples, (k + 1) * samplesPerShard) - k * samplesPerShard;
       if (bucket.size === expected) {
-        await flushShard(outDir, manifest, k, [...bucket.values()].sort((a, b) => a.id - b.id), tokenizer, params);
+        await flushShard(
+          outDir,
+          manifest,
+          k,
+          [...bucket.values()].sort((a, b) => a.id - b.id),
+          tokenizer,
+          params,
+        );
         pending.delete(k);
         written++;
       }
@@ -143,11 +190,16 @@ export async function generateCorpus(options: CorpusGenerateOptions): Promise<Co
     const elapsed = (Date.now() - started) / 1000;
     const progress = lastProgress as GenerationProgress | null;
     return {
-      outDir, samples: manifest.counts.samples, tokens: manifest.counts.tokens,
+      outDir,
+      samples: manifest.counts.samples,
+      tokens: manifest.counts.tokens,
       eosRate: manifest.counts.samples ? manifest.counts.eos / manifest.counts.samples : 0,
-      shardsWritten: written, shardsReused: reused,
+      shardsWritten: written,
+      shardsReused: reused,
       tokensPerSecond: progress ? progress.tokensGenerated / Math.max(elapsed, 1e-9) : 0,
-      elapsedSeconds: elapsed, batchSize, complete: manifest.complete,
+      elapsedSeconds: elapsed,
+      batchSize,
+      complete: manifest.complete,
     };
   } finally {
     if (!options.model) model.dispose();
@@ -168,8 +220,18 @@ export function isShortSample(r: CorpusRecord, minNewTokens: number): boolean {
   return r.text.trim() === '' || r.num_tokens < minNewTokens;
 }
 
-async function flushShard(outDir: string, manifest: CorpusManifest, k: number, samples: GeneratedSample[], tokenizer: TextTokenizer, params: GenerationParams) {
-  const texts = await tokenizer.decodeBatch(samples.map((s) => Array.from(s.tokens)), { skipSpecialTokens: false });
+async function flushShard(
+  outDir: string,
+  manifest: CorpusManifest,
+  k: number,
+  samples: GeneratedSample[],
+  tokenizer: TextTokenizer,
+  params: GenerationParams,
+) {
+  const texts = await tokenizer.decodeBatch(
+    samples.map((s) => Array.from(s.tokens)),
+    { skipSpecialTokens: false },
+  );
   const all = samples.map((s, i) => toRecord(s, texts[i]!));
   const records = params.dropShort ? all.filter((r) => !isShortSample(r, params.minNewTokens ?? 0)) : all;
   const file = shardFileName(k);
@@ -177,17 +239,20 @@ async function flushShard(outDir: string, manifest: CorpusManifest, k: number, s
   const tokens = records.reduce((a, r) => a + r.num_tokens, 0);
   const eos = records.filter((r) => r.finish_reason === 'eos').length;
   const dropped = params.dropShort ? { dropped: all.length - records.length } : {};
-  manifest.shards = [...manifest.shards.filter((s) => s.index !== k), { file, index: k, firstId: samples[0]!.id, count: records.length, tokens, eos, ...dropped, sha256: digest }]
-    .sort((a, b) => a.index - b.index);
+  manifest.shards = [
+    ...manifest.shards.filter((s) => s.index !== k),
+    { file, index: k, firstId: samples[0]!.id, count: records.length, tokens, eos, ...dropped, sha256: digest },
+  ].sort((a, b) => a.index - b.index);
   manifest.counts = countShards(manifest.shards, params.dropShort === true);
   manifest.updatedAt = new Date().toISOString();
   await writeManifest(outDir, manifest);
 }
 
-
 function prepareOutDir(outDir: string, resume: boolean): void {
   if (fs.existsSync(path.join(outDir, MANIFEST_FILE)) && !resume) {
-    throw new ResurfaceError('ERR_CORPUS', `${outDir} already holds a corpus: pass --resume to continue it, or choose another --out`, { path: outDir });
+    throw new ResurfaceError('ERR_CORPUS', `${outDir} already holds a corpus: pass --resume to continue it, or choose another --out`, {
+      path: outDir,
+    });
   }
   ensureDir(outDir);
 }

@@ -27,7 +27,12 @@ export interface BertSpec {
   hiddenAct: EncoderActivation;
 }
 
-const ACTIVATIONS: Record<string, EncoderActivation> = { gelu: 'gelu', gelu_new: 'gelu_tanh', gelu_pytorch_tanh: 'gelu_tanh', relu: 'relu' };
+const ACTIVATIONS: Record<string, EncoderActivation> = {
+  gelu: 'gelu',
+  gelu_new: 'gelu_tanh',
+  gelu_pytorch_tanh: 'gelu_tanh',
+  relu: 'relu',
+};
 
 const bertConfig = z.object({
   model_type: z.string().optional(),
@@ -52,7 +57,8 @@ export function readEncoderConfigJson(file: string): Record<string, unknown> {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new ResurfaceError('ERR_NOT_A_MODEL', `${file} not found: not a Hugging Face model directory`, { file });
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new ResurfaceError('ERR_NOT_A_MODEL', `${file} not found: not a Hugging Face model directory`, { file });
     throw new ResurfaceError('ERR_IO', `cannot read ${file}: ${(err as Error).message}`, { file }, { cause: err });
   }
   let json: unknown;
@@ -67,19 +73,31 @@ export function readEncoderConfigJson(file: string): Record<string, unknown> {
 
 export function parseBertConfig(json: Record<string, unknown>, source = 'config.json'): BertSpec {
   const modelType = json.model_type;
-  const arch = Array.isArray(json.architectures) && typeof json.architectures[0] === 'string' ? (json.architectures[0] as string) : undefined;
+  const arch =
+    Array.isArray(json.architectures) && typeof json.architectures[0] === 'string' ? (json.architectures[0] as string) : undefined;
   if (modelType !== undefined && modelType !== 'bert') {
-    throw unsupported(source, 'model_type', `"${String(modelType)}" is not a BERT encoder; sentence embeddings support BERT checkpoints only (all-MiniLM-*, BGE, E5, GTE ...)`);
+    throw unsupported(
+      source,
+      'model_type',
+      `"${String(modelType)}" is not a BERT encoder; sentence embeddings support BERT checkpoints only (all-MiniLM-*, BGE, E5, GTE ...)`,
+    );
   }
   if (modelType === undefined && !(arch && arch.startsWith('Bert'))) {
-    throw unsupported(source, 'architectures', `${arch ? `"${arch}"` : 'no model_type or architectures'}: sentence embeddings support BERT checkpoints only`);
+    throw unsupported(
+      source,
+      'architectures',
+      `${arch ? `"${arch}"` : 'no model_type or architectures'}: sentence embeddings support BERT checkpoints only`,
+    );
   }
   const c = parseWith(bertConfig, json, source);
   const act = ACTIVATIONS[c.hidden_act];
   if (!act) throw unsupported(source, 'hidden_act', `"${c.hidden_act}" is not supported (gelu, gelu_new, gelu_pytorch_tanh, relu)`);
-  if (c.position_embedding_type !== 'absolute') throw unsupported(source, 'position_embedding_type', `"${c.position_embedding_type}" is not supported (absolute only)`);
-  if (c.is_decoder || c.add_cross_attention) throw unsupported(source, c.is_decoder ? 'is_decoder' : 'add_cross_attention', 'a decoder-style BERT is not a sentence encoder');
-  if (c.hidden_size % c.num_attention_heads !== 0) throw invalid(source, 'num_attention_heads', `${c.num_attention_heads} does not divide hidden_size ${c.hidden_size}`);
+  if (c.position_embedding_type !== 'absolute')
+    throw unsupported(source, 'position_embedding_type', `"${c.position_embedding_type}" is not supported (absolute only)`);
+  if (c.is_decoder || c.add_cross_attention)
+    throw unsupported(source, c.is_decoder ? 'is_decoder' : 'add_cross_attention', 'a decoder-style BERT is not a sentence encoder');
+  if (c.hidden_size % c.num_attention_heads !== 0)
+    throw invalid(source, 'num_attention_heads', `${c.num_attention_heads} does not divide hidden_size ${c.hidden_size}`);
   return {
     vocabSize: c.vocab_size,
     hiddenSize: c.hidden_size,

@@ -40,7 +40,15 @@ export class SentenceEncoder {
   private readonly tok: RawTokenizer;
   private native: NativeEncoder | null;
 
-  private constructor(dir: string, config: BertSpec, modules: SentenceModules, maxSeqLength: number, options: ResolvedLoadOptions & { batchSize: number }, tok: RawTokenizer, native: NativeEncoder) {
+  private constructor(
+    dir: string,
+    config: BertSpec,
+    modules: SentenceModules,
+    maxSeqLength: number,
+    options: ResolvedLoadOptions & { batchSize: number },
+    tok: RawTokenizer,
+    native: NativeEncoder,
+  ) {
     this.dir = dir;
     this.config = config;
     this.modules = modules;
@@ -62,10 +70,12 @@ export class SentenceEncoder {
 
   static async load(dir: string, options: EncoderLoadOptions = {}): Promise<SentenceEncoder> {
     const { batchSize = 32, ...load } = options;
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new ResurfaceError('ERR_INVALID_ARGUMENT', `batchSize must be a positive integer, got ${batchSize}`);
+    if (!Number.isInteger(batchSize) || batchSize < 1)
+      throw new ResurfaceError('ERR_INVALID_ARGUMENT', `batchSize must be a positive integer, got ${batchSize}`);
     const resolved = { ...resolveLoadOptions(load), batchSize };
     const root = path.resolve(dir);
-    if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) throw new ResurfaceError('ERR_NOT_A_MODEL', `${root} is not a directory`, { dir: root });
+    if (!fs.existsSync(root) || !fs.statSync(root).isDirectory())
+      throw new ResurfaceError('ERR_NOT_A_MODEL', `${root} is not a directory`, { dir: root });
     const rootConfig = path.join(root, 'config.json');
     const hidden = fs.existsSync(rootConfig) ? peekHiddenSize(rootConfig) : null;
     const modules = readSentenceModules(root, hidden);
@@ -77,7 +87,15 @@ export class SentenceEncoder {
     const plan = buildEncoderLoadPlan(config, await openWeights(modelDir), modelDir, resolved.checkFinite);
     const native = new (loadNative().NativeEncoder)();
     try {
-      await native.load({ config, plan, pooling: modules.pooling, normalize: modules.normalize, device: resolved.device, dtype: resolved.dtype, threads: resolved.threads });
+      await native.load({
+        config,
+        plan,
+        pooling: modules.pooling,
+        normalize: modules.normalize,
+        device: resolved.device,
+        dtype: resolved.dtype,
+        threads: resolved.threads,
+      });
     } catch (err) {
       throw fromNative(err);
     }
@@ -91,7 +109,10 @@ export class SentenceEncoder {
     const encs = await this.tok.encodeBatch(prepared, { addSpecialTokens: true });
     return encs.map((e, i) => {
       const ids = e.getIds();
-      if (ids.length === 0) throw new ResurfaceError('ERR_TOKENIZER', `${this.dir}: text ${i} encodes to no tokens (the tokenizer adds no [CLS]/[SEP])`, { index: i });
+      if (ids.length === 0)
+        throw new ResurfaceError('ERR_TOKENIZER', `${this.dir}: text ${i} encodes to no tokens (the tokenizer adds no [CLS]/[SEP])`, {
+          index: i,
+        });
       return ids;
     });
   }
@@ -153,7 +174,9 @@ function peekHiddenSize(file: string): number | null {
 function decideMaxSeqLength(modules: SentenceModules, config: BertSpec, modelDir: string): number {
   if (modules.maxSeqLength !== null) {
     if (modules.maxSeqLength > config.maxPositionEmbeddings) {
-      modules.warnings.push(`max_seq_length ${modules.maxSeqLength} exceeds max_position_embeddings ${config.maxPositionEmbeddings}: texts are cut to ${config.maxPositionEmbeddings} tokens`);
+      modules.warnings.push(
+        `max_seq_length ${modules.maxSeqLength} exceeds max_position_embeddings ${config.maxPositionEmbeddings}: texts are cut to ${config.maxPositionEmbeddings} tokens`,
+      );
       return config.maxPositionEmbeddings;
     }
     return modules.maxSeqLength;
@@ -174,7 +197,11 @@ function decideMaxSeqLength(modules: SentenceModules, config: BertSpec, modelDir
 function loadTokenizer(modelDir: string, maxSeqLength: number, config: BertSpec): RawTokenizer {
   const file = path.join(modelDir, 'tokenizer.json');
   if (!fs.existsSync(file)) {
-    throw new ResurfaceError('ERR_TOKENIZER', `${file} not found: the encoder needs the fast-tokenizer file (AutoTokenizer.from_pretrained(dir).save_pretrained(dir) writes it)`, { path: file });
+    throw new ResurfaceError(
+      'ERR_TOKENIZER',
+      `${file} not found: the encoder needs the fast-tokenizer file (AutoTokenizer.from_pretrained(dir).save_pretrained(dir) writes it)`,
+      { path: file },
+    );
   }
   let tok: RawTokenizer;
   try {
@@ -184,7 +211,11 @@ function loadTokenizer(modelDir: string, maxSeqLength: number, config: BertSpec)
   }
   const size = tok.getVocabSize(true);
   if (size > config.vocabSize) {
-    throw new ResurfaceError('ERR_TOKENIZER', `${file}: the tokenizer has ${size} tokens but config.json's vocab_size is ${config.vocabSize}: they are not one model's`, { path: file });
+    throw new ResurfaceError(
+      'ERR_TOKENIZER',
+      `${file}: the tokenizer has ${size} tokens but config.json's vocab_size is ${config.vocabSize}: they are not one model's`,
+      { path: file },
+    );
   }
   tok.disablePadding(); // the native side pads (and masks) per batch
   tok.setTruncation(maxSeqLength); // longest_first; [CLS]/[SEP] count towards the limit

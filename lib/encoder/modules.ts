@@ -59,15 +59,22 @@ function readJson(file: string): unknown {
 }
 
 function readPooling(file: string, hiddenSize: number | null): PoolingMode {
-  if (!fs.existsSync(file)) throw new ResurfaceError('ERR_NOT_A_MODEL', `${file} not found: modules.json names a Pooling module without its config`, { file });
+  if (!fs.existsSync(file))
+    throw new ResurfaceError('ERR_NOT_A_MODEL', `${file} not found: modules.json names a Pooling module without its config`, { file });
   const cfg = readJson(file) as Record<string, unknown>;
   if (cfg === null || typeof cfg !== 'object' || Array.isArray(cfg)) throw invalid(file, '(root)', 'expected a JSON object');
   const on = Object.keys(POOLING_FLAGS).filter((k) => cfg[k] === true);
-  if (on.length !== 1) throw unsupported(file, 'pooling_mode_*', on.length === 0 ? 'no pooling mode is set' : `several pooling modes at once (${on.join(', ')}) are not supported`);
+  if (on.length !== 1)
+    throw unsupported(
+      file,
+      'pooling_mode_*',
+      on.length === 0 ? 'no pooling mode is set' : `several pooling modes at once (${on.join(', ')}) are not supported`,
+    );
   const mode = POOLING_FLAGS[on[0]!];
   if (!mode) throw unsupported(file, on[0]!, 'this pooling mode is not supported (mean, cls, max, mean_sqrt_len)');
   const dim = cfg.word_embedding_dimension;
-  if (hiddenSize !== null && typeof dim === 'number' && dim !== hiddenSize) throw invalid(file, 'word_embedding_dimension', `${dim} but the model's hidden_size is ${hiddenSize}`);
+  if (hiddenSize !== null && typeof dim === 'number' && dim !== hiddenSize)
+    throw invalid(file, 'word_embedding_dimension', `${dim} but the model's hidden_size is ${hiddenSize}`);
   return mode;
 }
 
@@ -76,7 +83,8 @@ function readSbertConfig(transformerDir: string, root: string): { maxSeqLength: 
   const file = [transformerDir, root].map((d) => path.join(d, 'sentence_bert_config.json')).find((f) => fs.existsSync(f));
   const cfg = file ? (readJson(file) as Record<string, unknown>) : {};
   const maxSeq = cfg.max_seq_length;
-  if (maxSeq !== undefined && maxSeq !== null && !(typeof maxSeq === 'number' && Number.isInteger(maxSeq) && maxSeq > 0)) throw invalid(file!, 'max_seq_length', 'expected a positive integer');
+  if (maxSeq !== undefined && maxSeq !== null && !(typeof maxSeq === 'number' && Number.isInteger(maxSeq) && maxSeq > 0))
+    throw invalid(file!, 'max_seq_length', 'expected a positive integer');
   return { maxSeqLength: typeof maxSeq === 'number' ? maxSeq : null, doLowerCase: cfg.do_lower_case === true };
 }
 
@@ -85,7 +93,9 @@ export function readSentenceModules(dir: string, hiddenSize: number | null = nul
   const modulesFile = path.join(dir, 'modules.json');
   const warnings: string[] = [];
   if (!fs.existsSync(modulesFile)) {
-    warnings.push(`${dir}: no modules.json, so not a sentence-transformers checkpoint: using mean pooling without normalisation (sentence-transformers' fallback)`);
+    warnings.push(
+      `${dir}: no modules.json, so not a sentence-transformers checkpoint: using mean pooling without normalisation (sentence-transformers' fallback)`,
+    );
     return { transformerDir: dir, pooling: 'mean', normalize: false, ...readSbertConfig(dir, dir), sentenceTransformers: false, warnings };
   }
   const modules = readJson(modulesFile);
@@ -96,13 +106,19 @@ export function readSentenceModules(dir: string, hiddenSize: number | null = nul
   let normalize = false;
   sorted.forEach((m, i) => {
     const mod = m as { type?: unknown; path?: unknown };
-    if (typeof mod.type !== 'string' || typeof mod.path !== 'string') throw invalid(modulesFile, `[${i}]`, 'each module needs a string "type" and "path"');
+    if (typeof mod.type !== 'string' || typeof mod.path !== 'string')
+      throw invalid(modulesFile, `[${i}]`, 'each module needs a string "type" and "path"');
     const kind = mod.type.split('.').pop();
     const order = transformerDir === null ? 0 : pooling === null ? 1 : 2;
     if (kind === 'Transformer' && order === 0) transformerDir = path.join(dir, mod.path);
     else if (kind === 'Pooling' && order === 1) pooling = readPooling(path.join(dir, mod.path, 'config.json'), hiddenSize);
     else if (kind === 'Normalize' && order === 2 && !normalize) normalize = true;
-    else throw unsupported(modulesFile, `[${i}].type`, `module ${mod.type} at this place is not supported (Transformer, Pooling, optional Normalize)`);
+    else
+      throw unsupported(
+        modulesFile,
+        `[${i}].type`,
+        `module ${mod.type} at this place is not supported (Transformer, Pooling, optional Normalize)`,
+      );
   });
   if (transformerDir === null || pooling === null) throw unsupported(modulesFile, '(root)', 'needs a Transformer and a Pooling module');
   return { transformerDir, pooling, normalize, ...readSbertConfig(transformerDir, dir), sentenceTransformers: true, warnings };

@@ -26,8 +26,10 @@ export function bertSlots(s: BertSpec): SlotSpec[] {
   const H = s.hiddenSize;
   const I = s.intermediateSize;
   const out: SlotSpec[] = [];
-  const linear = (name: string, o: number, i: number) => out.push({ name: `${name}.weight`, shape: [o, i], kind: 'linear_weight' }, { name: `${name}.bias`, shape: [o], kind: 'bias' });
-  const norm = (name: string) => out.push({ name: `${name}.weight`, shape: [H], kind: 'norm_weight' }, { name: `${name}.bias`, shape: [H], kind: 'norm_bias' });
+  const linear = (name: string, o: number, i: number) =>
+    out.push({ name: `${name}.weight`, shape: [o, i], kind: 'linear_weight' }, { name: `${name}.bias`, shape: [o], kind: 'bias' });
+  const norm = (name: string) =>
+    out.push({ name: `${name}.weight`, shape: [H], kind: 'norm_weight' }, { name: `${name}.bias`, shape: [H], kind: 'norm_bias' });
   out.push({ name: 'embeddings.word_embeddings.weight', shape: [s.vocabSize, H], kind: 'embedding' });
   out.push({ name: 'embeddings.position_embeddings.weight', shape: [s.maxPositionEmbeddings, H], kind: 'embedding' });
   out.push({ name: 'embeddings.token_type_embeddings.weight', shape: [s.typeVocabSize, H], kind: 'embedding' });
@@ -63,23 +65,45 @@ export function buildEncoderLoadPlan(spec: BertSpec, index: WeightIndex, modelDi
   const slots: NativeWeightSlot[] = bertSlots(spec).map((slot) => {
     const name = candidates(slot.name, prefix).find((n) => index.location.has(n));
     if (name === undefined) {
-      throw new FormatError('ERR_MISSING_TENSOR', `${modelDir}: tensor ${prefix}${slot.name} is missing from the checkpoint (is config.json this model's?)`, { tensor: prefix + slot.name, model: modelDir });
+      throw new FormatError(
+        'ERR_MISSING_TENSOR',
+        `${modelDir}: tensor ${prefix}${slot.name} is missing from the checkpoint (is config.json this model's?)`,
+        { tensor: prefix + slot.name, model: modelDir },
+      );
     }
     const fileIdx = index.location.get(name)!;
     const entry = index.files[fileIdx]!.tensors.get(name)!;
     if (!FLOAT_DTYPES.has(entry.dtype)) {
-      throw new FormatError('ERR_SAFETENSORS_DTYPE', `${modelDir}: tensor ${name} has dtype ${entry.dtype}; weights must be F32, F16 or BF16`, { tensor: name, dtype: entry.dtype });
+      throw new FormatError(
+        'ERR_SAFETENSORS_DTYPE',
+        `${modelDir}: tensor ${name} has dtype ${entry.dtype}; weights must be F32, F16 or BF16`,
+        { tensor: name, dtype: entry.dtype },
+      );
     }
     if (entry.shape.length !== slot.shape.length || entry.shape.some((d, i) => d !== slot.shape[i])) {
-      throw new FormatError('ERR_TENSOR_SHAPE', `${modelDir}: tensor ${name} has shape [${entry.shape.join(', ')}], but config.json implies [${slot.shape.join(', ')}]`, { tensor: name, shape: entry.shape, expected: slot.shape });
+      throw new FormatError(
+        'ERR_TENSOR_SHAPE',
+        `${modelDir}: tensor ${name} has shape [${entry.shape.join(', ')}], but config.json implies [${slot.shape.join(', ')}]`,
+        { tensor: name, shape: entry.shape, expected: slot.shape },
+      );
     }
     used.add(name);
-    return { name: slot.name, shape: slot.shape, op: 'copy', kind: slot.kind, sources: [{ file: fileIdx, name, dtype: entry.dtype, shape: entry.shape, begin: entry.begin, end: entry.end }] };
+    return {
+      name: slot.name,
+      shape: slot.shape,
+      op: 'copy',
+      kind: slot.kind,
+      sources: [{ file: fileIdx, name, dtype: entry.dtype, shape: entry.shape, begin: entry.begin, end: entry.end }],
+    };
   });
   const unexpected = all.filter((n) => !used.has(n) && !isIgnored(n.startsWith(prefix) ? n.slice(prefix.length) : n) && !isIgnored(n));
   if (unexpected.length > 0) {
     const shown = unexpected.slice(0, 5).join(', ') + (unexpected.length > 5 ? `, … (${unexpected.length} in all)` : '');
-    throw new FormatError('ERR_UNEXPECTED_TENSOR', `${modelDir}: the checkpoint holds tensors that config.json does not describe: ${shown}`, { tensors: unexpected });
+    throw new FormatError(
+      'ERR_UNEXPECTED_TENSOR',
+      `${modelDir}: the checkpoint holds tensors that config.json does not describe: ${shown}`,
+      { tensors: unexpected },
+    );
   }
   return { files: index.files.map((f) => f.path), slots, neoxHeads: 0, checkFinite };
 }

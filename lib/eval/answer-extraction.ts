@@ -77,19 +77,67 @@ export function getUnnormalizedAnswer(text: string): string {
 }
 
 const SUBSTITUTIONS: Array<[string, string]> = [
-  ['an ', ''], ['a ', ''], ['.$', '$'], ['\\$', ''], ['\\ ', ''], [' ', ''], ['mbox', 'text'], [',\\text{and}', ','], ['\\text{and}', ','],
+  ['an ', ''],
+  ['a ', ''],
+  ['.$', '$'],
+  ['\\$', ''],
+  ['\\ ', ''],
+  [' ', ''],
+  ['mbox', 'text'],
+  [',\\text{and}', ','],
+  ['\\text{and}', ','],
   ['\\text{m}', '\\text{}'],
 ];
 const REMOVED_EXPRESSIONS = [
-  'square', 'ways', 'integers', 'dollars', 'mph', 'inches', 'ft', 'hours', 'km', 'units', '\\ldots', 'sue', 'points', 'feet', 'minutes',
-  'digits', 'cents', 'degrees', 'cm', 'gm', 'pounds', 'meters', 'meals', 'edges', 'students', 'childrentickets', 'multiples', '\\text{s}',
-  '\\text{.}', '\\text{\ns}', '\\text{}^2', '\\text{}^3', '\\text{\n}', '\\text{}', '\\mathrm{th}', '^\\circ', '^{\\circ}', '\\;', ',\\!', '{,}',
-  '"', '\\dots',
+  'square',
+  'ways',
+  'integers',
+  'dollars',
+  'mph',
+  'inches',
+  'ft',
+  'hours',
+  'km',
+  'units',
+  '\\ldots',
+  'sue',
+  'points',
+  'feet',
+  'minutes',
+  'digits',
+  'cents',
+  'degrees',
+  'cm',
+  'gm',
+  'pounds',
+  'meters',
+  'meals',
+  'edges',
+  'students',
+  'childrentickets',
+  'multiples',
+  '\\text{s}',
+  '\\text{.}',
+  '\\text{\ns}',
+  '\\text{}^2',
+  '\\text{}^3',
+  '\\text{\n}',
+  '\\text{}',
+  '\\mathrm{th}',
+  '^\\circ',
+  '^{\\circ}',
+  '\\;',
+  ',\\!',
+  '{,}',
+  '"',
+  '\\dots',
 ];
 
 /** Python str.isdigit(): non-empty, every character a Unicode digit (Nd, and the superscript/subscript/circled digits). */
 function pyIsDigit(s: string): boolean {
-  return /^[\p{Nd}\u00b2\u00b3\u00b9\u2070\u2074-\u2079\u2080-\u2089\u2460-\u2468\u2474-\u247c\u2488-\u2490\u24ea\u24f5-\u24fd\u24ff\u2776-\u277e\u2780-\u2788\u278a-\u2792\u1369-\u1371\u19da]+$/u.test(s);
+  return /^[\p{Nd}\u00b2\u00b3\u00b9\u2070\u2074-\u2079\u2080-\u2089\u2460-\u2468\u2474-\u247c\u2488-\u2490\u24ea\u24f5-\u24fd\u24ff\u2776-\u277e\u2780-\u2788\u278a-\u2792\u1369-\u1371\u19da]+$/u.test(
+    s,
+  );
 }
 
 /** `normalize_final_answer`, character for character (Python re semantics: `.` excludes "\n" only). */
@@ -140,7 +188,10 @@ export function minervaGoldAnswer(solution: string): string {
   const boxed = lastBoxedOnlyString(solution);
   const inner = boxed === null ? null : removeBoxed(boxed);
   if (inner === null) {
-    throw new ResurfaceError('ERR_TASK', `the solution has no final \\boxed{...} answer (the harness's process_docs fails on it): ${JSON.stringify(solution.slice(-120))}`);
+    throw new ResurfaceError(
+      'ERR_TASK',
+      `the solution has no final \\boxed{...} answer (the harness's process_docs fails on it): ${JSON.stringify(solution.slice(-120))}`,
+    );
   }
   return normalizeFinalAnswer(inner);
 }

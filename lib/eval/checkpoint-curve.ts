@@ -38,19 +38,32 @@ export interface CurveRow extends CurvePoint {
 /** The models of a run directory, base first, in step order (a final model equal to the last epoch checkpoint is listed once). */
 export function curvePoints(runDir: string): CurvePoint[] {
   const dir = path.resolve(runDir);
-  const states = [path.join(dir, 'trainer_state.json'), ...listEpochCheckpoints(dir).map((c) => path.join(c.dir, 'trainer_state.json')), ...listCheckpoints(dir).map((c) => path.join(c.dir, 'trainer_state.json'))];
+  const states = [
+    path.join(dir, 'trainer_state.json'),
+    ...listEpochCheckpoints(dir).map((c) => path.join(c.dir, 'trainer_state.json')),
+    ...listCheckpoints(dir).map((c) => path.join(c.dir, 'trainer_state.json')),
+  ];
   const first = states.find((f) => fs.existsSync(f));
-  if (!first) throw new ResurfaceError('ERR_INVALID_ARGUMENT', `${dir} is not a training run (no trainer_state.json in it or its checkpoints): --all-checkpoints needs train's --out`, { path: dir });
+  if (!first)
+    throw new ResurfaceError(
+      'ERR_INVALID_ARGUMENT',
+      `${dir} is not a training run (no trainer_state.json in it or its checkpoints): --all-checkpoints needs train's --out`,
+      { path: dir },
+    );
   const source = readTrainerState(path.dirname(first)).sourceModel;
   const points: CurvePoint[] = [{ label: 'base', dir: source, step: 0, epoch: 0 }];
-  for (const c of listEpochCheckpoints(dir)) points.push({ label: `epoch ${c.epoch}`, dir: c.dir, step: readTrainerState(c.dir).step, epoch: c.epoch });
+  for (const c of listEpochCheckpoints(dir))
+    points.push({ label: `epoch ${c.epoch}`, dir: c.dir, step: readTrainerState(c.dir).step, epoch: c.epoch });
   for (const c of listCheckpoints(dir)) points.push({ label: `step ${c.step}`, dir: c.dir, step: c.step, epoch: null });
   if (fs.existsSync(path.join(dir, 'trainer_state.json')) && fs.existsSync(path.join(dir, 'config.json'))) {
     const s = readTrainerState(dir);
-    if (s.final && !points.some((p) => p.epoch !== null && p.epoch > 0 && p.step === s.step)) points.push({ label: 'final', dir, step: s.step, epoch: null });
+    if (s.final && !points.some((p) => p.epoch !== null && p.epoch > 0 && p.step === s.step))
+      points.push({ label: 'final', dir, step: s.step, epoch: null });
   }
   if (!fs.existsSync(path.join(source, 'config.json'))) {
-    throw new ResurfaceError('ERR_NOT_A_MODEL', `the run's base model ${source} (trainer_state.json sourceModel) is not there any more`, { path: source });
+    throw new ResurfaceError('ERR_NOT_A_MODEL', `the run's base model ${source} (trainer_state.json sourceModel) is not there any more`, {
+      path: source,
+    });
   }
   return points.sort((a, b) => a.step - b.step || (a.epoch ?? 0) - (b.epoch ?? 0));
 }
@@ -60,12 +73,27 @@ function row(p: CurvePoint, r: TaskReport): CurveRow {
     // a generate task: its headline metric (the first: GSM8K exact_match,strict-match; pass@1)
     const key = Object.keys(r.results)[0];
     const v = key === undefined ? null : (r.results[key] ?? null);
-    return { ...p, task: r.task, n: r.n, acc: v ?? Number.NaN, acc_stderr: key === undefined ? null : (r.stderr[key] ?? null), acc_norm: null, acc_norm_stderr: null, perplexity: null };
+    return {
+      ...p,
+      task: r.task,
+      n: r.n,
+      acc: v ?? Number.NaN,
+      acc_stderr: key === undefined ? null : (r.stderr[key] ?? null),
+      acc_norm: null,
+      acc_norm_stderr: null,
+      perplexity: null,
+    };
   }
   const mc = 'acc_norm' in r;
   return {
-    ...p, task: r.task, n: r.n, acc: r.acc, acc_stderr: r.acc_stderr,
-    acc_norm: mc ? r.acc_norm : null, acc_norm_stderr: mc ? r.acc_norm_stderr : null, perplexity: mc ? null : r.perplexity,
+    ...p,
+    task: r.task,
+    n: r.n,
+    acc: r.acc,
+    acc_stderr: r.acc_stderr,
+    acc_norm: mc ? r.acc_norm : null,
+    acc_norm_stderr: mc ? r.acc_norm_stderr : null,
+    perplexity: mc ? null : r.perplexity,
   };
 }
 
@@ -95,27 +123,48 @@ const f = (x: number | null) => (x === null || !Number.isFinite(x) ? '–' : x.t
 export function curveMarkdown(rows: CurveRow[]): string {
   const lines = ['| model | step | epoch | task | n | acc | ± | acc_norm | ± |', '|---|---:|---:|---|---:|---:|---:|---:|---:|'];
   for (const r of rows) {
-    lines.push(`| ${r.label} | ${r.step} | ${r.epoch ?? '–'} | ${r.task} | ${r.n} | ${f(r.acc)} | ${f(r.acc_stderr)} | ${f(r.acc_norm)} | ${f(r.acc_norm_stderr)} |`);
+    lines.push(
+      `| ${r.label} | ${r.step} | ${r.epoch ?? '–'} | ${r.task} | ${r.n} | ${f(r.acc)} | ${f(r.acc_stderr)} | ${f(r.acc_norm)} | ${f(r.acc_norm_stderr)} |`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }
 
 /** Accuracy against optimizer step, one line per task, ±1 standard error as a band. */
 export function curveSpec(rows: CurveRow[]): Record<string, unknown> {
-  const values = rows.map((r) => ({ step: r.step, task: r.task, model: r.label, acc: r.acc, lo: r.acc - (r.acc_stderr ?? 0), hi: r.acc + (r.acc_stderr ?? 0) }));
+  const values = rows.map((r) => ({
+    step: r.step,
+    task: r.task,
+    model: r.label,
+    acc: r.acc,
+    lo: r.acc - (r.acc_stderr ?? 0),
+    hi: r.acc + (r.acc_stderr ?? 0),
+  }));
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json', background: 'white', config: { font: 'sans-serif' },
-    title: 'Accuracy over training (base = step 0)', width: 480, height: 280, data: { values },
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    background: 'white',
+    config: { font: 'sans-serif' },
+    title: 'Accuracy over training (base = step 0)',
+    width: 480,
+    height: 280,
+    data: { values },
     encoding: { x: { field: 'step', type: 'quantitative', title: 'optimizer step' }, color: { field: 'task', type: 'nominal' } },
     layer: [
       { mark: { type: 'area', opacity: 0.15 }, encoding: { y: { field: 'lo', type: 'quantitative', title: 'acc' }, y2: { field: 'hi' } } },
-      { mark: { type: 'line', point: true }, encoding: { y: { field: 'acc', type: 'quantitative' }, tooltip: [{ field: 'model' }, { field: 'acc', format: '.4f' }] } },
+      {
+        mark: { type: 'line', point: true },
+        encoding: { y: { field: 'acc', type: 'quantitative' }, tooltip: [{ field: 'model' }, { field: 'acc', format: '.4f' }] },
+      },
     ],
   };
 }
 
 /** curve.json, curve.md and curve.svg in outDir; returns their paths. */
-export async function writeCurve(outDir: string, runDir: string, rows: CurveRow[]): Promise<{ json: string; markdown: string; svg: string }> {
+export async function writeCurve(
+  outDir: string,
+  runDir: string,
+  rows: CurveRow[],
+): Promise<{ json: string; markdown: string; svg: string }> {
   fs.mkdirSync(outDir, { recursive: true });
   const files = { json: path.join(outDir, 'curve.json'), markdown: path.join(outDir, 'curve.md'), svg: path.join(outDir, 'curve.svg') };
   await writeFileAtomic(files.json, `${JSON.stringify({ run: path.resolve(runDir), rows }, null, 2)}\n`);

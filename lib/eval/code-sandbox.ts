@@ -128,7 +128,10 @@ function resolvePython(explicit?: string): string {
   const r = spawnSync(candidate, ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8', timeout: 30_000 });
   const exe = r.status === 0 ? r.stdout.trim() : '';
   if (!exe || !fs.existsSync(exe)) {
-    throw new ResurfaceError('ERR_CODE_EXECUTION', `cannot run ${candidate} to execute generated programs: ${(r.stderr || String(r.error ?? '')).trim() || 'not found'}`);
+    throw new ResurfaceError(
+      'ERR_CODE_EXECUTION',
+      `cannot run ${candidate} to execute generated programs: ${(r.stderr || String(r.error ?? '')).trim() || 'not found'}`,
+    );
   }
   return exe;
 }
@@ -138,12 +141,28 @@ export function sandboxCapabilities(python?: string): SandboxCapabilities {
   if (probed && (python === undefined || probed.python === python)) return probed;
   const exe = python ?? resolvePython();
   const ns = spawnSync('unshare', ['-r', '-n', '-p', '--fork', '--kill-child', '--', exe, '-c', 'pass'], { timeout: 30_000 }).status === 0;
-  const ll = spawnSync(exe, ['-c', 'import ctypes,sys; l=ctypes.CDLL(None); l.syscall.restype=ctypes.c_long; sys.exit(0 if l.syscall(444, None, 0, 1) >= 1 else 1)'], { timeout: 30_000 }).status === 0;
+  const ll =
+    spawnSync(
+      exe,
+      [
+        '-c',
+        'import ctypes,sys; l=ctypes.CDLL(None); l.syscall.restype=ctypes.c_long; sys.exit(0 if l.syscall(444, None, 0, 1) >= 1 else 1)',
+      ],
+      { timeout: 30_000 },
+    ).status === 0;
   const notes = [
-    ns ? 'network: isolated (new network namespace, loopback only)' : 'network: NOT isolated (unshare -rn unavailable: no user namespaces for this user)',
-    ns ? 'processes: new PID namespace, all killed with the program; RLIMIT_NPROC' : 'processes: process-group kill at the timeout and RLIMIT_NPROC only (no PID namespace; RLIMIT_NPROC does not bind root)',
-    ll ? 'filesystem: writes outside the temporary directory denied (Landlock)' : 'filesystem: writes outside the temporary directory NOT prevented (no Landlock in this kernel)',
-    ['x64', 'arm64'].includes(process.arch) ? 'child processes: none (seccomp: fork/vfork/clone fail)' : `child processes: RLIMIT_NPROC only (no seccomp filter for ${process.arch})`,
+    ns
+      ? 'network: isolated (new network namespace, loopback only)'
+      : 'network: NOT isolated (unshare -rn unavailable: no user namespaces for this user)',
+    ns
+      ? 'processes: new PID namespace, all killed with the program; RLIMIT_NPROC'
+      : 'processes: process-group kill at the timeout and RLIMIT_NPROC only (no PID namespace; RLIMIT_NPROC does not bind root)',
+    ll
+      ? 'filesystem: writes outside the temporary directory denied (Landlock)'
+      : 'filesystem: writes outside the temporary directory NOT prevented (no Landlock in this kernel)',
+    ['x64', 'arm64'].includes(process.arch)
+      ? 'child processes: none (seccomp: fork/vfork/clone fail)'
+      : `child processes: RLIMIT_NPROC only (no seccomp filter for ${process.arch})`,
     'memory, CPU time, file size: rlimits; environment cleared; python -I',
   ];
   const caps = { python: exe, namespaces: ns, landlock: ll, notes };
@@ -154,7 +173,10 @@ export function sandboxCapabilities(python?: string): SandboxCapabilities {
     const [cmd, args] = sandboxCommand(caps, dir, defaultLimits(caps, 3000));
     const r = spawnSync(cmd, args, { cwd: dir, env: {}, encoding: 'utf8', timeout: 30_000 });
     if (r.status !== 0) {
-      throw new ResurfaceError('ERR_CODE_EXECUTION', `the code-execution sandbox failed its self-test (exit ${r.status}): ${(r.stderr || String(r.error ?? '')).trim().slice(-500)}`);
+      throw new ResurfaceError(
+        'ERR_CODE_EXECUTION',
+        `the code-execution sandbox failed its self-test (exit ${r.status}): ${(r.stderr || String(r.error ?? '')).trim().slice(-500)}`,
+      );
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -171,7 +193,12 @@ interface Limits {
 }
 
 function defaultLimits(_caps: SandboxCapabilities, timeoutMs: number, o: SandboxOptions = {}): Limits {
-  return { memoryBytes: o.memoryBytes ?? 1 << 30, cpuSeconds: Math.ceil(timeoutMs / 1000) + 1, maxFileBytes: o.maxFileBytes ?? 16 << 20, maxProcesses: o.maxProcesses ?? 4 };
+  return {
+    memoryBytes: o.memoryBytes ?? 1 << 30,
+    cpuSeconds: Math.ceil(timeoutMs / 1000) + 1,
+    maxFileBytes: o.maxFileBytes ?? 16 << 20,
+    maxProcesses: o.maxProcesses ?? 4,
+  };
 }
 
 /** The command line that runs DIR/program.py contained. */
@@ -231,7 +258,11 @@ export async function runProgram(program: string, options: SandboxOptions = {}):
 }
 
 /** Runs programs with bounded concurrency; results in input order. */
-export async function runPrograms(programs: readonly string[], options: SandboxOptions = {}, onDone?: (done: number) => void): Promise<ExecutionResult[]> {
+export async function runPrograms(
+  programs: readonly string[],
+  options: SandboxOptions = {},
+  onDone?: (done: number) => void,
+): Promise<ExecutionResult[]> {
   const out: ExecutionResult[] = new Array(programs.length);
   const width = Math.max(1, Math.min(options.concurrency ?? Math.min(8, os.cpus().length), programs.length));
   let next = 0;

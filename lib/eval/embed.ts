@@ -17,7 +17,11 @@ export interface Embeddings {
   dim: number;
 }
 
-export async function embed(model: Model, tokenLists: ReadonlyArray<readonly number[]>, options: { batchSize?: number } = {}): Promise<Embeddings> {
+export async function embed(
+  model: Model,
+  tokenLists: ReadonlyArray<readonly number[]>,
+  options: { batchSize?: number } = {},
+): Promise<Embeddings> {
   const dim = model.config.hiddenSize;
   if (tokenLists.length === 0) return { data: new Float32Array(0), n: 0, dim };
   tokenLists.forEach((t, i) => {

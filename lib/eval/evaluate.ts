@@ -14,7 +14,10 @@ import { scoreContinuations, type ContinuationGroup } from './scoring';
 import type { TaskFile, TaskItem } from './task-file';
 import { applyPrompts, type FewshotOptions } from './fewshot';
 
-export interface EvaluateOptions extends Pick<GenerateTaskOptions, 'seed' | 'overrides' | 'allowCodeExecution' | 'sandbox' | 'mathEquivalence'> {
+export interface EvaluateOptions extends Pick<
+  GenerateTaskOptions,
+  'seed' | 'overrides' | 'allowCodeExecution' | 'sandbox' | 'mathEquivalence'
+> {
   batchSize?: number;
   /** Reuse an item's shared context (default true; false scores every request as its own row). */
   shareContext?: boolean;
@@ -101,7 +104,14 @@ export async function evaluateTaskWithPrompts(
   return { report: await scorePrompted(model, tok, task.name, task.kind, items, options), prompted: items };
 }
 
-async function scorePrompted(model: Model, tok: TextTokenizer, name: string, kind: TaskFile['kind'], items: TaskItem[], options: EvaluateOptions): Promise<TaskReport> {
+async function scorePrompted(
+  model: Model,
+  tok: TextTokenizer,
+  name: string,
+  kind: TaskFile['kind'],
+  items: TaskItem[],
+  options: EvaluateOptions,
+): Promise<TaskReport> {
   if (kind === 'generate') return evaluateGenerateTask(model, tok, { name, kind, items }, options);
   const scored = await scoreItems(model, tok, items, options);
   if (kind === 'loglikelihood') {

@@ -60,7 +60,10 @@ export async function loadExtractionData(
       return which.map((i) => {
         const tokens = ds.get(i, need);
         if (tokens.length < need) {
-          throw new ResurfaceError('ERR_DATA', `${ds.prefix}: sequence ${i} has ${ds.size(i)} tokens; offset + prefix + suffix needs ${need}`);
+          throw new ResurfaceError(
+            'ERR_DATA',
+            `${ds.prefix}: sequence ${i} has ${ds.size(i)} tokens; offset + prefix + suffix needs ${need}`,
+          );
         }
         return { index: i, tokens };
       });
@@ -88,7 +91,11 @@ export async function loadExtractionData(
       throw new ResurfaceError('ERR_DATA', `${data}:${line}: expected {"tokens": [...]} or {"text": "..."}`, { line });
     }
     if (tokens.length < need) {
-      throw new ResurfaceError('ERR_DATA', `${data}:${line}: sequence has ${tokens.length} tokens; offset + prefix + suffix needs ${need}`, { line });
+      throw new ResurfaceError(
+        'ERR_DATA',
+        `${data}:${line}: sequence has ${tokens.length} tokens; offset + prefix + suffix needs ${need}`,
+        { line },
+      );
     }
     out.push({ index: i, tokens: tokens.slice(0, need) });
   }

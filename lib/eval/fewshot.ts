@@ -72,7 +72,16 @@ function docKey(item: TaskItem): string {
   return JSON.stringify(
     item.doc !== undefined
       ? item.doc
-      : [item.kind, item.context, item.choices, item.gold, item.continuation, loose.target ?? null, loose.targets ?? null, loose.generate?.targets ?? null],
+      : [
+          item.kind,
+          item.context,
+          item.choices,
+          item.gold,
+          item.continuation,
+          loose.target ?? null,
+          loose.targets ?? null,
+          loose.generate?.targets ?? null,
+        ],
   );
 }
 
@@ -103,8 +112,12 @@ class TaskSampler {
       if (k > idx.length) this.tooFew(k, idx.length);
       return this.rnd.sample(idx, k).map((i) => this.pool[i]!);
     }
-    if (k + 1 > idx.length) this.tooFew(k, idx.length - 1, ' (drawn from the evaluated split itself: k + 1 rows are sampled and the current one removed)');
-    let res = this.rnd.sample(idx, k + 1).filter((i) => this.keys[i] !== evalKey).slice(0, k);
+    if (k + 1 > idx.length)
+      this.tooFew(k, idx.length - 1, ' (drawn from the evaluated split itself: k + 1 rows are sampled and the current one removed)');
+    let res = this.rnd
+      .sample(idx, k + 1)
+      .filter((i) => this.keys[i] !== evalKey)
+      .slice(0, k);
     if (res.length < k) {
       const others = idx.filter((i) => this.keys[i] !== evalKey);
       if (k > others.length) this.tooFew(k, others.length);
@@ -114,10 +127,14 @@ class TaskSampler {
   }
 
   private tooFew(k: number, have: number, why = ''): never {
-    throw new ResurfaceError('ERR_FEWSHOT', `${this.where}: ${k}-shot needs ${k} few-shot examples but the few-shot split offers ${Math.max(have, 0)}${why}`, {
-      numFewshot: k,
-      available: Math.max(have, 0),
-    });
+    throw new ResurfaceError(
+      'ERR_FEWSHOT',
+      `${this.where}: ${k}-shot needs ${k} few-shot examples but the few-shot split offers ${Math.max(have, 0)}${why}`,
+      {
+        numFewshot: k,
+        available: Math.max(have, 0),
+      },
+    );
   }
 }
 
@@ -139,7 +156,12 @@ export function applyPrompts(items: readonly TaskItem[], options: FewshotOptions
     let s = samplers.get(key);
     if (!s) {
       const mine = poolBySubtask ? pool.filter((p) => (p.subtask ?? '') === key) : pool;
-      s = new TaskSampler(mine, item.fewshotSampler ?? 'default', options.seed ?? DEFAULT_FEWSHOT_SEED, item.subtask ? `${where} (${item.subtask})` : where);
+      s = new TaskSampler(
+        mine,
+        item.fewshotSampler ?? 'default',
+        options.seed ?? DEFAULT_FEWSHOT_SEED,
+        item.subtask ? `${where} (${item.subtask})` : where,
+      );
       samplers.set(key, s);
     }
     return s;

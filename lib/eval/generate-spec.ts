@@ -60,8 +60,24 @@ export const GENERATE_METRICS: readonly GenerateMetric[] = ['exact_match', 'mine
 export const ANSWER_FILTERS: readonly AnswerFilter[] = ['none', 'strict-match', 'flexible-extract'];
 
 export const GENERATE_RECORD_FIELDS = [
-  'context', 'until', 'target', 'targets', 'test', 'entry_point', 'max_gen_toks', 'do_sample', 'temperature', 'top_p',
-  'repeats', 'metric', 'filter', 'ignore_case', 'ignore_punctuation', 'regexes_to_ignore', 'k', 'group',
+  'context',
+  'until',
+  'target',
+  'targets',
+  'test',
+  'entry_point',
+  'max_gen_toks',
+  'do_sample',
+  'temperature',
+  'top_p',
+  'repeats',
+  'metric',
+  'filter',
+  'ignore_case',
+  'ignore_punctuation',
+  'regexes_to_ignore',
+  'k',
+  'group',
 ] as const;
 
 export const DEFAULT_MAX_GEN_TOKS = 256;
@@ -178,7 +194,11 @@ export function parseGenerateSpec(v: Record<string, unknown>, fail: Fail): Gener
     if (typeof v.test !== 'string' || typeof v.entry_point !== 'string') fail('test and entry_point must both be strings');
     targets = [`${v.test as string}\ncheck(${v.entry_point as string})`];
   } else {
-    return fail(metric === 'pass@k' ? 'a pass@k record needs target (the test program) or test + entry_point' : 'a generate record needs target or targets');
+    return fail(
+      metric === 'pass@k'
+        ? 'a pass@k record needs target (the test program) or test + entry_point'
+        : 'a generate record needs target or targets',
+    );
   }
   if (metric === 'pass@k' && targets.length !== 1) fail('a pass@k record has exactly one test program');
 
@@ -195,10 +215,16 @@ export function parseGenerateSpec(v: Record<string, unknown>, fail: Fail): Gener
 
   let filters: AnswerFilter[] = ['none'];
   if (v.filter !== undefined) {
-    const raw = typeof v.filter === 'string' ? [v.filter] : Array.isArray(v.filter) ? v.filter : fail('filter must be a string or an array of strings');
+    const raw =
+      typeof v.filter === 'string'
+        ? [v.filter]
+        : Array.isArray(v.filter)
+          ? v.filter
+          : fail('filter must be a string or an array of strings');
     if ((raw as unknown[]).length === 0) fail('filter is empty');
     for (const f of raw as unknown[]) {
-      if (!ANSWER_FILTERS.includes(f as AnswerFilter)) fail(`filter must be one of ${ANSWER_FILTERS.join(', ')} (got ${JSON.stringify(f)})`);
+      if (!ANSWER_FILTERS.includes(f as AnswerFilter))
+        fail(`filter must be one of ${ANSWER_FILTERS.join(', ')} (got ${JSON.stringify(f)})`);
     }
     if (new Set(raw as string[]).size !== (raw as string[]).length) fail('filter names a filter twice');
     if (metric !== 'exact_match') fail(`filter applies to exact_match records only (this one is ${metric})`);
@@ -218,10 +244,13 @@ export function parseGenerateSpec(v: Record<string, unknown>, fail: Fail): Gener
   if (v.k !== undefined) {
     if (metric !== 'pass@k') fail('k applies to pass@k records only');
     const raw = typeof v.k === 'number' ? [v.k] : v.k;
-    if (!Array.isArray(raw) || raw.length === 0 || raw.some((x) => !isInt(x) || x < 1)) fail('k must be a positive integer or a non-empty array of them');
+    if (!Array.isArray(raw) || raw.length === 0 || raw.some((x) => !isInt(x) || x < 1))
+      fail('k must be a positive integer or a non-empty array of them');
     k = raw as number[];
   }
-  for (const kk of k) if (metric === 'pass@k' && kk > (repeats as number)) fail(`k ${kk} exceeds repeats ${repeats as number} (pass@k needs n >= k completions)`);
+  for (const kk of k)
+    if (metric === 'pass@k' && kk > (repeats as number))
+      fail(`k ${kk} exceeds repeats ${repeats as number} (pass@k needs n >= k completions)`);
 
   return {
     until,

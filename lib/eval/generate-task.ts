@@ -63,12 +63,19 @@ function generationOf(s: Settings): GenerateItemResult['generation'] {
   return { doSample: s.temperature > 0, temperature: s.temperature, topP: s.topP, maxGenToks: s.maxGenToks };
 }
 
-export async function evaluateGenerateTask(model: Model, tok: TextTokenizer, task: TaskFile, options: GenerateTaskOptions = {}): Promise<GenerateTaskReport> {
+export async function evaluateGenerateTask(
+  model: Model,
+  tok: TextTokenizer,
+  task: TaskFile,
+  options: GenerateTaskOptions = {},
+): Promise<GenerateTaskReport> {
   if (task.kind !== 'generate') throw new ResurfaceError('ERR_TASK', `${task.name}: not a generate task (${task.kind})`);
   const metric = task.items[0]!.generate!.metric;
   const o = options.overrides ?? {};
-  if (o.repeats !== undefined && (!Number.isInteger(o.repeats) || o.repeats < 1)) throw new ResurfaceError('ERR_INVALID_ARGUMENT', 'repeats must be an integer >= 1');
-  if (o.maxGenToks !== undefined && (!Number.isInteger(o.maxGenToks) || o.maxGenToks < 1)) throw new ResurfaceError('ERR_INVALID_ARGUMENT', 'max_gen_toks must be an integer >= 1');
+  if (o.repeats !== undefined && (!Number.isInteger(o.repeats) || o.repeats < 1))
+    throw new ResurfaceError('ERR_INVALID_ARGUMENT', 'repeats must be an integer >= 1');
+  if (o.maxGenToks !== undefined && (!Number.isInteger(o.maxGenToks) || o.maxGenToks < 1))
+    throw new ResurfaceError('ERR_INVALID_ARGUMENT', 'max_gen_toks must be an integer >= 1');
   if (o.temperature !== undefined && !(o.temperature >= 0)) throw new ResurfaceError('ERR_INVALID_ARGUMENT', 'temperature must be >= 0');
   if (o.topP !== undefined && !(o.topP > 0 && o.topP <= 1)) throw new ResurfaceError('ERR_INVALID_ARGUMENT', 'top_p must be in (0, 1]');
   let sandboxNotes: string[] | undefined;
@@ -83,7 +90,10 @@ export async function evaluateGenerateTask(model: Model, tok: TextTokenizer, tas
     for (const it of task.items) {
       const r = settingsOf(it.generate!, o).repeats;
       for (const k of it.generate!.k) {
-        if (k > r) throw new ResurfaceError('ERR_TASK', `line ${it.line}: pass@${k} needs at least ${k} completions (repeats is ${r})`, { line: it.line });
+        if (k > r)
+          throw new ResurfaceError('ERR_TASK', `line ${it.line}: pass@${k} needs at least ${k} completions (repeats is ${r})`, {
+            line: it.line,
+          });
       }
     }
   }
@@ -103,7 +113,12 @@ export async function evaluateGenerateTask(model: Model, tok: TextTokenizer, tas
     const out = await generateUntil(
       model,
       tok,
-      items.map((it) => ({ context: it.context, until: it.generate!.until, maxGenToks: settingsOf(it.generate!, o).maxGenToks, rngIndex: it.index })),
+      items.map((it) => ({
+        context: it.context,
+        until: it.generate!.until,
+        maxGenToks: settingsOf(it.generate!, o).maxGenToks,
+        rngIndex: it.index,
+      })),
       {
         batchSize: options.batchSize,
         repeats: s.repeats,
@@ -130,7 +145,8 @@ export async function evaluateGenerateTask(model: Model, tok: TextTokenizer, tas
       completions: texts,
       finishReasons: c.map((x) => x.finishReason),
     };
-    if (metric === 'pass@k') return { ...base, filtered: { create_test: buildProgram(it.context, texts[0] ?? '', it.generate!.targets[0]!) }, scores: {} };
+    if (metric === 'pass@k')
+      return { ...base, filtered: { create_test: buildProgram(it.context, texts[0] ?? '', it.generate!.targets[0]!) }, scores: {} };
     return { ...base, ...scoreTextItem(it.generate!, texts) };
   });
 
@@ -151,11 +167,14 @@ export async function evaluateGenerateTask(model: Model, tok: TextTokenizer, tas
     runs.forEach((x, j) => {
       const r = results[owner[j]!]!;
       r.passed!.push(x.passed);
-      r.failures!.push(x.passed ? null : x.status === 'timeout' ? 'timed out' : x.stderr.split('\n').pop() || `exit ${x.exitCode ?? x.signal}`);
+      r.failures!.push(
+        x.passed ? null : x.status === 'timeout' ? 'timed out' : x.stderr.split('\n').pop() || `exit ${x.exitCode ?? x.signal}`,
+      );
     });
     task.items.forEach((it, i) => (results[i]!.scores = scorePassItem(it.generate!, results[i]!.passed!)));
   }
-  const equivalence = metric === 'minerva_math' && options.mathEquivalence !== false ? await addMathEquivalence(results, options.mathEquivalence) : undefined;
+  const equivalence =
+    metric === 'minerva_math' && options.mathEquivalence !== false ? await addMathEquivalence(results, options.mathEquivalence) : undefined;
   const report: GenerateTaskReport = aggregateGenerate(task.name, metric, results);
   if (sandboxNotes) report.sandbox = sandboxNotes;
   if (equivalence) report.mathEquivalence = equivalence;
@@ -163,7 +182,10 @@ export async function evaluateGenerateTask(model: Model, tok: TextTokenizer, tas
 }
 
 /** minerva_math: `is_equiv,none` per item (any gold equivalent to the extracted answer), where sympy runs. */
-async function addMathEquivalence(results: GenerateItemResult[], o: boolean | MathEquivalenceOptions | undefined): Promise<GenerateTaskReport['mathEquivalence']> {
+async function addMathEquivalence(
+  results: GenerateItemResult[],
+  o: boolean | MathEquivalenceOptions | undefined,
+): Promise<GenerateTaskReport['mathEquivalence']> {
   const pairs: Array<[string, string]> = [];
   const owner: number[] = [];
   results.forEach((r, i) => {

@@ -120,7 +120,10 @@ export async function generateUntil(
     const chunk = requests.slice(s, s + CHUNK);
     chunk.forEach((r, j) => {
       if (maxLength - r.maxGenToks <= 0) {
-        throw new ResurfaceError('ERR_TASK', `request ${s + j}: max_gen_toks ${r.maxGenToks} leaves no room for the context in max_length ${maxLength}`);
+        throw new ResurfaceError(
+          'ERR_TASK',
+          `request ${s + j}: max_gen_toks ${r.maxGenToks} leaves no room for the context in max_length ${maxLength}`,
+        );
       }
     });
     const contexts = await Promise.all(chunk.map((r) => encodeContext(tok, r.context, maxLength - r.maxGenToks)));
@@ -165,7 +168,12 @@ export async function generateUntil(
       const row: Completion[] = [];
       for (let r = 0; r < repeats; r++) {
         const c = i * repeats + r;
-        row.push({ text: cutAtStops(texts[c]!, stops[i]!), tokens: ids[c]!, finishReason: REASONS[res.reasons[c]!]!, contextTokens: contexts[i]!.length });
+        row.push({
+          text: cutAtStops(texts[c]!, stops[i]!),
+          tokens: ids[c]!,
+          finishReason: REASONS[res.reasons[c]!]!,
+          contextTokens: contexts[i]!.length,
+        });
       }
       out.push(row);
     }

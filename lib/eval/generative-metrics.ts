@@ -87,7 +87,10 @@ export interface GenerateReport {
 }
 
 /** Scores one exact_match or minerva_math item from its completions (the first one counts). */
-export function scoreTextItem(spec: GenerateSpec, completions: string[]): { filtered: Record<string, string>; scores: Record<string, number> } {
+export function scoreTextItem(
+  spec: GenerateSpec,
+  completions: string[],
+): { filtered: Record<string, string>; scores: Record<string, number> } {
   const first = completions[0] ?? '';
   const filtered: Record<string, string> = {};
   const scores: Record<string, number> = {};
@@ -97,7 +100,11 @@ export function scoreTextItem(spec: GenerateSpec, completions: string[]): { filt
     scores['exact_match,none'] = spec.targets.some((t) => t === answer) ? 1 : 0;
     return { filtered, scores };
   }
-  const o: ExactMatchOptions = { regexesToIgnore: spec.regexesToIgnore, ignoreCase: spec.ignoreCase, ignorePunctuation: spec.ignorePunctuation };
+  const o: ExactMatchOptions = {
+    regexesToIgnore: spec.regexesToIgnore,
+    ignoreCase: spec.ignoreCase,
+    ignorePunctuation: spec.ignorePunctuation,
+  };
   for (const f of spec.filters) {
     const answer = applyFilter(f, first);
     filtered[f] = answer;

@@ -21,7 +21,10 @@ export interface GroupDef {
   alias?: string;
 }
 
-const mmluCategory = (c: string) => Object.keys(MMLU_SUBJECTS).filter((s) => MMLU_SUBJECTS[s] === c).map((s) => `mmlu_${s}`);
+const mmluCategory = (c: string) =>
+  Object.keys(MMLU_SUBJECTS)
+    .filter((s) => MMLU_SUBJECTS[s] === c)
+    .map((s) => `mmlu_${s}`);
 
 /** The harness's groups for the paper's benchmarks, keyed by group name. */
 export const HARNESS_GROUPS: Record<string, GroupDef> = {
@@ -31,13 +34,17 @@ export const HARNESS_GROUPS: Record<string, GroupDef> = {
   mmlu_humanities: { children: mmluCategory('humanities'), metrics: ['acc'], alias: 'humanities' },
   mmlu: { children: ['mmlu_stem', 'mmlu_other', 'mmlu_social_sciences', 'mmlu_humanities'], metrics: ['acc'] },
   minerva_math: {
-    children: ['algebra', 'counting_and_prob', 'geometry', 'intermediate_algebra', 'num_theory', 'prealgebra', 'precalc'].map((s) => `minerva_math_${s}`),
+    children: ['algebra', 'counting_and_prob', 'geometry', 'intermediate_algebra', 'num_theory', 'prealgebra', 'precalc'].map(
+      (s) => `minerva_math_${s}`,
+    ),
     metrics: ['exact_match', 'math_verify'],
   },
 };
 
 /** Scores of each subtask from per-item metric values (mean and mean_stderr per metric). */
-export function subtaskScores(rows: ReadonlyArray<{ subtask?: string | undefined; values: Record<string, number> }>): Record<string, Score> {
+export function subtaskScores(
+  rows: ReadonlyArray<{ subtask?: string | undefined; values: Record<string, number> }>,
+): Record<string, Score> {
   const by = new Map<string, Array<Record<string, number>>>();
   for (const r of rows) {
     if (r.subtask === undefined) continue;
@@ -82,9 +89,13 @@ export function groupScores(subtasks: Record<string, Score>, groups: Record<stri
       const size = have.reduce((a, k) => a + k.n, 0);
       values[m] = have.reduce((a, k) => a + (k.values[m] as number) * k.n, 0) / size;
       const ses = have.map((k) => k.values[`${m}_stderr`]);
-      values[`${m}_stderr`] = ses.every((s): s is number => typeof s === 'number') && size > have.length
-        ? pooledSampleStderr(ses, have.map((k) => k.n))
-        : null;
+      values[`${m}_stderr`] =
+        ses.every((s): s is number => typeof s === 'number') && size > have.length
+          ? pooledSampleStderr(
+              ses,
+              have.map((k) => k.n),
+            )
+          : null;
     }
     const s = { n, values };
     done[name] = s;

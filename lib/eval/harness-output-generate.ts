@@ -46,7 +46,13 @@ export function reportFilters(report: GenerateReport): string[] {
 
 /** Metric names scored under one filter ("pass@1", "exact_match", "is_equiv"). */
 function metricsOf(report: GenerateReport, filter: string): string[] {
-  return [...new Set(Object.keys(report.results).filter((k) => k.endsWith(`,${filter}`)).map((k) => k.slice(0, k.indexOf(','))))];
+  return [
+    ...new Set(
+      Object.keys(report.results)
+        .filter((k) => k.endsWith(`,${filter}`))
+        .map((k) => k.slice(0, k.indexOf(','))),
+    ),
+  ];
 }
 
 /** The generation kwargs of one item's request, as the harness logs them (arg_1). */
@@ -128,5 +134,9 @@ export function generateTaskConfig(name: string, report: GenerateReport, numFews
 
 /** higher_is_better of the task's metrics (all of them: accuracies and pass rates). */
 export function generateHigherIsBetter(report: GenerateReport): Record<string, boolean> {
-  return Object.fromEntries(reportFilters(report).flatMap((f) => metricsOf(report, f)).map((m) => [m, true]));
+  return Object.fromEntries(
+    reportFilters(report)
+      .flatMap((f) => metricsOf(report, f))
+      .map((m) => [m, true]),
+  );
 }

@@ -57,7 +57,12 @@ export function harnessDoc(item: TaskItem): unknown {
   if (item.doc !== undefined) return item.doc;
   return item.kind === 'loglikelihood'
     ? { context: item.context, continuation: item.continuation }
-    : { context: item.context, choices: item.choices, gold: item.gold, ...(item.kind === 'partial' ? { continuation: item.continuation } : {}) };
+    : {
+        context: item.context,
+        choices: item.choices,
+        gold: item.gold,
+        ...(item.kind === 'partial' ? { continuation: item.continuation } : {}),
+      };
 }
 
 /**
@@ -112,8 +117,19 @@ export function harnessSamples(
 
 /** Versions of the harness tasks these files stand for (metadata.version in their YAML). */
 const TASK_VERSIONS: Record<string, number> = {
-  arc_easy: 1, arc_challenge: 1, hellaswag: 1, piqa: 1, sciq: 1, winogrande: 1, lambada_openai: 1, truthfulqa_mc1: 2, truthfulqa_mc2: 3,
-  gsm8k: 3, humaneval: 1, mmlu: 2, minerva_math: 3.1,
+  arc_easy: 1,
+  arc_challenge: 1,
+  hellaswag: 1,
+  piqa: 1,
+  sciq: 1,
+  winogrande: 1,
+  lambada_openai: 1,
+  truthfulqa_mc1: 2,
+  truthfulqa_mc2: 3,
+  gsm8k: 3,
+  humaneval: 1,
+  mmlu: 2,
+  minerva_math: 3.1,
 };
 
 export interface ResultEntry {
@@ -210,7 +226,11 @@ export function harnessResults(entries: readonly ResultEntry[], config: Record<s
   };
 }
 
-function taskConfig(task: string, metrics: string[], e: ResultEntry & { report: MultipleChoiceReport | LoglikelihoodReport }): Record<string, unknown> {
+function taskConfig(
+  task: string,
+  metrics: string[],
+  e: ResultEntry & { report: MultipleChoiceReport | LoglikelihoodReport },
+): Record<string, unknown> {
   return {
     task,
     output_type: 'perplexity' in e.report ? 'loglikelihood' : 'multiple_choice',
@@ -218,6 +238,10 @@ function taskConfig(task: string, metrics: string[], e: ResultEntry & { report: 
     fewshot_config: { sampler: e.fewshotSampler ?? 'default' },
     target_delimiter: ' ',
     fewshot_delimiter: '\n\n',
-    metric_list: metrics.map((m) => ({ metric: m, aggregation: m === 'perplexity' ? 'perplexity' : 'mean', higher_is_better: m !== 'perplexity' })),
+    metric_list: metrics.map((m) => ({
+      metric: m,
+      aggregation: m === 'perplexity' ? 'perplexity' : 'mean',
+      higher_is_better: m !== 'perplexity',
+    })),
   };
 }

@@ -90,7 +90,8 @@ function mmluAnswer(row: Row): number {
   throw new RowError(`field "answer" must be 0..3 (or a letter A..D), got ${JSON.stringify(v)}`);
 }
 
-export const MMLU_DESCRIPTION = (subject: string) => `The following are multiple choice questions (with answers) about ${subject.split('_').join(' ')}.\n\n`;
+export const MMLU_DESCRIPTION = (subject: string) =>
+  `The following are multiple choice questions (with answers) about ${subject.split('_').join(' ')}.\n\n`;
 
 export const HARNESS_IMPORTERS: Record<string, (row: Row) => Row> = {
   mmlu(row) {
@@ -116,7 +117,15 @@ export const HARNESS_IMPORTERS: Record<string, (row: Row) => Row> = {
   truthfulqa_mc2(row) {
     const { choices, labels } = targets(row, 'mc2_targets');
     if (!labels.includes(1)) throw new RowError('mc2_targets.labels marks no answer as true');
-    return { context: truthfulqaPrompt(str(row, 'question')), choices, gold: 0, labels, metric: 'mc2', fewshot_excludes_doc: true, doc: row };
+    return {
+      context: truthfulqaPrompt(str(row, 'question')),
+      choices,
+      gold: 0,
+      labels,
+      metric: 'mc2',
+      fewshot_excludes_doc: true,
+      doc: row,
+    };
   },
   gsm8k(row) {
     // gsm8k.yaml's metric_list and filter_list, in the generate record's fields (generate-spec.ts)
@@ -132,7 +141,7 @@ export const HARNESS_IMPORTERS: Record<string, (row: Row) => Row> = {
     const problem = str(row, 'problem');
     const solution = str(row, 'solution');
     const answer = minervaAnswer(solution);
-    if (answer === null) throw new RowError('solution has no \\boxed{...} answer (the harness\'s remove_boxed would fail)');
+    if (answer === null) throw new RowError("solution has no \\boxed{...} answer (the harness's remove_boxed would fail)");
     const type = typeof row['type'] === 'string' ? (row['type'] as string) : undefined;
     const doc: Row = { ...row, problem, solution, answer }; // process_docs adds "answer" (datasets.map keeps the columns)
     return generateRecord(`Problem:\n${problem}\n\nSolution:`, answer, ['Problem:'], {
@@ -145,12 +154,17 @@ export const HARNESS_IMPORTERS: Record<string, (row: Row) => Row> = {
   },
   humaneval(row) {
     const prompt = str(row, 'prompt');
-    return generateRecord(prompt, `${str(row, 'test')}\ncheck(${str(row, 'entry_point')})`, ['\nclass', '\ndef', '\n#', '\nif', '\nprint'], {
-      max_gen_toks: 1024,
-      metric: 'pass@k',
-      k: [1],
-      doc: row,
-    });
+    return generateRecord(
+      prompt,
+      `${str(row, 'test')}\ncheck(${str(row, 'entry_point')})`,
+      ['\nclass', '\ndef', '\n#', '\nif', '\nprint'],
+      {
+        max_gen_toks: 1024,
+        metric: 'pass@k',
+        k: [1],
+        doc: row,
+      },
+    );
   },
 };
 

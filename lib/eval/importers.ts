@@ -20,8 +20,19 @@ import { readParquetRows } from '../io/parquet';
 import { HARNESS_IMPORTERS, minervaFewshotRecords, pyStrip, RowError } from './importers-harness';
 
 export const TASK_FORMATS = [
-  'arc_easy', 'arc_challenge', 'piqa', 'sciq', 'hellaswag', 'winogrande', 'lambada',
-  'mmlu', 'truthfulqa_mc1', 'truthfulqa_mc2', 'gsm8k', 'minerva_math', 'humaneval',
+  'arc_easy',
+  'arc_challenge',
+  'piqa',
+  'sciq',
+  'hellaswag',
+  'winogrande',
+  'lambada',
+  'mmlu',
+  'truthfulqa_mc1',
+  'truthfulqa_mc2',
+  'gsm8k',
+  'minerva_math',
+  'humaneval',
 ] as const;
 export type TaskFormat = (typeof TASK_FORMATS)[number];
 
@@ -68,11 +79,19 @@ export function hellaswagPreprocess(text: string): string {
 }
 
 const IMPORTERS: Record<TaskFormat, (row: Row) => TaskRecord> = {
-  ...(HARNESS_IMPORTERS as Record<'mmlu' | 'truthfulqa_mc1' | 'truthfulqa_mc2' | 'gsm8k' | 'minerva_math' | 'humaneval', (row: Row) => TaskRecord>),
+  ...(HARNESS_IMPORTERS as Record<
+    'mmlu' | 'truthfulqa_mc1' | 'truthfulqa_mc2' | 'gsm8k' | 'minerva_math' | 'humaneval',
+    (row: Row) => TaskRecord
+  >),
   arc_easy: arc,
   arc_challenge: arc,
   piqa(row) {
-    return { context: `Question: ${str(row, 'goal')}\nAnswer:`, choices: [str(row, 'sol1'), str(row, 'sol2')], gold: intLabel(row, 'label'), fewshot_excludes_doc: true };
+    return {
+      context: `Question: ${str(row, 'goal')}\nAnswer:`,
+      choices: [str(row, 'sol1'), str(row, 'sol2')],
+      gold: intLabel(row, 'label'),
+      fewshot_excludes_doc: true,
+    };
   },
   sciq(row) {
     const support = str(row, 'support').replace(/^\s+/, '');
@@ -149,9 +168,7 @@ export function importRows(format: string, text: string, file: string): TaskReco
 export async function importTaskFile(format: string, input: string, output: string): Promise<{ n: number }> {
   // Parquet rows are turned into JSONL text so that both inputs share one validated path; a row's
   // "line" in error messages is then its 1-based row number.
-  const text = /\.parquet$/i.test(input)
-    ? (await readParquetRows(input)).map((r) => JSON.stringify(r)).join('\n')
-    : readText(input);
+  const text = /\.parquet$/i.test(input) ? (await readParquetRows(input)).map((r) => JSON.stringify(r)).join('\n') : readText(input);
   const records = importRows(format, text, input);
   if (records.length === 0) throw new ResurfaceError('ERR_TASK', `${input}: no rows`);
   await writeFileAtomic(output, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
@@ -163,7 +180,11 @@ export const FEWSHOT_SAMPLE_SETS = { minerva_math: minervaFewshotRecords } as co
 
 export async function writeFewshotSamples(format: string, output: string): Promise<{ n: number }> {
   const make = (FEWSHOT_SAMPLE_SETS as Record<string, () => unknown[]>)[format];
-  if (!make) throw new ResurfaceError('ERR_TASK', `no built-in few-shot samples for "${format}"; known: ${Object.keys(FEWSHOT_SAMPLE_SETS).join(', ')}`);
+  if (!make)
+    throw new ResurfaceError(
+      'ERR_TASK',
+      `no built-in few-shot samples for "${format}"; known: ${Object.keys(FEWSHOT_SAMPLE_SETS).join(', ')}`,
+    );
   const records = make();
   await writeFileAtomic(output, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
   return { n: records.length };

@@ -9,7 +9,10 @@ import { ArgumentError, ResurfaceError } from '../errors';
 
 export function parseRange(spec: string): number[] {
   const out: number[] = [];
-  for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     let m: RegExpMatchArray | null;
     if ((m = part.match(/^(\d+)$/))) out.push(Number(m[1]));
     else if ((m = part.match(/^(\d+):(\d+)$/)) || (m = part.match(/^(\d+)-(\d+)$/))) {
@@ -36,11 +39,16 @@ export function readIndices(spec: string): number[] {
       throw new ResurfaceError('ERR_DATA', `${spec}: not a valid JSON array: ${(err as Error).message}`, { path: spec });
     }
   } else {
-    values = text.split(/[\s,]+/).filter(Boolean).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+    values = text
+      .split(/[\s,]+/)
+      .filter(Boolean)
+      .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
   }
   values.forEach((v, i) => {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
-      throw new ResurfaceError('ERR_DATA', `${spec}: entry ${i + 1} (${JSON.stringify(v)}) is not a non-negative integer index`, { path: spec });
+      throw new ResurfaceError('ERR_DATA', `${spec}: entry ${i + 1} (${JSON.stringify(v)}) is not a non-negative integer index`, {
+        path: spec,
+      });
     }
   });
   if (values.length === 0) throw new ResurfaceError('ERR_DATA', `${spec}: no indices`, { path: spec });

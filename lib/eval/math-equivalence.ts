@@ -63,11 +63,17 @@ interface ReadyLine {
  * is_equiv for every [prediction, gold] pair. Unavailable (never an error) when no Python with sympy and
  * a LaTeX parser runs; an error (ERR_TASK) only when the checker itself breaks mid-run.
  */
-export function checkMathEquivalence(pairs: ReadonlyArray<readonly [string, string]>, options: MathEquivalenceOptions = {}): Promise<MathEquivalenceResult | MathEquivalenceUnavailable> {
+export function checkMathEquivalence(
+  pairs: ReadonlyArray<readonly [string, string]>,
+  options: MathEquivalenceOptions = {},
+): Promise<MathEquivalenceResult | MathEquivalenceUnavailable> {
   const python = mathPython(options.python);
   const timeoutMs = options.timeoutMs ?? 60_000 + 10_000 * pairs.length;
   return new Promise((resolve, reject) => {
-    const child = spawn(python, ['-I', MATH_EQUIV_SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+    const child = spawn(python, ['-I', MATH_EQUIV_SCRIPT], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+    });
     let out = '';
     let err = '';
     let settled = false;
@@ -79,7 +85,11 @@ export function checkMathEquivalence(pairs: ReadonlyArray<readonly [string, stri
     };
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      finish(() => reject(new ResurfaceError('ERR_TASK', `the sympy equivalence check (${python}) did not finish in ${Math.round(timeoutMs / 1000)} s`)));
+      finish(() =>
+        reject(
+          new ResurfaceError('ERR_TASK', `the sympy equivalence check (${python}) did not finish in ${Math.round(timeoutMs / 1000)} s`),
+        ),
+      );
     }, timeoutMs);
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
@@ -94,13 +104,29 @@ export function checkMathEquivalence(pairs: ReadonlyArray<readonly [string, stri
         } catch {
           ready = undefined;
         }
-        if (!ready) return resolve({ available: false, reason: `${python} did not run the checker (exit ${code}): ${err.trim().slice(-300) || 'no output'}` });
+        if (!ready)
+          return resolve({
+            available: false,
+            reason: `${python} did not run the checker (exit ${code}): ${err.trim().slice(-300) || 'no output'}`,
+          });
         if (!ready.ready) return resolve({ available: false, reason: `${python}: ${ready.reason ?? 'not usable'}` });
         const rows = lines.slice(1).map((l) => JSON.parse(l) as { equiv: boolean; status: EquivStatus });
         if (code !== 0 || rows.length !== pairs.length) {
-          return reject(new ResurfaceError('ERR_TASK', `the sympy equivalence check (${python}) stopped after ${rows.length} of ${pairs.length} pairs (exit ${code}): ${err.trim().slice(-500)}`));
+          return reject(
+            new ResurfaceError(
+              'ERR_TASK',
+              `the sympy equivalence check (${python}) stopped after ${rows.length} of ${pairs.length} pairs (exit ${code}): ${err.trim().slice(-500)}`,
+            ),
+          );
         }
-        resolve({ available: true, python, backend: ready.backend!, sympy: ready.sympy!, equiv: rows.map((r) => r.equiv), status: rows.map((r) => r.status) });
+        resolve({
+          available: true,
+          python,
+          backend: ready.backend!,
+          sympy: ready.sympy!,
+          equiv: rows.map((r) => r.equiv),
+          status: rows.map((r) => r.status),
+        });
       }),
     );
     child.stdin.end(pairs.map((p) => JSON.stringify(p)).join('\n') + (pairs.length ? '\n' : ''));

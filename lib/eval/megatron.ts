@@ -56,7 +56,16 @@ export class MegatronDataset {
   private readonly binFd: number;
   private readonly binSize: number;
 
-  private constructor(prefix: string, dtype: MegatronDtype, itemBytes: number, n: number, d: number, idxFd: number, binFd: number, binSize: number) {
+  private constructor(
+    prefix: string,
+    dtype: MegatronDtype,
+    itemBytes: number,
+    n: number,
+    d: number,
+    idxFd: number,
+    binFd: number,
+    binSize: number,
+  ) {
     this.prefix = prefix;
     this.dtype = dtype;
     this.itemBytes = itemBytes;
@@ -78,7 +87,9 @@ export class MegatronDataset {
         idxFd = fs.openSync(idx, 'r');
         binFd = fs.openSync(bin, 'r');
       } catch (err) {
-        throw new ResurfaceError('ERR_IO', `cannot open ${(err as NodeJS.ErrnoException).path ?? prefix}: ${(err as Error).message}`, { path: prefix });
+        throw new ResurfaceError('ERR_IO', `cannot open ${(err as NodeJS.ErrnoException).path ?? prefix}: ${(err as Error).message}`, {
+          path: prefix,
+        });
       }
       const idxSize = fs.fstatSync(idxFd).size;
       const binSize = fs.fstatSync(binFd).size;
@@ -96,7 +107,10 @@ export class MegatronDataset {
       const d = h.readBigUInt64LE(26);
       const expected = BigInt(HEADER_BYTES) + n * 12n + d * 8n;
       if (expected !== BigInt(idxSize)) {
-        bad(idx, `size ${idxSize} bytes does not match its header (${n} sequences, ${d} documents: ${expected} bytes); truncated or corrupt`);
+        bad(
+          idx,
+          `size ${idxSize} bytes does not match its header (${n} sequences, ${d} documents: ${expected} bytes); truncated or corrupt`,
+        );
       }
       const ds = new MegatronDataset(prefix, dt.name as MegatronDtype, dt.bytes, Number(n), Number(d), idxFd, binFd, binSize);
       return ds;
@@ -140,12 +154,24 @@ export class MegatronDataset {
     for (let k = 0; k < n; k++) {
       const o = k * this.itemBytes;
       switch (this.dtype) {
-        case 'uint8': out[k] = buf.readUInt8(o); break;
-        case 'int8': out[k] = buf.readInt8(o); break;
-        case 'uint16': out[k] = buf.readUInt16LE(o); break;
-        case 'int16': out[k] = buf.readInt16LE(o); break;
-        case 'int32': out[k] = buf.readInt32LE(o); break;
-        case 'int64': out[k] = Number(buf.readBigInt64LE(o)); break;
+        case 'uint8':
+          out[k] = buf.readUInt8(o);
+          break;
+        case 'int8':
+          out[k] = buf.readInt8(o);
+          break;
+        case 'uint16':
+          out[k] = buf.readUInt16LE(o);
+          break;
+        case 'int16':
+          out[k] = buf.readInt16LE(o);
+          break;
+        case 'int32':
+          out[k] = buf.readInt32LE(o);
+          break;
+        case 'int64':
+          out[k] = Number(buf.readBigInt64LE(o));
+          break;
       }
     }
     return out;
@@ -158,7 +184,12 @@ export class MegatronDataset {
 }
 
 /** Writes PREFIX.bin / PREFIX.idx holding `sequences` (one document per sequence unless `docIndex` is given). */
-export async function writeMegatron(prefix: string, sequences: ReadonlyArray<readonly number[]>, dtype: MegatronDtype = 'uint16', docIndex?: number[]): Promise<void> {
+export async function writeMegatron(
+  prefix: string,
+  sequences: ReadonlyArray<readonly number[]>,
+  dtype: MegatronDtype = 'uint16',
+  docIndex?: number[],
+): Promise<void> {
   const bytes = CODES[CODE_OF[dtype]]!.bytes;
   const total = sequences.reduce((a, s) => a + s.length, 0);
   const bin = Buffer.alloc(total * bytes);
@@ -166,12 +197,24 @@ export async function writeMegatron(prefix: string, sequences: ReadonlyArray<rea
   for (const s of sequences) {
     for (const t of s) {
       switch (dtype) {
-        case 'uint8': bin.writeUInt8(t, at); break;
-        case 'int8': bin.writeInt8(t, at); break;
-        case 'uint16': bin.writeUInt16LE(t, at); break;
-        case 'int16': bin.writeInt16LE(t, at); break;
-        case 'int32': bin.writeInt32LE(t, at); break;
-        case 'int64': bin.writeBigInt64LE(BigInt(t), at); break;
+        case 'uint8':
+          bin.writeUInt8(t, at);
+          break;
+        case 'int8':
+          bin.writeInt8(t, at);
+          break;
+        case 'uint16':
+          bin.writeUInt16LE(t, at);
+          break;
+        case 'int16':
+          bin.writeInt16LE(t, at);
+          break;
+        case 'int32':
+          bin.writeInt32LE(t, at);
+          break;
+        case 'int64':
+          bin.writeBigInt64LE(BigInt(t), at);
+          break;
       }
       at += bytes;
     }

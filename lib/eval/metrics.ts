@@ -72,7 +72,10 @@ function withSubtasks(report: MultipleChoiceReport): MultipleChoiceReport {
   const subtasks = subtaskScores(
     report.items.map((r) => ({
       subtask: r.subtask,
-      values: (r.mc2 !== undefined ? { acc: r.mc2 } : { acc: itemAcc(r), acc_norm: r.pred_norm === r.gold ? 1 : 0 }) as Record<string, number>,
+      values: (r.mc2 !== undefined ? { acc: r.mc2 } : { acc: itemAcc(r), acc_norm: r.pred_norm === r.gold ? 1 : 0 }) as Record<
+        string,
+        number
+      >,
     })),
   );
   return { ...report, subtasks, groups: groupScores(subtasks) };
@@ -87,7 +90,16 @@ export const itemAcc = (r: ItemResult): number => (r.mc2 !== undefined ? r.mc2 :
 export function aggregateMultipleChoice(task: string, items: ItemResult[]): MultipleChoiceReport {
   const acc = items.map(itemAcc);
   if (items.some((r) => r.mc2 !== undefined)) {
-    return withSubtasks({ task, n: items.length, acc: mean(acc), acc_stderr: finiteOrNull(meanStderr(acc)), acc_norm: null, acc_norm_stderr: null, metric: 'mc2', items });
+    return withSubtasks({
+      task,
+      n: items.length,
+      acc: mean(acc),
+      acc_stderr: finiteOrNull(meanStderr(acc)),
+      acc_norm: null,
+      acc_norm_stderr: null,
+      metric: 'mc2',
+      items,
+    });
   }
   const accNorm = items.map((r) => (r.pred_norm === r.gold ? 1 : 0));
   return withSubtasks({

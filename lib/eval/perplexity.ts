@@ -111,7 +111,12 @@ export interface PerplexityReport {
   items: DocumentResult[];
 }
 
-export async function computePerplexity(model: Model, tok: TextTokenizer, docs: Document[], o: PerplexityOptions = {}): Promise<PerplexityReport> {
+export async function computePerplexity(
+  model: Model,
+  tok: TextTokenizer,
+  docs: Document[],
+  o: PerplexityOptions = {},
+): Promise<PerplexityReport> {
   const maxLength = o.maxLength ?? Math.min(model.config.maxPositionEmbeddings, 2048);
   const stride = o.stride ?? Math.max(1, Math.floor(maxLength / 2));
   if (maxLength > model.config.maxPositionEmbeddings) {
@@ -123,7 +128,10 @@ export async function computePerplexity(model: Model, tok: TextTokenizer, docs: 
   const CHUNK = 64;
   for (let s = 0; s < docs.length; s += CHUNK) {
     const chunk = docs.slice(s, s + CHUNK);
-    const enc = await tok.encodeBatch(chunk.map((d) => d.text), { addSpecialTokens: false });
+    const enc = await tok.encodeBatch(
+      chunk.map((d) => d.text),
+      { addSpecialTokens: false },
+    );
     const windows: Window[] = [];
     const owner: number[] = [];
     enc.forEach((ids, k) => {
@@ -132,7 +140,12 @@ export async function computePerplexity(model: Model, tok: TextTokenizer, docs: 
         owner.push(k);
       }
     });
-    const lps = await tokenLogprobs(model, windows.map((w) => w.tokens), windows.map((w) => w.scoreFrom), { batchSize: o.batchSize });
+    const lps = await tokenLogprobs(
+      model,
+      windows.map((w) => w.tokens),
+      windows.map((w) => w.scoreFrom),
+      { batchSize: o.batchSize },
+    );
     const nll = new Float64Array(chunk.length);
     lps.forEach((lp, w) => {
       for (let i = 0; i < lp.length; i++) nll[owner[w]!]! -= lp[i]!;

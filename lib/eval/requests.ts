@@ -34,14 +34,17 @@ export function buildRequests(item: TaskItem): TextRequest[] {
     case 'loglikelihood':
       return [{ context: item.context, continuation: item.continuation }];
     case 'generate':
-      throw new ResurfaceError('ERR_TASK', `line ${item.line}: a generate record has no log-likelihood requests (it is run by lib/eval/generate-task.ts)`);
+      throw new ResurfaceError(
+        'ERR_TASK',
+        `line ${item.line}: a generate record has no log-likelihood requests (it is run by lib/eval/generate-task.ts)`,
+      );
   }
 }
 
 /** Characters Python's str.isspace() accepts (what `rstrip()` removes). */
 const PY_SPACE = new Set([
-  0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x1c, 0x1d, 0x1e, 0x1f, 0x20, 0x85, 0xa0, 0x1680, 0x2000, 0x2001, 0x2002, 0x2003, 0x2004, 0x2005,
-  0x2006, 0x2007, 0x2008, 0x2009, 0x200a, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000,
+  0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x1c, 0x1d, 0x1e, 0x1f, 0x20, 0x85, 0xa0, 0x1680, 0x2000, 0x2001, 0x2002, 0x2003, 0x2004, 0x2005, 0x2006,
+  0x2007, 0x2008, 0x2009, 0x200a, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000,
 ]);
 
 /** Number of trailing characters Python's `rstrip()` would remove (all are single UTF-16 units). */
@@ -55,7 +58,10 @@ export function trailingSpaceCount(s: string): number {
 export function moveTrailingSpaces(req: TextRequest): TextRequest {
   const n = trailingSpaceCount(req.context);
   if (n === 0) return req;
-  return { context: req.context.slice(0, req.context.length - n), continuation: req.context.slice(req.context.length - n) + req.continuation };
+  return {
+    context: req.context.slice(0, req.context.length - n),
+    continuation: req.context.slice(req.context.length - n) + req.continuation,
+  };
 }
 
 /** Length in characters as Python's len() counts them (code points). */
@@ -99,7 +105,10 @@ export function truncateRequest(r: EncodedRequest, maxLength: number): EncodedRe
   const total = r.context.length + r.continuation.length;
   if (total <= maxLength + 1) return r;
   if (r.continuation.length > maxLength) {
-    throw new ResurfaceError('ERR_TASK', `a continuation of ${r.continuation.length} tokens does not fit the model's ${maxLength} positions`);
+    throw new ResurfaceError(
+      'ERR_TASK',
+      `a continuation of ${r.continuation.length} tokens does not fit the model's ${maxLength} positions`,
+    );
   }
   return { context: r.context.slice(total - (maxLength + 1)), continuation: r.continuation };
 }

@@ -37,7 +37,11 @@ async function callNative<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 /** One score per continuation, groups flattened in order. */
-export async function scoreContinuations(model: Model, groups: readonly ContinuationGroup[], options: ScoreOptions = {}): Promise<ContinuationScore[][]> {
+export async function scoreContinuations(
+  model: Model,
+  groups: readonly ContinuationGroup[],
+  options: ScoreOptions = {},
+): Promise<ContinuationScore[][]> {
   if (groups.length === 0) return [];
   const ctx = flattenRagged(groups.map((g) => g.context));
   const conts = groups.flatMap((g) => g.continuations);

@@ -53,10 +53,30 @@ export const SUITES: Record<string, SuiteTask[]> = {
     },
   ],
   'paper-b': [
-    { task: 'arc_challenge', file: 'arc_challenge.jsonl', numFewshot: 25, fewshotFile: 'arc_challenge_train.jsonl', metric: 'acc_norm,none' },
-    { task: 'gsm8k', file: 'gsm8k.jsonl', numFewshot: 8, fewshotFile: 'gsm8k_train.jsonl', metric: 'exact_match,strict-match', generation: GREEDY },
+    {
+      task: 'arc_challenge',
+      file: 'arc_challenge.jsonl',
+      numFewshot: 25,
+      fewshotFile: 'arc_challenge_train.jsonl',
+      metric: 'acc_norm,none',
+    },
+    {
+      task: 'gsm8k',
+      file: 'gsm8k.jsonl',
+      numFewshot: 8,
+      fewshotFile: 'gsm8k_train.jsonl',
+      metric: 'exact_match,strict-match',
+      generation: GREEDY,
+    },
     { task: 'hellaswag', file: 'hellaswag.jsonl', numFewshot: 5, fewshotFile: 'hellaswag_train.jsonl', metric: 'acc_norm,none' },
-    { task: 'minerva_math', file: 'minerva_math.jsonl', numFewshot: 4, fewshotFile: 'minerva_math_fewshot.jsonl', metric: 'exact_match,none', generation: GREEDY },
+    {
+      task: 'minerva_math',
+      file: 'minerva_math.jsonl',
+      numFewshot: 4,
+      fewshotFile: 'minerva_math_fewshot.jsonl',
+      metric: 'exact_match,none',
+      generation: GREEDY,
+    },
   ],
 };
 
@@ -70,7 +90,11 @@ export function resolveSuite(name: string, dir: string, only?: readonly string[]
   const suite = SUITES[name];
   if (!suite) throw new ResurfaceError('ERR_INVALID_ARGUMENT', `unknown suite "${name}"; known suites: ${Object.keys(SUITES).join(', ')}`);
   const unknown = (only ?? []).filter((t) => !suite.some((s) => s.task === t));
-  if (unknown.length) throw new ResurfaceError('ERR_INVALID_ARGUMENT', `suite ${name} has no task ${unknown.join(', ')}; its tasks: ${suite.map((s) => s.task).join(', ')}`);
+  if (unknown.length)
+    throw new ResurfaceError(
+      'ERR_INVALID_ARGUMENT',
+      `suite ${name} has no task ${unknown.join(', ')}; its tasks: ${suite.map((s) => s.task).join(', ')}`,
+    );
   const chosen = only && only.length ? suite.filter((s) => only.includes(s.task)) : suite;
   const resolved = chosen.map((s) => ({
     ...s,
@@ -79,9 +103,13 @@ export function resolveSuite(name: string, dir: string, only?: readonly string[]
   }));
   const missing = resolved.flatMap((s) => [s.path, ...(s.fewshotPath ? [s.fewshotPath] : [])]).filter((p) => !fs.existsSync(p));
   if (missing.length) {
-    throw new ResurfaceError('ERR_IO', `suite ${name}: missing task files in ${dir}: ${missing.map((p) => path.basename(p)).join(', ')} (make them with \`resurface task import\`)`, {
-      missing,
-    });
+    throw new ResurfaceError(
+      'ERR_IO',
+      `suite ${name}: missing task files in ${dir}: ${missing.map((p) => path.basename(p)).join(', ')} (make them with \`resurface task import\`)`,
+      {
+        missing,
+      },
+    );
   }
   return resolved;
 }

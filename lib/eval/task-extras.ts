@@ -59,7 +59,8 @@ export function parseTaskExtras(v: Record<string, unknown>, nChoices: number | n
   const d = r.data;
   // `metric` of other record kinds (generation metrics) is theirs to validate
   if (nChoices === null && d.metric !== undefined && d.metric !== 'mc2') d.metric = undefined;
-  if (nChoices !== null && d.metric !== undefined && d.metric !== 'mc2') return `metric must be "mc2" (the only per-record metric of multiple-choice records), got ${JSON.stringify(d.metric)}`;
+  if (nChoices !== null && d.metric !== undefined && d.metric !== 'mc2')
+    return `metric must be "mc2" (the only per-record metric of multiple-choice records), got ${JSON.stringify(d.metric)}`;
   if (d.metric === 'mc2' || d.labels !== undefined) {
     if (nChoices === null) return 'labels / metric "mc2" need a multiple-choice record';
     if (d.labels === undefined) return 'metric "mc2" needs "labels" (1 for each true choice, 0 for each false one)';

@@ -54,14 +54,24 @@ const choicesSchema = z
   .min(1, { error: 'choices is empty' })
   .superRefine((cs, ctx) => {
     cs.forEach((c, i) => {
-      if (c.length === 0) ctx.addIssue({ code: 'custom', message: `choice ${i} is the empty string (acc_norm divides by its length)`, path: [i] });
+      if (c.length === 0)
+        ctx.addIssue({ code: 'custom', message: `choice ${i} is the empty string (acc_norm divides by its length)`, path: [i] });
     });
   });
-const goldSchema = z.number({ error: 'gold must be an integer' }).int({ error: 'gold must be an integer' }).nonnegative({ error: 'gold must be >= 0' });
+const goldSchema = z
+  .number({ error: 'gold must be an integer' })
+  .int({ error: 'gold must be an integer' })
+  .nonnegative({ error: 'gold must be >= 0' });
 const delimSchema = z.string({ error: 'target_delimiter must be a string' }).optional();
 const groupSchema = z.union([z.string(), z.number()], { error: 'group must be a string or a number' }).optional();
 
-const mcSchema = z.object({ context: z.string({ error: 'context must be a string' }), choices: choicesSchema, gold: goldSchema, target_delimiter: delimSchema, group: groupSchema });
+const mcSchema = z.object({
+  context: z.string({ error: 'context must be a string' }),
+  choices: choicesSchema,
+  gold: goldSchema,
+  target_delimiter: delimSchema,
+  group: groupSchema,
+});
 const partialSchema = z.object({
   context: z.string({ error: 'context must be a string' }).optional(),
   choices: choicesSchema,
@@ -123,10 +133,18 @@ export function parseTaskRecord(value: unknown, index: number, line: number, whe
   if (!r.success) {
     const issue = r.error.issues[0]!;
     const field = issue.path.length ? issue.path.join('.') : '';
-    const msg = issue.code === 'invalid_type' && issue.message.startsWith('Invalid') ? `${field}: missing or of the wrong type` : issue.message;
+    const msg =
+      issue.code === 'invalid_type' && issue.message.startsWith('Invalid') ? `${field}: missing or of the wrong type` : issue.message;
     fail(field && !msg.startsWith(field.split('.')[0]!) ? `${field}: ${msg}` : msg);
   }
-  const d = r.data as { context?: string; choices?: string[]; continuation?: string; gold?: number; target_delimiter?: string; group?: string | number };
+  const d = r.data as {
+    context?: string;
+    choices?: string[];
+    continuation?: string;
+    gold?: number;
+    target_delimiter?: string;
+    group?: string | number;
+  };
   const choices = d.choices ?? [];
   const gold = d.gold ?? 0;
   if (kind !== 'loglikelihood' && gold >= choices.length) fail(`gold ${gold} is out of range for ${choices.length} choices`);
@@ -156,10 +174,18 @@ export function readTaskFile(file: string, options: { limit?: number } = {}): Ta
     const { line, value } = records[i]!;
     const item = parseTaskRecord(value, i, line, `${file}:${line}`);
     if (items.length > 0 && item.kind !== items[0]!.kind) {
-      throw new ResurfaceError('ERR_TASK', `${file}:${line}: a ${item.kind} record in a ${items[0]!.kind} task file (line ${items[0]!.line}); one kind per file`, { line });
+      throw new ResurfaceError(
+        'ERR_TASK',
+        `${file}:${line}: a ${item.kind} record in a ${items[0]!.kind} task file (line ${items[0]!.line}); one kind per file`,
+        { line },
+      );
     }
     if (item.generate && items.length > 0 && aggregationKey(item.generate) !== aggregationKey(items[0]!.generate!)) {
-      throw new ResurfaceError('ERR_TASK', `${file}:${line}: metric, filter and k differ from line ${items[0]!.line}; the records of a file are scored together`, { line });
+      throw new ResurfaceError(
+        'ERR_TASK',
+        `${file}:${line}: metric, filter and k differ from line ${items[0]!.line}; the records of a file are scored together`,
+        { line },
+      );
     }
     items.push(item);
   }

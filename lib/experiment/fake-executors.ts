@@ -34,7 +34,10 @@ async function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 function countLines(file: string | undefined, fallback: number): number {
   try {
-    return fs.readFileSync(file!, 'utf8').split('\n').filter((l) => l.trim()).length;
+    return fs
+      .readFileSync(file!, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim()).length;
   } catch {
     return fallback;
   }
@@ -67,7 +70,12 @@ export function fakeExecutors(opts: FakeOptions = {}): ExecutorRegistry {
     },
   });
   const writeCorpus = (dir: string, texts: string[]) => {
-    fs.writeFileSync(path.join(dir, 'samples-00000.jsonl'), texts.map((text, id) => JSON.stringify({ id, text, tokens: [], num_tokens: text.split(' ').length, finish_reason: 'length' })).join('\n') + '\n');
+    fs.writeFileSync(
+      path.join(dir, 'samples-00000.jsonl'),
+      texts
+        .map((text, id) => JSON.stringify({ id, text, tokens: [], num_tokens: text.split(' ').length, finish_reason: 'length' }))
+        .join('\n') + '\n',
+    );
     fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ fake: true, samples: texts.length }));
   };
   return {
@@ -85,21 +93,27 @@ export function fakeExecutors(opts: FakeOptions = {}): ExecutorRegistry {
       return { ...(ctx.inputs.part0!.result as object) };
     }),
     retokenize: wrap('retokenize', async (_step, ctx) => {
-      for (const f of fs.readdirSync(ctx.inputs.corpus.dir)) if (f !== 'step.json') fs.copyFileSync(path.join(ctx.inputs.corpus.dir, f), path.join(ctx.outDir, f));
+      for (const f of fs.readdirSync(ctx.inputs.corpus.dir))
+        if (f !== 'step.json') fs.copyFileSync(path.join(ctx.inputs.corpus.dir, f), path.join(ctx.outDir, f));
       return { ...(ctx.inputs.corpus.result as object), retokenized_for: ctx.models.tokenizer.tokenizer };
     }),
     natural: wrap('natural', async (step, ctx) => {
       const n = Number(step.settings.budget ?? ctx.inputs.budget?.result.tokens);
-      fs.writeFileSync(path.join(ctx.outDir, 'natural.jsonl'), JSON.stringify({ tokens: Array.from({ length: n }, (_, i) => i % 7) }) + '\n');
+      fs.writeFileSync(
+        path.join(ctx.outDir, 'natural.jsonl'),
+        JSON.stringify({ tokens: Array.from({ length: n }, (_, i) => i % 7) }) + '\n',
+      );
       return { data: 'natural.jsonl', samples: 1, tokens: n, budget: n, seed: step.settings.seed };
     }),
     // audit / subset: the fake corpus is not in the real format, so they pass it on (as retokenize does)
     audit: wrap('audit', async (_step, ctx) => {
-      for (const f of fs.readdirSync(ctx.inputs.corpus.dir)) if (f !== 'step.json') fs.copyFileSync(path.join(ctx.inputs.corpus.dir, f), path.join(ctx.outDir, f));
+      for (const f of fs.readdirSync(ctx.inputs.corpus.dir))
+        if (f !== 'step.json') fs.copyFileSync(path.join(ctx.inputs.corpus.dir, f), path.join(ctx.outDir, f));
       return { ...(ctx.inputs.corpus.result as object), flagged: 0 };
     }),
     subset: wrap('subset', async (step, ctx) => {
-      for (const f of fs.readdirSync(ctx.inputs.corpus.dir)) if (f !== 'step.json') fs.copyFileSync(path.join(ctx.inputs.corpus.dir, f), path.join(ctx.outDir, f));
+      for (const f of fs.readdirSync(ctx.inputs.corpus.dir))
+        if (f !== 'step.json') fs.copyFileSync(path.join(ctx.inputs.corpus.dir, f), path.join(ctx.outDir, f));
       return { ...(ctx.inputs.corpus.result as object), index: step.settings.index };
     }),
     train: wrap('train', async (step, ctx) => {

@@ -51,8 +51,12 @@ export interface GpuHours {
 
 /** GPU hours of the given steps (normally the ones still to run). */
 export function estimateGpuHours(plan: Plan, steps: Plan['steps']): GpuHours {
-  const P = (name: string | undefined) => (name ? plan.models[name]?.parameters ?? 0 : 0);
-  let tokensToSample = 0, tokensToTrain = 0, sample = 0, train = 0, scoring = 0;
+  const P = (name: string | undefined) => (name ? (plan.models[name]?.parameters ?? 0) : 0);
+  let tokensToSample = 0,
+    tokensToTrain = 0,
+    sample = 0,
+    train = 0,
+    scoring = 0;
   for (const s of steps) {
     if (s.kind === 'sample') {
       const p = P(s.models.model);
@@ -67,7 +71,8 @@ export function estimateGpuHours(plan: Plan, steps: Plan['steps']): GpuHours {
   }
   const h = (sec: number) => sec / 3600;
   return {
-    tokensToSample, tokensToTrain,
+    tokensToSample,
+    tokensToTrain,
     hours: { sample: h(sample), train: h(train), scoring: h(scoring), total: h(sample + train + scoring) },
     assumptions:
       `sampling ${SAMPLING_TOKENS_PER_SECOND.map(([m, t]) => `${t} tok/s${Number.isFinite(m) ? ` up to ${m / 1e9}B` : ' above'}`).join(', ')}; ` +

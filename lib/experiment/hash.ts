@@ -47,7 +47,11 @@ export function modelFingerprint(dir: string): string {
     .filter((f) => f.endsWith('.safetensors') || f === 'model.safetensors.index.json')
     .sort()
     .map((f) => [f, fs.statSync(path.join(dir, f)).size]);
-  const fp = hashValue({ config: fileFingerprint(path.join(dir, 'config.json')), tokenizer: fileFingerprint(path.join(dir, 'tokenizer.json')), weights });
+  const fp = hashValue({
+    config: fileFingerprint(path.join(dir, 'config.json')),
+    tokenizer: fileFingerprint(path.join(dir, 'tokenizer.json')),
+    weights,
+  });
   fingerprintCache.set(dir, fp);
   return fp;
 }

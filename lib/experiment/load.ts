@@ -22,7 +22,12 @@ export interface ExperimentErrorDetails {
 
 function fail(file: string, line: number, column: number, field: string, message: string): never {
   const where = field ? `${field}: ` : '';
-  throw new ResurfaceError('ERR_EXPERIMENT', `${file}:${line}: ${where}${message}`, { file, line, column, field } satisfies ExperimentErrorDetails);
+  throw new ResurfaceError('ERR_EXPERIMENT', `${file}:${line}: ${where}${message}`, {
+    file,
+    line,
+    column,
+    field,
+  } satisfies ExperimentErrorDetails);
 }
 
 /** `a.b[2].c` from a zod path. */
@@ -59,7 +64,8 @@ export function parseExperimentText(text: string, file: string): Experiment {
     fail(file, pos.line, pos.col, '', `not valid YAML: ${e.message.split('\n')[0]}`);
   }
   const raw = doc.toJS();
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) fail(file, 1, 1, '', 'an experiment file is a YAML mapping (name:, models:, grid:, …)');
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    fail(file, 1, 1, '', 'an experiment file is a YAML mapping (name:, models:, grid:, …)');
   const parsed = experimentSchema.safeParse(raw);
   if (!parsed.success) {
     // Report the first issue in document order, so fixing errors top to bottom works.

@@ -24,7 +24,19 @@ import { NOMINAL_PARAMETERS } from './gpu-hours';
 import { fileFingerprint, hashValue, modelFingerprint, softwareVersion } from './hash';
 import type { LoadedExperiment, ResolvedModel } from './load';
 
-export const STEP_KINDS = ['sample', 'merge', 'audit', 'retokenize', 'subset', 'natural', 'train', 'eval', 'extract', 'proxies', 'report'] as const;
+export const STEP_KINDS = [
+  'sample',
+  'merge',
+  'audit',
+  'retokenize',
+  'subset',
+  'natural',
+  'train',
+  'eval',
+  'extract',
+  'proxies',
+  'report',
+] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 
 export interface StepCoords {
@@ -108,7 +120,10 @@ function parametersOf(m: ResolvedModel): number | null {
 
 function countLines(file: string): number | null {
   try {
-    return fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').length;
+    return fs
+      .readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '').length;
   } catch {
     return null;
   }
@@ -123,7 +138,13 @@ function embedderOf(p: string | undefined, yamlFile: string): { dir: string; fin
   if (!p) return null;
   const dir = path.isAbsolute(p) ? p : path.resolve(path.dirname(yamlFile), p);
   const files = ['modules.json', '1_Pooling/config.json', 'sentence_bert_config.json'];
-  return { dir, fingerprint: hashValue({ model: modelFingerprint(dir), modules: files.map((f) => (fs.existsSync(path.join(dir, f)) ? fileFingerprint(path.join(dir, f)) : null)) }) };
+  return {
+    dir,
+    fingerprint: hashValue({
+      model: modelFingerprint(dir),
+      modules: files.map((f) => (fs.existsSync(path.join(dir, f)) ? fileFingerprint(path.join(dir, f)) : null)),
+    }),
+  };
 }
 
 export function buildPlan(loaded: LoadedExperiment, opts: PlanOptions = {}): Plan {
@@ -132,7 +153,8 @@ export function buildPlan(loaded: LoadedExperiment, opts: PlanOptions = {}): Pla
   const device = opts.deviceKind ?? 'cpu';
   const speed = EXPERIMENT_DEFAULTS.estimate[device];
   const params: Record<string, number | null> = {};
-  for (const [n, m] of Object.entries(loaded.models)) params[n] = parametersOf(m) ?? (m.decl.hub ? NOMINAL_PARAMETERS[m.decl.hub] ?? null : null);
+  for (const [n, m] of Object.entries(loaded.models))
+    params[n] = parametersOf(m) ?? (m.decl.hub ? (NOMINAL_PARAMETERS[m.decl.hub] ?? null) : null);
   const steps: Step[] = [];
   const byId = new Map<string, Step>();
 
@@ -148,7 +170,12 @@ export function buildPlan(loaded: LoadedExperiment, opts: PlanOptions = {}): Pla
       deps: Object.fromEntries(Object.entries(s.inputs).map(([role, id]) => [role, byId.get(id)!.key])),
     });
     const flops = s.tokens * s.flopsPerToken;
-    const seconds = s.kind === 'audit' ? s.tokens / CPU_AUDIT_TOKENS_PER_SECOND : s.kind === 'retokenize' || s.kind === 'subset' || s.kind === 'merge' ? s.tokens / CPU_CORPUS_TOKENS_PER_SECOND : flops / (s.train ? speed.train_flops : speed.forward_flops);
+    const seconds =
+      s.kind === 'audit'
+        ? s.tokens / CPU_AUDIT_TOKENS_PER_SECOND
+        : s.kind === 'retokenize' || s.kind === 'subset' || s.kind === 'merge'
+          ? s.tokens / CPU_CORPUS_TOKENS_PER_SECOND
+          : flops / (s.train ? speed.train_flops : speed.forward_flops);
     const { tokens, flopsPerToken, train, ...rest } = s;
     void flopsPerToken;
     void train;
@@ -198,7 +225,12 @@ export function buildPlan(loaded: LoadedExperiment, opts: PlanOptions = {}): Pla
               deps: [trainStep.id],
               inputs: { model: trainStep.id },
               models: { base: modelName },
-              settings: { task, task_file: fileFingerprint(file), limit: e.evaluation.limit ?? null, checkpoint: `checkpoint-epoch-${epoch}` },
+              settings: {
+                task,
+                task_file: fileFingerprint(file),
+                limit: e.evaluation.limit ?? null,
+                checkpoint: `checkpoint-epoch-${epoch}`,
+              },
               runtime: { batch_size: e.evaluation.batch_size, task_file: file },
               coords: { ...coords, task, epoch },
               device: true,
@@ -217,7 +249,13 @@ export function buildPlan(loaded: LoadedExperiment, opts: PlanOptions = {}): Pla
           deps: trainStep ? [trainStep.id] : [],
           inputs: trainStep ? { model: trainStep.id } : {},
           models: trainStep ? { base: modelName } : { model: modelName },
-          settings: { extraction: set.name, data: fileFingerprint(file), prefix_len: set.prefix_len, suffix_len: set.suffix_len, offset: set.offset },
+          settings: {
+            extraction: set.name,
+            data: fileFingerprint(file),
+            prefix_len: set.prefix_len,
+            suffix_len: set.suffix_len,
+            offset: set.offset,
+          },
           runtime: { batch_size: e.evaluation.batch_size, data_file: file },
           coords: { ...coords, extraction: set.name },
           device: true,
@@ -236,8 +274,28 @@ export function buildPlan(loaded: LoadedExperiment, opts: PlanOptions = {}): Pla
   }
 
   /** A CPU step that turns corpora into a corpus (merge, audit, retokenize, subset): cached, no device. */
-  const corpusStep = (id: string, kind: StepKind, inputs: Record<string, string>, coords: StepCoords, settings: Record<string, unknown>, extra: { models?: Record<string, string>; runtime?: Record<string, unknown> } = {}): Step =>
-    add({ id, kind, deps: Object.values(inputs), inputs, models: extra.models ?? {}, settings, runtime: extra.runtime ?? {}, coords, device: false, cached: true, tokens: corpusTokens, flopsPerToken: 0 });
+  const corpusStep = (
+    id: string,
+    kind: StepKind,
+    inputs: Record<string, string>,
+    coords: StepCoords,
+    settings: Record<string, unknown>,
+    extra: { models?: Record<string, string>; runtime?: Record<string, unknown> } = {},
+  ): Step =>
+    add({
+      id,
+      kind,
+      deps: Object.values(inputs),
+      inputs,
+      models: extra.models ?? {},
+      settings,
+      runtime: extra.runtime ?? {},
+      coords,
+      device: false,
+      cached: true,
+      tokens: corpusTokens,
+      flopsPerToken: 0,
+    });
 
   /** The student fine-tuned on a corpus step's output with the experiment's recipe. */
   const trainOn = (id: string, corpus: Step, student: string, seed: number, coords: StepCoords, dataTokens = corpusTokens): Step => {
@@ -263,29 +321,49 @@ export function buildPlan(loaded: LoadedExperiment, opts: PlanOptions = {}): Pla
     for (const T of temps) {
       for (const seed of e.grid.seeds) {
         const sampleSettings = {
-            temperature: T,
-            seed,
-            num_samples: e.sampling.num_samples,
-            max_new_tokens: e.sampling.max_new_tokens,
-            top_k: e.sampling.top_k,
-            top_p: e.sampling.top_p,
-            min_p: e.sampling.min_p,
-            start_token: e.sampling.start_token ?? null,
-            // The protocol settings enter the key only when used, so caches of older runs stay valid.
-            ...((loaded.models[source].decl.start_text ?? e.sampling.start_text) !== undefined ? { start_text: loaded.models[source].decl.start_text ?? e.sampling.start_text } : {}),
-            ...(e.sampling.min_new_tokens ? { min_new_tokens: e.sampling.min_new_tokens } : {}),
-            ...(e.sampling.logprobs ? { logprobs: true } : {}),
-            ...(e.sampling.drop_short ? { drop_short: true } : {}),
-            // evaluation.world: the sample step also measures its corpus against the world's facts
-            ...(loaded.world ? { world: fileFingerprint(loaded.world) } : {}),
+          temperature: T,
+          seed,
+          num_samples: e.sampling.num_samples,
+          max_new_tokens: e.sampling.max_new_tokens,
+          top_k: e.sampling.top_k,
+          top_p: e.sampling.top_p,
+          min_p: e.sampling.min_p,
+          start_token: e.sampling.start_token ?? null,
+          // The protocol settings enter the key only when used, so caches of older runs stay valid.
+          ...((loaded.models[source].decl.start_text ?? e.sampling.start_text) !== undefined
+            ? { start_text: loaded.models[source].decl.start_text ?? e.sampling.start_text }
+            : {}),
+          ...(e.sampling.min_new_tokens ? { min_new_tokens: e.sampling.min_new_tokens } : {}),
+          ...(e.sampling.logprobs ? { logprobs: true } : {}),
+          ...(e.sampling.drop_short ? { drop_short: true } : {}),
+          // evaluation.world: the sample step also measures its corpus against the world's facts
+          ...(loaded.world ? { world: fileFingerprint(loaded.world) } : {}),
         };
         const sampleId = `sample/${source}/${fmtT(T)}/s${seed}`;
         const sampleStep = (id: string, settings: Record<string, unknown>, tokens: number) =>
-          add({ id, kind: 'sample', deps: [], inputs: {}, models: { model: source }, settings, runtime: { batch_size: e.sampling.batch_size, ...(loaded.world ? { world_file: loaded.world } : {}) }, coords: { source, temperature: T, seed }, device: true, cached: true, tokens, flopsPerToken: 2 * P(source) });
+          add({
+            id,
+            kind: 'sample',
+            deps: [],
+            inputs: {},
+            models: { model: source },
+            settings,
+            runtime: { batch_size: e.sampling.batch_size, ...(loaded.world ? { world_file: loaded.world } : {}) },
+            coords: { source, temperature: T, seed },
+            device: true,
+            cached: true,
+            tokens,
+            flopsPerToken: 2 * P(source),
+          });
         const N = e.sampling.shards;
         // Sharded: N part steps (device steps, run in parallel) and a merge whose output is exactly the
         // single-process corpus; it takes the corpus's id, so everything downstream is the same.
-        const parts = N > 1 ? Array.from({ length: N }, (_, i) => sampleStep(`${sampleId}/part${i}of${N}`, { ...sampleSettings, part: { index: i, count: N } }, corpusTokens / N)) : [];
+        const parts =
+          N > 1
+            ? Array.from({ length: N }, (_, i) =>
+                sampleStep(`${sampleId}/part${i}of${N}`, { ...sampleSettings, part: { index: i, count: N } }, corpusTokens / N),
+              )
+            : [];
         const corpusCoords: StepCoords = { source, temperature: T, seed };
         const sample =
           N > 1
@@ -294,26 +372,53 @@ export function buildPlan(loaded: LoadedExperiment, opts: PlanOptions = {}): Pla
         let clean: Step = sample;
         if (e.audit) {
           const tasks = Object.fromEntries(Object.entries(loaded.auditTasks ?? {}).map(([n, f]) => [n, fileFingerprint(f)]));
-          clean = corpusStep(`audit/${source}/${fmtT(T)}/s${seed}`, 'audit', { corpus: sample.id }, corpusCoords, { n: e.audit.n, tasks }, { runtime: { task_files: loaded.auditTasks ?? {} } });
+          clean = corpusStep(
+            `audit/${source}/${fmtT(T)}/s${seed}`,
+            'audit',
+            { corpus: sample.id },
+            corpusCoords,
+            { n: e.audit.n, tasks },
+            { runtime: { task_files: loaded.auditTasks ?? {} } },
+          );
         }
         for (const student of e.grid.students) {
           const coords: StepCoords = { student, source, temperature: T, seed };
           let corpus = clean;
           const stok = loaded.models[student].tokenizer;
           if (stok !== loaded.models[source].tokenizer) {
-            corpus = corpusStep(`retokenize/${source}/${fmtT(T)}/s${seed}/tok-${stok}`, 'retokenize', { corpus: clean.id }, corpusCoords, { tokenizer: stok }, { models: { tokenizer: student } });
+            corpus = corpusStep(
+              `retokenize/${source}/${fmtT(T)}/s${seed}/tok-${stok}`,
+              'retokenize',
+              { corpus: clean.id },
+              corpusCoords,
+              { tokenizer: stok },
+              { models: { tokenizer: student } },
+            );
           }
           const subsets = e.subsets;
           const runs: Array<{ corpus: Step; suffix: string; coords: StepCoords; corpusTokens: number }> = subsets
             ? Array.from({ length: subsets.count }, (_, k) => ({
-                corpus: corpusStep(`subset/${source}/${fmtT(T)}/s${seed}/tok-${stok}/k${k}`, 'subset', { corpus: corpus.id }, { ...corpusCoords, subset: k }, { tokens: subsets.tokens, seed: subsets.seed, index: k }),
+                corpus: corpusStep(
+                  `subset/${source}/${fmtT(T)}/s${seed}/tok-${stok}/k${k}`,
+                  'subset',
+                  { corpus: corpus.id },
+                  { ...corpusCoords, subset: k },
+                  { tokens: subsets.tokens, seed: subsets.seed, index: k },
+                ),
                 suffix: `/k${k}`,
                 coords: { ...coords, subset: k },
                 corpusTokens: subsets.tokens,
               }))
             : [{ corpus, suffix: '', coords, corpusTokens }];
           for (const run of runs) {
-            const train = trainOn(`train/${student}/${source}/${fmtT(T)}/s${seed}${run.suffix}`, run.corpus, student, seed, run.coords, run.corpusTokens);
+            const train = trainOn(
+              `train/${student}/${source}/${fmtT(T)}/s${seed}${run.suffix}`,
+              run.corpus,
+              student,
+              seed,
+              run.coords,
+              run.corpusTokens,
+            );
             evaluations(`${student}/${source}/${fmtT(T)}/s${seed}${run.suffix}`, { ...run.coords, stage: 'trained' }, student, train);
           }
           const px = e.evaluation.proxies;
@@ -330,7 +435,12 @@ export function buildPlan(loaded: LoadedExperiment, opts: PlanOptions = {}): Pla
               inputs: { corpus: sample.id },
               models: pxModels,
               // the embedder enters the key by content, not by where it lives
-              settings: { ...px, ...(embedder ? { embedder: embedder.fingerprint } : {}), seed, tasks: Object.fromEntries(Object.entries(loaded.tasks).map(([n, f]) => [n, fileFingerprint(f)])) },
+              settings: {
+                ...px,
+                ...(embedder ? { embedder: embedder.fingerprint } : {}),
+                seed,
+                tasks: Object.fromEntries(Object.entries(loaded.tasks).map(([n, f]) => [n, fileFingerprint(f)])),
+              },
               runtime: { task_files: loaded.tasks, ...(embedder ? { embedder_dir: embedder.dir } : {}) },
               coords,
               device: !px.lexical_only || embedder !== null,
@@ -390,10 +500,24 @@ export function buildPlan(loaded: LoadedExperiment, opts: PlanOptions = {}): Pla
     experiment: e.name,
     file: loaded.file,
     software,
-    models: Object.fromEntries(Object.entries(loaded.models).map(([n, m]) => [n, { dir: m.dir, family: m.family, recipe: m.decl.recipe ?? m.family, tokenizer: m.tokenizer, exists: m.exists, parameters: params[n] }])),
+    models: Object.fromEntries(
+      Object.entries(loaded.models).map(([n, m]) => [
+        n,
+        {
+          dir: m.dir,
+          family: m.family,
+          recipe: m.decl.recipe ?? m.family,
+          tokenizer: m.tokenizer,
+          exists: m.exists,
+          parameters: params[n],
+        },
+      ]),
+    ),
     tasks: loaded.tasks,
     extraction: loaded.extraction,
-    ...(e.evaluation.extraction.some((x) => x.control) ? { extractionControls: e.evaluation.extraction.filter((x) => x.control).map((x) => x.name) } : {}),
+    ...(e.evaluation.extraction.some((x) => x.control)
+      ? { extractionControls: e.evaluation.extraction.filter((x) => x.control).map((x) => x.name) }
+      : {}),
     statistics: e.statistics,
     steps,
   };

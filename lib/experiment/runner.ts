@@ -73,12 +73,14 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunSummary>
   await writeRunPlan(runDir, plan, store);
   const eventsFile = path.join(runDir, 'events.jsonl');
   const emit = (e: StepEvent) => {
-    if (e.event !== 'progress' && e.event !== 'log') fs.appendFileSync(eventsFile, JSON.stringify({ t: new Date().toISOString(), pid: process.pid, ...e }) + '\n');
+    if (e.event !== 'progress' && e.event !== 'log')
+      fs.appendFileSync(eventsFile, JSON.stringify({ t: new Date().toISOString(), pid: process.pid, ...e }) + '\n');
     opts.onEvent?.(e);
   };
 
   for (const s of steps) {
-    if (!opts.executors[s.kind]) throw new ResurfaceError('ERR_INTERNAL', `no executor is connected for "${s.kind}" steps (needed by ${s.id})`);
+    if (!opts.executors[s.kind])
+      throw new ResurfaceError('ERR_INTERNAL', `no executor is connected for "${s.kind}" steps (needed by ${s.id})`);
   }
 
   const status = new Map<string, StepStatus>(steps.map((s) => [s.id, 'pending']));
@@ -188,7 +190,10 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunSummary>
       status.set(s.id, 'failed');
       failures.push({ id: s.id, code, message });
       if (s.cached && !executor.resumable) store.discardPartial(s);
-      await writeFileAtomic(failureFile(runDir, s.id), JSON.stringify({ id: s.id, key: s.key, code, message, at: new Date().toISOString() }, null, 1) + '\n');
+      await writeFileAtomic(
+        failureFile(runDir, s.id),
+        JSON.stringify({ id: s.id, key: s.key, code, message, at: new Date().toISOString() }, null, 1) + '\n',
+      );
       emit({ event: 'failed', id: s.id, kind: s.kind, key: s.key, error: { code, message }, wallMs: Date.now() - started });
     } finally {
       lock.release();

@@ -31,7 +31,10 @@ const model = z
     /** Model directory (HF layout). Relative paths resolve against --models-dir, else the YAML's directory. */
     path: z.string().min(1).optional(),
     /** Hugging Face id, looked up in --models-dir as ORG--NAME/, models--ORG--NAME/snapshots/*, or ORG/NAME/. */
-    hub: z.string().regex(/^[^/\s]+\/[^/\s]+$/, 'expected "org/name"').optional(),
+    hub: z
+      .string()
+      .regex(/^[^/\s]+\/[^/\s]+$/, 'expected "org/name"')
+      .optional(),
     /** Family label: architecture, tokenizer and data mixture (another family = cross-family). */
     family: z.string().min(1),
     /** Pretraining recipe within the family (default: the family): same family and recipe = same lineage, same family and another recipe = different recipe. */
@@ -45,32 +48,42 @@ const model = z
   })
   .refine((m) => m.path !== undefined || m.hub !== undefined, { message: 'give "path" or "hub"' });
 
-const sampling = z.strictObject({
-  temperatures: z.array(z.number().min(0).max(10)).min(1).default([...D.sampling.temperatures]),
-  num_samples: posInt.default(D.sampling.num_samples),
-  max_new_tokens: posInt.default(D.sampling.max_new_tokens),
-  top_k: nonNegInt.default(D.sampling.top_k),
-  top_p: z.number().gt(0).lte(1).default(D.sampling.top_p),
-  min_p: z.number().min(0).lt(1).default(D.sampling.min_p),
-  batch_size: z.union([posInt, z.literal('auto')]).default(D.sampling.batch_size),
-  start_token: nonNegInt.optional(),
-  /** The context as text instead of one start token (the reference's "\n" for tokenizers without BOS). */
-  start_text: z.string().min(1).optional(),
-  /** EOS and every stop token masked until this many new tokens (the reference's min_tokens = 50). */
-  min_new_tokens: nonNegInt.default(0),
-  /** Save each generated token's untempered log-probability and the sample's mean NLL. */
-  logprobs: z.boolean().default(false),
-  /** The reference's post-filter: drop empty samples and those under min_new_tokens (off: no filtering is the method). */
-  drop_short: z.boolean().default(false),
-  /**
-   * Data-parallel sampling: each corpus is written by this many part steps (`generate --shard I/N`),
-   * which `--devices` and `--emit slurm` run on different devices / nodes, then merged into exactly
-   * the corpus one process writes. Needs a numeric batch_size (every part must use the same one).
-   */
-  shards: posInt.default(1),
-})
-  .refine((s) => s.shards === 1 || typeof s.batch_size === 'number', { message: 'sharded sampling needs a numeric batch_size (every part must decode with the same one)', path: ['shards'] })
-  .refine((s) => !(s.start_text !== undefined && s.start_token !== undefined), { message: 'give "start_text" or "start_token", not both', path: ['start_text'] })
+const sampling = z
+  .strictObject({
+    temperatures: z
+      .array(z.number().min(0).max(10))
+      .min(1)
+      .default([...D.sampling.temperatures]),
+    num_samples: posInt.default(D.sampling.num_samples),
+    max_new_tokens: posInt.default(D.sampling.max_new_tokens),
+    top_k: nonNegInt.default(D.sampling.top_k),
+    top_p: z.number().gt(0).lte(1).default(D.sampling.top_p),
+    min_p: z.number().min(0).lt(1).default(D.sampling.min_p),
+    batch_size: z.union([posInt, z.literal('auto')]).default(D.sampling.batch_size),
+    start_token: nonNegInt.optional(),
+    /** The context as text instead of one start token (the reference's "\n" for tokenizers without BOS). */
+    start_text: z.string().min(1).optional(),
+    /** EOS and every stop token masked until this many new tokens (the reference's min_tokens = 50). */
+    min_new_tokens: nonNegInt.default(0),
+    /** Save each generated token's untempered log-probability and the sample's mean NLL. */
+    logprobs: z.boolean().default(false),
+    /** The reference's post-filter: drop empty samples and those under min_new_tokens (off: no filtering is the method). */
+    drop_short: z.boolean().default(false),
+    /**
+     * Data-parallel sampling: each corpus is written by this many part steps (`generate --shard I/N`),
+     * which `--devices` and `--emit slurm` run on different devices / nodes, then merged into exactly
+     * the corpus one process writes. Needs a numeric batch_size (every part must use the same one).
+     */
+    shards: posInt.default(1),
+  })
+  .refine((s) => s.shards === 1 || typeof s.batch_size === 'number', {
+    message: 'sharded sampling needs a numeric batch_size (every part must decode with the same one)',
+    path: ['shards'],
+  })
+  .refine((s) => !(s.start_text !== undefined && s.start_token !== undefined), {
+    message: 'give "start_text" or "start_token", not both',
+    path: ['start_text'],
+  })
   .refine((s) => s.min_new_tokens <= s.max_new_tokens, { message: 'min_new_tokens exceeds max_new_tokens', path: ['min_new_tokens'] });
 
 const training = z
@@ -94,8 +107,14 @@ const training = z
     eps: z.number().positive().default(D.training.eps),
     dtype: z.enum(['float32', 'bfloat16']).default(D.training.dtype),
   })
-  .refine((t) => !(t.epochs !== undefined && t.max_steps !== undefined), { message: 'give either "epochs" or "max_steps", not both', path: ['max_steps'] })
-  .refine((t) => !(t.warmup_ratio !== undefined && t.warmup > 0), { message: 'give either "warmup" (steps) or "warmup_ratio", not both', path: ['warmup_ratio'] })
+  .refine((t) => !(t.epochs !== undefined && t.max_steps !== undefined), {
+    message: 'give either "epochs" or "max_steps", not both',
+    path: ['max_steps'],
+  })
+  .refine((t) => !(t.warmup_ratio !== undefined && t.warmup > 0), {
+    message: 'give either "warmup" (steps) or "warmup_ratio", not both',
+    path: ['warmup_ratio'],
+  })
   .transform((t) => ({ ...t, epochs: t.max_steps === undefined ? (t.epochs ?? D.training.epochs) : undefined }));
 
 const extractionSet = z.strictObject({
@@ -142,7 +161,10 @@ const grid = z.strictObject({
   sources: z.array(name).min(1),
   /** Default: sampling.temperatures. */
   temperatures: z.array(z.number().min(0).max(10)).min(1).optional(),
-  seeds: z.array(nonNegInt).min(1).default([...D.grid.seeds]),
+  seeds: z
+    .array(nonNegInt)
+    .min(1)
+    .default([...D.grid.seeds]),
 });
 
 const controls = z.strictObject({
@@ -206,29 +228,53 @@ export const experimentSchema = z
   .superRefine((e, ctx) => {
     for (const role of ['students', 'sources'] as const) {
       e.grid[role].forEach((m, i) => {
-        if (!(m in e.models)) ctx.addIssue({ code: 'custom', path: ['grid', role, i], message: `"${m}" is not a model declared under "models" (have: ${Object.keys(e.models).join(', ')})` });
+        if (!(m in e.models))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['grid', role, i],
+            message: `"${m}" is not a model declared under "models" (have: ${Object.keys(e.models).join(', ')})`,
+          });
       });
       const dup = e.grid[role].find((m, i) => e.grid[role].indexOf(m) !== i);
       if (dup) ctx.addIssue({ code: 'custom', path: ['grid', role], message: `"${dup}" is listed twice` });
     }
     for (const student of Object.keys(e.controls.forgetting)) {
-      if (!e.grid.students.includes(student)) ctx.addIssue({ code: 'custom', path: ['controls', 'forgetting', student], message: `"${student}" is not a student of the grid` });
+      if (!e.grid.students.includes(student))
+        ctx.addIssue({ code: 'custom', path: ['controls', 'forgetting', student], message: `"${student}" is not a student of the grid` });
       else if (!e.grid.sources.includes(student))
-        ctx.addIssue({ code: 'custom', path: ['controls', 'forgetting', student], message: `"${student}" must also be a source: the control matches the token budget of its self-generated corpus` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['controls', 'forgetting', student],
+          message: `"${student}" must also be a source: the control matches the token budget of its self-generated corpus`,
+        });
     }
-    if (e.evaluation.checkpoints && !(e.training.save_every_epoch && e.training.epochs !== undefined && Number.isInteger(e.training.epochs)))
-      ctx.addIssue({ code: 'custom', path: ['evaluation', 'checkpoints'], message: 'evaluating every epoch needs training.save_every_epoch: true and a whole number of training.epochs' });
+    if (
+      e.evaluation.checkpoints &&
+      !(e.training.save_every_epoch && e.training.epochs !== undefined && Number.isInteger(e.training.epochs))
+    )
+      ctx.addIssue({
+        code: 'custom',
+        path: ['evaluation', 'checkpoints'],
+        message: 'evaluating every epoch needs training.save_every_epoch: true and a whole number of training.epochs',
+      });
     const emb = e.evaluation.proxies.embed_model;
-    if (emb && !(emb in e.models)) ctx.addIssue({ code: 'custom', path: ['evaluation', 'proxies', 'embed_model'], message: `"${emb}" is not a declared model` });
+    if (emb && !(emb in e.models))
+      ctx.addIssue({ code: 'custom', path: ['evaluation', 'proxies', 'embed_model'], message: `"${emb}" is not a declared model` });
     const names = e.evaluation.extraction.map((x) => x.name);
     const dupSet = names.find((n, i) => names.indexOf(n) !== i);
-    if (dupSet) ctx.addIssue({ code: 'custom', path: ['evaluation', 'extraction'], message: `extraction set name "${dupSet}" is used twice` });
+    if (dupSet)
+      ctx.addIssue({ code: 'custom', path: ['evaluation', 'extraction'], message: `extraction set name "${dupSet}" is used twice` });
     const bases = e.evaluation.tasks.map((t) => taskName(t));
     const dupTask = bases.find((n, i) => bases.indexOf(n) !== i);
     const auditBases = (e.audit?.tasks ?? []).map((t) => taskName(t));
     const dupAudit = auditBases.find((n, i) => auditBases.indexOf(n) !== i);
     if (dupAudit) ctx.addIssue({ code: 'custom', path: ['audit', 'tasks'], message: `two audit task files are both named "${dupAudit}"` });
-    if (dupTask) ctx.addIssue({ code: 'custom', path: ['evaluation', 'tasks'], message: `two task files are both named "${dupTask}" (task names come from file names)` });
+    if (dupTask)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['evaluation', 'tasks'],
+        message: `two task files are both named "${dupTask}" (task names come from file names)`,
+      });
   });
 
 export type ExperimentInput = z.input<typeof experimentSchema>;

@@ -39,7 +39,12 @@ export function emitSlurm(plan: Plan, opts: SlurmOptions): string[] {
   const dir = path.join(opts.runDir, 'slurm');
   fs.mkdirSync(dir, { recursive: true });
   const lv = levels(opts.steps ?? plan.steps);
-  const extra = [opts.modelsDir ? `--models-dir ${q(path.resolve(opts.modelsDir))}` : '', opts.dataDir ? `--data-dir ${q(path.resolve(opts.dataDir))}` : ''].filter(Boolean).join(' ');
+  const extra = [
+    opts.modelsDir ? `--models-dir ${q(path.resolve(opts.modelsDir))}` : '',
+    opts.dataDir ? `--data-dir ${q(path.resolve(opts.dataDir))}` : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
   const written: string[] = [];
   lv.forEach((steps, i) => {
     const list = path.join(dir, `level-${i}.steps`);
@@ -69,7 +74,10 @@ export function emitSlurm(plan: Plan, opts: SlurmOptions): string[] {
     '# a failed step only skips its dependents, which the runner reports).',
     'set -euo pipefail',
     'prev=""',
-    ...lv.map((_, i) => `jid=$(sbatch --parsable \${prev:+--dependency=afterany:$prev} ${q(path.join(dir, `level-${i}.sbatch`))}); echo "level ${i}: job $jid"; prev=$jid`),
+    ...lv.map(
+      (_, i) =>
+        `jid=$(sbatch --parsable \${prev:+--dependency=afterany:$prev} ${q(path.join(dir, `level-${i}.sbatch`))}); echo "level ${i}: job $jid"; prev=$jid`,
+    ),
     '',
   ].join('\n');
   const submitFile = path.join(dir, 'submit.sh');

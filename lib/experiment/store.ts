@@ -182,7 +182,9 @@ export function openRun(runDir: string): { plan: RunPlan; store: StepStore } {
   try {
     plan = JSON.parse(fs.readFileSync(path.join(runDir, PLAN_FILE), 'utf8')) as RunPlan;
   } catch (err) {
-    throw new ResurfaceError('ERR_EXPERIMENT', `${runDir} is not a run directory (cannot read ${PLAN_FILE}: ${(err as Error).message})`, { runDir });
+    throw new ResurfaceError('ERR_EXPERIMENT', `${runDir} is not a run directory (cannot read ${PLAN_FILE}: ${(err as Error).message})`, {
+      runDir,
+    });
   }
   return { plan, store: new StepStore(plan.cacheDir) };
 }

@@ -17,7 +17,13 @@ export function bytesPerSequence(spec: ArchSpec, dtype: ModelDtype, maxNewTokens
   return kv + logits + activations;
 }
 
-export function autoBatchSize(spec: ArchSpec, dtype: ModelDtype, maxNewTokens: number, numSamples: number, freeBytes = os.freemem()): number {
+export function autoBatchSize(
+  spec: ArchSpec,
+  dtype: ModelDtype,
+  maxNewTokens: number,
+  numSamples: number,
+  freeBytes = os.freemem(),
+): number {
   const budget = freeBytes * 0.5;
   const fit = Math.floor(budget / bytesPerSequence(spec, dtype, maxNewTokens));
   return Math.max(1, Math.min(MAX_AUTO_BATCH, numSamples, fit));

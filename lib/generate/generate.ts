@@ -46,21 +46,25 @@ export async function* generateSamples(model: Model, run: GenerationRun): AsyncG
   const addon = loadNative();
   let generator;
   try {
-    generator = new addon.NativeGenerator(model.nativeHandle(), {
-      seed: options.seed,
-      maxNewTokens: options.maxNewTokens,
-      batchSize,
-      startToken: run.startToken.id,
-      context: contextIds(run.startToken),
-      eosIds: run.eosIds,
-      minNewTokens: options.minNewTokens,
-      logprobs: options.logprobs,
-      temperature: options.temperature,
-      topK: options.topK,
-      topP: options.topP,
-      minP: options.minP,
-      validVocab: run.validVocab,
-    }, run.sampleIds);
+    generator = new addon.NativeGenerator(
+      model.nativeHandle(),
+      {
+        seed: options.seed,
+        maxNewTokens: options.maxNewTokens,
+        batchSize,
+        startToken: run.startToken.id,
+        context: contextIds(run.startToken),
+        eosIds: run.eosIds,
+        minNewTokens: options.minNewTokens,
+        logprobs: options.logprobs,
+        temperature: options.temperature,
+        topK: options.topK,
+        topP: options.topP,
+        minP: options.minP,
+        validVocab: run.validVocab,
+      },
+      run.sampleIds,
+    );
   } catch (err) {
     throw fromNative(err);
   }
@@ -75,7 +79,11 @@ export async function* generateSamples(model: Model, run: GenerationRun): AsyncG
       } catch (err) {
         const e = fromNative(err);
         if (e.code === 'ERR_OUT_OF_MEMORY') {
-          throw new ResurfaceError('ERR_OUT_OF_MEMORY', `out of memory at batch size ${batchSize}: try --batch-size ${Math.max(1, Math.floor(batchSize / 2))}`, { batchSize });
+          throw new ResurfaceError(
+            'ERR_OUT_OF_MEMORY',
+            `out of memory at batch size ${batchSize}: try --batch-size ${Math.max(1, Math.floor(batchSize / 2))}`,
+            { batchSize },
+          );
         }
         throw e;
       }

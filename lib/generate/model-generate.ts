@@ -38,20 +38,37 @@ export async function generate(model: Model, options: GenerateOptions): Promise<
   if (gen.startText !== undefined && !tokenizer) {
     throw new ResurfaceError('ERR_INVALID_ARGUMENT', `startText needs a tokenizer.json in ${model.dir}`);
   }
-  const startToken = gen.startText !== undefined && tokenizer
-    ? await resolveStartText(gen.startText, (t) => tokenizer.encode(t, { addSpecialTokens: false }))
-    : resolveStartToken(special, gen.startToken);
+  const startToken =
+    gen.startText !== undefined && tokenizer
+      ? await resolveStartText(gen.startText, (t) => tokenizer.encode(t, { addSpecialTokens: false }))
+      : resolveStartToken(special, gen.startToken);
   const eosIds = [...new Set([...special.eosIds, ...model.config.eosTokenIds])];
   const validVocab = tokenizer ? Math.min(tokenizer.vocabSize, model.config.vocabSize) : model.config.vocabSize;
   const started = Date.now();
   const samples: Sample[] = [];
   const ids = Array.from({ length: gen.numSamples }, (_, i) => i);
-  for await (const s of generateSamples(model, { sampleIds: ids, options: gen, startToken, eosIds, validVocab, onProgress: options.onProgress, signal: options.signal })) {
-    samples.push({ id: s.id, tokens: Array.from(s.tokens), finishReason: s.finishReason, ...(s.logprobs ? { logprobs: Array.from(s.logprobs) } : {}) });
+  for await (const s of generateSamples(model, {
+    sampleIds: ids,
+    options: gen,
+    startToken,
+    eosIds,
+    validVocab,
+    onProgress: options.onProgress,
+    signal: options.signal,
+  })) {
+    samples.push({
+      id: s.id,
+      tokens: Array.from(s.tokens),
+      finishReason: s.finishReason,
+      ...(s.logprobs ? { logprobs: Array.from(s.logprobs) } : {}),
+    });
   }
   samples.sort((a, b) => a.id - b.id);
   if (tokenizer) {
-    const texts = await tokenizer.decodeBatch(samples.map((s) => s.tokens), { skipSpecialTokens: false });
+    const texts = await tokenizer.decodeBatch(
+      samples.map((s) => s.tokens),
+      { skipSpecialTokens: false },
+    );
     samples.forEach((s, i) => (s.text = texts[i]));
   }
   return {

@@ -51,11 +51,17 @@ export interface GenerationProgress {
 /** Validates the generation fields of `options` (other keys — callbacks, corpus settings — are ignored). */
 export function resolveGenerateOptions(options: unknown): ResolvedGenerateOptions {
   const all = (options ?? {}) as Record<string, unknown>;
-  const fields = Object.fromEntries(Object.keys(generateSchema.shape).filter((k) => all[k] !== undefined).map((k) => [k, all[k]]));
+  const fields = Object.fromEntries(
+    Object.keys(generateSchema.shape)
+      .filter((k) => all[k] !== undefined)
+      .map((k) => [k, all[k]]),
+  );
   const parsed = generateSchema.safeParse(fields);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new ArgumentError(`invalid generation option ${issue.path.join('.') || '(options)'}: ${issue.message}`, { field: issue.path.join('.') });
+    throw new ArgumentError(`invalid generation option ${issue.path.join('.') || '(options)'}: ${issue.message}`, {
+      field: issue.path.join('.'),
+    });
   }
   const o = parsed.data;
   if (o.minNewTokens > o.maxNewTokens) {

@@ -26,7 +26,10 @@ export function resolveStartToken(special: SpecialIds, override?: number): Start
   if (special.bos !== null && special.bos !== undefined) return { id: special.bos, rule: 'bos' };
   const sep = special.eosIds[0];
   if (sep !== undefined) return { id: sep, rule: 'document_separator' };
-  throw new ResurfaceError('ERR_INVALID_ARGUMENT', 'the model has neither a BOS nor an EOS token: pass --start-token ID or --start-text TEXT');
+  throw new ResurfaceError(
+    'ERR_INVALID_ARGUMENT',
+    'the model has neither a BOS nor an EOS token: pass --start-token ID or --start-text TEXT',
+  );
 }
 
 /** The context from `--start-text`: its token ids without added special tokens (BOS is not prepended). */

@@ -17,10 +17,12 @@ export function ensureDir(dir: string, what = 'output directory'): string {
       st = fs.statSync(cur, { throwIfNoEntry: false });
     } catch (err) {
       // ENOTDIR: some ancestor is a file; keep walking up to report which
-      if ((err as NodeJS.ErrnoException).code !== 'ENOTDIR') throw new ResurfaceError('ERR_IO', `cannot create ${what} ${target}: ${(err as Error).message}`, { path: target });
+      if ((err as NodeJS.ErrnoException).code !== 'ENOTDIR')
+        throw new ResurfaceError('ERR_IO', `cannot create ${what} ${target}: ${(err as Error).message}`, { path: target });
     }
     if (st) {
-      if (!st.isDirectory()) throw new ResurfaceError('ERR_IO', `cannot create ${what} ${target}: ${cur} is not a directory`, { path: target });
+      if (!st.isDirectory())
+        throw new ResurfaceError('ERR_IO', `cannot create ${what} ${target}: ${cur} is not a directory`, { path: target });
       break;
     }
     missing.push(cur);

@@ -15,13 +15,18 @@ import type { HostTensor } from './tensor-types';
 import { ensureDir } from './ensure-dir';
 
 /** Validate tensors and metadata, then build the padded header. Returns header bytes and data size. */
-export function serializeHeader(tensors: readonly HostTensor[], metadata?: Record<string, string>): { header: Uint8Array; dataSize: number } {
+export function serializeHeader(
+  tensors: readonly HostTensor[],
+  metadata?: Record<string, string>,
+): { header: Uint8Array; dataSize: number } {
   const parts: string[] = [];
   if (metadata !== undefined) {
-    if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) throw new ArgumentError('safetensors metadata must be an object of strings');
+    if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata))
+      throw new ArgumentError('safetensors metadata must be an object of strings');
     const kv: string[] = [];
     for (const [k, v] of Object.entries(metadata)) {
-      if (typeof v !== 'string') throw new ArgumentError(`safetensors metadata[${JSON.stringify(k)}] must be a string, got ${typeof v}`, { key: k });
+      if (typeof v !== 'string')
+        throw new ArgumentError(`safetensors metadata[${JSON.stringify(k)}] must be a string, got ${typeof v}`, { key: k });
       kv.push(`${JSON.stringify(k)}:${JSON.stringify(v)}`);
     }
     parts.push(`"__metadata__":{${kv.join(',')}}`);
@@ -34,17 +39,26 @@ export function serializeHeader(tensors: readonly HostTensor[], metadata?: Recor
     if (name === '__metadata__') throw new ArgumentError('"__metadata__" is reserved and cannot name a tensor', { tensor: name });
     if (seen.has(name)) throw new ArgumentError(`duplicate tensor name ${JSON.stringify(name)}`, { tensor: name });
     seen.add(name);
-    if (!isSafetensorsDtype(t.dtype)) throw new ArgumentError(`tensor ${JSON.stringify(name)}: unsupported dtype ${JSON.stringify(t.dtype)}`, { tensor: name });
+    if (!isSafetensorsDtype(t.dtype))
+      throw new ArgumentError(`tensor ${JSON.stringify(name)}: unsupported dtype ${JSON.stringify(t.dtype)}`, { tensor: name });
     if (!Array.isArray(t.shape) || !t.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-      throw new ArgumentError(`tensor ${JSON.stringify(name)}: shape must be non-negative integers, got ${JSON.stringify(t.shape)}`, { tensor: name });
+      throw new ArgumentError(`tensor ${JSON.stringify(name)}: shape must be non-negative integers, got ${JSON.stringify(t.shape)}`, {
+        tensor: name,
+      });
     }
-    if (!(t.data instanceof Uint8Array)) throw new ArgumentError(`tensor ${JSON.stringify(name)}: data must be a Uint8Array`, { tensor: name });
+    if (!(t.data instanceof Uint8Array))
+      throw new ArgumentError(`tensor ${JSON.stringify(name)}: data must be a Uint8Array`, { tensor: name });
     const expected = byteLength(t.dtype, t.shape);
     if (BigInt(t.data.byteLength) !== expected) {
-      throw new ArgumentError(`tensor ${JSON.stringify(name)}: ${t.dtype} ${JSON.stringify(t.shape)} needs ${expected} bytes, got ${t.data.byteLength}`, { tensor: name });
+      throw new ArgumentError(
+        `tensor ${JSON.stringify(name)}: ${t.dtype} ${JSON.stringify(t.shape)} needs ${expected} bytes, got ${t.data.byteLength}`,
+        { tensor: name },
+      );
     }
     const end = offset + t.data.byteLength;
-    parts.push(`${JSON.stringify(name)}:{"dtype":"${t.dtype}","shape":[${t.shape.map((d) => d + 0).join(',')}],"data_offsets":[${offset},${end}]}`);
+    parts.push(
+      `${JSON.stringify(name)}:{"dtype":"${t.dtype}","shape":[${t.shape.map((d) => d + 0).join(',')}],"data_offsets":[${offset},${end}]}`,
+    );
     offset = end;
   }
   const json = Buffer.from(`{${parts.join(',')}}`, 'utf8');
@@ -122,7 +136,8 @@ export async function writeShardedSafetensors(
   maxShardBytes: number,
   metadata: Record<string, string> = { format: 'pt' },
 ): Promise<ShardedWriteResult> {
-  if (!Number.isSafeInteger(maxShardBytes) || maxShardBytes <= 0) throw new ArgumentError(`maxShardBytes must be a positive integer, got ${maxShardBytes}`);
+  if (!Number.isSafeInteger(maxShardBytes) || maxShardBytes <= 0)
+    throw new ArgumentError(`maxShardBytes must be a positive integer, got ${maxShardBytes}`);
   if (tensors.length === 0) throw new ArgumentError('writeShardedSafetensors: no tensors to write');
   serializeHeader(tensors, metadata); // validate everything (names unique across shards too) before touching the disk
   const plan = planShards(tensors, maxShardBytes);

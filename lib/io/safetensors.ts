@@ -138,7 +138,11 @@ export function parseSafetensorsHeader(file: string, header: Uint8Array, fileSiz
     fail('ERR_SAFETENSORS_HEADER', file, `header is not valid JSON (${(err as Error).message})`);
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    fail('ERR_SAFETENSORS_HEADER', file, `header must be a JSON object, got ${json === null ? 'null' : Array.isArray(json) ? 'an array' : typeof json}`);
+    fail(
+      'ERR_SAFETENSORS_HEADER',
+      file,
+      `header must be a JSON object, got ${json === null ? 'null' : Array.isArray(json) ? 'an array' : typeof json}`,
+    );
   }
   const dup = findDuplicateKey(text);
   if (dup !== undefined) fail('ERR_SAFETENSORS_HEADER', file, `header has duplicate key ${JSON.stringify(dup)}`);
@@ -160,35 +164,57 @@ function readMetadata(file: string, raw: unknown, into: Record<string, string>):
   if (raw === null) return; // serde's Option<HashMap> in the reference reader accepts null
   if (typeof raw !== 'object' || Array.isArray(raw)) fail('ERR_SAFETENSORS_HEADER', file, '__metadata__ must be an object of strings');
   for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
-    if (typeof v !== 'string') fail('ERR_SAFETENSORS_HEADER', file, `__metadata__[${JSON.stringify(k)}] must be a string, got ${v === null ? 'null' : typeof v}`);
+    if (typeof v !== 'string')
+      fail('ERR_SAFETENSORS_HEADER', file, `__metadata__[${JSON.stringify(k)}] must be a string, got ${v === null ? 'null' : typeof v}`);
     into[k] = v;
   }
 }
 
 function readEntry(file: string, name: string, raw: unknown, dataOffset: number, dataSize: number): TensorEntry {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail('ERR_SAFETENSORS_HEADER', file, 'entry must be an object {dtype, shape, data_offsets}', name);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    fail('ERR_SAFETENSORS_HEADER', file, 'entry must be an object {dtype, shape, data_offsets}', name);
   const e = raw as Record<string, unknown>;
   for (const field of ['dtype', 'shape', 'data_offsets']) {
     if (!Object.prototype.hasOwnProperty.call(e, field)) fail('ERR_SAFETENSORS_HEADER', file, `missing "${field}"`, name);
   }
   const { dtype, shape, data_offsets: offsets } = e;
   if (!isSafetensorsDtype(dtype)) {
-    fail('ERR_SAFETENSORS_DTYPE', file, `unsupported dtype ${JSON.stringify(dtype)} (supported: ${Object.keys(DTYPE_SIZES).join(', ')})`, name);
+    fail(
+      'ERR_SAFETENSORS_DTYPE',
+      file,
+      `unsupported dtype ${JSON.stringify(dtype)} (supported: ${Object.keys(DTYPE_SIZES).join(', ')})`,
+      name,
+    );
   }
   if (!Array.isArray(shape) || !shape.every(isNonNegSafeInt)) {
     fail('ERR_SAFETENSORS_HEADER', file, `shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`, name);
   }
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isNonNegSafeInt)) {
-    fail('ERR_SAFETENSORS_HEADER', file, `data_offsets must be [begin, end] of non-negative integers, got ${JSON.stringify(offsets)}`, name);
+    fail(
+      'ERR_SAFETENSORS_HEADER',
+      file,
+      `data_offsets must be [begin, end] of non-negative integers, got ${JSON.stringify(offsets)}`,
+      name,
+    );
   }
   const [begin, end] = offsets as [number, number];
   if (begin > end) fail('ERR_SAFETENSORS_RANGE', file, `data_offsets begin ${begin} > end ${end}`, name);
   const expected = byteLength(dtype, shape as number[]);
   if (expected !== BigInt(end - begin)) {
-    fail('ERR_SAFETENSORS_RANGE', file, `${dtype} ${JSON.stringify(shape)} needs ${expected} bytes but data_offsets [${begin}, ${end}] span ${end - begin}`, name);
+    fail(
+      'ERR_SAFETENSORS_RANGE',
+      file,
+      `${dtype} ${JSON.stringify(shape)} needs ${expected} bytes but data_offsets [${begin}, ${end}] span ${end - begin}`,
+      name,
+    );
   }
   if (end > dataSize) {
-    fail('ERR_SAFETENSORS_RANGE', file, `data_offsets end ${end} is past the end of the ${dataSize}-byte data section (file truncated?)`, name);
+    fail(
+      'ERR_SAFETENSORS_RANGE',
+      file,
+      `data_offsets end ${end} is past the end of the ${dataSize}-byte data section (file truncated?)`,
+      name,
+    );
   }
   return { name, dtype, shape: (shape as number[]).map((d) => d + 0), begin: dataOffset + begin, end: dataOffset + end };
 }
@@ -201,7 +227,12 @@ function checkNoOverlap(file: string, tensors: Map<string, TensorEntry>): void {
     const cur = ranges[i]!;
     // Sorted by begin and pairwise disjoint so far, so prev.end is the furthest byte used.
     if (cur.begin < prev.end) {
-      fail('ERR_SAFETENSORS_RANGE', file, `bytes overlap tensor ${JSON.stringify(prev.name)} ([${prev.begin}, ${prev.end}) vs [${cur.begin}, ${cur.end}) absolute)`, cur.name);
+      fail(
+        'ERR_SAFETENSORS_RANGE',
+        file,
+        `bytes overlap tensor ${JSON.stringify(prev.name)} ([${prev.begin}, ${prev.end}) vs [${cur.begin}, ${cur.end}) absolute)`,
+        cur.name,
+      );
     }
   }
 }
@@ -221,7 +252,10 @@ export function findDuplicateKey(text: string): string | undefined {
       let j = i + 1;
       let escaped = false;
       while (j < text.length && text.charCodeAt(j) !== 0x22) {
-        if (text.charCodeAt(j) === 0x5c) { escaped = true; j += 2; } else j += 1;
+        if (text.charCodeAt(j) === 0x5c) {
+          escaped = true;
+          j += 2;
+        } else j += 1;
       }
       const keys = stack[stack.length - 1];
       if (keys) {
@@ -276,7 +310,10 @@ export async function openWeights(modelDir: string): Promise<WeightIndex> {
   const shardNames = [...new Set(weightMap.values())].sort();
   for (const shard of shardNames) {
     if (!(await exists(path.join(modelDir, shard)))) {
-      throw new FormatError('ERR_SAFETENSORS_INDEX', `${indexPath}: shard "${shard}" does not exist in ${modelDir}`, { file: indexPath, shard });
+      throw new FormatError('ERR_SAFETENSORS_INDEX', `${indexPath}: shard "${shard}" does not exist in ${modelDir}`, {
+        file: indexPath,
+        shard,
+      });
     }
   }
   const files = await Promise.all(shardNames.map((s) => readSafetensorsHeader(path.join(modelDir, s))));
@@ -287,7 +324,11 @@ export async function openWeights(modelDir: string): Promise<WeightIndex> {
     for (const name of f.tensors.keys()) {
       const other = location.get(name);
       if (other !== undefined) {
-        throw new FormatError('ERR_SAFETENSORS_INDEX', `${indexPath}: tensor ${JSON.stringify(name)} is stored in both ${files[other]!.path} and ${f.path}`, { file: indexPath, tensor: name });
+        throw new FormatError(
+          'ERR_SAFETENSORS_INDEX',
+          `${indexPath}: tensor ${JSON.stringify(name)} is stored in both ${files[other]!.path} and ${f.path}`,
+          { file: indexPath, tensor: name },
+        );
       }
       location.set(name, i);
     }
@@ -295,7 +336,11 @@ export async function openWeights(modelDir: string): Promise<WeightIndex> {
   for (const [name, shard] of weightMap) {
     const i = shardIndex.get(shard)!;
     if (location.get(name) !== i) {
-      throw new FormatError('ERR_MISSING_TENSOR', `${indexPath}: tensor ${JSON.stringify(name)} is mapped to ${shard} but ${files[i]!.path} does not contain it`, { file: indexPath, tensor: name, shard });
+      throw new FormatError(
+        'ERR_MISSING_TENSOR',
+        `${indexPath}: tensor ${JSON.stringify(name)} is mapped to ${shard} but ${files[i]!.path} does not contain it`,
+        { file: indexPath, tensor: name, shard },
+      );
     }
   }
   return { files, location };
@@ -330,7 +375,11 @@ async function readIndex(indexPath: string): Promise<Map<string, string>> {
   const dup = findDuplicateKey(text);
   if (dup !== undefined) bad(`duplicate key ${JSON.stringify(dup)}`, { tensor: dup });
   const obj = json as Record<string, unknown>;
-  if (Object.prototype.hasOwnProperty.call(obj, 'metadata') && obj.metadata !== null && (typeof obj.metadata !== 'object' || Array.isArray(obj.metadata))) {
+  if (
+    Object.prototype.hasOwnProperty.call(obj, 'metadata') &&
+    obj.metadata !== null &&
+    (typeof obj.metadata !== 'object' || Array.isArray(obj.metadata))
+  ) {
     bad('"metadata" must be an object');
   }
   const wm = Object.prototype.hasOwnProperty.call(obj, 'weight_map') ? obj.weight_map : undefined;
@@ -351,15 +400,26 @@ async function readIndex(indexPath: string): Promise<Map<string, string>> {
 /** Read one tensor's bytes (a copy). For tests and tools: loads the whole tensor into memory. */
 export async function readTensorData(file: SafetensorsFile, entry: TensorEntry): Promise<Uint8Array> {
   if (!(entry.begin >= file.dataOffset && entry.begin <= entry.end && entry.end <= file.fileSize)) {
-    throw new ResurfaceError('ERR_INVALID_ARGUMENT', `${file.path}: tensor ${JSON.stringify(entry.name)} range [${entry.begin}, ${entry.end}) is not inside this file`, { file: file.path, tensor: entry.name });
+    throw new ResurfaceError(
+      'ERR_INVALID_ARGUMENT',
+      `${file.path}: tensor ${JSON.stringify(entry.name)} range [${entry.begin}, ${entry.end}) is not inside this file`,
+      { file: file.path, tensor: entry.name },
+    );
   }
   const { fh, size } = await openRegular(file.path);
   try {
     if (size !== file.fileSize) {
-      throw new ResurfaceError('ERR_IO', `${file.path}: file size changed from ${file.fileSize} to ${size} since its header was read`, { file: file.path, tensor: entry.name });
+      throw new ResurfaceError('ERR_IO', `${file.path}: file size changed from ${file.fileSize} to ${size} since its header was read`, {
+        file: file.path,
+        tensor: entry.name,
+      });
     }
     const bytes = await readExactly(fh, entry.begin, entry.end - entry.begin);
-    if (!bytes) throw new ResurfaceError('ERR_IO', `${file.path}: short read for tensor ${JSON.stringify(entry.name)}`, { file: file.path, tensor: entry.name });
+    if (!bytes)
+      throw new ResurfaceError('ERR_IO', `${file.path}: short read for tensor ${JSON.stringify(entry.name)}`, {
+        file: file.path,
+        tensor: entry.name,
+      });
     return bytes;
   } catch (err) {
     throw asIoError(err, `cannot read tensor ${JSON.stringify(entry.name)} from ${file.path}`, file.path);
@@ -376,7 +436,11 @@ export function checkFinite(entry: TensorEntry, bytes: Uint8Array, file?: string
   const size = DTYPE_SIZES[entry.dtype];
   const count = Number(elementCount(entry.shape));
   if (bytes.byteLength !== count * size) {
-    throw new ResurfaceError('ERR_INVALID_ARGUMENT', `checkFinite: tensor ${JSON.stringify(entry.name)} has ${bytes.byteLength} bytes, expected ${count * size}`, { tensor: entry.name });
+    throw new ResurfaceError(
+      'ERR_INVALID_ARGUMENT',
+      `checkFinite: tensor ${JSON.stringify(entry.name)} has ${bytes.byteLength} bytes, expected ${count * size}`,
+      { tensor: entry.name },
+    );
   }
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let bad = -1;
@@ -389,14 +453,19 @@ export function checkFinite(entry: TensorEntry, bytes: Uint8Array, file?: string
     case 'F32':
       if (LITTLE_ENDIAN_HOST && bytes.byteOffset % 4 === 0) {
         const f = new Float32Array(bytes.buffer, bytes.byteOffset, count); // fast path, no per-element DataView call
-        for (let i = 0; i < count; i++) if (!Number.isFinite(f[i]!)) { bad = i; break; }
+        for (let i = 0; i < count; i++)
+          if (!Number.isFinite(f[i]!)) {
+            bad = i;
+            break;
+          }
       } else {
         for (let i = 0; i < count && bad < 0; i++) if (!Number.isFinite(dv.getFloat32(i * 4, true))) bad = i;
       }
       if (bad >= 0) value = dv.getFloat32(bad * 4, true);
       break;
     case 'F16': // exponent bits 0x7c00 all set: Inf (mantissa 0) or NaN
-    case 'BF16': { // exponent bits 0x7f80 all set
+    case 'BF16': {
+      // exponent bits 0x7f80 all set
       const mask = entry.dtype === 'F16' ? 0x7c00 : 0x7f80;
       for (let i = 0; i < count && bad < 0; i++) if ((dv.getUint16(i * 2, true) & mask) === mask) bad = i;
       if (bad >= 0) {
@@ -412,13 +481,17 @@ export function checkFinite(entry: TensorEntry, bytes: Uint8Array, file?: string
   if (bad < 0) return;
   const coords = unravel(bad, entry.shape);
   const where = file ? `${file}: ` : '';
-  throw new ResurfaceError('ERR_NONFINITE_WEIGHTS', `${where}tensor ${JSON.stringify(entry.name)} has ${value} at index [${coords.join(', ')}] (flat ${bad})`, {
-    ...(file ? { file } : {}),
-    tensor: entry.name,
-    index: bad,
-    coords,
-    value: String(value),
-  });
+  throw new ResurfaceError(
+    'ERR_NONFINITE_WEIGHTS',
+    `${where}tensor ${JSON.stringify(entry.name)} has ${value} at index [${coords.join(', ')}] (flat ${bad})`,
+    {
+      ...(file ? { file } : {}),
+      tensor: entry.name,
+      index: bad,
+      coords,
+      value: String(value),
+    },
+  );
 }
 
 /** Flat row-major index -> coordinates for `shape`. */

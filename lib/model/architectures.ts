@@ -21,7 +21,14 @@ import type { ArchSpec, WeightPlan, WeightSlot } from './arch-spec';
 
 type Kind = WeightSlot['kind'];
 
-function slot(name: string, shape: number[], kind: Kind, sources: string[], sourceShapes: number[][], op: WeightSlot['op'] = 'copy'): WeightSlot {
+function slot(
+  name: string,
+  shape: number[],
+  kind: Kind,
+  sources: string[],
+  sourceShapes: number[][],
+  op: WeightSlot['op'] = 'copy',
+): WeightSlot {
   return { name, shape, op, sources, sourceShapes, kind };
 }
 
@@ -34,7 +41,14 @@ function copy(name: string, shape: number[], kind: Kind, source: string): Weight
 function concat0(name: string, kind: Kind, parts: Array<[source: string, shape: number[]]>): WeightSlot {
   const rows = parts.reduce((n, [, s]) => n + s[0]!, 0);
   const shape = [rows, ...parts[0]![1].slice(1)];
-  return slot(name, shape, kind, parts.map((p) => p[0]), parts.map((p) => p[1]), 'concat0');
+  return slot(
+    name,
+    shape,
+    kind,
+    parts.map((p) => p[0]),
+    parts.map((p) => p[1]),
+    'concat0',
+  );
 }
 
 /**
@@ -60,11 +74,18 @@ function neoxPlan(s: ArchSpec): WeightPlan {
     const hf = `gpt_neox.layers.${i}`;
     ln(`${p}.ln1`, `${hf}.input_layernorm`);
     // NeoX fuses q,k,v per head: rows laid out [nh, 3, hd]; the loader reorders to q|k|v.
-    slots.push(slot(`${p}.qkv.weight`, [3 * nh * hd, H], 'linear_weight',
-      [`${hf}.attention.query_key_value.weight`], [[3 * nh * hd, H]], 'neox_qkv'));
+    slots.push(
+      slot(
+        `${p}.qkv.weight`,
+        [3 * nh * hd, H],
+        'linear_weight',
+        [`${hf}.attention.query_key_value.weight`],
+        [[3 * nh * hd, H]],
+        'neox_qkv',
+      ),
+    );
     if (s.qkvBias) {
-      slots.push(slot(`${p}.qkv.bias`, [3 * nh * hd], 'bias',
-        [`${hf}.attention.query_key_value.bias`], [[3 * nh * hd]], 'neox_qkv'));
+      slots.push(slot(`${p}.qkv.bias`, [3 * nh * hd], 'bias', [`${hf}.attention.query_key_value.bias`], [[3 * nh * hd]], 'neox_qkv'));
     }
     slots.push(copy(`${p}.o.weight`, [H, nh * hd], 'linear_weight', `${hf}.attention.dense.weight`));
     if (s.attnOutBias) slots.push(copy(`${p}.o.bias`, [H], 'bias', `${hf}.attention.dense.bias`));
@@ -76,7 +97,8 @@ function neoxPlan(s: ArchSpec): WeightPlan {
   }
   ln('final_norm', 'gpt_neox.final_layer_norm');
   const ignorePatterns = [...NEOX_IGNORE];
-  if (s.tieWordEmbeddings) ignorePatterns.push(String.raw`^embed_out\.weight$`); // transformers re-ties it
+  if (s.tieWordEmbeddings)
+    ignorePatterns.push(String.raw`^embed_out\.weight$`); // transformers re-ties it
   else slots.push(copy('lm_head', [V, H], 'linear_weight', 'embed_out.weight'));
   return { slots, ignorePatterns };
 }
@@ -89,17 +111,21 @@ function llamaPlan(s: ArchSpec): WeightPlan {
     const hf = `model.layers.${i}`;
     const a = `${hf}.self_attn`;
     slots.push(copy(`${p}.ln1.weight`, [H], 'norm_weight', `${hf}.input_layernorm.weight`));
-    slots.push(concat0(`${p}.qkv.weight`, 'linear_weight', [
-      [`${a}.q_proj.weight`, [nh * hd, H]],
-      [`${a}.k_proj.weight`, [nkv * hd, H]],
-      [`${a}.v_proj.weight`, [nkv * hd, H]],
-    ]));
+    slots.push(
+      concat0(`${p}.qkv.weight`, 'linear_weight', [
+        [`${a}.q_proj.weight`, [nh * hd, H]],
+        [`${a}.k_proj.weight`, [nkv * hd, H]],
+        [`${a}.v_proj.weight`, [nkv * hd, H]],
+      ]),
+    );
     if (s.qkvBias) {
-      slots.push(concat0(`${p}.qkv.bias`, 'bias', [
-        [`${a}.q_proj.bias`, [nh * hd]],
-        [`${a}.k_proj.bias`, [nkv * hd]],
-        [`${a}.v_proj.bias`, [nkv * hd]],
-      ]));
+      slots.push(
+        concat0(`${p}.qkv.bias`, 'bias', [
+          [`${a}.q_proj.bias`, [nh * hd]],
+          [`${a}.k_proj.bias`, [nkv * hd]],
+          [`${a}.v_proj.bias`, [nkv * hd]],
+        ]),
+      );
     }
     if (s.qkNorm) {
       slots.push(copy(`${p}.q_norm.weight`, [hd], 'norm_weight', `${a}.q_norm.weight`));
@@ -108,22 +134,27 @@ function llamaPlan(s: ArchSpec): WeightPlan {
     slots.push(copy(`${p}.o.weight`, [H, nh * hd], 'linear_weight', `${a}.o_proj.weight`));
     if (s.attnOutBias) slots.push(copy(`${p}.o.bias`, [H], 'bias', `${a}.o_proj.bias`));
     slots.push(copy(`${p}.ln2.weight`, [H], 'norm_weight', `${hf}.post_attention_layernorm.weight`));
-    slots.push(concat0(`${p}.up.weight`, 'linear_weight', [
-      [`${hf}.mlp.gate_proj.weight`, [F, H]],
-      [`${hf}.mlp.up_proj.weight`, [F, H]],
-    ]));
+    slots.push(
+      concat0(`${p}.up.weight`, 'linear_weight', [
+        [`${hf}.mlp.gate_proj.weight`, [F, H]],
+        [`${hf}.mlp.up_proj.weight`, [F, H]],
+      ]),
+    );
     if (s.mlpBias) {
-      slots.push(concat0(`${p}.up.bias`, 'bias', [
-        [`${hf}.mlp.gate_proj.bias`, [F]],
-        [`${hf}.mlp.up_proj.bias`, [F]],
-      ]));
+      slots.push(
+        concat0(`${p}.up.bias`, 'bias', [
+          [`${hf}.mlp.gate_proj.bias`, [F]],
+          [`${hf}.mlp.up_proj.bias`, [F]],
+        ]),
+      );
     }
     slots.push(copy(`${p}.down.weight`, [H, F], 'linear_weight', `${hf}.mlp.down_proj.weight`));
     if (s.mlpBias) slots.push(copy(`${p}.down.bias`, [H], 'bias', `${hf}.mlp.down_proj.bias`));
   }
   slots.push(copy('final_norm.weight', [H], 'norm_weight', 'model.norm.weight'));
   const ignorePatterns = [INV_FREQ];
-  if (s.tieWordEmbeddings) ignorePatterns.push(String.raw`^lm_head\.weight$`); // transformers re-ties it
+  if (s.tieWordEmbeddings)
+    ignorePatterns.push(String.raw`^lm_head\.weight$`); // transformers re-ties it
   else slots.push(copy('lm_head', [V, H], 'linear_weight', 'lm_head.weight'));
   return { slots, ignorePatterns };
 }

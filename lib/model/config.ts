@@ -132,8 +132,11 @@ function familyOf(obj: Record<string, unknown>, source: string): { architecture:
     architecture = archs[0] as string;
     const f = SUPPORTED_ARCHITECTURES[architecture];
     if (!f) {
-      throw unsupported(source, 'architectures',
-        `"${architecture}" is not supported (supported: ${Object.keys(SUPPORTED_ARCHITECTURES).join(', ')})`);
+      throw unsupported(
+        source,
+        'architectures',
+        `"${architecture}" is not supported (supported: ${Object.keys(SUPPORTED_ARCHITECTURES).join(', ')})`,
+      );
     }
     family = f;
   } else if (typeof modelType === 'string') {
@@ -247,7 +250,11 @@ export function parseConfig(json: unknown, source = 'config.json'): ArchSpec {
   const numHeads = c.num_attention_heads;
   const numKvHeads = c.num_key_value_heads ?? numHeads;
   if (numHeads % numKvHeads !== 0) {
-    throw unsupported(source, 'num_key_value_heads', `num_attention_heads ${numHeads} is not a multiple of num_key_value_heads ${numKvHeads}`);
+    throw unsupported(
+      source,
+      'num_key_value_heads',
+      `num_attention_heads ${numHeads} is not a multiple of num_key_value_heads ${numKvHeads}`,
+    );
   }
   // Qwen3Config defaults head_dim to 128; Llama/Qwen2 fall back to hidden/heads.
   let headDim = c.head_dim ?? (family === 'qwen3' ? 128 : undefined);
@@ -328,7 +335,9 @@ export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
   if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
   const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
+  const keys = Object.keys(obj)
+    .filter((k) => obj[k] !== undefined)
+    .sort();
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
 }
 

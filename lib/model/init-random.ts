@@ -77,11 +77,21 @@ export class NormalRng extends Xoshiro128 {
     while (i < n) {
       let r = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
       let t = s1 << 9;
-      s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = rotl(s3, 11);
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = rotl(s3, 11);
       const u = r * 4.656612873077393e-10 - 1; // uniform in [-1, 1): r · 2^-31 - 1
       r = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
       t = s1 << 9;
-      s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = rotl(s3, 11);
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = rotl(s3, 11);
       const v = r * 4.656612873077393e-10 - 1;
       // Keep points strictly inside the unit circle (accepted with probability pi/4).
       const q = u * u + v * v;
@@ -97,7 +107,6 @@ export class NormalRng extends Xoshiro128 {
     return out;
   }
 }
-
 
 // ---------------------------------------------------------------------------------------------
 

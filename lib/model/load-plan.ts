@@ -26,10 +26,14 @@ export function buildLoadPlan(spec: ArchSpec, index: WeightIndex, modelDir: stri
         });
       }
       if (!FLOAT_DTYPES.has(entry.dtype)) {
-        throw new FormatError('ERR_SAFETENSORS_DTYPE', `${modelDir}: tensor ${name} has dtype ${entry.dtype}; weights must be F32, F16 or BF16`, {
-          tensor: name,
-          dtype: entry.dtype,
-        });
+        throw new FormatError(
+          'ERR_SAFETENSORS_DTYPE',
+          `${modelDir}: tensor ${name} has dtype ${entry.dtype}; weights must be F32, F16 or BF16`,
+          {
+            tensor: name,
+            dtype: entry.dtype,
+          },
+        );
       }
       const expected = slot.sourceShapes[i]!;
       if (!sameShape(entry.shape, expected)) {

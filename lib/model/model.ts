@@ -33,7 +33,13 @@ export class Model {
   readonly options: ResolvedLoadOptions;
   private native: NativeModel | null;
 
-  private constructor(dir: string, config: ArchSpec, rawConfig: Record<string, unknown>, options: ResolvedLoadOptions, native: NativeModel) {
+  private constructor(
+    dir: string,
+    config: ArchSpec,
+    rawConfig: Record<string, unknown>,
+    options: ResolvedLoadOptions,
+    native: NativeModel,
+  ) {
     this.dir = dir;
     this.config = config;
     this.rawConfig = rawConfig;

@@ -32,7 +32,12 @@ export interface RopeResult {
  * Precedence is irrelevant when only one style is present; when both are, they must agree.
  */
 export function parseRope(
-  cfg: { rope_theta?: number; rope_scaling?: RopeDict | null; rope_parameters?: Record<string, unknown> | null; partial_rotary_factor?: number | null },
+  cfg: {
+    rope_theta?: number;
+    rope_scaling?: RopeDict | null;
+    rope_parameters?: Record<string, unknown> | null;
+    partial_rotary_factor?: number | null;
+  },
   extra: { rotary_emb_base?: number; rotary_pct?: number },
   source: string,
 ): RopeResult {
@@ -46,11 +51,12 @@ export function parseRope(
     }
     params = parseWith(ropeDict, rp, source, ['rope_parameters']);
   }
-  const theta = agree<number>(source, [
-    ['rope_parameters.rope_theta', params?.rope_theta],
-    ['rope_theta', cfg.rope_theta],
-    ['rotary_emb_base', extra.rotary_emb_base],
-  ]) ?? 10000;
+  const theta =
+    agree<number>(source, [
+      ['rope_parameters.rope_theta', params?.rope_theta],
+      ['rope_theta', cfg.rope_theta],
+      ['rotary_emb_base', extra.rotary_emb_base],
+    ]) ?? 10000;
   const partialFactor = agree<number>(source, [
     ['rope_parameters.partial_rotary_factor', params?.partial_rotary_factor],
     ['partial_rotary_factor', cfg.partial_rotary_factor],
@@ -92,8 +98,7 @@ export function parseRope(
         }
         break;
       default:
-        throw unsupported(source, `${field}.${typeField}`,
-          `"${ropeType}" is not supported (supported: default, linear, llama3)`);
+        throw unsupported(source, `${field}.${typeField}`, `"${ropeType}" is not supported (supported: default, linear, llama3)`);
     }
   }
   return { theta, scaling, partialFactor };

@@ -65,8 +65,9 @@ export function shrinkConfig(configJson: unknown, opts: ShrinkOptions = {}): Rec
   const implied = spec.hiddenSize / spec.numHeads;
   const hdRatio = hasHeadDimKey && spec.headDim !== implied ? spec.headDim / implied : 1;
   const pct = spec.rotaryDim / spec.headDim;
-  const rotaryPct = (src['rotary_pct'] ?? (src['rope_parameters'] as Record<string, unknown> | undefined)?.['partial_rotary_factor']
-    ?? src['partial_rotary_factor']) as number | undefined;
+  const rotaryPct = (src['rotary_pct'] ??
+    (src['rope_parameters'] as Record<string, unknown> | undefined)?.['partial_rotary_factor'] ??
+    src['partial_rotary_factor']) as number | undefined;
   let base = Math.max(MIN_HEAD_DIM, evenCeil((o.hiddenSize ?? DEFAULT_HIDDEN) / nh)); // hidden / heads
   if (o.hiddenSize !== undefined && o.hiddenSize % nh === 0 && (o.hiddenSize / nh) % 2 === 0) base = o.hiddenSize / nh;
   const rotaryOk = (hd: number): boolean => {
@@ -104,8 +105,21 @@ export function shrinkConfig(configJson: unknown, opts: ShrinkOptions = {}): Rec
 
   // The result must describe the same architecture, only smaller.
   const tiny = parseConfig(out, 'shrinkConfig result');
-  const same: Array<keyof typeof tiny> = ['architecture', 'family', 'norm', 'mlp', 'activation', 'qkvBias', 'attnOutBias', 'mlpBias',
-    'qkNorm', 'tieWordEmbeddings', 'parallelResidual', 'ropeTheta', 'normEps'];
+  const same: Array<keyof typeof tiny> = [
+    'architecture',
+    'family',
+    'norm',
+    'mlp',
+    'activation',
+    'qkvBias',
+    'attnOutBias',
+    'mlpBias',
+    'qkNorm',
+    'tieWordEmbeddings',
+    'parallelResidual',
+    'ropeTheta',
+    'normEps',
+  ];
   for (const k of same) {
     if (tiny[k] !== spec[k]) throw new Error(`internal: shrinkConfig changed ${k}`);
   }

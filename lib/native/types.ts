@@ -226,9 +226,22 @@ export interface NativeScoringAddon {
     options?: NativeScoreOptions,
   ): Promise<NativeScoreResult>;
   /** Per-token log-probs of window[scoreFrom_i ..] given the window before it; concatenated in row order. */
-  tokenLogprobs(model: NativeModel, ids: Int32Array, offsets: Int32Array, scoreFrom: Int32Array, options?: NativeBatchOptions): Promise<Float32Array>;
+  tokenLogprobs(
+    model: NativeModel,
+    ids: Int32Array,
+    offsets: Int32Array,
+    scoreFrom: Int32Array,
+    options?: NativeBatchOptions,
+  ): Promise<Float32Array>;
   /** Greedy continuation of N equal-length prompts [N * P]: returns [N * suffixLen] ids. */
-  greedyExtract(model: NativeModel, prompts: Int32Array, n: number, prefixLen: number, suffixLen: number, options?: NativeBatchOptions): Promise<Int32Array>;
+  greedyExtract(
+    model: NativeModel,
+    prompts: Int32Array,
+    n: number,
+    prefixLen: number,
+    suffixLen: number,
+    options?: NativeBatchOptions,
+  ): Promise<Int32Array>;
   /** Mean-pooled final hidden states over each row's tokens: [N * H] float32. */
   embed(model: NativeModel, ids: Int32Array, offsets: Int32Array, options?: NativeBatchOptions): Promise<Float32Array>;
   /** The decoded bytes of every token id (offsets [V+1]), built once per tokenizer (native/bindings/generate_until.cc). */

@@ -106,7 +106,22 @@ export async function computeProxies(opts: ProxyOptions): Promise<ProxyReport> {
     const bench = taskTexts(readTaskItems(file));
     const embedding = corpusEmb ? { ...setSimilarity(corpusEmb, await embedTexts(hooks.embed, embedModel, bench), k), k } : null;
     const semantic = corpusSemantic ? semanticSimilarity(corpusSemantic, (await sentenceEmbed(opts.embedder!, bench)).vectors) : null;
-    tasks.push({ task: file, items: bench.length, tfidf: tfidfSimilarity(corpus, bench, { k }), ngram: ngramOverlap(corpus, bench, opts.maxN ?? 4), embedding, semantic });
+    tasks.push({
+      task: file,
+      items: bench.length,
+      tfidf: tfidfSimilarity(corpus, bench, { k }),
+      ngram: ngramOverlap(corpus, bench, opts.maxN ?? 4),
+      embedding,
+      semantic,
+    });
   }
-  return { corpus: opts.corpus, corpusTexts: corpus.length, student: opts.student, source: opts.source ?? null, embedder, likelihood, tasks };
+  return {
+    corpus: opts.corpus,
+    corpusTexts: corpus.length,
+    student: opts.student,
+    source: opts.source ?? null,
+    embedder,
+    likelihood,
+    tasks,
+  };
 }

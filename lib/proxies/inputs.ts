@@ -26,7 +26,8 @@ function readJsonl(file: string, onRecord: (rec: Record<string, unknown>, line: 
     } catch (err) {
       throw new ResurfaceError('ERR_DATA', `${file}:${i + 1}: not valid JSON: ${(err as Error).message}`, { file, line: i + 1 });
     }
-    if (rec === null || typeof rec !== 'object' || Array.isArray(rec)) throw new ResurfaceError('ERR_DATA', `${file}:${i + 1}: expected a JSON object`, { file, line: i + 1 });
+    if (rec === null || typeof rec !== 'object' || Array.isArray(rec))
+      throw new ResurfaceError('ERR_DATA', `${file}:${i + 1}: expected a JSON object`, { file, line: i + 1 });
     onRecord(rec as Record<string, unknown>, i + 1);
   });
 }
@@ -35,12 +36,19 @@ function readJsonl(file: string, onRecord: (rec: Record<string, unknown>, line: 
 export function readCorpusTexts(p: string): string[] {
   if (!fs.existsSync(p)) throw new ResurfaceError('ERR_CORPUS', `corpus ${p} does not exist`, { path: p });
   if (fs.statSync(p).isDirectory()) {
-    const shards = fs.readdirSync(p).filter((f) => /^samples-\d+\.jsonl$/.test(f)).sort();
-    if (shards.length === 0) throw new ResurfaceError('ERR_CORPUS', `${p}: no samples-NNNNN.jsonl shards (is this a corpus directory from \`generate\`?)`, { path: p });
+    const shards = fs
+      .readdirSync(p)
+      .filter((f) => /^samples-\d+\.jsonl$/.test(f))
+      .sort();
+    if (shards.length === 0)
+      throw new ResurfaceError('ERR_CORPUS', `${p}: no samples-NNNNN.jsonl shards (is this a corpus directory from \`generate\`?)`, {
+        path: p,
+      });
     const byId: Array<[number, string]> = [];
     for (const s of shards) {
       readJsonl(path.join(p, s), (rec, line) => {
-        if (typeof rec.text !== 'string') throw new ResurfaceError('ERR_CORPUS', `${path.join(p, s)}:${line}: record has no string "text"`, { line });
+        if (typeof rec.text !== 'string')
+          throw new ResurfaceError('ERR_CORPUS', `${path.join(p, s)}:${line}: record has no string "text"`, { line });
         byId.push([typeof rec.id === 'number' ? rec.id : byId.length, rec.text]);
       });
     }

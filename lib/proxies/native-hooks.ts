@@ -113,7 +113,11 @@ export function runtimeNativeHooks(opts: RuntimeHookOptions = {}): DisposableNat
     if (!p) {
       p = (async () => {
         const tok = await TextTokenizer.load(dir); // shared by TextTokenizer's own cache
-        const model = await Model.load(dir, { device: opts.device ?? 'cpu', dtype: opts.dtype ?? 'float32', ...(opts.threads ? { threads: opts.threads } : {}) });
+        const model = await Model.load(dir, {
+          device: opts.device ?? 'cpu',
+          dtype: opts.dtype ?? 'float32',
+          ...(opts.threads ? { threads: opts.threads } : {}),
+        });
         return { model, tok };
       })();
       cache.set(dir, p);
@@ -169,13 +173,27 @@ export function runtimeNativeHooks(opts: RuntimeHookOptions = {}): DisposableNat
         const dir = path.resolve(encoderDir);
         let p = encoders.get(dir);
         if (!p) {
-          p = SentenceEncoder.load(dir, { device: opts.device ?? 'cpu', dtype: opts.dtype ?? 'float32', ...(opts.threads ? { threads: opts.threads } : {}) });
+          p = SentenceEncoder.load(dir, {
+            device: opts.device ?? 'cpu',
+            dtype: opts.dtype ?? 'float32',
+            ...(opts.threads ? { threads: opts.threads } : {}),
+          });
           encoders.set(dir, p);
           p.catch(() => encoders.delete(dir));
         }
         const enc = await p;
         const vectors = await enc.embed(texts);
-        return { vectors, encoder: { dir, pooling: enc.modules.pooling, normalize: enc.modules.normalize, maxSeqLength: enc.maxSeqLength, dim: enc.dim, warnings: [...enc.warnings] } };
+        return {
+          vectors,
+          encoder: {
+            dir,
+            pooling: enc.modules.pooling,
+            normalize: enc.modules.normalize,
+            maxSeqLength: enc.maxSeqLength,
+            dim: enc.dim,
+            warnings: [...enc.warnings],
+          },
+        };
       }),
     dispose: async () => {
       if (idleTimer) clearTimeout(idleTimer);
@@ -186,7 +204,10 @@ export function runtimeNativeHooks(opts: RuntimeHookOptions = {}): DisposableNat
 }
 
 function notBuilt(what: string): never {
-  throw new ResurfaceError('ERR_INTERNAL', `${what} is not built yet: the native runtime has not registered it (lib/proxies/native-hooks.ts setNativeHooks)`);
+  throw new ResurfaceError(
+    'ERR_INTERNAL',
+    `${what} is not built yet: the native runtime has not registered it (lib/proxies/native-hooks.ts setNativeHooks)`,
+  );
 }
 
 const unavailable: NativeHooks = {

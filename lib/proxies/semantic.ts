@@ -33,7 +33,9 @@ function mean(rows: readonly Float32Array[], d: number): Float64Array {
 }
 
 function cosine64(a: Float64Array, b: Float64Array): number {
-  let ab = 0, aa = 0, bb = 0;
+  let ab = 0,
+    aa = 0,
+    bb = 0;
   for (let i = 0; i < a.length; i++) {
     ab += a[i]! * b[i]!;
     aa += a[i]! * a[i]!;

@@ -151,7 +151,12 @@ export function analyze(data: ResultsData): Analysis {
   columns.push('train_loss', ...measureNames.map((m) => `corpus:${m}`), ...proxyNames);
   const rows: Record<string, Cell>[] = [];
   for (const b of data.bases) {
-    const row: Record<string, Cell> = { stage: 'base', student: b.model, accuracy: macroAccuracy(b.tasks, data.tasks), extraction: pooledExtraction(b.extraction, data.extraction) };
+    const row: Record<string, Cell> = {
+      stage: 'base',
+      student: b.model,
+      accuracy: macroAccuracy(b.tasks, data.tasks),
+      extraction: pooledExtraction(b.extraction, data.extraction),
+    };
     for (const t of data.tasks) row[scoreColumn(t)] = b.tasks[t]?.acc ?? null;
     for (const x of allSets) row[`extract:${x}`] = b.extraction[x]?.rate ?? null;
     rows.push(row);
@@ -187,7 +192,12 @@ export function analyze(data: ResultsData): Analysis {
     rows.push(row);
   }
 
-  const interval = (tc: { estimate: number; ci: [number, number] }): Interval => ({ estimate: tc.estimate, lo: tc.ci[0], hi: tc.ci[1], level });
+  const interval = (tc: { estimate: number; ci: [number, number] }): Interval => ({
+    estimate: tc.estimate,
+    lo: tc.ci[0],
+    hi: tc.ci[1],
+    level,
+  });
   const utility: UtilityCell[] = [];
   const temperature: TemperaturePoint[] = [];
   const extraction: ExtractionChange[] = [];
@@ -197,23 +207,77 @@ export function analyze(data: ResultsData): Analysis {
     const items = table.tasks.reduce((a, t) => a + t.items, 0);
     const ba = macroAccuracy(base.tasks, data.tasks);
     const bx = pooledExtraction(base.extraction, data.extraction);
-    if (ba !== null && bx !== null) capability.push({ label: `${table.student} (before)`, student: table.student, source: null, stage: 'before', accuracy: ba, extraction: bx });
+    if (ba !== null && bx !== null)
+      capability.push({
+        label: `${table.student} (before)`,
+        student: table.student,
+        source: null,
+        stage: 'before',
+        accuracy: ba,
+        extraction: bx,
+      });
     for (const cell of cellsOf(table)) {
       const runs = cell.strata.flatMap((k) => table.strata[k]!.runs);
-      const gain = testContrast(table, reps, { name: 'gain', student: table.student, terms: cell.strata.map((k) => ({ stratum: k, coef: 1 / cell.strata.length })), baseCoef: -1, margin: 0, direction: 1 }, level);
-      utility.push({ student: table.student, source: cell.source, relation: cell.role, runs: runs.length, items, gain: Number.isFinite(gain.se) ? interval(gain) : null });
+      const gain = testContrast(
+        table,
+        reps,
+        {
+          name: 'gain',
+          student: table.student,
+          terms: cell.strata.map((k) => ({ stratum: k, coef: 1 / cell.strata.length })),
+          baseCoef: -1,
+          margin: 0,
+          direction: 1,
+        },
+        level,
+      );
+      utility.push({
+        student: table.student,
+        source: cell.source,
+        relation: cell.role,
+        runs: runs.length,
+        items,
+        gain: Number.isFinite(gain.se) ? interval(gain) : null,
+      });
       for (const k of cell.strata) {
-        const g = testContrast(table, reps, { name: 'gain', student: table.student, terms: [{ stratum: k, coef: 1 }], baseCoef: -1, margin: 0, direction: 1 }, level);
-        temperature.push({ student: table.student, source: cell.source, temperature: table.strata[k]!.temperature, gain: Number.isFinite(g.se) ? interval(g) : null });
+        const g = testContrast(
+          table,
+          reps,
+          { name: 'gain', student: table.student, terms: [{ stratum: k, coef: 1 }], baseCoef: -1, margin: 0, direction: 1 },
+          level,
+        );
+        temperature.push({
+          student: table.student,
+          source: cell.source,
+          temperature: table.strata[k]!.temperature,
+          gain: Number.isFinite(g.se) ? interval(g) : null,
+        });
       }
       const rates = extractionRates(base.extraction, runs, data.extraction);
       if (rates) {
         const d = relativeDropTest(rates.before, rates.after, rates.n, settings.extractionDrop, level);
-        extraction.push({ student: table.student, source: cell.source, relation: cell.role, n: rates.n, contaminated: rates.excluded, before: rates.before, after: rates.after, drop: d ? { estimate: d.estimate, lo: d.ci[0], hi: d.ci[1], level } : null });
+        extraction.push({
+          student: table.student,
+          source: cell.source,
+          relation: cell.role,
+          n: rates.n,
+          contaminated: rates.excluded,
+          before: rates.before,
+          after: rates.after,
+          drop: d ? { estimate: d.estimate, lo: d.ci[0], hi: d.ci[1], level } : null,
+        });
       }
       const accs = runs.map((r) => macroAccuracy(r.tasks, data.tasks)).filter((v): v is number => v !== null);
       const exs = runs.map((r) => pooledExtraction(r.extraction, data.extraction)).filter((v): v is number => v !== null);
-      if (accs.length && exs.length) capability.push({ label: `${table.student} ← ${cell.source}`, student: table.student, source: cell.source, stage: 'after', accuracy: mean(accs), extraction: mean(exs) });
+      if (accs.length && exs.length)
+        capability.push({
+          label: `${table.student} ← ${cell.source}`,
+          student: table.student,
+          source: cell.source,
+          stage: 'after',
+          accuracy: mean(accs),
+          extraction: mean(exs),
+        });
     }
   }
 
@@ -239,7 +303,9 @@ export function analyze(data: ResultsData): Analysis {
   const corpusMeasures: CorpusMeasurePoint[] = [];
   for (const source of uniq(data.runs.filter((r) => r.corpus).map((r) => r.source)))
     for (const T of uniq(data.runs.filter((r) => r.source === source && r.corpus).map((r) => r.temperature)).sort((a, b) => a - b)) {
-      const corpora = new Map(data.runs.filter((r) => r.source === source && r.temperature === T && r.corpus).map((r) => [r.seed, r.corpus!]));
+      const corpora = new Map(
+        data.runs.filter((r) => r.source === source && r.temperature === T && r.corpus).map((r) => [r.seed, r.corpus!]),
+      );
       const measures: Record<string, number> = {};
       for (const m of measureNames) {
         const vs = [...corpora.values()].map((c) => c[m]).filter((v): v is number => typeof v === 'number');
@@ -259,8 +325,14 @@ export function analyze(data: ResultsData): Analysis {
     }
     for (const student of uniq(data.runs.map((r) => r.student)))
       for (const source of uniq(data.runs.filter((r) => r.student === student).map((r) => r.source))) {
-        const rates = data.runs.filter((r) => r.student === student && r.source === source).map((r) => pooledExtraction(r.extraction, controls)).filter((v): v is number => v !== null);
-        const n = controls.reduce((a, x) => a + (data.runs.find((r) => r.student === student && r.source === source)?.extraction[x]?.exact.length ?? 0), 0);
+        const rates = data.runs
+          .filter((r) => r.student === student && r.source === source)
+          .map((r) => pooledExtraction(r.extraction, controls))
+          .filter((v): v is number => v !== null);
+        const n = controls.reduce(
+          (a, x) => a + (data.runs.find((r) => r.student === student && r.source === source)?.extraction[x]?.exact.length ?? 0),
+          0,
+        );
         if (rates.length) controlExtraction.push({ model: student, stage: 'after', source, n, rate: mean(rates) });
       }
   }
@@ -268,7 +340,20 @@ export function analyze(data: ResultsData): Analysis {
   if (data.missing.length) {
     for (const f of findings) f.text += ` (${data.missing.length} step(s) have no result and are left out.)`;
   }
-  return { columns, rows, utility, temperature, proxies, capability, extraction, corpusMeasures, epochCurve, controlExtraction, findings, level };
+  return {
+    columns,
+    rows,
+    utility,
+    temperature,
+    proxies,
+    capability,
+    extraction,
+    corpusMeasures,
+    epochCurve,
+    controlExtraction,
+    findings,
+    level,
+  };
 }
 
 /** The learning curve of each cell: base (epoch 0), every evaluated epoch, and the trained run (the last epoch). */

@@ -62,7 +62,11 @@ export function parseCsv(text: string, file = 'CSV'): { columns: string[]; rows:
   if (nonEmpty.length === 0) throw new ResurfaceError('ERR_DATA', `${file}: empty CSV`, { file });
   const [columns, ...body] = nonEmpty;
   const rows = body.map((r, k) => {
-    if (r.length !== columns.length) throw new ResurfaceError('ERR_DATA', `${file}: row ${k + 2} has ${r.length} fields, the header ${columns.length}`, { file, line: k + 2 });
+    if (r.length !== columns.length)
+      throw new ResurfaceError('ERR_DATA', `${file}: row ${k + 2} has ${r.length} fields, the header ${columns.length}`, {
+        file,
+        line: k + 2,
+      });
     return Object.fromEntries(columns.map((c, j) => [c, r[j]]));
   });
   return { columns, rows };

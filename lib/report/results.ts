@@ -112,7 +112,7 @@ export function taskScoresFromEval(r: Json, metric: HeadlineMetric = 'acc'): Tas
       ...(key === undefined ? {} : { metric: key }),
       acc_stderr: key === undefined || (r.stderr as Json)?.[key] === null ? undefined : Number((r.stderr as Json)[key]),
       indices: gitems.map((it) => it.index),
-      correct: gitems.map((it) => (key === undefined ? 0 : it.scores[key] ?? 0)),
+      correct: gitems.map((it) => (key === undefined ? 0 : (it.scores[key] ?? 0))),
       ...(gitems.some((it) => it.group !== undefined) ? { groups: gitems.map((it) => it.group) } : {}),
     };
   }
@@ -203,7 +203,10 @@ export function readResults(runDir: string): ResultsData {
     if (s.kind !== 'sample') continue;
     const m = result(s)?.measures;
     if (m && typeof m === 'object') {
-      const nums = Object.fromEntries(Object.entries(m as Json).filter(([, v]) => typeof v === 'number' && Number.isFinite(v))) as Record<string, number>;
+      const nums = Object.fromEntries(Object.entries(m as Json).filter(([, v]) => typeof v === 'number' && Number.isFinite(v))) as Record<
+        string,
+        number
+      >;
       measures.set(`${s.coords.source}|${s.coords.temperature}|${s.coords.seed}`, nums);
     }
     const ids = result(s)?.canaries_regenerated;
@@ -218,12 +221,21 @@ export function readResults(runDir: string): ResultsData {
     }
     const c = s.coords;
     if (s.kind === 'eval' && c.epoch !== undefined) {
-      epochs.push({ student: String(c.student), source: String(c.source), temperature: Number(c.temperature), seed: Number(c.seed), epoch: Number(c.epoch), task: String(c.task), acc: taskScoresFromEval(r, headlineMetric(String(c.task))).acc });
+      epochs.push({
+        student: String(c.student),
+        source: String(c.source),
+        temperature: Number(c.temperature),
+        seed: Number(c.seed),
+        epoch: Number(c.epoch),
+        task: String(c.task),
+        acc: taskScoresFromEval(r, headlineMetric(String(c.task))).acc,
+      });
       continue;
     }
     const target = c.stage === 'base' ? baseFor(String(c.model)) : runFor(c);
     if (s.kind === 'eval') target.tasks[String(c.task)] = taskScoresFromEval(r, headlineMetric(String(c.task)));
-    else if (s.kind === 'extract') target.extraction[String(c.extraction)] = withSequenceIds(extractScoresFromResult(r), plan.extraction[String(c.extraction)]);
+    else if (s.kind === 'extract')
+      target.extraction[String(c.extraction)] = withSequenceIds(extractScoresFromResult(r), plan.extraction[String(c.extraction)]);
     else if (s.kind === 'proxies') (target as TrainedRun).proxies = proxyColumns(r as unknown as ProxyReport);
     else if (s.kind === 'train') (target as TrainedRun).trainLoss = typeof r.final_loss === 'number' ? r.final_loss : null;
   }

@@ -28,7 +28,11 @@ export function readExtractFile(file: string): ExtractResultFile {
   const parsed = extractFileSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new ResurfaceError('ERR_DATA', `${file}: not an \`extract --json\` result: ${issue.path.join('.') || '(root)'}: ${issue.message}`, { file });
+    throw new ResurfaceError(
+      'ERR_DATA',
+      `${file}: not an \`extract --json\` result: ${issue.path.join('.') || '(root)'}: ${issue.message}`,
+      { file },
+    );
   }
   return parsed.data;
 }
@@ -57,13 +61,21 @@ export function compareExtraction(a: ExtractResultFile, b: ExtractResultFile, op
     if (seen.has(it.index)) throw new ResurfaceError('ERR_DATA', `extract compare: the first file repeats item index ${it.index}`);
     seen.add(it.index);
     const other = byIndex.get(it.index);
-    if (!other) throw new ResurfaceError('ERR_DATA', `extract compare: item index ${it.index} is in the first file but not the second (the files must cover the same sequences)`);
+    if (!other)
+      throw new ResurfaceError(
+        'ERR_DATA',
+        `extract compare: item index ${it.index} is in the first file but not the second (the files must cover the same sequences)`,
+      );
     ea.push(it.exact ? 1 : 0);
     eb.push(other.exact ? 1 : 0);
     sa.push(it.score);
     sb.push(other.score);
   }
-  if (a.items.length !== b.items.length) throw new ResurfaceError('ERR_DATA', `extract compare: the files hold ${a.items.length} and ${b.items.length} items (they must cover the same sequences)`);
+  if (a.items.length !== b.items.length)
+    throw new ResurfaceError(
+      'ERR_DATA',
+      `extract compare: the files hold ${a.items.length} and ${b.items.length} items (they must cover the same sequences)`,
+    );
   if (ea.length === 0) throw new ResurfaceError('ERR_DATA', 'extract compare: no items');
   const n = ea.length;
   const ka = ea.reduce((s, v) => s + v, 0);

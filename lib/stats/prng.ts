@@ -18,7 +18,10 @@ export class Rng extends Xoshiro128 {
       z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
       return (z ^ (z >>> 16)) >>> 0;
     };
-    const s0 = next(), s1 = next(), s2 = next(), s3 = next();
+    const s0 = next(),
+      s1 = next(),
+      s2 = next(),
+      s3 = next();
     super(s0, s1, s2, s3);
   }
 
@@ -50,4 +53,3 @@ export class Rng extends Xoshiro128 {
     return xs;
   }
 }
-

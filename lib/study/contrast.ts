@@ -197,7 +197,18 @@ export function testContrast(table: StudentTable, reps: ClusterReplicates, c: Li
   const se = Math.sqrt(variance);
   const df = satNum > 0 ? (variance * variance) / satNum : Infinity;
   const tq = studentTQuantile(1 - (1 - level) / 2, df);
-  const base = { name: c.name, student: c.student, estimate, se, df, ci: [estimate - tq * se, estimate + tq * se] as [number, number], margin: c.margin, direction: c.direction, varSeeds, varItems };
+  const base = {
+    name: c.name,
+    student: c.student,
+    estimate,
+    se,
+    df,
+    ci: [estimate - tq * se, estimate + tq * se] as [number, number],
+    margin: c.margin,
+    direction: c.direction,
+    varSeeds,
+    varItems,
+  };
   if (untestable || !(se > 0)) return { ...base, p: null, pOpposite: null, note: untestable ?? 'no variation at all: nothing to test' };
   const tStat = (c.direction * (estimate - c.margin)) / se;
   return { ...base, p: 1 - studentTCdf(tStat, df), pOpposite: studentTCdf(tStat, df) };

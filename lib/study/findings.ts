@@ -14,7 +14,14 @@
  *   temperature  per source: coverage rises and fidelity falls with temperature
  */
 import type { ExtractScores, ResultsData, TrainedRun } from '../report/results';
-import { clusterReplicates, minimumDetectableEffect, testContrast, type ClusterReplicates, type LinearContrast, type TestedContrast } from './contrast';
+import {
+  clusterReplicates,
+  minimumDetectableEffect,
+  testContrast,
+  type ClusterReplicates,
+  type LinearContrast,
+  type TestedContrast,
+} from './contrast';
 import { dropDesignLimit, formatDrop, relativeDropTest } from './relative-drop';
 import { equivalenceMarginDetectable, rankCorrelationTest } from './rank-correlation';
 import { ROLE_ORDER, type SourceRole } from './roles';
@@ -65,23 +72,31 @@ export interface StudentStudy {
 }
 
 const CLAIMS: Record<FindingId, string> = {
-  utility: 'Prompt-free self-training — fine-tuning the student on text it sampled from the start token alone — improves its benchmark accuracy.',
+  utility:
+    'Prompt-free self-training — fine-tuning the student on text it sampled from the start token alone — improves its benchmark accuracy.',
   relational:
     'Utility is relational: self-generated data helps most, a same-lineage source beats cross-family (and differently trained) sources, cross-family transfer is weak.',
   decoupling:
     'Capability and verbatim memorization decouple: benchmark accuracy holds or rises while held-out exact-match extraction drops by more than 95% (and by more than ordinary fine-tuning on natural text causes).',
-  proxies: 'Intrinsic proxies (likelihood under the student, semantic and lexical similarity to the benchmark) do not predict which corpora help.',
-  temperature: 'Sampling temperature trades coverage against fidelity: hotter corpora state more of what the model knows, and state it less faithfully.',
+  proxies:
+    'Intrinsic proxies (likelihood under the student, semantic and lexical similarity to the benchmark) do not predict which corpora help.',
+  temperature:
+    'Sampling temperature trades coverage against fidelity: hotter corpora state more of what the model knows, and state it less faithfully.',
 };
 
-const T_METHOD = 'two-stage variance (seeds within cells in closed form; item clusters by paired cluster bootstrap), t test with Welch–Satterthwaite df';
+const T_METHOD =
+  'two-stage variance (seeds within cells in closed form; item clusters by paired cluster bootstrap), t test with Welch–Satterthwaite df';
 
 /** Builds each student's aligned table and its cluster-bootstrap replicates (seeded per student). */
 export function studentStudies(data: ResultsData, s: StudySettings): StudentStudy[] {
   const students = [...new Set(data.runs.map((r) => r.student))];
   const out: StudentStudy[] = [];
   students.forEach((student, i) => {
-    const table = studentTable(data, student, data.bases.find((b) => b.model === student));
+    const table = studentTable(
+      data,
+      student,
+      data.bases.find((b) => b.model === student),
+    );
     if (table) out.push({ student, table, reps: clusterReplicates(table, s.resamples, s.seed + 7919 * i) });
   });
   return out;
@@ -95,7 +110,9 @@ export function cellsOf(t: StudentTable): Array<{ source: string; role: SourceRo
     if (!c) cells.push((c = { source: s.source, role: s.role, strata: [] }));
     c.strata.push(k);
   });
-  return cells.sort((a, b) => ROLE_ORDER.indexOf(a.role) - ROLE_ORDER.indexOf(b.role) || (a.source < b.source ? -1 : a.source > b.source ? 1 : 0));
+  return cells.sort(
+    (a, b) => ROLE_ORDER.indexOf(a.role) - ROLE_ORDER.indexOf(b.role) || (a.source < b.source ? -1 : a.source > b.source ? 1 : 0),
+  );
 }
 
 /** Cell mean over its temperature strata (equal weights) minus `minus`'s (or the base's). */
@@ -149,13 +166,31 @@ function finalize(id: FindingId, contrasts: StudyContrast[], alpha: number, meth
   return f;
 }
 
-const fmtUnit = (v: number, unit: string) => (unit === 'points' ? `${v.toFixed(1)} points` : unit === 'share' ? `${(v * 100).toFixed(1)}%` : unit === 'rho' ? `|ρ| ${v.toFixed(2)}` : v.toPrecision(2));
+const fmtUnit = (v: number, unit: string) =>
+  unit === 'points'
+    ? `${v.toFixed(1)} points`
+    : unit === 'share'
+      ? `${(v * 100).toFixed(1)}%`
+      : unit === 'rho'
+        ? `|ρ| ${v.toFixed(2)}`
+        : v.toPrecision(2);
 
 const fmtP = (p: number) => (p < 0.001 ? '<0.001' : p.toFixed(3));
 
 function fmtContrast(c: StudyContrast, opposite = false): string {
-  const e = (v: number) => (c.unit === 'share' ? formatDrop(v) : !Number.isFinite(v) ? '—' : c.unit === 'points' ? `${v >= 0 ? '+' : ''}${v.toFixed(1)}` : v.toFixed(2));
-  const p = opposite ? `opposite direction, p_adj ${fmtP(c.p_opposite_adjusted!)}` : c.p_adjusted === null ? 'not testable' : `p_adj ${fmtP(c.p_adjusted)}`;
+  const e = (v: number) =>
+    c.unit === 'share'
+      ? formatDrop(v)
+      : !Number.isFinite(v)
+        ? '—'
+        : c.unit === 'points'
+          ? `${v >= 0 ? '+' : ''}${v.toFixed(1)}`
+          : v.toFixed(2);
+  const p = opposite
+    ? `opposite direction, p_adj ${fmtP(c.p_opposite_adjusted!)}`
+    : c.p_adjusted === null
+      ? 'not testable'
+      : `p_adj ${fmtP(c.p_adjusted)}`;
   return `${c.name} ${e(c.estimate)} [${e(c.ci[0])}, ${e(c.ci[1])}] (${p})`;
 }
 
@@ -170,7 +205,12 @@ function summarize(f: Finding, alpha: number): string {
     .join('; ');
   const more = claim.length > 4 ? `; … ${claim.length - 4} more in the report` : '';
   if (claim.length === 0) return f.mde?.text ?? 'nothing to test';
-  const head = f.verdict === 'supported' ? `All ${claim.length} claim contrasts hold.` : f.verdict === 'contradicted' ? 'A claim contrast holds significantly in the opposite direction.' : `${held} of ${claim.length} claim contrasts hold.`;
+  const head =
+    f.verdict === 'supported'
+      ? `All ${claim.length} claim contrasts hold.`
+      : f.verdict === 'contradicted'
+        ? 'A claim contrast holds significantly in the opposite direction.'
+        : `${held} of ${claim.length} claim contrasts hold.`;
   return `${head} ${shown}${more}.${f.verdict === 'not shown' && f.mde ? ` Not shown: ${f.mde.text}.` : ''}`;
 }
 
@@ -178,9 +218,25 @@ export function utilityFinding(studies: StudentStudy[], s: StudySettings): Findi
   const alpha = 1 - s.level;
   const tested: Array<{ tc: TestedContrast; role: StudyContrast['role'] }> = [];
   for (const { table, reps } of studies)
-    for (const cell of cellsOf(table)) tested.push({ tc: testContrast(table, reps, cellContrast(`gain ${table.student} ← ${cell.source} (${cell.role})`, table, cell.strata, 'base', 0), s.level), role: cell.role === 'self' ? 'claim' : 'secondary' });
+    for (const cell of cellsOf(table))
+      tested.push({
+        tc: testContrast(
+          table,
+          reps,
+          cellContrast(`gain ${table.student} ← ${cell.source} (${cell.role})`, table, cell.strata, 'base', 0),
+          s.level,
+        ),
+        role: cell.role === 'self' ? 'claim' : 'secondary',
+      });
   const m = tested.filter((x) => x.role === 'claim').length;
-  return finalize('utility', tested.map((x) => fromT(x.tc, x.role, alpha, m)), alpha, `Gain = cell accuracy (macro average over tasks, mean over temperatures and seeds) − the untrained student's, paired on items; ${T_METHOD}; one-sided, Holm over the family.`, 'no student was trained on its own samples (no self pair)', 'points');
+  return finalize(
+    'utility',
+    tested.map((x) => fromT(x.tc, x.role, alpha, m)),
+    alpha,
+    `Gain = cell accuracy (macro average over tasks, mean over temperatures and seeds) − the untrained student's, paired on items; ${T_METHOD}; one-sided, Holm over the family.`,
+    'no student was trained on its own samples (no self pair)',
+    'points',
+  );
 }
 
 const RELATIONAL_PAIRS: Array<[SourceRole, SourceRole]> = [
@@ -197,7 +253,15 @@ export function relationalFinding(studies: StudentStudy[], s: StudySettings): Fi
     const cells = cellsOf(table);
     for (const [ra, rb] of RELATIONAL_PAIRS)
       for (const a of cells.filter((c) => c.role === ra))
-        for (const b of cells.filter((c) => c.role === rb)) tested.push(testContrast(table, reps, cellContrast(`${table.student}: ${a.source} (${ra}) − ${b.source} (${rb})`, table, a.strata, b.strata, 0), s.level));
+        for (const b of cells.filter((c) => c.role === rb))
+          tested.push(
+            testContrast(
+              table,
+              reps,
+              cellContrast(`${table.student}: ${a.source} (${ra}) − ${b.source} (${rb})`, table, a.strata, b.strata, 0),
+              s.level,
+            ),
+          );
   }
   return finalize(
     'relational',
@@ -214,7 +278,11 @@ export function relationalFinding(studies: StudentStudy[], s: StudySettings): Fi
  * runs. A sequence that a run's corpus regenerated verbatim (`contaminated`) is no longer held out for
  * that cell: it leaves the clean set for the base and every run of the cell, and is counted.
  */
-export function extractionRates(base: Record<string, ExtractScores>, runs: TrainedRun[], sets: string[]): { n: number; before: number; after: number; excluded: number } | null {
+export function extractionRates(
+  base: Record<string, ExtractScores>,
+  runs: TrainedRun[],
+  sets: string[],
+): { n: number; before: number; after: number; excluded: number } | null {
   let n = 0;
   let kb = 0;
   let ka = 0;
@@ -245,12 +313,44 @@ function dropContrast(name: string, student: string, before: number, after: numb
   const limit = dropDesignLimit(before, n, s.extractionDrop, alpha);
   const method = `relative drop 1 − after/before on ${n} sequences; Clopper–Pearson bounds on each rate joined by Bonferroni`;
   if (!d)
-    return { name, student, role: 'claim', estimate: NaN, ci: [NaN, NaN], unit: 'share', margin: s.extractionDrop, direction: 1, p: null, p_opposite: null, p_adjusted: null, p_opposite_adjusted: null, method, mde: null, note: 'the reference extracts nothing: there is nothing to drop from' };
+    return {
+      name,
+      student,
+      role: 'claim',
+      estimate: NaN,
+      ci: [NaN, NaN],
+      unit: 'share',
+      margin: s.extractionDrop,
+      direction: 1,
+      p: null,
+      p_opposite: null,
+      p_adjusted: null,
+      p_opposite_adjusted: null,
+      method,
+      mde: null,
+      note: 'the reference extracts nothing: there is nothing to drop from',
+    };
   const note =
     limit.bestLowerBound <= s.extractionDrop
       ? `even with nothing extracted after training the lower bound is ${formatDrop(limit.bestLowerBound)}: ${limit.sequencesNeeded ? `≥ ${limit.sequencesNeeded} held-out sequences` : 'far more held-out sequences'} would be needed to show a ${Math.round(s.extractionDrop * 100)}% drop`
       : undefined;
-  return { name, student, role: 'claim', estimate: d.estimate, ci: d.ci, unit: 'share', margin: s.extractionDrop, direction: 1, p: d.p, p_opposite: d.pOpposite, p_adjusted: null, p_opposite_adjusted: null, method, mde: null, ...(note ? { note } : {}) };
+  return {
+    name,
+    student,
+    role: 'claim',
+    estimate: d.estimate,
+    ci: d.ci,
+    unit: 'share',
+    margin: s.extractionDrop,
+    direction: 1,
+    p: d.p,
+    p_opposite: d.pOpposite,
+    p_adjusted: null,
+    p_opposite_adjusted: null,
+    method,
+    mde: null,
+    ...(note ? { note } : {}),
+  };
 }
 
 export function decouplingFinding(data: ResultsData, studies: StudentStudy[], s: StudySettings): Finding {
@@ -265,16 +365,42 @@ export function decouplingFinding(data: ResultsData, studies: StudentStudy[], s:
     const rates = extractionRates(base.extraction, selfRuns, data.extraction);
     if (rates) {
       const c = dropContrast(`${table.student}: extraction drop after self-training`, table.student, rates.before, rates.after, rates.n, s);
-      if (rates.excluded) c.note = `${rates.excluded} sequence(s) regenerated by the self corpora left out of the held-out set${c.note ? `; ${c.note}` : ''}`;
+      if (rates.excluded)
+        c.note = `${rates.excluded} sequence(s) regenerated by the self corpora left out of the held-out set${c.note ? `; ${c.note}` : ''}`;
       contrasts.push(c);
     }
-    const gain = testContrast(table, reps, cellContrast(`${table.student}: capability after self-training (non-inferiority, δ = ${s.nonInferiorityPoints} point)`, table, self.strata, 'base', -s.nonInferiorityPoints / 100), s.level);
+    const gain = testContrast(
+      table,
+      reps,
+      cellContrast(
+        `${table.student}: capability after self-training (non-inferiority, δ = ${s.nonInferiorityPoints} point)`,
+        table,
+        self.strata,
+        'base',
+        -s.nonInferiorityPoints / 100,
+      ),
+      s.level,
+    );
     contrasts.push(fromT(gain, 'claim', alpha, 1));
     const control = cells.find((c) => c.role === 'forgetting-control');
     if (control && rates) {
       const ctrlRuns = control.strata.flatMap((k) => table.strata[k]!.runs);
-      const both = extractionRates(Object.fromEntries(data.extraction.map((x) => [x, meanScores(ctrlRuns, x)]).filter(([, v]) => v)) as Record<string, ExtractScores>, selfRuns, data.extraction);
-      if (both) contrasts.push(dropContrast(`${table.student}: extraction drop, self-training vs the forgetting control`, table.student, both.before, both.after, both.n, s));
+      const both = extractionRates(
+        Object.fromEntries(data.extraction.map((x) => [x, meanScores(ctrlRuns, x)]).filter(([, v]) => v)) as Record<string, ExtractScores>,
+        selfRuns,
+        data.extraction,
+      );
+      if (both)
+        contrasts.push(
+          dropContrast(
+            `${table.student}: extraction drop, self-training vs the forgetting control`,
+            table.student,
+            both.before,
+            both.after,
+            both.n,
+            s,
+          ),
+        );
     }
   }
   return finalize(
@@ -296,7 +422,12 @@ function meanScores(runs: TrainedRun[], set: string): ExtractScores | null {
   const exact = indices.map((idx) => maps.reduce((a, m) => a + m.get(idx)!, 0) / maps.length);
   // keep the sequence ids, so the contaminated canaries leave this reference's clean set too
   const idOf = first.ids ? new Map(first.indices.map((idx, i) => [idx, first.ids![i]])) : null;
-  return { rate: exact.reduce((a, b) => a + b, 0) / Math.max(1, exact.length), indices, exact, ...(idOf ? { ids: indices.map((idx) => idOf.get(idx)) } : {}) };
+  return {
+    rate: exact.reduce((a, b) => a + b, 0) / Math.max(1, exact.length),
+    indices,
+    exact,
+    ...(idOf ? { ids: indices.map((idx) => idOf.get(idx)) } : {}),
+  };
 }
 
 export interface ProxyPoints {
@@ -423,8 +554,8 @@ export function temperatureFinding(data: ResultsData, s: StudySettings): Finding
     'temperature',
     contrasts,
     alpha,
-    'Per source, slopes of corpus coverage (share of the world\'s facts stated) and fidelity (share of stated facts that are true) against temperature; one-sided, Holm over the family. Gain by temperature is in the table (descriptive).',
-    'no corpus has coverage/fidelity measures (they need a world with known facts, such as the miniature lab\'s)',
+    "Per source, slopes of corpus coverage (share of the world's facts stated) and fidelity (share of stated facts that are true) against temperature; one-sided, Holm over the family. Gain by temperature is in the table (descriptive).",
+    "no corpus has coverage/fidelity measures (they need a world with known facts, such as the miniature lab's)",
     'slope',
   );
 }

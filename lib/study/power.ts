@@ -31,7 +31,16 @@ export interface PowerOptions {
   seed: number;
 }
 
-export const POWER_DEFAULTS: PowerOptions = { effectPoints: 5, sims: 300, seedSdPoints: 1.5, baseExtraction: 0.5, corpusMeasures: false, slope: 0.1, resamples: 200, seed: 0 };
+export const POWER_DEFAULTS: PowerOptions = {
+  effectPoints: 5,
+  sims: 300,
+  seedSdPoints: 1.5,
+  baseExtraction: 0.5,
+  corpusMeasures: false,
+  slope: 0.1,
+  resamples: 200,
+  seed: 0,
+};
 
 export interface PowerRow {
   finding: FindingId;
@@ -46,7 +55,14 @@ export interface PowerRow {
 }
 
 export interface PowerReport {
-  design: { students: number; sources: number; temperatures: number[]; seeds: number; tasks: Array<{ name: string; items: number; clusters: number }>; heldoutSequences: number };
+  design: {
+    students: number;
+    sources: number;
+    temperatures: number[];
+    seeds: number;
+    tasks: Array<{ name: string; items: number; clusters: number }>;
+    heldoutSequences: number;
+  };
   options: PowerOptions;
   rows: PowerRow[];
   /** Monte-Carlo standard error of a rate near 5% with this many simulations. */
@@ -63,7 +79,11 @@ function lineCount(file: string): number {
 /** The simulated counterpart of an experiment file's design. */
 export function designFromExperiment(loaded: LoadedExperiment, opts: PowerOptions): SimDesign {
   const e = loaded.experiment;
-  const model = (name: string) => ({ name, family: e.models[name]!.family, ...(e.models[name]!.recipe ? { recipe: e.models[name]!.recipe } : {}) });
+  const model = (name: string) => ({
+    name,
+    family: e.models[name]!.family,
+    ...(e.models[name]!.recipe ? { recipe: e.models[name]!.recipe } : {}),
+  });
   const tasks = Object.entries(loaded.tasks).map(([name, file]) => {
     const t = readTaskFile(file, { limit: e.evaluation.limit });
     const groups = new Set(t.items.map((it) => it.group ?? `#${it.index}`)).size;
@@ -107,7 +127,13 @@ export function powerAnalysis(design: SimDesign, opts: PowerOptions): PowerRepor
   const drop = design.statistics.extraction_drop ?? 0.95;
   const delta = (design.statistics.non_inferiority_points ?? 1) / 100;
   const nul = tally(design, { retention: () => 1 - drop }, noise, opts.sims, opts.seed + 1_000_000);
-  const boundary = tally(design, { gain: (r) => (r === 'self' ? -delta : 0), retention: (r) => (r === 'forgetting-control' ? 1 : 0) }, noise, opts.sims, opts.seed + 2_000_000);
+  const boundary = tally(
+    design,
+    { gain: (r) => (r === 'self' ? -delta : 0), retention: (r) => (r === 'forgetting-control' ? 1 : 0) },
+    noise,
+    opts.sims,
+    opts.seed + 2_000_000,
+  );
   const planted = tally(
     design,
     {

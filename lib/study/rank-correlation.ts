@@ -41,9 +41,26 @@ export function rankCorrelationTest(x: number[], y: number[], clusterOf: string[
   const n = x.length;
   const clusters = new Set(clusterOf).size;
   const rho = n >= 3 ? spearman(x, y) : NaN;
-  if (!Number.isFinite(rho)) return { n, clusters, rho, ci: [-1, 1], p: null, pOpposite: null, note: n < 3 ? 'fewer than 3 corpora' : 'a constant proxy or gain: no ranks to correlate' };
+  if (!Number.isFinite(rho))
+    return {
+      n,
+      clusters,
+      rho,
+      ci: [-1, 1],
+      p: null,
+      pOpposite: null,
+      note: n < 3 ? 'fewer than 3 corpora' : 'a constant proxy or gain: no ranks to correlate',
+    };
   if (clusters < MIN_CLUSTERS)
-    return { n, clusters, rho, ci: [-1, 1], p: null, pOpposite: null, note: `${clusters} independent source clusters: an interval needs at least ${MIN_CLUSTERS}` };
+    return {
+      n,
+      clusters,
+      rho,
+      ci: [-1, 1],
+      p: null,
+      pOpposite: null,
+      note: `${clusters} independent source clusters: an interval needs at least ${MIN_CLUSTERS}`,
+    };
   const r = Math.max(-0.999999, Math.min(0.999999, rho));
   const z = Math.atanh(r);
   const se = Math.sqrt((1 + (r * r) / 2) / (clusters - 3));
@@ -54,7 +71,14 @@ export function rankCorrelationTest(x: number[], y: number[], clusterOf: string[
   const pEquiv = Math.max(pBelow, pAbove);
   const pPos = 1 - normalCdf((z - zm) / se); // evidence ρ > margin
   const pNeg = normalCdf((z + zm) / se); // evidence ρ < −margin
-  return { n, clusters, rho, ci: [Math.tanh(z - q * se), Math.tanh(z + q * se)], p: pEquiv, pOpposite: Math.min(1, 2 * Math.min(pPos, pNeg)) };
+  return {
+    n,
+    clusters,
+    rho,
+    ci: [Math.tanh(z - q * se), Math.tanh(z + q * se)],
+    p: pEquiv,
+    pOpposite: Math.min(1, 2 * Math.min(pPos, pNeg)),
+  };
 }
 
 /** The smallest equivalence margin this many clusters could establish at ρ = 0 with the given power. */

@@ -79,7 +79,12 @@ export function relativeDropTest(beforeRate: number, afterRate: number, n: numbe
 }
 
 /** The best lower bound a design of n sequences can reach (nothing extracted after), and the n it would need. */
-export function dropDesignLimit(beforeRate: number, n: number, threshold: number, alpha: number): { bestLowerBound: number; sequencesNeeded: number | null } {
+export function dropDesignLimit(
+  beforeRate: number,
+  n: number,
+  threshold: number,
+  alpha: number,
+): { bestLowerBound: number; sequencesNeeded: number | null } {
   const kb = Math.max(0, Math.floor(beforeRate * n + 1e-9));
   const best = kb === 0 ? -Infinity : lowerBound(kb, 0, n, alpha);
   let needed: number | null = null;

@@ -12,7 +12,10 @@ import type { TrainedRun } from '../report/results';
 export type SourceRole = 'self' | 'same-lineage' | 'different-recipe' | 'cross-family' | 'forgetting-control';
 
 /** What a role depends on: the two models' family and recipe labels, and whether the run is a control. */
-export type RoleInput = Pick<TrainedRun, 'student' | 'source' | 'studentFamily' | 'sourceFamily' | 'studentRecipe' | 'sourceRecipe' | 'control'>;
+export type RoleInput = Pick<
+  TrainedRun,
+  'student' | 'source' | 'studentFamily' | 'sourceFamily' | 'studentRecipe' | 'sourceRecipe' | 'control'
+>;
 
 export function roleOf(r: RoleInput): SourceRole {
   if (r.control === 'forgetting') return 'forgetting-control';

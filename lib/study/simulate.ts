@@ -103,16 +103,31 @@ export function simulateStudy(design: SimDesign, effects: SimEffects, noise: Sim
     }
     const memorized: number[] = [];
     if (design.extraction) for (let j = 0; j < design.extraction.sequences; j++) memorized.push(bern(rng, design.extraction.baseRate));
-    const baseExtraction: Record<string, ExtractScores> = design.extraction ? { heldout: { rate: memorized.reduce((a, b) => a + b, 0) / memorized.length, indices: memorized.map((_, j) => j), exact: memorized } } : {};
+    const baseExtraction: Record<string, ExtractScores> = design.extraction
+      ? {
+          heldout: { rate: memorized.reduce((a, b) => a + b, 0) / memorized.length, indices: memorized.map((_, j) => j), exact: memorized },
+        }
+      : {};
     bases.push({ model: student.name, family: student.family, tasks: baseTasks, extraction: baseExtraction });
 
     const cells: Array<{ source: SimModel; control?: 'forgetting' }> = design.sources.map((source) => ({ source }));
-    if (design.forgettingControl) cells.push({ source: { name: `${student.name}-natural`, family: student.family, recipe: student.recipe }, control: 'forgetting' });
+    if (design.forgettingControl)
+      cells.push({ source: { name: `${student.name}-natural`, family: student.family, recipe: student.recipe }, control: 'forgetting' });
     for (const { source, control } of cells) {
-      const role = roleOf({ student: student.name, source: source.name, studentFamily: student.family, sourceFamily: source.family, studentRecipe: student.recipe, sourceRecipe: source.recipe, control });
+      const role = roleOf({
+        student: student.name,
+        source: source.name,
+        studentFamily: student.family,
+        sourceFamily: source.family,
+        studentRecipe: student.recipe,
+        sourceRecipe: source.recipe,
+        control,
+      });
       for (const T of design.temperatures) {
         const effect = gainOf(role, student.name, source.name, T);
-        const interaction = design.tasks.map((task) => Array.from({ length: Math.ceil(task.items / task.clusterSize) }, () => noise.interactionSd * normal(rng)));
+        const interaction = design.tasks.map((task) =>
+          Array.from({ length: Math.ceil(task.items / task.clusterSize) }, () => noise.interactionSd * normal(rng)),
+        );
         for (let r = 0; r < design.seeds; r++) {
           const d = effect + noise.seedSd * normal(rng);
           const tasks: Record<string, TaskScores> = {};
@@ -123,7 +138,12 @@ export function simulateStudy(design: SimDesign, effects: SimEffects, noise: Sim
               const shift = (d + interaction[ti]![Math.floor(i / task.clusterSize)]!) / (1 - noise.keep);
               return bern(rng, clamp(probs[ti]![i]! + shift, 0, 1));
             });
-            tasks[task.name] = { acc: correct.reduce((a, b) => a + b, 0) / correct.length, indices: base.indices, correct, groups: base.groups };
+            tasks[task.name] = {
+              acc: correct.reduce((a, b) => a + b, 0) / correct.length,
+              indices: base.indices,
+              correct,
+              groups: base.groups,
+            };
           });
           const extraction: Record<string, ExtractScores> = {};
           if (design.extraction) {
@@ -132,7 +152,8 @@ export function simulateStudy(design: SimDesign, effects: SimEffects, noise: Sim
             extraction.heldout = { rate: exact.reduce((a, b) => a + b, 0) / exact.length, indices: exact.map((_, j) => j), exact };
           }
           const key = `${source.name}|${T}|${r}`;
-          if (!corpusNoise.has(key)) corpusNoise.set(key, { coverage: noise.measureSd * normal(rng), fidelity: noise.measureSd * normal(rng) });
+          if (!corpusNoise.has(key))
+            corpusNoise.set(key, { coverage: noise.measureSd * normal(rng), fidelity: noise.measureSd * normal(rng) });
           const cn = corpusNoise.get(key)!;
           const proxies: Record<string, number> = {};
           for (let k = 0; k < (design.proxies ?? 0); k++) proxies[`proxy${k}`] = normal(rng);
@@ -144,7 +165,14 @@ export function simulateStudy(design: SimDesign, effects: SimEffects, noise: Sim
             ...(student.recipe ? { studentRecipe: student.recipe } : {}),
             ...(source.recipe ? { sourceRecipe: source.recipe } : {}),
             ...(control ? { control } : {}),
-            ...(design.corpusMeasures && !control ? { corpus: { coverage: 0.5 + (effects.coverageSlope ?? 0) * T + cn.coverage, fidelity: 0.8 + (effects.fidelitySlope ?? 0) * T + cn.fidelity } } : {}),
+            ...(design.corpusMeasures && !control
+              ? {
+                  corpus: {
+                    coverage: 0.5 + (effects.coverageSlope ?? 0) * T + cn.coverage,
+                    fidelity: 0.8 + (effects.fidelitySlope ?? 0) * T + cn.fidelity,
+                  },
+                }
+              : {}),
             temperature: T,
             seed: r,
             tasks,

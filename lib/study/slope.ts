@@ -20,7 +20,17 @@ export interface SlopeTest {
 export function slopeTest(x: number[], y: number[], direction: 1 | -1, level: number): SlopeTest {
   const n = x.length;
   const distinct = new Set(x).size;
-  if (n < 3 || distinct < 2) return { n, slope: NaN, se: NaN, df: 0, ci: [NaN, NaN], p: null, pOpposite: null, note: distinct < 2 ? 'one temperature' : 'fewer than 3 corpora' };
+  if (n < 3 || distinct < 2)
+    return {
+      n,
+      slope: NaN,
+      se: NaN,
+      df: 0,
+      ci: [NaN, NaN],
+      p: null,
+      pOpposite: null,
+      note: distinct < 2 ? 'one temperature' : 'fewer than 3 corpora',
+    };
   const mx = x.reduce((a, b) => a + b, 0) / n;
   const my = y.reduce((a, b) => a + b, 0) / n;
   let sxx = 0;

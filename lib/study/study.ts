@@ -1,6 +1,18 @@
 /** All five findings of a results table, in the paper's order. */
 import type { ResultsData } from '../report/results';
-import { STUDY_DEFAULTS, decouplingFinding, proxiesFinding, proxyPoints, relationalFinding, studentStudies, temperatureFinding, utilityFinding, type Finding, type StudentStudy, type StudySettings } from './findings';
+import {
+  STUDY_DEFAULTS,
+  decouplingFinding,
+  proxiesFinding,
+  proxyPoints,
+  relationalFinding,
+  studentStudies,
+  temperatureFinding,
+  utilityFinding,
+  type Finding,
+  type StudentStudy,
+  type StudySettings,
+} from './findings';
 
 export function studySettings(data: ResultsData): StudySettings {
   const st = data.statistics;
@@ -14,7 +26,11 @@ export function studySettings(data: ResultsData): StudySettings {
   };
 }
 
-export function studyFindings(data: ResultsData, settings = studySettings(data), studies: StudentStudy[] = studentStudies(data, settings)): Finding[] {
+export function studyFindings(
+  data: ResultsData,
+  settings = studySettings(data),
+  studies: StudentStudy[] = studentStudies(data, settings),
+): Finding[] {
   return [
     utilityFinding(studies, settings),
     relationalFinding(studies, settings),

@@ -104,9 +104,12 @@ export class TextTokenizer {
   static async load(modelDir: string, options: LoadOptions = {}): Promise<TextTokenizer> {
     const file = path.join(modelDir, 'tokenizer.json');
     if (!fs.existsSync(file)) {
-      throw new ResurfaceError('ERR_TOKENIZER',
+      throw new ResurfaceError(
+        'ERR_TOKENIZER',
         `${file} not found: resurface needs the fast-tokenizer file. Create it with transformers: ` +
-        `AutoTokenizer.from_pretrained(dir).save_pretrained(dir)`, { path: file });
+          `AutoTokenizer.from_pretrained(dir).save_pretrained(dir)`,
+        { path: file },
+      );
     }
     let tok: RawTokenizer;
     try {

@@ -19,7 +19,15 @@ import { writeSafetensors } from '../io/safetensors-writer';
 import type { HostTensor } from '../io/tensor-types';
 import type { NativeExportedTensor, NativeParamState } from '../native/types';
 
-export const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.json', 'merges.txt', 'tokenizer.model', 'added_tokens.json'];
+export const TOKENIZER_FILES = [
+  'tokenizer.json',
+  'tokenizer_config.json',
+  'special_tokens_map.json',
+  'vocab.json',
+  'merges.txt',
+  'tokenizer.model',
+  'added_tokens.json',
+];
 const CHECKPOINT_RE = /^checkpoint-(\d+)$/;
 
 export interface TrainerStateFile {
@@ -124,7 +132,10 @@ export async function writeCheckpoint(
   return writeDirAtomically(outDir, `checkpoint-${step}`, async (tmp) => {
     await writeModelDir(tmp, files, weights);
     const opt = optimizerTensors(states);
-    await writeSafetensors(path.join(tmp, 'optimizer.safetensors'), opt.tensors, { format: 'resurface-adamw', steps: JSON.stringify(opt.steps) });
+    await writeSafetensors(path.join(tmp, 'optimizer.safetensors'), opt.tensors, {
+      format: 'resurface-adamw',
+      steps: JSON.stringify(opt.steps),
+    });
     await writeFileAtomic(path.join(tmp, 'trainer_state.json'), `${JSON.stringify(state, null, 2)}\n`);
   });
 }
@@ -136,7 +147,13 @@ export async function writeCheckpoint(
  */
 export const EPOCH_CHECKPOINT_RE = /^checkpoint-epoch-(\d+)$/;
 
-export async function writeEpochCheckpoint(outDir: string, epoch: number, files: ModelFiles, weights: NativeExportedTensor[], state: TrainerStateFile): Promise<string> {
+export async function writeEpochCheckpoint(
+  outDir: string,
+  epoch: number,
+  files: ModelFiles,
+  weights: NativeExportedTensor[],
+  state: TrainerStateFile,
+): Promise<string> {
   return writeDirAtomically(outDir, `checkpoint-epoch-${epoch}`, async (tmp) => {
     await writeModelDir(tmp, files, weights);
     await writeFileAtomic(path.join(tmp, 'trainer_state.json'), `${JSON.stringify({ ...state, epoch }, null, 2)}\n`);
@@ -155,7 +172,12 @@ export function listEpochCheckpoints(outDir: string): { epoch: number; dir: stri
 }
 
 /** Write the final model into `outDir` itself, with its trainer state. */
-export async function writeFinal(outDir: string, files: ModelFiles, weights: NativeExportedTensor[], state: TrainerStateFile): Promise<void> {
+export async function writeFinal(
+  outDir: string,
+  files: ModelFiles,
+  weights: NativeExportedTensor[],
+  state: TrainerStateFile,
+): Promise<void> {
   await writeModelDir(outDir, files, weights);
   await writeFileAtomic(path.join(outDir, 'trainer_state.json'), `${JSON.stringify(state, null, 2)}\n`);
 }

@@ -42,7 +42,8 @@ export function readDataSource(dataPath: string): DataSource {
   const hash = createHash('sha256');
   let out: DataSource;
   if (st.isDirectory()) out = readCorpus(p, hash);
-  else if (/\.jsonl$/i.test(p)) out = { kind: 'jsonl', path: p, documents: parseJsonl(readText(p, hash), p), startToken: null, fingerprint: '' };
+  else if (/\.jsonl$/i.test(p))
+    out = { kind: 'jsonl', path: p, documents: parseJsonl(readText(p, hash), p), startToken: null, fingerprint: '' };
   else out = { kind: 'text', path: p, documents: [{ text: readText(p, hash) }], startToken: null, fingerprint: '' };
   out.fingerprint = hash.digest('hex');
   const empty = out.documents.every((d) => ('text' in d ? d.text.length === 0 : d.tokens.length === 0));
@@ -80,14 +81,25 @@ function readCorpus(dir: string, hash: ReturnType<typeof createHash>): DataSourc
   const corpus = openCorpus(dir);
   if (corpus.manifest.part) {
     const { index, count } = corpus.manifest.part;
-    throw new ResurfaceError('ERR_CORPUS', `${dir} is part ${index}/${count} of a data-parallel run: join the parts with corpus merge first`, { path: dir });
+    throw new ResurfaceError(
+      'ERR_CORPUS',
+      `${dir} is part ${index}/${count} of a data-parallel run: join the parts with corpus merge first`,
+      { path: dir },
+    );
   }
   if (corpus.manifest.shards.length === 0) throw new ResurfaceError('ERR_DATA', `corpus ${dir} has no finished shards`, { path: dir });
   const documents: RawDocument[] = [];
   for (const r of corpusRecords(corpus)) documents.push(r.tokens !== undefined ? { tokens: r.tokens } : { text: r.text });
   for (const shard of corpus.manifest.shards) hash.update(`${shard.file}:${shard.sha256}\n`);
   const ids = corpus.manifest.startToken.ids;
-  return { kind: 'corpus', path: dir, documents, startToken: corpus.manifest.startToken.id, ...(ids && ids.length > 1 ? { startIds: ids } : {}), fingerprint: '' };
+  return {
+    kind: 'corpus',
+    path: dir,
+    documents,
+    startToken: corpus.manifest.startToken.id,
+    ...(ids && ids.length > 1 ? { startIds: ids } : {}),
+    fingerprint: '',
+  };
 }
 
 /** Token lists of the documents: `tokens` as given (after the start token), `text` encoded. */
@@ -98,7 +110,8 @@ export async function tokenizeDocuments(
   const out: number[][] = new Array(src.documents.length);
   const pending: { index: number; text: string }[] = [];
   src.documents.forEach((d, i) => {
-    if ('tokens' in d) out[i] = src.startIds ? [...src.startIds, ...d.tokens] : src.startToken !== null ? [src.startToken, ...d.tokens] : d.tokens;
+    if ('tokens' in d)
+      out[i] = src.startIds ? [...src.startIds, ...d.tokens] : src.startToken !== null ? [src.startToken, ...d.tokens] : d.tokens;
     else pending.push({ index: i, text: d.text });
   });
   // Big plain-text files are encoded in line-aligned chunks of about 1 MB (tokenizers' strings are
@@ -127,7 +140,10 @@ export async function tokenizeDocuments(
     }
     const small = group.filter((g) => g.text.length <= CHUNK);
     if (small.length) {
-      const enc = await encode(small.map((g) => g.text), true);
+      const enc = await encode(
+        small.map((g) => g.text),
+        true,
+      );
       small.forEach((g, k) => (out[g.index] = enc[k]!));
     }
   }

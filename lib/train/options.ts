@@ -30,7 +30,12 @@ export const trainOptionsSchema = z.strictObject({
   dtype: z.enum(['float32', 'bfloat16']).default('float32'),
   /** Also decay biases and norm weights (default: they are not, as in the Hugging Face Trainer). */
   decayAll: z.boolean().default(false),
-  seed: z.number().int().nonnegative().max(2 ** 32 - 1).default(42),
+  seed: z
+    .number()
+    .int()
+    .nonnegative()
+    .max(2 ** 32 - 1)
+    .default(42),
   /** Write a checkpoint every N steps (0: none). */
   saveEvery: z.number().int().nonnegative().default(0),
   /** Also write the model at the end of every epoch to out/checkpoint-epoch-N/ (never pruned). */
@@ -65,7 +70,10 @@ export function resolveTrainOptions(options: TrainOptions): ResolvedTrainOptions
  * The settings a resumed run must share with the run that wrote the checkpoint: everything that
  * changes which update is applied at which step. (Threads, saving and logging may change.)
  */
-export function resumeSettings(o: ResolvedTrainOptions, extra: { modelConfigHash: string; dataFingerprint: string; totalSteps: number; warmupSteps?: number }): Record<string, unknown> {
+export function resumeSettings(
+  o: ResolvedTrainOptions,
+  extra: { modelConfigHash: string; dataFingerprint: string; totalSteps: number; warmupSteps?: number },
+): Record<string, unknown> {
   return {
     modelConfigHash: extra.modelConfigHash,
     dataFingerprint: extra.dataFingerprint,

@@ -80,7 +80,10 @@ export function packDocuments(docs: readonly (readonly number[] | Int32Array)[],
 }
 
 /** Gather rows into a [B, T] batch, T = the longest row (padding beyond it is dropped). */
-export function gatherBatch(rows: PackedRows, indices: readonly number[]): { ids: Int32Array; targets: Int32Array; B: number; T: number; targetCount: number; inputTokens: number } {
+export function gatherBatch(
+  rows: PackedRows,
+  indices: readonly number[],
+): { ids: Int32Array; targets: Int32Array; B: number; T: number; targetCount: number; inputTokens: number } {
   const B = indices.length;
   let T = 1;
   for (const r of indices) T = Math.max(T, rows.lengths[r]!);

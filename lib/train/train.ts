@@ -18,7 +18,17 @@ import { Model } from '../model/model';
 import { loadNative } from '../native/loader';
 import type { NativeTrainer } from '../native/types';
 import { TextTokenizer } from '../tokenizer/tokenizer';
-import { listCheckpoints, pruneCheckpoints, readModelFiles, readOptimizerState, readTrainerState, writeCheckpoint, writeEpochCheckpoint, writeFinal, type TrainerStateFile } from './checkpoint';
+import {
+  listCheckpoints,
+  pruneCheckpoints,
+  readModelFiles,
+  readOptimizerState,
+  readTrainerState,
+  writeCheckpoint,
+  writeEpochCheckpoint,
+  writeFinal,
+  type TrainerStateFile,
+} from './checkpoint';
 import { readDataSource, tokenizeDocuments } from './data-source';
 import { resolveTrainOptions, resumeSettings, warmupSteps, type ResolvedTrainOptions, type TrainOptions } from './options';
 import { gatherBatch, packDocuments, type PackedRows } from './packing';
@@ -94,7 +104,11 @@ function prepareOutDir(out: string): void {
   }
 }
 
-async function loadRows(o: ResolvedTrainOptions, vocabSize: number, eosFallback: number | null): Promise<{ rows: PackedRows; fingerprint: string }> {
+async function loadRows(
+  o: ResolvedTrainOptions,
+  vocabSize: number,
+  eosFallback: number | null,
+): Promise<{ rows: PackedRows; fingerprint: string }> {
   const src = readDataSource(o.data);
   const tok = await TextTokenizer.load(o.model).catch((err: unknown) => {
     if (src.documents.every((d) => 'tokens' in d)) return null; // pre-tokenized data needs no tokenizer
@@ -106,20 +120,24 @@ async function loadRows(o: ResolvedTrainOptions, vocabSize: number, eosFallback:
   });
   for (const d of docs) {
     for (const id of d) {
-      if (id >= vocabSize) throw new ResurfaceError('ERR_DATA', `--data holds token id ${id}, outside the model's vocabulary (${vocabSize})`);
+      if (id >= vocabSize)
+        throw new ResurfaceError('ERR_DATA', `--data holds token id ${id}, outside the model's vocabulary (${vocabSize})`);
     }
   }
   const eos = tok?.special.eos ?? eosFallback;
   if (eos === null && o.packing === 'concat') throw new ArgumentError('--packing concat needs an EOS token, and the model declares none');
   const pad = tok?.special.pad ?? eos ?? 0;
   const rows = packDocuments(docs, { seqLen: o.seqLen, mode: o.packing, eosId: eos ?? 0, padId: pad });
-  if (rows.numRows === 0) throw new ResurfaceError('ERR_DATA', `--data ${o.data} gives no training targets (every document is shorter than 2 tokens)`);
+  if (rows.numRows === 0)
+    throw new ResurfaceError('ERR_DATA', `--data ${o.data} gives no training targets (every document is shorter than 2 tokens)`);
   return { rows, fingerprint: src.fingerprint };
 }
 
 function diffSettings(a: Record<string, unknown>, b: Record<string, unknown>): string[] {
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  return [...keys].filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k])).map((k) => `${k}: checkpoint ${JSON.stringify(a[k])}, now ${JSON.stringify(b[k])}`);
+  return [...keys]
+    .filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]))
+    .map((k) => `${k}: checkpoint ${JSON.stringify(a[k])}, now ${JSON.stringify(b[k])}`);
 }
 
 function readMetrics(file: string, upToStep: number): string {
@@ -161,7 +179,12 @@ export async function train(options: TrainOptions & TrainHooks): Promise<TrainSu
   const rowsPerStep = o.batchSize * o.gradAccum;
   const totalSteps = o.maxSteps ?? Math.max(1, Math.ceil(((o.epochs ?? 1) * rows.numRows) / rowsPerStep));
   const warmup = warmupSteps(o, totalSteps);
-  const settings = resumeSettings(o, { modelConfigHash: configHash(rawConfig), dataFingerprint: fingerprint, totalSteps, warmupSteps: warmup });
+  const settings = resumeSettings(o, {
+    modelConfigHash: configHash(rawConfig),
+    dataFingerprint: fingerprint,
+    totalSteps,
+    warmupSteps: warmup,
+  });
   const schedule: Schedule = { name: o.schedule, baseLr: o.lr, warmupSteps: warmup, totalSteps };
 
   // --- resume ---------------------------------------------------------------------------------
@@ -172,19 +195,33 @@ export async function train(options: TrainOptions & TrainHooks): Promise<TrainSu
   let loadDir = modelDir;
   let resumeDir: string | null = null;
   if (o.resume) {
-    const candidates: { step: number; dir: string; state: TrainerStateFile }[] = existing.map((c) => ({ ...c, state: readTrainerState(c.dir) }));
+    const candidates: { step: number; dir: string; state: TrainerStateFile }[] = existing.map((c) => ({
+      ...c,
+      state: readTrainerState(c.dir),
+    }));
     if (fs.existsSync(finalStatePath)) candidates.push({ step: Number.MAX_SAFE_INTEGER, dir: out, state: readTrainerState(out) });
     const latest = candidates[candidates.length - 1];
     if (latest) {
       const diff = diffSettings(latest.state.settings, settings);
       if (diff.length > 0) {
-        throw new ResurfaceError('ERR_RESUME_MISMATCH', `cannot resume ${latest.dir} with different settings: ${diff.join('; ')}`, { diff });
+        throw new ResurfaceError('ERR_RESUME_MISMATCH', `cannot resume ${latest.dir} with different settings: ${diff.join('; ')}`, {
+          diff,
+        });
       }
       if (latest.state.final) {
         return {
-          outDir: out, steps: latest.state.step, totalSteps, finalLoss: latest.state.lastLoss, tokensSeen: latest.state.tokensSeen,
-          elapsedSeconds: latest.state.elapsedSec, tokensPerSecond: 0, peakRssBytes: peakRss(), resumedFrom: latest.state.step,
-          aborted: false, numRows: rows.numRows, numTargets: rows.numTargets,
+          outDir: out,
+          steps: latest.state.step,
+          totalSteps,
+          finalLoss: latest.state.lastLoss,
+          tokensSeen: latest.state.tokensSeen,
+          elapsedSeconds: latest.state.elapsedSec,
+          tokensPerSecond: 0,
+          peakRssBytes: peakRss(),
+          resumedFrom: latest.state.step,
+          aborted: false,
+          numRows: rows.numRows,
+          numTargets: rows.numTargets,
         };
       }
       startStep = latest.state.step;
@@ -203,8 +240,13 @@ export async function train(options: TrainOptions & TrainHooks): Promise<TrainSu
     const addon = loadNative();
     try {
       trainer = await addon.NativeTrainer.create(model.nativeHandle(), {
-        weightDecay: o.weightDecay, beta1: o.betas[0], beta2: o.betas[1], eps: o.eps, gradClip: o.gradClip,
-        decayAll: o.decayAll, checkpointLayers: o.activationCheckpointing,
+        weightDecay: o.weightDecay,
+        beta1: o.betas[0],
+        beta2: o.betas[1],
+        eps: o.eps,
+        gradClip: o.gradClip,
+        decayAll: o.decayAll,
+        checkpointLayers: o.activationCheckpointing,
       });
       if (resumeDir) {
         const shapes = new Map(weightPlan(model.config).slots.map((s) => [s.name, s.shape] as [string, number[]]));
@@ -223,10 +265,24 @@ export async function train(options: TrainOptions & TrainHooks): Promise<TrainSu
     const stateAt = (step: number, final: boolean): TrainerStateFile => {
       const consumed = step * rowsPerStep;
       return {
-        format: 'resurface-trainer-state', version: 1, step, totalSteps, final, settings,
+        format: 'resurface-trainer-state',
+        version: 1,
+        step,
+        totalSteps,
+        final,
+        settings,
         schedule: { ...schedule, nextLr: lrAt(schedule, step) },
-        data: { rowsConsumed: consumed, numRows: rows.numRows, epoch: Math.floor(consumed / rows.numRows), indexInEpoch: consumed % rows.numRows },
-        rng: { kind: 'seeded-data-order', seed: o.seed }, elapsedSec: elapsed(), tokensSeen, lastLoss, sourceModel: modelDir,
+        data: {
+          rowsConsumed: consumed,
+          numRows: rows.numRows,
+          epoch: Math.floor(consumed / rows.numRows),
+          indexInEpoch: consumed % rows.numRows,
+        },
+        rng: { kind: 'seeded-data-order', seed: o.seed },
+        elapsedSec: elapsed(),
+        tokensSeen,
+        lastLoss,
+        sourceModel: modelDir,
       };
     };
     const native = trainer;
@@ -251,8 +307,19 @@ export async function train(options: TrainOptions & TrainHooks): Promise<TrainSu
     };
 
     onProgress?.({
-      event: 'start', step: startStep, totalSteps, elapsedSeconds: elapsed(), resumedFrom: resumeDir ? startStep : null, numRows: rows.numRows,
-      effectiveBatch: { batchSize: o.batchSize, gradAccum: o.gradAccum, sequences: rowsPerStep, seqLen: o.seqLen, tokens: rowsPerStep * o.seqLen },
+      event: 'start',
+      step: startStep,
+      totalSteps,
+      elapsedSeconds: elapsed(),
+      resumedFrom: resumeDir ? startStep : null,
+      numRows: rows.numRows,
+      effectiveBatch: {
+        batchSize: o.batchSize,
+        gradAccum: o.gradAccum,
+        sequences: rowsPerStep,
+        seqLen: o.seqLen,
+        tokens: rowsPerStep * o.seqLen,
+      },
       warmupSteps: warmup,
     });
     let step = startStep;
@@ -260,9 +327,18 @@ export async function train(options: TrainOptions & TrainHooks): Promise<TrainSu
       if (signal?.aborted) {
         if (step > startStep) await save(step);
         return {
-          outDir: out, steps: step, totalSteps, finalLoss: lastLoss, tokensSeen, elapsedSeconds: elapsed(),
-          tokensPerSecond: tokensThisRun / Math.max(1e-9, (Date.now() - t0) / 1000), peakRssBytes: peakRss(),
-          resumedFrom: resumeDir ? startStep : null, aborted: true, numRows: rows.numRows, numTargets: rows.numTargets,
+          outDir: out,
+          steps: step,
+          totalSteps,
+          finalLoss: lastLoss,
+          tokensSeen,
+          elapsedSeconds: elapsed(),
+          tokensPerSecond: tokensThisRun / Math.max(1e-9, (Date.now() - t0) / 1000),
+          peakRssBytes: peakRss(),
+          resumedFrom: resumeDir ? startStep : null,
+          aborted: true,
+          numRows: rows.numRows,
+          numTargets: rows.numTargets,
         };
       }
       const ts = Date.now();
@@ -286,7 +362,11 @@ export async function train(options: TrainOptions & TrainHooks): Promise<TrainSu
           const e = fromNative(err);
           if (e.code === 'ERR_NONFINITE_LOSS') {
             const last = listCheckpoints(out).pop();
-            throw new ResurfaceError('ERR_NONFINITE_LOSS', `step ${step + 1}: ${e.message}${last ? `; the last good checkpoint is ${last.dir}` : ''}`, { step: step + 1 });
+            throw new ResurfaceError(
+              'ERR_NONFINITE_LOSS',
+              `step ${step + 1}: ${e.message}${last ? `; the last good checkpoint is ${last.dir}` : ''}`,
+              { step: step + 1 },
+            );
           }
           throw e;
         }
@@ -299,15 +379,28 @@ export async function train(options: TrainOptions & TrainHooks): Promise<TrainSu
       lastLoss = loss;
       const dt = Math.max(1e-9, (Date.now() - ts) / 1000);
       const line: MetricsLine = {
-        step: step + 1, loss, lr, gradNorm, tokens, tokensPerSecond: tokens / dt, elapsedSeconds: elapsed(),
+        step: step + 1,
+        loss,
+        lr,
+        gradNorm,
+        tokens,
+        tokensPerSecond: tokens / dt,
+        elapsedSeconds: elapsed(),
         epoch: ((step + 1) * rowsPerStep) / rows.numRows,
       };
       fs.appendFileSync(metricsPath, `${JSON.stringify(line)}\n`);
       const rate = tokensThisRun / Math.max(1e-9, (Date.now() - t0) / 1000);
       const stepsDone = step + 1 - startStep;
       onProgress?.({
-        event: 'step', step: step + 1, totalSteps, loss, lr, gradNorm, tokensPerSecond: rate, elapsedSeconds: elapsed(),
-        etaSeconds: (((Date.now() - t0) / 1000) / stepsDone) * (totalSteps - step - 1),
+        event: 'step',
+        step: step + 1,
+        totalSteps,
+        loss,
+        lr,
+        gradNorm,
+        tokensPerSecond: rate,
+        elapsedSeconds: elapsed(),
+        etaSeconds: ((Date.now() - t0) / 1000 / stepsDone) * (totalSteps - step - 1),
       });
       if (o.saveEveryEpoch) {
         // epoch e ends at the step whose rows reach e · numRows (the last, partial epoch at the final step)
@@ -327,9 +420,18 @@ export async function train(options: TrainOptions & TrainHooks): Promise<TrainSu
     }
     await writeFinal(out, files, weights, stateAt(totalSteps, true));
     const summary: TrainSummary = {
-      outDir: out, steps: totalSteps, totalSteps, finalLoss: lastLoss, tokensSeen, elapsedSeconds: elapsed(),
-      tokensPerSecond: tokensThisRun / Math.max(1e-9, (Date.now() - t0) / 1000), peakRssBytes: peakRss(),
-      resumedFrom: resumeDir ? startStep : null, aborted: false, numRows: rows.numRows, numTargets: rows.numTargets,
+      outDir: out,
+      steps: totalSteps,
+      totalSteps,
+      finalLoss: lastLoss,
+      tokensSeen,
+      elapsedSeconds: elapsed(),
+      tokensPerSecond: tokensThisRun / Math.max(1e-9, (Date.now() - t0) / 1000),
+      peakRssBytes: peakRss(),
+      resumedFrom: resumeDir ? startStep : null,
+      aborted: false,
+      numRows: rows.numRows,
+      numTargets: rows.numTargets,
     };
     onProgress?.({ event: 'done', step: totalSteps, totalSteps, loss: lastLoss ?? undefined, elapsedSeconds: summary.elapsedSeconds });
     return summary;

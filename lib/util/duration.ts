@@ -4,6 +4,8 @@ export function formatDuration(seconds: number | null | undefined): string {
   const t = Math.max(0, seconds);
   if (t < 59.95) return `${t.toFixed(1)}s`;
   const s = Math.round(t);
-  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+  const h = Math.floor(s / 3600),
+    m = Math.floor((s % 3600) / 60),
+    sec = s % 60;
   return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : `${m}m${String(sec).padStart(2, '0')}s`;
 }

@@ -14,7 +14,10 @@ export interface ProgressReporter {
   done(summary: Record<string, unknown>): void;
 }
 
-export function createProgress(kind: string, opts: { json: boolean; intervalMs?: number; render?: (f: Record<string, number | string | null>) => string }): ProgressReporter {
+export function createProgress(
+  kind: string,
+  opts: { json: boolean; intervalMs?: number; render?: (f: Record<string, number | string | null>) => string },
+): ProgressReporter {
   const interval = opts.intervalMs ?? 250;
   let last = 0;
   const screen = new Screen();

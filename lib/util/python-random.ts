@@ -98,14 +98,16 @@ export class PythonRandom {
 
   /** getrandbits(k) for 0 <= k <= 32. */
   getrandbits(k: number): number {
-    if (!Number.isInteger(k) || k < 0 || k > 32) throw new ResurfaceError('ERR_INVALID_ARGUMENT', `getrandbits supports 0..32 bits, got ${k}`);
+    if (!Number.isInteger(k) || k < 0 || k > 32)
+      throw new ResurfaceError('ERR_INVALID_ARGUMENT', `getrandbits supports 0..32 bits, got ${k}`);
     if (k === 0) return 0;
     return this.nextUint32() >>> (32 - k);
   }
 
   /** _randbelow_with_getrandbits(n): uniform in [0, n) by rejection on n.bit_length() bits. */
   randbelow(n: number): number {
-    if (!Number.isInteger(n) || n < 0 || n >= 0x100000000) throw new ResurfaceError('ERR_INVALID_ARGUMENT', `randbelow needs 0 <= n < 2^32, got ${n}`);
+    if (!Number.isInteger(n) || n < 0 || n >= 0x100000000)
+      throw new ResurfaceError('ERR_INVALID_ARGUMENT', `randbelow needs 0 <= n < 2^32, got ${n}`);
     const k = bitLength(n);
     let r = this.getrandbits(k);
     while (r >= n) r = this.getrandbits(k);

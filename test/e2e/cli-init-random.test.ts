@@ -27,7 +27,10 @@ import {
 } from '../helpers/shared';
 
 const CLI = path.join(REPO_ROOT, 'bin', 'resurface.js');
-const TOKENS = [[0, 17, 42, 1000, 5], [5, 6]];
+const TOKENS = [
+  [0, 17, 42, 1000, 5],
+  [5, 6],
+];
 
 interface Run {
   status: number | null;
@@ -38,8 +41,12 @@ interface Run {
 
 function cli(args: string[]): Promise<Run> {
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000, maxBuffer: 64 * 1024 * 1024 }, (_err, stdout, stderr) =>
-      resolve({ status: child.exitCode, signal: child.signalCode, stdout, stderr }));
+    const child = execFile(
+      process.execPath,
+      [CLI, ...args],
+      { encoding: 'utf8', timeout: 120_000, maxBuffer: 64 * 1024 * 1024 },
+      (_err, stdout, stderr) => resolve({ status: child.exitCode, signal: child.signalCode, stdout, stderr }),
+    );
   });
 }
 
@@ -72,7 +79,18 @@ beforeAll(async () => {
   const queue = [...SHARED_MODELS];
   const worker = async (): Promise<void> => {
     for (let m = queue.shift(); m; m = queue.shift()) {
-      const init = await cli(['init-random', '--config', sharedConfigDir(m), '--out', outDir(m), '--tiny', '--tokenizer', sharedTokenizerDir(tokenizerFor(m)), '--seed', '3']);
+      const init = await cli([
+        'init-random',
+        '--config',
+        sharedConfigDir(m),
+        '--out',
+        outDir(m),
+        '--tiny',
+        '--tokenizer',
+        sharedTokenizerDir(tokenizerFor(m)),
+        '--seed',
+        '3',
+      ]);
       const info = init.status === 0 ? await cli(['info', '--model', outDir(m), '--json']) : init;
       runs.set(m, { init, info });
     }
@@ -91,7 +109,8 @@ describe.each(SHARED_MODELS)('%s', (m) => {
     expect(init.stdout).toMatch(/^wrote \w+ with [\d,]+ parameters to .+\n$/);
     const dir = outDir(m);
     const tokDir = sharedTokenizerDir(tokenizerFor(m));
-    for (const f of ['config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json']) expect(fs.existsSync(path.join(dir, f)), f).toBe(true);
+    for (const f of ['config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json'])
+      expect(fs.existsSync(path.join(dir, f)), f).toBe(true);
     for (const f of ['tokenizer_config.json', 'special_tokens_map.json']) {
       expect(fs.existsSync(path.join(dir, f)), f).toBe(fs.existsSync(path.join(tokDir, f)));
     }
@@ -185,7 +204,10 @@ describe('init-random determinism and --config forms', () => {
     const m: SharedModel = 'EleutherAI--pythia-70m';
     const a = path.join(root, 'det-a');
     const b = path.join(root, 'det-b');
-    expectOk(await cli(['init-random', '--config', path.join(sharedConfigDir(m), 'config.json'), '--out', a, '--tiny', '--seed', '3']), 'init a');
+    expectOk(
+      await cli(['init-random', '--config', path.join(sharedConfigDir(m), 'config.json'), '--out', a, '--tiny', '--seed', '3']),
+      'init a',
+    );
     expectOk(await cli(['init-random', '--config', sharedConfigDir(m), '--out', b, '--tiny', '--seed', '4']), 'init b');
     const ref3 = fs.readFileSync(path.join(outDir(m), 'model.safetensors'));
     expect(fs.readFileSync(path.join(a, 'model.safetensors')).equals(ref3)).toBe(true);

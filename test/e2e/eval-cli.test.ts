@@ -32,7 +32,20 @@ describe('resurface eval / task import', () => {
     const imp = await cli(['task', 'import', '--format', 'arc_easy', 'arc-rows.jsonl', 'arc_easy.jsonl']);
     expect(imp.stderr).toBe('');
     expect(imp.stdout).toMatch(/wrote 3 arc_easy items/);
-    const r = await cli(['eval', '--model', modelDir, '--task', 'arc_easy.jsonl', '--batch-size', '2', '--json', '--out', 'res.json', '--threads', '2']);
+    const r = await cli([
+      'eval',
+      '--model',
+      modelDir,
+      '--task',
+      'arc_easy.jsonl',
+      '--batch-size',
+      '2',
+      '--json',
+      '--out',
+      'res.json',
+      '--threads',
+      '2',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
@@ -49,7 +62,10 @@ describe('resurface eval / task import', () => {
   });
 
   it('fails with one coded line naming the bad line', async () => {
-    fs.writeFileSync(path.join(dir, 'bad.jsonl'), `${JSON.stringify({ context: 'a', choices: ['b'], gold: 0 })}\n${JSON.stringify({ context: 'a', choices: ['b', 'c'], gold: 5 })}\n`);
+    fs.writeFileSync(
+      path.join(dir, 'bad.jsonl'),
+      `${JSON.stringify({ context: 'a', choices: ['b'], gold: 0 })}\n${JSON.stringify({ context: 'a', choices: ['b', 'c'], gold: 5 })}\n`,
+    );
     const r = await cli(['eval', '--model', modelDir, '--task', 'bad.jsonl']);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('error ERR_TASK: bad.jsonl:2: gold 5 is out of range for 2 choices\n');
@@ -63,13 +79,33 @@ describe('resurface perplexity', () => {
     const corpus = path.join(dir, 'corpus');
     fs.mkdirSync(corpus);
     fs.writeFileSync(path.join(corpus, 'a.txt'), 'Hello world, this is a short document.');
-    fs.writeFileSync(path.join(corpus, 'b.jsonl'), `${JSON.stringify({ text: 'Another document here.' })}\n${JSON.stringify({ text: 'And a third one, somewhat longer than the others are.' })}\n`);
-    const r = await cli(['perplexity', '--model', modelDir, '--data', corpus, '--json', '--max-length', '8', '--stride', '4', '--threads', '2']);
+    fs.writeFileSync(
+      path.join(corpus, 'b.jsonl'),
+      `${JSON.stringify({ text: 'Another document here.' })}\n${JSON.stringify({ text: 'And a third one, somewhat longer than the others are.' })}\n`,
+    );
+    const r = await cli([
+      'perplexity',
+      '--model',
+      modelDir,
+      '--data',
+      corpus,
+      '--json',
+      '--max-length',
+      '8',
+      '--stride',
+      '4',
+      '--threads',
+      '2',
+    ]);
     expect(r.stderr).toBe('');
     const j = JSON.parse(r.stdout);
     expect(j.documents).toBe(3);
     expect(j.max_length).toBe(8);
-    expect(j.bytes).toBe(Buffer.byteLength('Hello world, this is a short document.Another document here.And a third one, somewhat longer than the others are.'));
+    expect(j.bytes).toBe(
+      Buffer.byteLength(
+        'Hello world, this is a short document.Another document here.And a third one, somewhat longer than the others are.',
+      ),
+    );
     expect(j.perplexity).toBeCloseTo(Math.exp(j.nll / j.tokens), 9);
     expect(j.bits_per_byte).toBeCloseTo(j.nll / j.bytes / Math.LN2, 9);
     fs.writeFileSync(path.join(dir, 'bad-text.jsonl'), '{"text": "ok"}\n{"txt": 1}\n');
@@ -82,7 +118,24 @@ describe('resurface extract', () => {
   it('scores Megatron sequences selected by --indices', async () => {
     const seqs = Array.from({ length: 6 }, (_, i) => Array.from({ length: 20 }, (_, j) => 50 + 13 * i + j));
     await writeMegatron(path.join(dir, 'train'), seqs, 'uint16');
-    const r = await cli(['extract', '--model', modelDir, '--data', 'train.idx', '--prefix-len', '8', '--suffix-len', '8', '--offset', '2', '--indices', '1:4', '--json', '--threads', '2']);
+    const r = await cli([
+      'extract',
+      '--model',
+      modelDir,
+      '--data',
+      'train.idx',
+      '--prefix-len',
+      '8',
+      '--suffix-len',
+      '8',
+      '--offset',
+      '2',
+      '--indices',
+      '1:4',
+      '--json',
+      '--threads',
+      '2',
+    ]);
     expect(r.stderr).toBe('');
     const j = JSON.parse(r.stdout);
     expect(Object.keys(j)).toEqual(['n', 'exact_match_rate', 'exact_match_ci', 'mean_score', 'items']);

@@ -16,10 +16,20 @@ let modelDir: string;
 const REF = path.join(REPO_ROOT, 'test', 'reference', 'harness_prompts.py');
 
 const cli = (args: string[]) => cliIn(dir, args, 180_000);
-const write = (name: string, rows: unknown[]) => fs.writeFileSync(path.join(dir, name), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
-const readJsonl = (name: string) => fs.readFileSync(path.join(dir, name), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+const write = (name: string, rows: unknown[]) =>
+  fs.writeFileSync(path.join(dir, name), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+const readJsonl = (name: string) =>
+  fs
+    .readFileSync(path.join(dir, name), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 const reference = (req: unknown) =>
-  (JSON.parse(execFileSync('/usr/bin/python3', [REF], { input: JSON.stringify(req), encoding: 'utf8' })) as { docs: Array<{ requests: string[][]; mc2?: number }> }).docs;
+  (
+    JSON.parse(execFileSync('/usr/bin/python3', [REF], { input: JSON.stringify(req), encoding: 'utf8' })) as {
+      docs: Array<{ requests: string[][]; mc2?: number }>;
+    }
+  ).docs;
 
 beforeAll(async () => {
   ensureDistBuilt();
@@ -27,7 +37,7 @@ beforeAll(async () => {
 }, 300_000);
 afterAll(() => removeTmpDir(dir));
 
-describe('eval with the harness\'s prompts, few-shot and output formats', () => {
+describe("eval with the harness's prompts, few-shot and output formats", () => {
   it('MMLU 2-shot from a dev file: samples carry the reference contexts, results.json the groups', async () => {
     const test = mmluRows(['virology', 'abstract_algebra'], 2, 'test');
     const dev = mmluRows(['abstract_algebra', 'virology'], 3, 'dev');
@@ -35,13 +45,32 @@ describe('eval with the harness\'s prompts, few-shot and output formats', () => 
     write('mmlu-dev-rows.jsonl', dev);
     expect((await cli(['task', 'import', '--format', 'mmlu', 'mmlu-rows.jsonl', 'mmlu.jsonl'])).code).toBe(0);
     expect((await cli(['task', 'import', '--format', 'mmlu', 'mmlu-dev-rows.jsonl', 'mmlu_dev.jsonl'])).code).toBe(0);
-    const r = await cli(['eval', '--model', modelDir, '--task', 'mmlu.jsonl', '--num-fewshot', '2', '--fewshot-task', 'mmlu_dev.jsonl', '--log-samples', 's.jsonl', '--output-path', 'results.json', '--json', '--threads', '2']);
+    const r = await cli([
+      'eval',
+      '--model',
+      modelDir,
+      '--task',
+      'mmlu.jsonl',
+      '--num-fewshot',
+      '2',
+      '--fewshot-task',
+      'mmlu_dev.jsonl',
+      '--log-samples',
+      's.jsonl',
+      '--output-path',
+      'results.json',
+      '--json',
+      '--threads',
+      '2',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout);
     const samples = readJsonl('s.jsonl');
     const ref = reference({ task: 'mmlu', rows: test, fewshot_rows: dev, num_fewshot: 2 });
-    expect(samples.map((s) => Object.values(s.arguments).map((a) => [(a as { arg_0: string }).arg_0, (a as { arg_1: string }).arg_1]))).toEqual(ref.map((d) => d.requests));
+    expect(
+      samples.map((s) => Object.values(s.arguments).map((a) => [(a as { arg_0: string }).arg_0, (a as { arg_1: string }).arg_1])),
+    ).toEqual(ref.map((d) => d.requests));
     expect(samples.map((s) => s.acc)).toEqual(report.items.map((it: { pred: number; gold: number }) => (it.pred === it.gold ? 1 : 0)));
     expect(samples[0].resps[0][0][0]).toBe(String(report.items[0].loglikelihoods[0]).replace(/^(-?\d+)$/, '$1.0'));
     const res = JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8'));
@@ -59,7 +88,13 @@ describe('eval with the harness\'s prompts, few-shot and output formats', () => 
     const report = JSON.parse(r.stdout);
     expect(report.metric).toBe('mc2');
     expect(report.acc_norm).toBeNull();
-    const ref = reference({ task: 'truthfulqa_mc2', rows, fewshot_rows: null, num_fewshot: 0, lls: report.items.map((it: { loglikelihoods: number[] }) => it.loglikelihoods) });
+    const ref = reference({
+      task: 'truthfulqa_mc2',
+      rows,
+      fewshot_rows: null,
+      num_fewshot: 0,
+      lls: report.items.map((it: { loglikelihoods: number[] }) => it.loglikelihoods),
+    });
     const mean = ref.reduce((a, d) => a + d.mc2!, 0) / ref.length;
     expect(report.acc).toBeCloseTo(mean, 12);
   });
@@ -75,20 +110,42 @@ describe('eval with the harness\'s prompts, few-shot and output formats', () => 
     await imp('arc_challenge', arcRows(26, 2), 'arc_challenge_train.jsonl');
     await imp('hellaswag', hellaswagRows(2), 'hellaswag.jsonl');
     await imp('hellaswag', hellaswagRows(6), 'hellaswag_train.jsonl');
-    const r = await cli(['eval', '--model', modelDir, '--suite', 'paper-b', '--tasks-dir', 'tasks', '--suite-tasks', 'arc_challenge,hellaswag', '--log-samples', 'samples', '--output-path', 'suite.json', '--threads', '2', '--batch-size', '4']);
+    const r = await cli([
+      'eval',
+      '--model',
+      modelDir,
+      '--suite',
+      'paper-b',
+      '--tasks-dir',
+      'tasks',
+      '--suite-tasks',
+      'arc_challenge,hellaswag',
+      '--log-samples',
+      'samples',
+      '--output-path',
+      'suite.json',
+      '--threads',
+      '2',
+      '--batch-size',
+      '4',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^arc_challenge {2}n=2 .*\nhellaswag {2}n=2 /);
     const arc = readJsonl('samples/samples_arc_challenge.jsonl');
     const ref = reference({ task: 'arc_challenge', rows: arcRows(2, 1), fewshot_rows: arcRows(26, 2), num_fewshot: 25, seed: 42 });
-    expect(arc.map((s) => Object.values(s.arguments).map((a) => [(a as { arg_0: string }).arg_0, (a as { arg_1: string }).arg_1]))).toEqual(ref.map((d) => d.requests));
+    expect(arc.map((s) => Object.values(s.arguments).map((a) => [(a as { arg_0: string }).arg_0, (a as { arg_1: string }).arg_1]))).toEqual(
+      ref.map((d) => d.requests),
+    );
     const res = JSON.parse(fs.readFileSync(path.join(dir, 'suite.json'), 'utf8'));
     expect(res['n-shot']).toEqual({ arc_challenge: 25, hellaswag: 5 });
     expect(res.results.hellaswag).toHaveProperty(['acc_norm,none']);
 
     const missing = await cli(['eval', '--model', modelDir, '--suite', 'paper-a', '--tasks-dir', 'tasks']);
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/^error ERR_IO: suite paper-a: missing task files in tasks: mmlu\.jsonl, truthfulqa_mc2\.jsonl, gsm8k\.jsonl, minerva_math\.jsonl, humaneval\.jsonl/);
+    expect(missing.stderr).toMatch(
+      /^error ERR_IO: suite paper-a: missing task files in tasks: mmlu\.jsonl, truthfulqa_mc2\.jsonl, gsm8k\.jsonl, minerva_math\.jsonl, humaneval\.jsonl/,
+    );
     const tooMany = await cli(['eval', '--model', modelDir, '--task', 'tasks/hellaswag.jsonl', '--num-fewshot', '2']);
     expect(tooMany.stderr).toMatch(/^error ERR_FEWSHOT: .*2-shot needs 2 few-shot examples but the few-shot split offers 1/);
   });

@@ -39,7 +39,11 @@ function cachedResults(cacheDir: string): Map<string, unknown> {
 }
 
 function events(runDir: string): Array<{ event: string; id: string; key: string }> {
-  return fs.readFileSync(path.join(runDir, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  return fs
+    .readFileSync(path.join(runDir, 'events.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 }
 
 const WORDS = ['river', 'stone', 'light', 'north', 'quiet', 'garden', 'window', 'summer', 'paper', 'glass'];
@@ -49,7 +53,9 @@ function writeExperiment(dir: string): string {
     JSON.stringify({ context: `The ${WORDS[i % 10]} is next to the`, choices: [WORDS[(i + 1) % 10], WORDS[(i + 5) % 10]], gold: i % 2 }),
   );
   fs.writeFileSync(path.join(dir, 'facts.jsonl'), facts.join('\n') + '\n');
-  const canaries = Array.from({ length: 6 }, (_, i) => JSON.stringify({ text: `canary ${i}: the ${WORDS[i]} ${WORDS[(i * 3) % 10]} ${WORDS[(i * 7) % 10]} stood by the quiet summer window` }));
+  const canaries = Array.from({ length: 6 }, (_, i) =>
+    JSON.stringify({ text: `canary ${i}: the ${WORDS[i]} ${WORDS[(i * 3) % 10]} ${WORDS[(i * 7) % 10]} stood by the quiet summer window` }),
+  );
   fs.writeFileSync(path.join(dir, 'canaries.jsonl'), canaries.join('\n') + '\n');
   const file = path.join(dir, 'exp.yaml');
   fs.writeFileSync(
@@ -82,8 +88,20 @@ describe('resurface run on tiny real models', () => {
   beforeAll(async () => {
     fs.mkdirSync(path.join(dir, 'models'), { recursive: true });
     const tiny = { maxPositionEmbeddings: 128 };
-    await initRandomModel({ configJson: readSharedConfig('EleutherAI--pythia-70m'), outDir: path.join(dir, 'models', 'a'), seed: 1, tiny, tokenizerDir: sharedTokenizerDir('pythia') });
-    await initRandomModel({ configJson: readSharedConfig('meta-llama--Llama-3.2-1B'), outDir: path.join(dir, 'models', 'b'), seed: 2, tiny, tokenizerDir: sharedTokenizerDir('llama3') });
+    await initRandomModel({
+      configJson: readSharedConfig('EleutherAI--pythia-70m'),
+      outDir: path.join(dir, 'models', 'a'),
+      seed: 1,
+      tiny,
+      tokenizerDir: sharedTokenizerDir('pythia'),
+    });
+    await initRandomModel({
+      configJson: readSharedConfig('meta-llama--Llama-3.2-1B'),
+      outDir: path.join(dir, 'models', 'b'),
+      seed: 2,
+      tiny,
+      tokenizerDir: sharedTokenizerDir('llama3'),
+    });
     file = writeExperiment(dir);
     const t0 = Date.now();
     const r = await runExperiment({ file, out: runDir });
@@ -132,10 +150,19 @@ describe('resurface run on tiny real models', () => {
       expect(fs.existsSync(path.join(t.dir, 'model.safetensors'))).toBe(true);
       expect(fs.existsSync(path.join(t.dir, 'tokenizer.json'))).toBe(true);
       expect(fs.readdirSync(t.dir).filter((f) => f.startsWith('checkpoint-'))).toEqual([]);
-      const metrics = fs.readFileSync(path.join(t.dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      const metrics = fs
+        .readFileSync(path.join(t.dir, 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       expect(metrics.map((x) => x.step)).toEqual([1, 2, 3, 4]);
       // the recipe reached the trainer: 1 warmup step (lr 0 first, as transformers), then cosine from 1e-3
-      expect(metrics.map((x) => x.lr)).toEqual([0, 1e-3, expect.closeTo(1e-3 * 0.5 * (1 + Math.cos(Math.PI / 3)), 12), expect.closeTo(1e-3 * 0.5 * (1 + Math.cos((2 * Math.PI) / 3)), 12)]);
+      expect(metrics.map((x) => x.lr)).toEqual([
+        0,
+        1e-3,
+        expect.closeTo(1e-3 * 0.5 * (1 + Math.cos(Math.PI / 3)), 12),
+        expect.closeTo(1e-3 * 0.5 * (1 + Math.cos((2 * Math.PI) / 3)), 12),
+      ]);
     }
   });
 
@@ -146,7 +173,9 @@ describe('resurface run on tiny real models', () => {
     const trained = cached('train/a/b/T1/s0').dir;
     const model = await Model.load(trained);
     try {
-      const direct = await evaluateTask(model, await TextTokenizer.load(trained), readTaskFile(path.join(dir, 'facts.jsonl')), { batchSize: 8 });
+      const direct = await evaluateTask(model, await TextTokenizer.load(trained), readTaskFile(path.join(dir, 'facts.jsonl')), {
+        batchSize: 8,
+      });
       expect(ev.result).toEqual(JSON.parse(JSON.stringify(direct)));
     } finally {
       model.dispose();
@@ -175,7 +204,9 @@ describe('resurface run on tiny real models', () => {
     for (const s of t.steps) expect(s.wall_ms).toBeGreaterThan(0);
     console.log(
       `orchestration share: total ${(t.total.orchestration_share * 100).toFixed(1)}% of ${(t.total.wall_ms / 1000).toFixed(1)}s; ` +
-        Object.entries(t.byKind).map(([k, v]) => `${k} ${(v.orchestration_share * 100).toFixed(1)}% of ${(v.wall_ms / 1000).toFixed(1)}s`).join(', '),
+        Object.entries(t.byKind)
+          .map(([k, v]) => `${k} ${(v.orchestration_share * 100).toFixed(1)}% of ${(v.wall_ms / 1000).toFixed(1)}s`)
+          .join(', '),
     );
   });
 
@@ -192,7 +223,15 @@ describe('resurface run on tiny real models', () => {
   it('a run killed mid-step with SIGKILL and resumed ends with the same results', async () => {
     const esbuild = await import('esbuild');
     const childJs = path.join(REPO_ROOT, '.cache', 'test-child', 'experiment-real-child.js');
-    esbuild.buildSync({ entryPoints: [path.join(REPO_ROOT, 'test', 'helpers', 'experiment-real-child.ts')], bundle: true, platform: 'node', format: 'cjs', outfile: childJs, external: ['vega', 'vega-lite', 'tokenizers'], logLevel: 'error' });
+    esbuild.buildSync({
+      entryPoints: [path.join(REPO_ROOT, 'test', 'helpers', 'experiment-real-child.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      outfile: childJs,
+      external: ['vega', 'vega-lite', 'tokenizers'],
+      logLevel: 'error',
+    });
     const killedDir = path.join(tmp, 'killed');
     const child = spawn(process.execPath, [childJs, file, killedDir], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
@@ -221,6 +260,7 @@ describe('resurface run on tiny real models', () => {
     for (const [k, v] of b) expect(a.get(k), k).toEqual(v);
     const done = events(killedDir).filter((e) => e.event === 'done' && e.id !== 'report');
     expect(new Set(done.map((e) => e.key)).size).toBe(done.length); // no step finished twice
-    for (const kind of fs.readdirSync(path.join(killedDir, 'cache'))) expect(fs.readdirSync(path.join(killedDir, 'cache', kind)).filter((f) => f.startsWith('.'))).toEqual([]);
+    for (const kind of fs.readdirSync(path.join(killedDir, 'cache')))
+      expect(fs.readdirSync(path.join(killedDir, 'cache', kind)).filter((f) => f.startsWith('.'))).toEqual([]);
   });
 });

@@ -40,7 +40,11 @@ describe.skipIf(unavailable !== null)('report.html in headless Chromium', () => 
     // give the fixture as many, so the widest figure is the one a reader meets.
     const data = handMadeResults();
     for (const r of data.runs)
-      for (let i = 0; i < 34; i++) r.proxies = { ...r.proxies, [`ngram${i % 3}_bench_in_corpus:facts-exposed-${i}`]: ((r.seed + 1) * (i + 3) * 0.137 + r.temperature) % 1 };
+      for (let i = 0; i < 34; i++)
+        r.proxies = {
+          ...r.proxies,
+          [`ngram${i % 3}_bench_in_corpus:facts-exposed-${i}`]: ((r.seed + 1) * (i + 3) * 0.137 + r.temperature) % 1,
+        };
     await writeReportFromData(data, tmp);
     browser = await launchOffline();
   }, 120_000);
@@ -83,7 +87,14 @@ describe.skipIf(unavailable !== null)('report.html in headless Chromium', () => 
     expect(blocked).toEqual([]); // nothing to fetch: the figures are inlined
     expect(scrollWidth).toBeLessThanOrEqual(innerWidth);
     const captions = figures.map((f: FigureBox) => f.caption);
-    expect(captions).toEqual(expect.arrayContaining(['Relational utility matrix', 'Gain against temperature', 'Capability against extraction', 'Intrinsic proxies against gain']));
+    expect(captions).toEqual(
+      expect.arrayContaining([
+        'Relational utility matrix',
+        'Gain against temperature',
+        'Capability against extraction',
+        'Intrinsic proxies against gain',
+      ]),
+    );
     for (const f of figures as FigureBox[]) {
       expect(f.width, f.caption).toBeGreaterThan(50);
       expect(f.height, f.caption).toBeGreaterThan(50);

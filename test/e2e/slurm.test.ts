@@ -49,34 +49,47 @@ describe.skipIf(unavailable !== null)('run --emit slurm on a real Slurm', () => 
     removeTmpDir(tmp);
   });
 
-  it('the emitted arrays run every step, with the results of a local run', async () => {
-    const slurmRun = path.join(tmp, 'on-slurm');
-    const emitted = await runExperiment({ file: FILE, out: slurmRun, only: ONLY, emit: 'slurm' });
-    if (emitted.mode !== 'slurm') throw new Error('expected slurm');
-    const steps = emitted.files.slice(1).flatMap((f) => fs.readFileSync(f.replace(/\.sbatch$/, '.steps'), 'utf8').trim().split('\n'));
-    expect(emitted.files.length - 1).toBe(3); // three levels
+  it(
+    'the emitted arrays run every step, with the results of a local run',
+    async () => {
+      const slurmRun = path.join(tmp, 'on-slurm');
+      const emitted = await runExperiment({ file: FILE, out: slurmRun, only: ONLY, emit: 'slurm' });
+      if (emitted.mode !== 'slurm') throw new Error('expected slurm');
+      const steps = emitted.files.slice(1).flatMap((f) =>
+        fs
+          .readFileSync(f.replace(/\.sbatch$/, '.steps'), 'utf8')
+          .trim()
+          .split('\n'),
+      );
+      expect(emitted.files.length - 1).toBe(3); // three levels
 
-    // Submitted from an unrelated folder, as a user on a login node would.
-    const out = execFileSync('bash', [emitted.files[0]], { cwd: tmp, env: cluster!.env }).toString();
-    const jobs = [...out.matchAll(/job (\d+)/g)].map((m) => m[1]);
-    expect(jobs).toHaveLength(3);
-    const start = Date.now();
-    const logs = () =>
-      fs.readdirSync(path.join(slurmRun, 'slurm')).filter((f) => f.endsWith('.out')).map((f) => `--- ${f}\n${fs.readFileSync(path.join(slurmRun, 'slurm', f), 'utf8').slice(-1500)}`).join('\n');
-    for (;;) {
-      const queued = cluster!.client('/usr/bin/squeue', ['-h', '-o', '%i %T %r', '-j', jobs.join(',')]).trim();
-      if (!queued) break;
-      if (Date.now() - start > JOB_TIMEOUT) throw new Error(`jobs still queued after ${JOB_TIMEOUT / 1000} s:\n${queued}\n${logs()}`);
-      await new Promise((r) => setTimeout(r, 1000));
-    }
+      // Submitted from an unrelated folder, as a user on a login node would.
+      const out = execFileSync('bash', [emitted.files[0]], { cwd: tmp, env: cluster!.env }).toString();
+      const jobs = [...out.matchAll(/job (\d+)/g)].map((m) => m[1]);
+      expect(jobs).toHaveLength(3);
+      const start = Date.now();
+      const logs = () =>
+        fs
+          .readdirSync(path.join(slurmRun, 'slurm'))
+          .filter((f) => f.endsWith('.out'))
+          .map((f) => `--- ${f}\n${fs.readFileSync(path.join(slurmRun, 'slurm', f), 'utf8').slice(-1500)}`)
+          .join('\n');
+      for (;;) {
+        const queued = cluster!.client('/usr/bin/squeue', ['-h', '-o', '%i %T %r', '-j', jobs.join(',')]).trim();
+        if (!queued) break;
+        if (Date.now() - start > JOB_TIMEOUT) throw new Error(`jobs still queued after ${JOB_TIMEOUT / 1000} s:\n${queued}\n${logs()}`);
+        await new Promise((r) => setTimeout(r, 1000));
+      }
 
-    const onSlurm = cachedResults(path.join(slurmRun, 'cache'));
-    const local = await runExperiment({ file: FILE, out: path.join(tmp, 'local'), only: ONLY });
-    if (local.mode !== 'run') throw new Error('expected run');
-    expect(local.summary.counts.failed).toBe(0);
-    const here = cachedResults(path.join(tmp, 'local', 'cache'));
-    expect(here.size).toBe(steps.length);
-    expect(onSlurm.size, `steps finished on Slurm (job logs below)\n${logs()}`).toBe(steps.length);
-    for (const [key, result] of here) expect([key, onSlurm.get(key)]).toEqual([key, result]);
-  }, JOB_TIMEOUT + 120_000);
+      const onSlurm = cachedResults(path.join(slurmRun, 'cache'));
+      const local = await runExperiment({ file: FILE, out: path.join(tmp, 'local'), only: ONLY });
+      if (local.mode !== 'run') throw new Error('expected run');
+      expect(local.summary.counts.failed).toBe(0);
+      const here = cachedResults(path.join(tmp, 'local', 'cache'));
+      expect(here.size).toBe(steps.length);
+      expect(onSlurm.size, `steps finished on Slurm (job logs below)\n${logs()}`).toBe(steps.length);
+      for (const [key, result] of here) expect([key, onSlurm.get(key)]).toEqual([key, result]);
+    },
+    JOB_TIMEOUT + 120_000,
+  );
 });

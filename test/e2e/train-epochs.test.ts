@@ -29,13 +29,25 @@ let taskFile: string;
 beforeAll(async () => {
   const main = path.join(REPO_ROOT, 'dist', 'cli', 'main.js');
   const newest = (d: string): number =>
-    fs.readdirSync(d, { withFileTypes: true }).reduce((m, e) => Math.max(m, e.isDirectory() ? newest(path.join(d, e.name)) : fs.statSync(path.join(d, e.name)).mtimeMs), 0);
+    fs
+      .readdirSync(d, { withFileTypes: true })
+      .reduce((m, e) => Math.max(m, e.isDirectory() ? newest(path.join(d, e.name)) : fs.statSync(path.join(d, e.name)).mtimeMs), 0);
   if (!fs.existsSync(main) || fs.statSync(main).mtimeMs < newest(path.join(REPO_ROOT, 'lib'))) {
-    execFileSync(process.execPath, [path.join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(REPO_ROOT, 'tsconfig.json')]);
+    execFileSync(process.execPath, [
+      path.join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'),
+      '-p',
+      path.join(REPO_ROOT, 'tsconfig.json'),
+    ]);
   }
   root = makeTmpDir('resurface-epochs-');
   base = path.join(root, 'base');
-  await initRandomModel({ configJson: readSharedConfig('EleutherAI--pythia-70m'), outDir: base, seed: 3, tiny: { maxPositionEmbeddings: 64 }, tokenizerDir: sharedTokenizerDir('pythia') });
+  await initRandomModel({
+    configJson: readSharedConfig('EleutherAI--pythia-70m'),
+    outDir: base,
+    seed: 3,
+    tiny: { maxPositionEmbeddings: 64 },
+    tokenizerDir: sharedTokenizerDir('pythia'),
+  });
   const words = ['river', 'stone', 'light', 'north', 'quiet', 'garden'];
   text = path.join(root, 'text.txt');
   fs.writeFileSync(text, Array.from({ length: 12 }, (_, i) => `The ${words[i % 6]} and the ${words[(i * 5) % 6]} met.`).join('\n'));
@@ -60,7 +72,9 @@ describe('train --warmup-ratio --save-every-epoch, eval --all-checkpoints', () =
     expect(warmupSteps({ warmup: 0, warmupRatio: 0.1 }, 30)).toBe(3);
     expect(warmupSteps({ warmup: 0, warmupRatio: 0 }, 30)).toBe(0);
     expect(warmupSteps({ warmup: 5 }, 30)).toBe(5);
-    await expect(train({ model: base, data: text, out: path.join(root, 'bad'), warmup: 2, warmupRatio: 0.1, maxSteps: 2 })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+    await expect(
+      train({ model: base, data: text, out: path.join(root, 'bad'), warmup: 2, warmupRatio: 0.1, maxSteps: 2 }),
+    ).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
   });
 
   it('a checkpoint per epoch in Hugging Face layout; the lr follows warmup + cosine; the last epoch is the final model', async () => {
@@ -68,14 +82,32 @@ describe('train --warmup-ratio --save-every-epoch, eval --all-checkpoints', () =
     const events: string[] = [];
     let start: unknown;
     const s = await train({
-      model: base, data: text, out: run, epochs: 3, batchSize: 2, gradAccum: 1, seqLen: 16, lr: 1e-3, schedule: 'cosine', warmupRatio: 0.25,
-      saveEveryEpoch: true, threads: 1, onProgress: (p) => { if (p.event === 'checkpoint') events.push(path.basename(p.checkpoint!)); if (p.event === 'start') start = p; },
+      model: base,
+      data: text,
+      out: run,
+      epochs: 3,
+      batchSize: 2,
+      gradAccum: 1,
+      seqLen: 16,
+      lr: 1e-3,
+      schedule: 'cosine',
+      warmupRatio: 0.25,
+      saveEveryEpoch: true,
+      threads: 1,
+      onProgress: (p) => {
+        if (p.event === 'checkpoint') events.push(path.basename(p.checkpoint!));
+        if (p.event === 'start') start = p;
+      },
     });
     const total = s.totalSteps;
     const W = Math.ceil(0.25 * total);
     expect(start).toMatchObject({ warmupSteps: W, effectiveBatch: { sequences: 2, seqLen: 16, tokens: 32 } });
     expect(events).toEqual(['checkpoint-epoch-1', 'checkpoint-epoch-2', 'checkpoint-epoch-3']);
-    const metrics = fs.readFileSync(path.join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { step: number; lr: number });
+    const metrics = fs
+      .readFileSync(path.join(run, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { step: number; lr: number });
     for (const m of metrics) {
       const k = m.step - 1;
       const golden = k < W ? (1e-3 * k) / W : 1e-3 * 0.5 * (1 + Math.cos((Math.PI * (k - W)) / (total - W)));
@@ -83,12 +115,21 @@ describe('train --warmup-ratio --save-every-epoch, eval --all-checkpoints', () =
     }
     for (const e of [1, 2, 3]) {
       const d = path.join(run, `checkpoint-epoch-${e}`);
-      for (const f of ['config.json', 'model.safetensors', 'tokenizer.json', 'trainer_state.json']) expect(fs.existsSync(path.join(d, f)), `${d}/${f}`).toBe(true);
+      for (const f of ['config.json', 'model.safetensors', 'tokenizer.json', 'trainer_state.json'])
+        expect(fs.existsSync(path.join(d, f)), `${d}/${f}`).toBe(true);
       expect(fs.existsSync(path.join(d, 'optimizer.safetensors'))).toBe(false);
       expect(JSON.parse(fs.readFileSync(path.join(d, 'trainer_state.json'), 'utf8')).epoch).toBe(e);
     }
-    expect(fs.readFileSync(path.join(run, 'checkpoint-epoch-3', 'model.safetensors')).equals(fs.readFileSync(path.join(run, 'model.safetensors')))).toBe(true);
-    expect(fs.readFileSync(path.join(run, 'checkpoint-epoch-1', 'model.safetensors')).equals(fs.readFileSync(path.join(run, 'model.safetensors')))).toBe(false);
+    expect(
+      fs
+        .readFileSync(path.join(run, 'checkpoint-epoch-3', 'model.safetensors'))
+        .equals(fs.readFileSync(path.join(run, 'model.safetensors'))),
+    ).toBe(true);
+    expect(
+      fs
+        .readFileSync(path.join(run, 'checkpoint-epoch-1', 'model.safetensors'))
+        .equals(fs.readFileSync(path.join(run, 'model.safetensors'))),
+    ).toBe(false);
   }, 120_000);
 
   it('evaluates the base model and every epoch checkpoint; the curve files are written', async () => {
@@ -108,16 +149,48 @@ describe('train --warmup-ratio --save-every-epoch, eval --all-checkpoints', () =
     }
     const files = await writeCurve(path.join(root, 'curve'), run, rows);
     expect(fs.readFileSync(files.svg, 'utf8')).toMatch(/^<svg/);
-    expect(fs.readFileSync(files.markdown, 'utf8').split('\n').filter((l) => l.startsWith('| epoch'))).toHaveLength(3);
+    expect(
+      fs
+        .readFileSync(files.markdown, 'utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('| epoch')),
+    ).toHaveLength(3);
     expect(JSON.parse(fs.readFileSync(files.json, 'utf8')).rows).toEqual(rows);
   }, 120_000);
 
   it('on the command line: the effective batch is printed; eval --all-checkpoints writes the curve', async () => {
     const out = path.join(root, 'cli-run');
-    const t = await runCli(['train', '--model', base, '--data', text, '--out', out, '--max-steps', '2', '--batch-size', '2', '--grad-accum', '3', '--seq-len', '16', '--warmup-ratio', '0.5', '--save-every-epoch', '--threads', '1'], 120_000);
+    const t = await runCli(
+      [
+        'train',
+        '--model',
+        base,
+        '--data',
+        text,
+        '--out',
+        out,
+        '--max-steps',
+        '2',
+        '--batch-size',
+        '2',
+        '--grad-accum',
+        '3',
+        '--seq-len',
+        '16',
+        '--warmup-ratio',
+        '0.5',
+        '--save-every-epoch',
+        '--threads',
+        '1',
+      ],
+      120_000,
+    );
     expect(t.status, t.stderr).toBe(0);
     expect(t.stderr).toContain('effective batch: 2 × 3 = 6 sequences × 16 tokens = 96 tokens per step; 2 steps, warmup 1');
-    const e = await runCli(['eval', '--model', out, '--all-checkpoints', '--task', taskFile, '--task', taskFile, '--threads', '1', '--json'], 120_000);
+    const e = await runCli(
+      ['eval', '--model', out, '--all-checkpoints', '--task', taskFile, '--task', taskFile, '--threads', '1', '--json'],
+      120_000,
+    );
     expect(e.status, e.stderr).toBe(0);
     const j = JSON.parse(e.stdout);
     const labels: string[] = j.rows.map((r: { label: string }) => r.label);

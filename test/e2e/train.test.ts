@@ -28,23 +28,59 @@ let textFile = '';
 beforeAll(async () => {
   // the CLI runs from dist/: build it when it is missing or older than the training code
   const built = path.join(REPO_ROOT, 'dist', 'cli', 'commands', 'train.js');
-  const newest = Math.max(...fs.readdirSync(path.join(REPO_ROOT, 'lib', 'train')).map((f) => fs.statSync(path.join(REPO_ROOT, 'lib', 'train', f)).mtimeMs));
+  const newest = Math.max(
+    ...fs.readdirSync(path.join(REPO_ROOT, 'lib', 'train')).map((f) => fs.statSync(path.join(REPO_ROOT, 'lib', 'train', f)).mtimeMs),
+  );
   if (!fs.existsSync(built) || fs.statSync(built).mtimeMs < newest) {
     const r = spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: REPO_ROOT, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`tsc failed: ${r.stdout}${r.stderr}`);
   }
   pythiaDir = tmp();
-  await initRandomModel({ configJson: readSharedConfig('EleutherAI--pythia-70m'), outDir: pythiaDir, seed: 3, tiny: { maxPositionEmbeddings: 256 }, tokenizerDir: sharedTokenizerDir('pythia') });
+  await initRandomModel({
+    configJson: readSharedConfig('EleutherAI--pythia-70m'),
+    outDir: pythiaDir,
+    seed: 3,
+    tiny: { maxPositionEmbeddings: 256 },
+    tokenizerDir: sharedTokenizerDir('pythia'),
+  });
   const words = ['river', 'stone', 'light', 'north', 'quiet', 'garden', 'window', 'summer', 'paper', 'glass'];
-  const lines = Array.from({ length: 60 }, (_, i) => `The ${words[i % 10]} and the ${words[(i * 3) % 10]} met by the ${words[(i * 7) % 10]}.`);
+  const lines = Array.from(
+    { length: 60 },
+    (_, i) => `The ${words[i % 10]} and the ${words[(i * 3) % 10]} met by the ${words[(i * 7) % 10]}.`,
+  );
   textFile = path.join(tmp(), 'text.txt');
   fs.writeFileSync(textFile, lines.join('\n'));
 });
 
 const baseArgs = (out: string) => [
-  'train', '--model', pythiaDir, '--data', textFile, '--out', out, '--max-steps', '16', '--batch-size', '4', '--grad-accum', '2',
-  '--seq-len', '32', '--lr', '1e-3', '--schedule', 'cosine', '--warmup', '3', '--weight-decay', '0.1', '--save-every', '4',
-  '--threads', '2', '--json',
+  'train',
+  '--model',
+  pythiaDir,
+  '--data',
+  textFile,
+  '--out',
+  out,
+  '--max-steps',
+  '16',
+  '--batch-size',
+  '4',
+  '--grad-accum',
+  '2',
+  '--seq-len',
+  '32',
+  '--lr',
+  '1e-3',
+  '--schedule',
+  'cosine',
+  '--warmup',
+  '3',
+  '--weight-decay',
+  '0.1',
+  '--save-every',
+  '4',
+  '--threads',
+  '2',
+  '--json',
 ];
 
 function runCli(args: string[]): { status: number | null; stdout: string; stderr: string } {
@@ -72,11 +108,19 @@ function runAndKill(args: string[], killAt: number): Promise<number> {
       }
     });
     child.on('error', reject);
-    child.on('exit', (_code, signal) => (signal === 'SIGKILL' ? resolve(killedAt) : reject(new Error(`child was not killed (signal ${signal})`))));
+    child.on('exit', (_code, signal) =>
+      signal === 'SIGKILL' ? resolve(killedAt) : reject(new Error(`child was not killed (signal ${signal})`)),
+    );
   });
 }
 
-const losses = (out: string) => fs.readFileSync(path.join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { step: number; loss: number }).map((m) => [m.step, m.loss]);
+const losses = (out: string) =>
+  fs
+    .readFileSync(path.join(out, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { step: number; loss: number })
+    .map((m) => [m.step, m.loss]);
 
 describe('train CLI', () => {
   it('kill -9 mid-run, then --resume: weights bitwise equal to an uninterrupted run', async () => {
@@ -86,11 +130,23 @@ describe('train CLI', () => {
     expect(r.status).toBe(0);
     const summary = JSON.parse(r.stdout.trim().split('\n').pop()!) as { event: string; steps: number };
     expect(summary).toMatchObject({ event: 'summary', steps: 16, aborted: false });
-    for (const f of ['config.json', 'model.safetensors', 'generation_config.json', 'tokenizer.json', 'trainer_state.json', 'metrics.jsonl']) {
+    for (const f of [
+      'config.json',
+      'model.safetensors',
+      'generation_config.json',
+      'tokenizer.json',
+      'trainer_state.json',
+      'metrics.jsonl',
+    ]) {
       expect(fs.existsSync(path.join(ref, f)), f).toBe(true);
     }
     // keep the newest 2 checkpoints (4, 8, 12 written; 12 and 8 kept)
-    expect(fs.readdirSync(ref).filter((f) => f.startsWith('checkpoint-')).sort()).toEqual(['checkpoint-12', 'checkpoint-8']);
+    expect(
+      fs
+        .readdirSync(ref)
+        .filter((f) => f.startsWith('checkpoint-'))
+        .sort(),
+    ).toEqual(['checkpoint-12', 'checkpoint-8']);
     for (const f of ['model.safetensors', 'optimizer.safetensors', 'trainer_state.json', 'config.json', 'tokenizer.json']) {
       expect(fs.existsSync(path.join(ref, 'checkpoint-12', f)), f).toBe(true);
     }
@@ -103,7 +159,9 @@ describe('train CLI', () => {
     const resumed = runCli([...baseArgs(out), '--resume']);
     expect(resumed.status, resumed.stderr).toBe(0);
     expect(JSON.parse(resumed.stdout.trim().split('\n')[0]!)).toMatchObject({ event: 'start', resumedFrom: 8 });
-    expect(Buffer.compare(fs.readFileSync(path.join(out, 'model.safetensors')), fs.readFileSync(path.join(ref, 'model.safetensors')))).toBe(0);
+    expect(Buffer.compare(fs.readFileSync(path.join(out, 'model.safetensors')), fs.readFileSync(path.join(ref, 'model.safetensors')))).toBe(
+      0,
+    );
     expect(losses(out)).toEqual(losses(ref));
 
     // resuming with other settings is refused
@@ -132,7 +190,19 @@ describe('train CLI', () => {
       [['--model', d], /^error ERR_NOT_A_MODEL: /],
     ];
     for (const [over, re] of cases) {
-      const args = ['train', '--model', pythiaDir, '--data', textFile, '--out', path.join(tmp(), 'o'), '--max-steps', '1', '--seq-len', '32'];
+      const args = [
+        'train',
+        '--model',
+        pythiaDir,
+        '--data',
+        textFile,
+        '--out',
+        path.join(tmp(), 'o'),
+        '--max-steps',
+        '1',
+        '--seq-len',
+        '32',
+      ];
       for (let i = 0; i < over.length; i += 2) args[args.indexOf(over[i]!) + 1] = over[i + 1]!;
       const r = runCli(args);
       expect(r.status, over.join(' ')).toBe(1);
@@ -147,13 +217,15 @@ describe('train library', () => {
     const model = tmp();
     await initRandomModel({
       configJson: { ...readSharedConfig('meta-llama--Llama-3.2-1B'), bos_token_id: 1, eos_token_id: 2 },
-      outDir: model, seed: 5, tiny: { vocabSize: 64, hiddenSize: 64, numLayers: 2, maxPositionEmbeddings: 128 },
+      outDir: model,
+      seed: 5,
+      tiny: { vocabSize: 64, hiddenSize: 64, numLayers: 2, maxPositionEmbeddings: 128 },
     });
     // documents walk a fixed cycle of 20 tokens from random starting points: unigram entropy ln 20,
     // but every next token is determined by the current one
     const cycle = Array.from({ length: 20 }, (_, i) => 3 + ((i * 7) % 20));
     let s = 12345;
-    const rand = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const rand = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
     const docs = Array.from({ length: 200 }, () => {
       const start = Math.floor(rand() * 20);
       return Array.from({ length: 30 }, (_, j) => cycle[(start + j) % 20]!);
@@ -163,8 +235,20 @@ describe('train library', () => {
     const out = tmp();
     const events: string[] = [];
     const summary = await train({
-      model, data, out, maxSteps: 60, lr: 3e-3, schedule: 'cosine', warmup: 5, batchSize: 8, seqLen: 64, packing: 'none',
-      gradClip: 1, threads: 2, saveEvery: 30, onProgress: (p) => events.push(p.event),
+      model,
+      data,
+      out,
+      maxSteps: 60,
+      lr: 3e-3,
+      schedule: 'cosine',
+      warmup: 5,
+      batchSize: 8,
+      seqLen: 64,
+      packing: 'none',
+      gradClip: 1,
+      threads: 2,
+      saveEvery: 30,
+      onProgress: (p) => events.push(p.event),
     });
     const unigram = Math.log(20);
     expect(summary.finalLoss!).toBeLessThan(0.25 * unigram);
@@ -191,7 +275,19 @@ describe('train library', () => {
 
   it('a non-finite loss stops the run with ERR_NONFINITE_LOSS and leaves the last checkpoint intact', async () => {
     const out = tmp();
-    const err = await train({ model: pythiaDir, data: textFile, out, maxSteps: 6, lr: 1e30, schedule: 'constant', batchSize: 2, seqLen: 16, saveEvery: 1, gradClip: 0, threads: 2 }).catch((e: unknown) => e);
+    const err = await train({
+      model: pythiaDir,
+      data: textFile,
+      out,
+      maxSteps: 6,
+      lr: 1e30,
+      schedule: 'constant',
+      batchSize: 2,
+      seqLen: 16,
+      saveEvery: 1,
+      gradClip: 0,
+      threads: 2,
+    }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'ERR_NONFINITE_LOSS' });
     expect((err as Error).message).toMatch(/last good checkpoint is .*checkpoint-\d+/);
     const m = await Model.load(path.join(out, (err as Error).message.match(/checkpoint-\d+/)![0]), { threads: 2 });

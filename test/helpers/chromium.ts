@@ -18,10 +18,18 @@ export function ensureChromium(): string | null {
   try {
     // a fresh machine may have no package lists yet: update once and retry
     try {
-      execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, stdio: 'pipe', timeout: 900_000 });
+      execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], {
+        env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+        stdio: 'pipe',
+        timeout: 900_000,
+      });
     } catch {
       execFileSync('apt-get', ['update'], { stdio: 'pipe', timeout: 300_000 });
-      execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, stdio: 'pipe', timeout: 900_000 });
+      execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], {
+        env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+        stdio: 'pipe',
+        timeout: 900_000,
+      });
     }
   } catch (e) {
     return `apt-get install chromium failed: ${String((e as { stderr?: Buffer }).stderr ?? e).slice(-300)}`;
@@ -37,7 +45,16 @@ export async function launchOffline(viewport = { width: 1280, height: 900 }): Pr
     executablePath: CHROMIUM,
     headless: true,
     viewport,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   await context.route('**/*', (route) => (route.request().url().startsWith('file:') ? route.continue() : route.abort()));
   return {

@@ -129,7 +129,8 @@ function withValue(t: HostTensor, index: number, value: number, dtype: 'F32' | '
   const u32 = new Uint32Array(f.buffer);
   for (let i = 0; i < f.length; i++) {
     let bits: number;
-    if (dtype === 'BF16') bits = u32[i]! >>> 16; // truncation keeps NaN (mantissa bits high) and Inf
+    if (dtype === 'BF16')
+      bits = u32[i]! >>> 16; // truncation keeps NaN (mantissa bits high) and Inf
     else if (Number.isNaN(f[i]!)) bits = 0x7e00;
     else if (f[i] === Infinity) bits = 0x7c00;
     else if (f[i] === -Infinity) bits = 0xfc00;
@@ -146,7 +147,13 @@ export function generateModelCases(bases: Record<BaseName, BaseModel>): ModelCas
   const add = (c: ModelCase): void => {
     cases.push(c);
   };
-  const tensorCase = (b: BaseModel, name: string, expect: ModelCase['expect'], edit: (ts: HostTensor[]) => HostTensor[], options?: LoadOptions): void => {
+  const tensorCase = (
+    b: BaseModel,
+    name: string,
+    expect: ModelCase['expect'],
+    edit: (ts: HostTensor[]) => HostTensor[],
+    options?: LoadOptions,
+  ): void => {
     add({ name: `${b.name}: ${name}`, expect, options, build: (dir) => writeModel(dir, b.config, edit(b.tensors.map((t) => ({ ...t })))) });
   };
   const configCase = (b: BaseModel, name: string, expect: ModelCase['expect'], edit: (c: Json) => void, field?: string): void => {
@@ -176,17 +183,24 @@ export function generateModelCases(bases: Record<BaseName, BaseModel>): ModelCas
     const s = t.shape;
     const shape = s.length === 2 && s[0] !== s[1] ? [s[1]!, s[0]!] : [s[0]! + 1, ...s.slice(1)];
     tensorCase(bases.neox, `${t.name} shape [${s}] → [${shape}]`, 'ERR_TENSOR_SHAPE', (ts) =>
-      ts.map((x) => (x.name === t.name ? tensorOf(x.name, 'F32', shape, 0.01) : x)));
+      ts.map((x) => (x.name === t.name ? tensorOf(x.name, 'F32', shape, 0.01) : x)),
+    );
   }
   for (const t of bases.qwen3.tensors) {
     const s = t.shape;
     const shape = s.length === 2 ? [numel(s)] : [s[0]!, 1];
-    tensorCase(bases.qwen3, `${t.name} shape [${s}] → [${shape}]`, 'ERR_TENSOR_SHAPE', (ts) => ts.map((x) => (x.name === t.name ? { ...x, shape } : x)));
+    tensorCase(bases.qwen3, `${t.name} shape [${s}] → [${shape}]`, 'ERR_TENSOR_SHAPE', (ts) =>
+      ts.map((x) => (x.name === t.name ? { ...x, shape } : x)),
+    );
   }
   for (const b of [bases.llama, bases.qwen2]) {
     const t = b.tensors[3]!;
-    tensorCase(b, `${t.name} as a scalar`, 'ERR_TENSOR_SHAPE', (ts) => ts.map((x) => (x.name === t.name ? tensorOf(x.name, 'F32', []) : x)));
-    tensorCase(b, `${t.name} empty`, 'ERR_TENSOR_SHAPE', (ts) => ts.map((x) => (x.name === t.name ? tensorOf(x.name, 'F32', [0, ...x.shape.slice(1)]) : x)));
+    tensorCase(b, `${t.name} as a scalar`, 'ERR_TENSOR_SHAPE', (ts) =>
+      ts.map((x) => (x.name === t.name ? tensorOf(x.name, 'F32', []) : x)),
+    );
+    tensorCase(b, `${t.name} empty`, 'ERR_TENSOR_SHAPE', (ts) =>
+      ts.map((x) => (x.name === t.name ? tensorOf(x.name, 'F32', [0, ...x.shape.slice(1)]) : x)),
+    );
   }
 
   // --- unexpected extra tensors, and the extras loaders must skip
@@ -194,13 +208,33 @@ export function generateModelCases(bases: Record<BaseName, BaseModel>): ModelCas
     tensorCase(b, `extra tensor ${t.name} (${t.dtype})`, expect, (ts) => [...ts, t]);
   for (const b of all) {
     const p = b.name === 'neox' ? 'gpt_neox' : 'model';
-    extra(b, 'beyond last layer', 'ERR_UNEXPECTED_TENSOR', tensorOf(`${p}.layers.2.${b.name === 'neox' ? 'mlp.dense_h_to_4h.bias' : 'mlp.up_proj.weight'}`, 'F32', [4]));
+    extra(
+      b,
+      'beyond last layer',
+      'ERR_UNEXPECTED_TENSOR',
+      tensorOf(`${p}.layers.2.${b.name === 'neox' ? 'mlp.dense_h_to_4h.bias' : 'mlp.up_proj.weight'}`, 'F32', [4]),
+    );
     extra(b, 'unknown name', 'ERR_UNEXPECTED_TENSOR', tensorOf('foo', 'F32', [2]));
     extra(b, 'non-float unknown', 'ERR_UNEXPECTED_TENSOR', tensorOf('step', 'I64', []));
-    extra(b, 'embed bias', 'ERR_UNEXPECTED_TENSOR', tensorOf(b.name === 'neox' ? 'gpt_neox.embed_in.bias' : 'model.embed_tokens.bias', 'F32', [b.config.hidden_size]));
-    extra(b, 'inv_freq buffer', 'ok', tensorOf(`${p}.layers.0.${b.name === 'neox' ? 'attention' : 'self_attn'}.rotary_emb.inv_freq`, 'F32', [4]));
+    extra(
+      b,
+      'embed bias',
+      'ERR_UNEXPECTED_TENSOR',
+      tensorOf(b.name === 'neox' ? 'gpt_neox.embed_in.bias' : 'model.embed_tokens.bias', 'F32', [b.config.hidden_size]),
+    );
+    extra(
+      b,
+      'inv_freq buffer',
+      'ok',
+      tensorOf(`${p}.layers.0.${b.name === 'neox' ? 'attention' : 'self_attn'}.rotary_emb.inv_freq`, 'F32', [4]),
+    );
     // A NaN in a skipped buffer is not a weight: the model still loads.
-    extra(b, 'NaN inv_freq buffer', 'ok', tensorOf(`${p}.layers.1.${b.name === 'neox' ? 'attention' : 'self_attn'}.rotary_emb.inv_freq`, 'F32', [4], Number.NaN));
+    extra(
+      b,
+      'NaN inv_freq buffer',
+      'ok',
+      tensorOf(`${p}.layers.1.${b.name === 'neox' ? 'attention' : 'self_attn'}.rotary_emb.inv_freq`, 'F32', [4], Number.NaN),
+    );
   }
   extra(bases.neox, '', 'ok', tensorOf('gpt_neox.layers.0.attention.bias', 'BOOL', [1, 1, 8, 8]));
   extra(bases.neox, '', 'ok', tensorOf('gpt_neox.layers.1.attention.masked_bias', 'F32', [], -1e9));
@@ -210,14 +244,21 @@ export function generateModelCases(bases: Record<BaseName, BaseModel>): ModelCas
   extra(bases.llama, '', 'ERR_UNEXPECTED_TENSOR', tensorOf('model.layers.0.self_attn.q_norm.weight', 'F32', [8]));
   extra(bases.llama, '', 'ERR_UNEXPECTED_TENSOR', tensorOf('gpt_neox.layers.0.attention.bias', 'BOOL', [1, 1, 8, 8]));
   extra(bases.qwen3, '', 'ERR_UNEXPECTED_TENSOR', tensorOf('model.layers.0.self_attn.q_proj.bias', 'F32', [128]));
-  extra(bases.qwen2, '', 'ERR_UNEXPECTED_TENSOR', tensorOf('model.layers.0.self_attn.o_proj.bias', 'F32', [bases.qwen2.config.hidden_size]));
+  extra(
+    bases.qwen2,
+    '',
+    'ERR_UNEXPECTED_TENSOR',
+    tensorOf('model.layers.0.self_attn.o_proj.bias', 'F32', [bases.qwen2.config.hidden_size]),
+  );
 
   // --- non-float dtypes for weights (byte sizes consistent, so only the dtype is wrong)
   const badDtypes: SafetensorsDtype[] = ['I32', 'U8', 'BOOL', 'I64', 'I16', 'I8'];
   for (const b of all) {
     badDtypes.forEach((dtype, i) => {
       const t = b.tensors[(i * 5 + 1) % b.tensors.length]!;
-      tensorCase(b, `${t.name} stored as ${dtype}`, 'ERR_SAFETENSORS_DTYPE', (ts) => ts.map((x) => (x.name === t.name ? tensorOf(x.name, dtype, x.shape) : x)));
+      tensorCase(b, `${t.name} stored as ${dtype}`, 'ERR_SAFETENSORS_DTYPE', (ts) =>
+        ts.map((x) => (x.name === t.name ? tensorOf(x.name, dtype, x.shape) : x)),
+      );
     });
     // F64 is a float dtype: accepted and converted.
     tensorCase(b, 'all weights stored as F64', 'ok', (ts) => ts.map(asF64));
@@ -236,20 +277,33 @@ export function generateModelCases(bases: Record<BaseName, BaseModel>): ModelCas
     for (const [ti, value, dtype] of nonFinite) {
       const t = b.tensors.at(ti)!;
       tensorCase(b, `${value} in ${t.name} (${dtype})`, 'ERR_NONFINITE_WEIGHTS', (ts) =>
-        ts.map((x) => (x.name === t.name ? withValue(x, 37, value, dtype) : x)));
+        ts.map((x) => (x.name === t.name ? withValue(x, 37, value, dtype) : x)),
+      );
     }
   }
-  tensorCase(bases.qwen3, 'NaN weight with checkFinite: false loads', 'ok', (ts) => ts.map((x, i) => (i === 1 ? withValue(x, 0, Number.NaN) : x)), { checkFinite: false });
+  tensorCase(
+    bases.qwen3,
+    'NaN weight with checkFinite: false loads',
+    'ok',
+    (ts) => ts.map((x, i) => (i === 1 ? withValue(x, 0, Number.NaN) : x)),
+    { checkFinite: false },
+  );
 
   // --- config.json: missing required fields
   for (const b of all) {
     for (const f of ['vocab_size', 'hidden_size', 'intermediate_size', 'num_hidden_layers', 'num_attention_heads']) {
       configCase(b, `without ${f}`, 'ERR_CONFIG_INVALID', (c) => delete c[f], f);
     }
-    configCase(b, 'without architectures and model_type', 'ERR_CONFIG_INVALID', (c) => {
-      delete c.architectures;
-      delete c.model_type;
-    }, 'architectures');
+    configCase(
+      b,
+      'without architectures and model_type',
+      'ERR_CONFIG_INVALID',
+      (c) => {
+        delete c.architectures;
+        delete c.model_type;
+      },
+      'architectures',
+    );
     configCase(b, 'without architectures (model_type names the family)', 'ok', (c) => delete c.architectures);
   }
 
@@ -285,19 +339,92 @@ export function generateModelCases(bases: Record<BaseName, BaseModel>): ModelCas
     ['llama', 'bos_token_id', 1.5],
   ];
   for (const [bn, field, value] of wrong) {
-    configCase(bases[bn], `${field} = ${JSON.stringify(value)}`, 'ERR_CONFIG_INVALID', (c) => { c[field] = value; }, field);
+    configCase(
+      bases[bn],
+      `${field} = ${JSON.stringify(value)}`,
+      'ERR_CONFIG_INVALID',
+      (c) => {
+        c[field] = value;
+      },
+      field,
+    );
   }
-  configCase(bases.llama, 'architectures is a string', 'ERR_CONFIG_INVALID', (c) => { c.architectures = 'LlamaForCausalLM'; }, 'architectures');
-  configCase(bases.llama, 'architectures = []', 'ERR_CONFIG_INVALID', (c) => { c.architectures = []; }, 'architectures');
-  configCase(bases.qwen3, 'architectures = [5]', 'ERR_CONFIG_INVALID', (c) => { c.architectures = [5]; }, 'architectures');
-  configCase(bases.qwen2, 'model_type = 7', 'ERR_CONFIG_INVALID', (c) => { c.model_type = 7; }, 'model_type');
+  configCase(
+    bases.llama,
+    'architectures is a string',
+    'ERR_CONFIG_INVALID',
+    (c) => {
+      c.architectures = 'LlamaForCausalLM';
+    },
+    'architectures',
+  );
+  configCase(
+    bases.llama,
+    'architectures = []',
+    'ERR_CONFIG_INVALID',
+    (c) => {
+      c.architectures = [];
+    },
+    'architectures',
+  );
+  configCase(
+    bases.qwen3,
+    'architectures = [5]',
+    'ERR_CONFIG_INVALID',
+    (c) => {
+      c.architectures = [5];
+    },
+    'architectures',
+  );
+  configCase(
+    bases.qwen2,
+    'model_type = 7',
+    'ERR_CONFIG_INVALID',
+    (c) => {
+      c.model_type = 7;
+    },
+    'model_type',
+  );
 
   // --- config.json: well-formed but unsupported
-  for (const arch of ['MistralForCausalLM', 'GPT2LMHeadModel', 'Qwen2MoeForCausalLM', 'LlamaForSequenceClassification', 'GemmaForCausalLM', 'Qwen3MoeForCausalLM']) {
-    configCase(bases.llama, `architectures = ["${arch}"]`, 'ERR_UNSUPPORTED_CONFIG', (c) => { c.architectures = [arch]; delete c.model_type; }, 'architectures');
+  for (const arch of [
+    'MistralForCausalLM',
+    'GPT2LMHeadModel',
+    'Qwen2MoeForCausalLM',
+    'LlamaForSequenceClassification',
+    'GemmaForCausalLM',
+    'Qwen3MoeForCausalLM',
+  ]) {
+    configCase(
+      bases.llama,
+      `architectures = ["${arch}"]`,
+      'ERR_UNSUPPORTED_CONFIG',
+      (c) => {
+        c.architectures = [arch];
+        delete c.model_type;
+      },
+      'architectures',
+    );
   }
-  configCase(bases.llama, 'model_type "mistral" without architectures', 'ERR_UNSUPPORTED_CONFIG', (c) => { delete c.architectures; c.model_type = 'mistral'; }, 'model_type');
-  configCase(bases.llama, 'model_type contradicts architectures', 'ERR_UNSUPPORTED_CONFIG', (c) => { c.model_type = 'qwen2'; }, 'model_type');
+  configCase(
+    bases.llama,
+    'model_type "mistral" without architectures',
+    'ERR_UNSUPPORTED_CONFIG',
+    (c) => {
+      delete c.architectures;
+      c.model_type = 'mistral';
+    },
+    'model_type',
+  );
+  configCase(
+    bases.llama,
+    'model_type contradicts architectures',
+    'ERR_UNSUPPORTED_CONFIG',
+    (c) => {
+      c.model_type = 'qwen2';
+    },
+    'model_type',
+  );
   for (const [bn, key, dict] of [
     ['llama', 'rope_scaling', { rope_type: 'yarn', factor: 4, original_max_position_embeddings: 32 }],
     ['llama', 'rope_scaling', { type: 'dynamic', factor: 2 }],
@@ -310,58 +437,237 @@ export function generateModelCases(bases: Record<BaseName, BaseModel>): ModelCas
     ['neox', 'rope_parameters', { rope_type: 'dynamic', rope_theta: 10000, factor: 2, partial_rotary_factor: 0.25 }],
   ] as const) {
     const typeField = 'type' in dict ? 'type' : 'rope_type';
-    configCase(bases[bn], `${key} ${dict[typeField as keyof typeof dict]}`, 'ERR_UNSUPPORTED_CONFIG', (c) => {
-      if (key === 'rope_parameters') {
-        delete c.rope_scaling;
-        delete c.rope_theta;
-        delete c.rotary_pct;
-        delete c.rotary_emb_base;
-      }
-      c[key] = dict;
-    }, `${key}.${typeField}`);
+    configCase(
+      bases[bn],
+      `${key} ${dict[typeField as keyof typeof dict]}`,
+      'ERR_UNSUPPORTED_CONFIG',
+      (c) => {
+        if (key === 'rope_parameters') {
+          delete c.rope_scaling;
+          delete c.rope_theta;
+          delete c.rotary_pct;
+          delete c.rotary_emb_base;
+        }
+        c[key] = dict;
+      },
+      `${key}.${typeField}`,
+    );
   }
-  configCase(bases.llama, 'llama3 rope_scaling without low_freq_factor', 'ERR_CONFIG_INVALID', (c) => { delete c.rope_scaling.low_freq_factor; }, 'rope_scaling.low_freq_factor');
-  configCase(bases.llama, 'llama3 rope_scaling with high_freq_factor <= low_freq_factor', 'ERR_CONFIG_INVALID', (c) => { c.rope_scaling.high_freq_factor = 1; }, 'rope_scaling.high_freq_factor');
-  configCase(bases.llama, 'linear rope_scaling without factor', 'ERR_CONFIG_INVALID', (c) => { c.rope_scaling = { rope_type: 'linear' }; }, 'rope_scaling.factor');
-  configCase(bases.qwen2, 'use_sliding_window true', 'ERR_UNSUPPORTED_CONFIG', (c) => { c.use_sliding_window = true; }, 'use_sliding_window');
-  configCase(bases.qwen3, 'use_sliding_window true', 'ERR_UNSUPPORTED_CONFIG', (c) => { c.use_sliding_window = true; c.sliding_window = 16; }, 'use_sliding_window');
-  configCase(bases.qwen2, 'use_mrope true', 'ERR_UNSUPPORTED_CONFIG', (c) => { c.use_mrope = true; }, 'use_mrope');
-  configCase(bases.qwen3, 'layer_types with sliding_attention', 'ERR_UNSUPPORTED_CONFIG', (c) => { c.layer_types = ['full_attention', 'sliding_attention']; }, 'layer_types');
-  configCase(bases.qwen3, 'layer_types of the wrong length', 'ERR_CONFIG_INVALID', (c) => { c.layer_types = ['full_attention']; }, 'layer_types');
-  configCase(bases.llama, 'num_key_value_heads 3 does not divide 8 heads', 'ERR_UNSUPPORTED_CONFIG', (c) => { c.num_key_value_heads = 3; }, 'num_key_value_heads');
-  configCase(bases.qwen3, 'num_key_value_heads 3 does not divide 4 heads', 'ERR_UNSUPPORTED_CONFIG', (c) => { c.num_key_value_heads = 3; }, 'num_key_value_heads');
-  configCase(bases.qwen2, 'num_key_value_heads 4 does not divide 14 heads', 'ERR_UNSUPPORTED_CONFIG', (c) => { c.num_key_value_heads = 4; }, 'num_key_value_heads');
-  configCase(bases.neox, 'rotary_pct 0.1875 gives 3 (odd) rotary dims', 'ERR_UNSUPPORTED_CONFIG', (c) => { c.rotary_pct = 0.1875; }, 'rotary_pct');
-  configCase(bases.neox, 'rotary_pct 0.05 gives 0 rotary dims', 'ERR_UNSUPPORTED_CONFIG', (c) => { c.rotary_pct = 0.05; }, 'rotary_pct');
-  configCase(bases.neox, 'partial_rotary_factor 0.3125 gives 5 rotary dims', 'ERR_UNSUPPORTED_CONFIG', (c) => {
-    delete c.rotary_pct;
-    c.partial_rotary_factor = 0.3125;
-  }, 'partial_rotary_factor');
-  configCase(bases.neox, 'rotary_pct contradicts rope_parameters.partial_rotary_factor', 'ERR_CONFIG_INVALID', (c) => {
-    c.rope_parameters = { rope_type: 'default', rope_theta: 10000, partial_rotary_factor: 0.5 };
-  }, 'rotary_pct');
-  configCase(bases.llama, 'partial_rotary_factor 0.5 outside NeoX', 'ERR_UNSUPPORTED_CONFIG', (c) => { c.partial_rotary_factor = 0.5; }, 'partial_rotary_factor');
-  configCase(bases.neox, 'hidden_size 64 not divisible by 5 heads', 'ERR_CONFIG_INVALID', (c) => { c.num_attention_heads = 5; }, 'hidden_size');
-  configCase(bases.qwen3, 'odd head_dim 33', 'ERR_UNSUPPORTED_CONFIG', (c) => { c.head_dim = 33; }, 'head_dim');
+  configCase(
+    bases.llama,
+    'llama3 rope_scaling without low_freq_factor',
+    'ERR_CONFIG_INVALID',
+    (c) => {
+      delete c.rope_scaling.low_freq_factor;
+    },
+    'rope_scaling.low_freq_factor',
+  );
+  configCase(
+    bases.llama,
+    'llama3 rope_scaling with high_freq_factor <= low_freq_factor',
+    'ERR_CONFIG_INVALID',
+    (c) => {
+      c.rope_scaling.high_freq_factor = 1;
+    },
+    'rope_scaling.high_freq_factor',
+  );
+  configCase(
+    bases.llama,
+    'linear rope_scaling without factor',
+    'ERR_CONFIG_INVALID',
+    (c) => {
+      c.rope_scaling = { rope_type: 'linear' };
+    },
+    'rope_scaling.factor',
+  );
+  configCase(
+    bases.qwen2,
+    'use_sliding_window true',
+    'ERR_UNSUPPORTED_CONFIG',
+    (c) => {
+      c.use_sliding_window = true;
+    },
+    'use_sliding_window',
+  );
+  configCase(
+    bases.qwen3,
+    'use_sliding_window true',
+    'ERR_UNSUPPORTED_CONFIG',
+    (c) => {
+      c.use_sliding_window = true;
+      c.sliding_window = 16;
+    },
+    'use_sliding_window',
+  );
+  configCase(
+    bases.qwen2,
+    'use_mrope true',
+    'ERR_UNSUPPORTED_CONFIG',
+    (c) => {
+      c.use_mrope = true;
+    },
+    'use_mrope',
+  );
+  configCase(
+    bases.qwen3,
+    'layer_types with sliding_attention',
+    'ERR_UNSUPPORTED_CONFIG',
+    (c) => {
+      c.layer_types = ['full_attention', 'sliding_attention'];
+    },
+    'layer_types',
+  );
+  configCase(
+    bases.qwen3,
+    'layer_types of the wrong length',
+    'ERR_CONFIG_INVALID',
+    (c) => {
+      c.layer_types = ['full_attention'];
+    },
+    'layer_types',
+  );
+  configCase(
+    bases.llama,
+    'num_key_value_heads 3 does not divide 8 heads',
+    'ERR_UNSUPPORTED_CONFIG',
+    (c) => {
+      c.num_key_value_heads = 3;
+    },
+    'num_key_value_heads',
+  );
+  configCase(
+    bases.qwen3,
+    'num_key_value_heads 3 does not divide 4 heads',
+    'ERR_UNSUPPORTED_CONFIG',
+    (c) => {
+      c.num_key_value_heads = 3;
+    },
+    'num_key_value_heads',
+  );
+  configCase(
+    bases.qwen2,
+    'num_key_value_heads 4 does not divide 14 heads',
+    'ERR_UNSUPPORTED_CONFIG',
+    (c) => {
+      c.num_key_value_heads = 4;
+    },
+    'num_key_value_heads',
+  );
+  configCase(
+    bases.neox,
+    'rotary_pct 0.1875 gives 3 (odd) rotary dims',
+    'ERR_UNSUPPORTED_CONFIG',
+    (c) => {
+      c.rotary_pct = 0.1875;
+    },
+    'rotary_pct',
+  );
+  configCase(
+    bases.neox,
+    'rotary_pct 0.05 gives 0 rotary dims',
+    'ERR_UNSUPPORTED_CONFIG',
+    (c) => {
+      c.rotary_pct = 0.05;
+    },
+    'rotary_pct',
+  );
+  configCase(
+    bases.neox,
+    'partial_rotary_factor 0.3125 gives 5 rotary dims',
+    'ERR_UNSUPPORTED_CONFIG',
+    (c) => {
+      delete c.rotary_pct;
+      c.partial_rotary_factor = 0.3125;
+    },
+    'partial_rotary_factor',
+  );
+  configCase(
+    bases.neox,
+    'rotary_pct contradicts rope_parameters.partial_rotary_factor',
+    'ERR_CONFIG_INVALID',
+    (c) => {
+      c.rope_parameters = { rope_type: 'default', rope_theta: 10000, partial_rotary_factor: 0.5 };
+    },
+    'rotary_pct',
+  );
+  configCase(
+    bases.llama,
+    'partial_rotary_factor 0.5 outside NeoX',
+    'ERR_UNSUPPORTED_CONFIG',
+    (c) => {
+      c.partial_rotary_factor = 0.5;
+    },
+    'partial_rotary_factor',
+  );
+  configCase(
+    bases.neox,
+    'hidden_size 64 not divisible by 5 heads',
+    'ERR_CONFIG_INVALID',
+    (c) => {
+      c.num_attention_heads = 5;
+    },
+    'hidden_size',
+  );
+  configCase(
+    bases.qwen3,
+    'odd head_dim 33',
+    'ERR_UNSUPPORTED_CONFIG',
+    (c) => {
+      c.head_dim = 33;
+    },
+    'head_dim',
+  );
   for (const act of ['swiglu', 'gelu_10', 'tanh']) {
-    configCase(bases.qwen2, `hidden_act ${act}`, 'ERR_UNSUPPORTED_CONFIG', (c) => { c.hidden_act = act; }, 'hidden_act');
+    configCase(
+      bases.qwen2,
+      `hidden_act ${act}`,
+      'ERR_UNSUPPORTED_CONFIG',
+      (c) => {
+        c.hidden_act = act;
+      },
+      'hidden_act',
+    );
   }
 
   // --- config.json valid, but it does not describe these weights
-  configCase(bases.neox, 'hidden_size 128 (weights are 64)', 'ERR_TENSOR_SHAPE', (c) => { c.hidden_size = 128; });
-  configCase(bases.llama, 'vocab_size 65', 'ERR_TENSOR_SHAPE', (c) => { c.vocab_size = 65; });
-  configCase(bases.qwen2, 'intermediate_size + 8', 'ERR_TENSOR_SHAPE', (c) => { c.intermediate_size += 8; });
-  configCase(bases.qwen3, 'num_key_value_heads 4 (weights have 2)', 'ERR_TENSOR_SHAPE', (c) => { c.num_key_value_heads = 4; });
-  configCase(bases.qwen3, 'head_dim 16 (weights have 32)', 'ERR_TENSOR_SHAPE', (c) => { c.head_dim = 16; });
+  configCase(bases.neox, 'hidden_size 128 (weights are 64)', 'ERR_TENSOR_SHAPE', (c) => {
+    c.hidden_size = 128;
+  });
+  configCase(bases.llama, 'vocab_size 65', 'ERR_TENSOR_SHAPE', (c) => {
+    c.vocab_size = 65;
+  });
+  configCase(bases.qwen2, 'intermediate_size + 8', 'ERR_TENSOR_SHAPE', (c) => {
+    c.intermediate_size += 8;
+  });
+  configCase(bases.qwen3, 'num_key_value_heads 4 (weights have 2)', 'ERR_TENSOR_SHAPE', (c) => {
+    c.num_key_value_heads = 4;
+  });
+  configCase(bases.qwen3, 'head_dim 16 (weights have 32)', 'ERR_TENSOR_SHAPE', (c) => {
+    c.head_dim = 16;
+  });
   for (const b of all) {
-    configCase(b, 'num_hidden_layers 3 (weights have 2)', 'ERR_MISSING_TENSOR', (c) => { c.num_hidden_layers = 3; });
-    configCase(b, 'num_hidden_layers 1 (weights have 2)', 'ERR_UNEXPECTED_TENSOR', (c) => { c.num_hidden_layers = 1; });
+    configCase(b, 'num_hidden_layers 3 (weights have 2)', 'ERR_MISSING_TENSOR', (c) => {
+      c.num_hidden_layers = 3;
+    });
+    configCase(b, 'num_hidden_layers 1 (weights have 2)', 'ERR_UNEXPECTED_TENSOR', (c) => {
+      c.num_hidden_layers = 1;
+    });
   }
-  configCase(bases.llama, 'tie_word_embeddings false, no lm_head stored', 'ERR_MISSING_TENSOR', (c) => { c.tie_word_embeddings = false; });
-  configCase(bases.neox, 'tie_word_embeddings true, embed_out stored anyway', 'ok', (c) => { c.tie_word_embeddings = true; });
-  configCase(bases.neox, 'attention_bias false, biases stored', 'ERR_UNEXPECTED_TENSOR', (c) => { c.attention_bias = false; });
-  configCase(bases.llama, 'attention_bias true, no biases stored', 'ERR_MISSING_TENSOR', (c) => { c.attention_bias = true; });
-  configCase(bases.llama, 'mlp_bias true, no biases stored', 'ERR_MISSING_TENSOR', (c) => { c.mlp_bias = true; });
+  configCase(bases.llama, 'tie_word_embeddings false, no lm_head stored', 'ERR_MISSING_TENSOR', (c) => {
+    c.tie_word_embeddings = false;
+  });
+  configCase(bases.neox, 'tie_word_embeddings true, embed_out stored anyway', 'ok', (c) => {
+    c.tie_word_embeddings = true;
+  });
+  configCase(bases.neox, 'attention_bias false, biases stored', 'ERR_UNEXPECTED_TENSOR', (c) => {
+    c.attention_bias = false;
+  });
+  configCase(bases.llama, 'attention_bias true, no biases stored', 'ERR_MISSING_TENSOR', (c) => {
+    c.attention_bias = true;
+  });
+  configCase(bases.llama, 'mlp_bias true, no biases stored', 'ERR_MISSING_TENSOR', (c) => {
+    c.mlp_bias = true;
+  });
   configCase(bases.qwen2, 'Qwen2 weights under a Qwen3 config', 'ERR_MISSING_TENSOR', (c) => {
     c.architectures = ['Qwen3ForCausalLM'];
     c.model_type = 'qwen3';
@@ -436,7 +742,11 @@ export function generateModelCases(bases: Record<BaseName, BaseModel>): ModelCas
   // One data byte read as header: bad JSON, or (if it is whitespace) every offset shifts past the end.
   rawFile('header length + 1', ['ERR_SAFETENSORS_HEADER', 'ERR_SAFETENSORS_RANGE'], withLength(BigInt(n + 1)));
   rawFile('trailing garbage after the data', 'ok', Uint8Array.from([...full, 1, 2, 3, 4, 5]));
-  rawFile('random bytes', 'ERR_SAFETENSORS_HEADER', Uint8Array.from({ length: 256 }, (_, i) => (i * 97 + 13) & 0xff));
+  rawFile(
+    'random bytes',
+    'ERR_SAFETENSORS_HEADER',
+    Uint8Array.from({ length: 256 }, (_, i) => (i * 97 + 13) & 0xff),
+  );
 
   // --- sharded checkpoints and their index
   const q = bases.qwen3;
@@ -464,34 +774,58 @@ export function generateModelCases(bases: Record<BaseName, BaseModel>): ModelCas
         shards.forEach((ts, i) => {
           if (ts.length) fs.writeFileSync(path.join(dir, shardNames[i]!), encodeSafetensors(ts));
         });
-        fs.writeFileSync(path.join(dir, 'model.safetensors.index.json'), index ?? JSON.stringify({ metadata: { total_size: 0 }, weight_map: map }));
+        fs.writeFileSync(
+          path.join(dir, 'model.safetensors.index.json'),
+          index ?? JSON.stringify({ metadata: { total_size: 0 }, weight_map: map }),
+        );
         after?.(dir);
         return dir;
       },
     });
   sharded('valid', 'ok', () => undefined);
-  sharded('weight_map omits a tensor its shard holds', 'ok', ({ map }) => { delete map[q.tensors[4]!.name]; });
-  sharded('index points to a shard that does not exist', 'ERR_SAFETENSORS_INDEX', ({ map }) => { map[q.tensors[0]!.name] = 'model-00009-of-00009.safetensors'; });
-  sharded('a shard file is missing', 'ERR_SAFETENSORS_INDEX', ({ shards }) => { shards[1] = []; });
+  sharded('weight_map omits a tensor its shard holds', 'ok', ({ map }) => {
+    delete map[q.tensors[4]!.name];
+  });
+  sharded('index points to a shard that does not exist', 'ERR_SAFETENSORS_INDEX', ({ map }) => {
+    map[q.tensors[0]!.name] = 'model-00009-of-00009.safetensors';
+  });
+  sharded('a shard file is missing', 'ERR_SAFETENSORS_INDEX', ({ shards }) => {
+    shards[1] = [];
+  });
   sharded('index is not JSON', 'ERR_SAFETENSORS_INDEX', () => '{"weight_map": {');
   sharded('index is empty', 'ERR_SAFETENSORS_INDEX', () => '');
   sharded('index is an array', 'ERR_SAFETENSORS_INDEX', () => '[]');
   sharded('index without weight_map', 'ERR_SAFETENSORS_INDEX', () => '{"metadata": {}}');
   sharded('weight_map is empty', 'ERR_SAFETENSORS_INDEX', () => '{"weight_map": {}}');
-  sharded('weight_map value is a number', 'ERR_SAFETENSORS_INDEX', ({ map }) => JSON.stringify({ weight_map: { ...map, [q.tensors[0]!.name]: 3 } }));
-  sharded('shard path escapes the directory', 'ERR_SAFETENSORS_INDEX', ({ map }) => { map[q.tensors[0]!.name] = '../model-00001-of-00003.safetensors'; });
-  sharded('absolute shard path', 'ERR_SAFETENSORS_INDEX', ({ map }) => { map[q.tensors[0]!.name] = '/etc/passwd'; });
-  sharded('tensor mapped to the wrong shard', 'ERR_MISSING_TENSOR', ({ map }) => { map[q.tensors[0]!.name] = shardNames[1]!; });
+  sharded('weight_map value is a number', 'ERR_SAFETENSORS_INDEX', ({ map }) =>
+    JSON.stringify({ weight_map: { ...map, [q.tensors[0]!.name]: 3 } }),
+  );
+  sharded('shard path escapes the directory', 'ERR_SAFETENSORS_INDEX', ({ map }) => {
+    map[q.tensors[0]!.name] = '../model-00001-of-00003.safetensors';
+  });
+  sharded('absolute shard path', 'ERR_SAFETENSORS_INDEX', ({ map }) => {
+    map[q.tensors[0]!.name] = '/etc/passwd';
+  });
+  sharded('tensor mapped to the wrong shard', 'ERR_MISSING_TENSOR', ({ map }) => {
+    map[q.tensors[0]!.name] = shardNames[1]!;
+  });
   sharded('a needed tensor is in no shard', 'ERR_MISSING_TENSOR', ({ map, shards }) => {
     const t = q.tensors[2]!;
     delete map[t.name];
     shards[shardOf(2)] = shards[shardOf(2)]!.filter((x) => x.name !== t.name);
   });
-  sharded('a tensor stored in two shards', 'ERR_SAFETENSORS_INDEX', ({ shards }) => { shards[1]!.push(q.tensors[0]!); });
-  sharded('a shard truncated', 'ERR_SAFETENSORS_RANGE', () => undefined, (dir) => {
-    const shard = path.join(dir, shardNames[2]!);
-    fs.truncateSync(shard, fs.statSync(shard).size - 3);
+  sharded('a tensor stored in two shards', 'ERR_SAFETENSORS_INDEX', ({ shards }) => {
+    shards[1]!.push(q.tensors[0]!);
   });
+  sharded(
+    'a shard truncated',
+    'ERR_SAFETENSORS_RANGE',
+    () => undefined,
+    (dir) => {
+      const shard = path.join(dir, shardNames[2]!);
+      fs.truncateSync(shard, fs.statSync(shard).size - 3);
+    },
+  );
   sharded('a shard with a wrong-shape tensor', 'ERR_TENSOR_SHAPE', ({ shards }) => {
     shards[0] = shards[0]!.map((t, i) => (i === 1 ? { ...t, shape: [numel(t.shape)] } : t));
   });
@@ -526,36 +860,60 @@ export function generateModelCases(bases: Record<BaseName, BaseModel>): ModelCas
       return dir;
     },
   });
-  add({ name: 'only model.safetensors (no config.json)', expect: 'ERR_NOT_A_MODEL', build: (dir) => {
-    fs.writeFileSync(path.join(dir, 'model.safetensors'), encodeSafetensors(q.tensors));
-    return dir;
-  } });
-  add({ name: 'config.json but no weights', expect: 'ERR_NOT_A_MODEL', build: (dir) => {
-    writeJson(path.join(dir, 'config.json'), q.config);
-    return dir;
-  } });
-  add({ name: 'config.json and pytorch_model.bin only', expect: 'ERR_NOT_A_MODEL', build: (dir) => {
-    writeJson(path.join(dir, 'config.json'), q.config);
-    fs.writeFileSync(path.join(dir, 'pytorch_model.bin'), 'PK\u0003\u0004 not really a zip');
-    return dir;
-  } });
-  add({ name: 'model.safetensors is a directory', expect: 'ERR_IO', build: (dir) => {
-    writeJson(path.join(dir, 'config.json'), q.config);
-    fs.mkdirSync(path.join(dir, 'model.safetensors'));
-    return dir;
-  } });
-  add({ name: 'single file wins over a broken index', expect: 'ok', build: (dir) => {
-    writeModel(dir, q.config, q.tensors);
-    fs.writeFileSync(path.join(dir, 'model.safetensors.index.json'), 'not json');
-    return dir;
-  } });
+  add({
+    name: 'only model.safetensors (no config.json)',
+    expect: 'ERR_NOT_A_MODEL',
+    build: (dir) => {
+      fs.writeFileSync(path.join(dir, 'model.safetensors'), encodeSafetensors(q.tensors));
+      return dir;
+    },
+  });
+  add({
+    name: 'config.json but no weights',
+    expect: 'ERR_NOT_A_MODEL',
+    build: (dir) => {
+      writeJson(path.join(dir, 'config.json'), q.config);
+      return dir;
+    },
+  });
+  add({
+    name: 'config.json and pytorch_model.bin only',
+    expect: 'ERR_NOT_A_MODEL',
+    build: (dir) => {
+      writeJson(path.join(dir, 'config.json'), q.config);
+      fs.writeFileSync(path.join(dir, 'pytorch_model.bin'), 'PK\u0003\u0004 not really a zip');
+      return dir;
+    },
+  });
+  add({
+    name: 'model.safetensors is a directory',
+    expect: 'ERR_IO',
+    build: (dir) => {
+      writeJson(path.join(dir, 'config.json'), q.config);
+      fs.mkdirSync(path.join(dir, 'model.safetensors'));
+      return dir;
+    },
+  });
+  add({
+    name: 'single file wins over a broken index',
+    expect: 'ok',
+    build: (dir) => {
+      writeModel(dir, q.config, q.tensors);
+      fs.writeFileSync(path.join(dir, 'model.safetensors.index.json'), 'not json');
+      return dir;
+    },
+  });
   add({ name: 'tokenizer-less model directory', expect: 'ok', build: (dir) => writeModel(dir, bases.llama.config, bases.llama.tensors) });
-  add({ name: 'broken tokenizer.json does not matter for logits', expect: 'ok', build: (dir) => {
-    writeModel(dir, bases.qwen2.config, bases.qwen2.tensors);
-    fs.writeFileSync(path.join(dir, 'tokenizer.json'), '{ broken');
-    fs.writeFileSync(path.join(dir, 'generation_config.json'), '[[[');
-    return dir;
-  } });
+  add({
+    name: 'broken tokenizer.json does not matter for logits',
+    expect: 'ok',
+    build: (dir) => {
+      writeModel(dir, bases.qwen2.config, bases.qwen2.tensors);
+      fs.writeFileSync(path.join(dir, 'tokenizer.json'), '{ broken');
+      fs.writeFileSync(path.join(dir, 'generation_config.json'), '[[[');
+      return dir;
+    },
+  });
 
   return cases;
 }

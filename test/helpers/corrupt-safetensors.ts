@@ -112,16 +112,32 @@ export function generateCorruptCases(seed = 0x5afe7e45): CorruptCase[] {
 
   // --- not JSON / not an object / not UTF-8
   const texts: [string, string][] = [
-    ['empty header', ' '], ['brace', '{'], ['mismatched', '{]'], ['nul', 'nul'], ['array', '[1,2]'], ['null', 'null'],
-    ['number', '123'], ['string', '"str"'], ['true', 'true'], ['trailing garbage', '{} x'], ['two objects', '{}{}'],
-    ['single quotes', "{'a':1}"], ['trailing comma', '{"a":1,}'], ['NaN literal', '{"x":NaN}'],
+    ['empty header', ' '],
+    ['brace', '{'],
+    ['mismatched', '{]'],
+    ['nul', 'nul'],
+    ['array', '[1,2]'],
+    ['null', 'null'],
+    ['number', '123'],
+    ['string', '"str"'],
+    ['true', 'true'],
+    ['trailing garbage', '{} x'],
+    ['two objects', '{}{}'],
+    ['single quotes', "{'a':1}"],
+    ['trailing comma', '{"a":1,}'],
+    ['NaN literal', '{"x":NaN}'],
   ];
   for (const [name, t] of texts) add(`json: ${name}`, assemble(t, data), H);
   add('json: NUL padding', assemble(new Uint8Array([...enc.encode(tight), 0, 0, 0]), data), H);
   add('json: BOM', assemble(new Uint8Array([0xef, 0xbb, 0xbf, ...enc.encode(tight)]), data), H);
   const badUtf8: [string, number[]][] = [
-    ['0xff', [0xff]], ['lone continuation', [0x80]], ['truncated 2-byte', [0xc3]], ['overlong /', [0xc0, 0xaf]],
-    ['surrogate', [0xed, 0xa0, 0x80]], ['above U+10FFFF', [0xf4, 0x90, 0x80, 0x80]], ['bad continuation', [0xe2, 0x28, 0xa1]],
+    ['0xff', [0xff]],
+    ['lone continuation', [0x80]],
+    ['truncated 2-byte', [0xc3]],
+    ['overlong /', [0xc0, 0xaf]],
+    ['surrogate', [0xed, 0xa0, 0x80]],
+    ['above U+10FFFF', [0xf4, 0x90, 0x80, 0x80]],
+    ['bad continuation', [0xe2, 0x28, 0xa1]],
   ];
   for (const [name, seq] of badUtf8) {
     const [pre, post] = tight.split('layers.0.b');
@@ -133,42 +149,293 @@ export function generateCorruptCases(seed = 0x5afe7e45): CorruptCase[] {
 
   // --- dtype
   for (const dt of ['f32', 'FLOAT32', 'F8_E4M3', 'F8_E5M2', 'U16', 'U32', 'U64', 'C64', '', ' F32', 'F32 ', 'toString', '__proto__']) {
-    add(`dtype ${JSON.stringify(dt)}`, assemble(edit((h) => { h['layers.0.w'].dtype = dt; }), data), D);
+    add(
+      `dtype ${JSON.stringify(dt)}`,
+      assemble(
+        edit((h) => {
+          h['layers.0.w'].dtype = dt;
+        }),
+        data,
+      ),
+      D,
+    );
   }
-  for (const dt of [32, null, ['F32'], { F32: 1 }, true]) add(`dtype ${JSON.stringify(dt)}`, assemble(edit((h) => { h['layers.0.w'].dtype = dt; }), data), D);
+  for (const dt of [32, null, ['F32'], { F32: 1 }, true])
+    add(
+      `dtype ${JSON.stringify(dt)}`,
+      assemble(
+        edit((h) => {
+          h['layers.0.w'].dtype = dt;
+        }),
+        data,
+      ),
+      D,
+    );
 
   // --- entry structure
-  for (const field of ['dtype', 'shape', 'data_offsets']) add(`missing ${field}`, assemble(edit((h) => { delete h['layers.0.b'][field]; }), data), H);
-  for (const v of [5, 'x', null, [], true]) add(`entry is ${JSON.stringify(v)}`, assemble(edit((h) => { h.step = v; }), data), H);
+  for (const field of ['dtype', 'shape', 'data_offsets'])
+    add(
+      `missing ${field}`,
+      assemble(
+        edit((h) => {
+          delete h['layers.0.b'][field];
+        }),
+        data,
+      ),
+      H,
+    );
+  for (const v of [5, 'x', null, [], true])
+    add(
+      `entry is ${JSON.stringify(v)}`,
+      assemble(
+        edit((h) => {
+          h.step = v;
+        }),
+        data,
+      ),
+      H,
+    );
 
   // --- shape
-  const badShapes: unknown[] = [null, 6, '2,3', { 0: 2 }, [2, -3], [2, 1.5], [2, '3'], [2, null], [[2, 3]], [2, 3e300], [2 ** 53, 1], [2, true]];
-  for (const s of badShapes) add(`shape ${JSON.stringify(s)}`, assemble(edit((h) => { h['layers.0.w'].shape = s; }), data), H);
-  for (const s of [[3, 3], [6, 1, 2], [], [0], [24]]) add(`shape mismatch ${JSON.stringify(s)}`, assemble(edit((h) => { h['layers.0.w'].shape = s; }), data), R);
-  add('shape product overflows 2^64', assemble(edit((h) => { h['layers.0.w'].shape = [2 ** 52, 2 ** 52, 2 ** 52]; }), data), R);
+  const badShapes: unknown[] = [
+    null,
+    6,
+    '2,3',
+    { 0: 2 },
+    [2, -3],
+    [2, 1.5],
+    [2, '3'],
+    [2, null],
+    [[2, 3]],
+    [2, 3e300],
+    [2 ** 53, 1],
+    [2, true],
+  ];
+  for (const s of badShapes)
+    add(
+      `shape ${JSON.stringify(s)}`,
+      assemble(
+        edit((h) => {
+          h['layers.0.w'].shape = s;
+        }),
+        data,
+      ),
+      H,
+    );
+  for (const s of [[3, 3], [6, 1, 2], [], [0], [24]])
+    add(
+      `shape mismatch ${JSON.stringify(s)}`,
+      assemble(
+        edit((h) => {
+          h['layers.0.w'].shape = s;
+        }),
+        data,
+      ),
+      R,
+    );
+  add(
+    'shape product overflows 2^64',
+    assemble(
+      edit((h) => {
+        h['layers.0.w'].shape = [2 ** 52, 2 ** 52, 2 ** 52];
+      }),
+      data,
+    ),
+    R,
+  );
 
   // --- data_offsets
-  const badOffsets: unknown[] = [null, 24, '0,24', [0], [0, 24, 48], [-8, 16], [0, -24], [0.5, 24.5], ['0', '24'], [0, null], [1e20, 1e20 + 24], [2 ** 53, 2 ** 53 + 24], { begin: 0, end: 24 }];
-  for (const o of badOffsets) add(`offsets ${JSON.stringify(o)}`, assemble(edit((h) => { h['layers.0.w'].data_offsets = o; }), data), H);
-  add('offsets begin > end', assemble(edit((h) => { h.empty.data_offsets = [40, 32]; h.empty.shape = [0]; }), data), R);
-  add('offsets begin > end (sized)', assemble(edit((h) => { h['layers.0.w'].data_offsets = [24, 0]; }), data), R);
-  add('offsets past data end', assemble(edit((h) => { h['layers.0.b'].data_offsets = [36, 44]; }), data), R);
-  add('offsets far past data end', assemble(edit((h) => { h['layers.0.b'].data_offsets = [2 ** 40, 2 ** 40 + 8]; }), data), R);
-  add('empty tensor past data end', assemble(edit((h) => { h.empty.data_offsets = [41, 41]; }), data), R);
-  add('overlap: identical ranges', assemble(edit((h) => { h['layers.0.b'].data_offsets = [0, 8]; }), data), R);
-  add('overlap: partial', assemble(edit((h) => { h['layers.0.b'].data_offsets = [20, 28]; }), data), R);
-  add('overlap: contained', assemble(edit((h) => { h.step.data_offsets = [8, 16]; }), data), R);
-  add('overlap: header order differs from data order', assemble(edit((h) => { h['layers.0.w'].data_offsets = [16, 40]; h.step.data_offsets = [0, 8]; h['layers.0.b'].data_offsets = [12, 20]; }), data), R);
-  add('valid: header order differs from data order', assemble(edit((h) => { h['layers.0.w'].data_offsets = [16, 40]; h.step.data_offsets = [0, 8]; h['layers.0.b'].data_offsets = [8, 16]; }), data), { kind: 'valid' });
-  add('valid: gap between tensors', assemble(edit((h) => { h['layers.0.b'].data_offsets = [26, 34]; h.step.data_offsets = [32 + 2, 42]; }), new Uint8Array([...data, 0x41, 0x41])), { kind: 'valid' });
-  add('valid: empty tensor inside another range', assemble(edit((h) => { h.empty.data_offsets = [4, 4]; }), data), { kind: 'valid' });
+  const badOffsets: unknown[] = [
+    null,
+    24,
+    '0,24',
+    [0],
+    [0, 24, 48],
+    [-8, 16],
+    [0, -24],
+    [0.5, 24.5],
+    ['0', '24'],
+    [0, null],
+    [1e20, 1e20 + 24],
+    [2 ** 53, 2 ** 53 + 24],
+    { begin: 0, end: 24 },
+  ];
+  for (const o of badOffsets)
+    add(
+      `offsets ${JSON.stringify(o)}`,
+      assemble(
+        edit((h) => {
+          h['layers.0.w'].data_offsets = o;
+        }),
+        data,
+      ),
+      H,
+    );
+  add(
+    'offsets begin > end',
+    assemble(
+      edit((h) => {
+        h.empty.data_offsets = [40, 32];
+        h.empty.shape = [0];
+      }),
+      data,
+    ),
+    R,
+  );
+  add(
+    'offsets begin > end (sized)',
+    assemble(
+      edit((h) => {
+        h['layers.0.w'].data_offsets = [24, 0];
+      }),
+      data,
+    ),
+    R,
+  );
+  add(
+    'offsets past data end',
+    assemble(
+      edit((h) => {
+        h['layers.0.b'].data_offsets = [36, 44];
+      }),
+      data,
+    ),
+    R,
+  );
+  add(
+    'offsets far past data end',
+    assemble(
+      edit((h) => {
+        h['layers.0.b'].data_offsets = [2 ** 40, 2 ** 40 + 8];
+      }),
+      data,
+    ),
+    R,
+  );
+  add(
+    'empty tensor past data end',
+    assemble(
+      edit((h) => {
+        h.empty.data_offsets = [41, 41];
+      }),
+      data,
+    ),
+    R,
+  );
+  add(
+    'overlap: identical ranges',
+    assemble(
+      edit((h) => {
+        h['layers.0.b'].data_offsets = [0, 8];
+      }),
+      data,
+    ),
+    R,
+  );
+  add(
+    'overlap: partial',
+    assemble(
+      edit((h) => {
+        h['layers.0.b'].data_offsets = [20, 28];
+      }),
+      data,
+    ),
+    R,
+  );
+  add(
+    'overlap: contained',
+    assemble(
+      edit((h) => {
+        h.step.data_offsets = [8, 16];
+      }),
+      data,
+    ),
+    R,
+  );
+  add(
+    'overlap: header order differs from data order',
+    assemble(
+      edit((h) => {
+        h['layers.0.w'].data_offsets = [16, 40];
+        h.step.data_offsets = [0, 8];
+        h['layers.0.b'].data_offsets = [12, 20];
+      }),
+      data,
+    ),
+    R,
+  );
+  add(
+    'valid: header order differs from data order',
+    assemble(
+      edit((h) => {
+        h['layers.0.w'].data_offsets = [16, 40];
+        h.step.data_offsets = [0, 8];
+        h['layers.0.b'].data_offsets = [8, 16];
+      }),
+      data,
+    ),
+    { kind: 'valid' },
+  );
+  add(
+    'valid: gap between tensors',
+    assemble(
+      edit((h) => {
+        h['layers.0.b'].data_offsets = [26, 34];
+        h.step.data_offsets = [32 + 2, 42];
+      }),
+      new Uint8Array([...data, 0x41, 0x41]),
+    ),
+    { kind: 'valid' },
+  );
+  add(
+    'valid: empty tensor inside another range',
+    assemble(
+      edit((h) => {
+        h.empty.data_offsets = [4, 4];
+      }),
+      data,
+    ),
+    { kind: 'valid' },
+  );
 
   // --- metadata
-  for (const v of [1, null, {}, [], true]) add(`metadata value ${JSON.stringify(v)}`, assemble(edit((h) => { h.__metadata__.format = v; }), data), H);
-  for (const v of ['pt', 5, [], [['format', 'pt']]]) add(`metadata is ${JSON.stringify(v)}`, assemble(edit((h) => { h.__metadata__ = v; }), data), H);
-  add('valid: metadata null', assemble(edit((h) => { h.__metadata__ = null; }), data), { kind: 'valid' });
-  add('valid: __proto__ tensor and metadata key', assemble(
-    tight.replace('"step"', '"__proto__"').replace('{"format":"pt"}', '{"__proto__":"x","constructor":"y"}'), data), { kind: 'valid' });
+  for (const v of [1, null, {}, [], true])
+    add(
+      `metadata value ${JSON.stringify(v)}`,
+      assemble(
+        edit((h) => {
+          h.__metadata__.format = v;
+        }),
+        data,
+      ),
+      H,
+    );
+  for (const v of ['pt', 5, [], [['format', 'pt']]])
+    add(
+      `metadata is ${JSON.stringify(v)}`,
+      assemble(
+        edit((h) => {
+          h.__metadata__ = v;
+        }),
+        data,
+      ),
+      H,
+    );
+  add(
+    'valid: metadata null',
+    assemble(
+      edit((h) => {
+        h.__metadata__ = null;
+      }),
+      data,
+    ),
+    { kind: 'valid' },
+  );
+  add(
+    'valid: __proto__ tensor and metadata key',
+    assemble(tight.replace('"step"', '"__proto__"').replace('{"format":"pt"}', '{"__proto__":"x","constructor":"y"}'), data),
+    { kind: 'valid' },
+  );
 
   // --- random byte flips: header, length prefix, data; random garbage
   for (let i = 0; i < 120; i++) {
@@ -213,7 +480,9 @@ export interface IndexCase {
 /** A tiny valid shard holding the named F32 [2] tensors. */
 export function shardBytes(names: string[]): Uint8Array {
   const header: Record<string, unknown> = {};
-  names.forEach((n, i) => { header[n] = { dtype: 'F32', shape: [2], data_offsets: [8 * i, 8 * i + 8] }; });
+  names.forEach((n, i) => {
+    header[n] = { dtype: 'F32', shape: [2], data_offsets: [8 * i, 8 * i + 8] };
+  });
   return assemble(JSON.stringify(header), new Uint8Array(8 * names.length), { padTo8: true });
 }
 
@@ -221,24 +490,40 @@ const S1 = 'model-00001-of-00002.safetensors';
 const S2 = 'model-00002-of-00002.safetensors';
 export const VALID_WEIGHT_MAP: Record<string, string> = { a: S1, b: S1, c: S2 };
 
-async function writeDir(dir: string, opts: { index?: string | Uint8Array; s1?: string[] | null; s2?: string[] | null } = {}): Promise<void> {
+async function writeDir(
+  dir: string,
+  opts: { index?: string | Uint8Array; s1?: string[] | null; s2?: string[] | null } = {},
+): Promise<void> {
   const index = opts.index ?? JSON.stringify({ metadata: { total_size: 24 }, weight_map: VALID_WEIGHT_MAP });
   await fsp.writeFile(path.join(dir, 'model.safetensors.index.json'), index);
   if (opts.s1 !== null) await fsp.writeFile(path.join(dir, S1), shardBytes(opts.s1 ?? ['a', 'b']));
   if (opts.s2 !== null) await fsp.writeFile(path.join(dir, S2), shardBytes(opts.s2 ?? ['c']));
 }
 
-const withMap = (wm: unknown, extra: Record<string, unknown> = {}) => JSON.stringify({ metadata: { total_size: 24 }, ...extra, weight_map: wm });
+const withMap = (wm: unknown, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ metadata: { total_size: 24 }, ...extra, weight_map: wm });
 
 export function generateIndexCases(): IndexCase[] {
   const I: ErrorCode = 'ERR_SAFETENSORS_INDEX';
   const cases: IndexCase[] = [
     { name: 'missing shard file', setup: (d) => writeDir(d, { s2: null }), expect: I },
     { name: 'tensor missing from its shard', setup: (d) => writeDir(d, { s1: ['a'] }), expect: 'ERR_MISSING_TENSOR' },
-    { name: 'weight_map names a tensor no shard has', setup: (d) => writeDir(d, { index: withMap({ ...VALID_WEIGHT_MAP, ghost: S2 }) }), expect: 'ERR_MISSING_TENSOR' },
-    { name: 'tensor mapped to the wrong shard', setup: (d) => writeDir(d, { index: withMap({ a: S2, b: S1, c: S2 }) }), expect: 'ERR_MISSING_TENSOR' },
+    {
+      name: 'weight_map names a tensor no shard has',
+      setup: (d) => writeDir(d, { index: withMap({ ...VALID_WEIGHT_MAP, ghost: S2 }) }),
+      expect: 'ERR_MISSING_TENSOR',
+    },
+    {
+      name: 'tensor mapped to the wrong shard',
+      setup: (d) => writeDir(d, { index: withMap({ a: S2, b: S1, c: S2 }) }),
+      expect: 'ERR_MISSING_TENSOR',
+    },
     { name: 'tensor stored in two shards', setup: (d) => writeDir(d, { s2: ['c', 'a'] }), expect: I },
-    { name: 'duplicate key in weight_map', setup: (d) => writeDir(d, { index: withMap(VALID_WEIGHT_MAP).replace('"b":', '"a":') }), expect: I },
+    {
+      name: 'duplicate key in weight_map',
+      setup: (d) => writeDir(d, { index: withMap(VALID_WEIGHT_MAP).replace('"b":', '"a":') }),
+      expect: I,
+    },
     { name: 'bad JSON', setup: (d) => writeDir(d, { index: '{"weight_map": {' }), expect: I },
     { name: 'empty index file', setup: (d) => writeDir(d, { index: '' }), expect: I },
     { name: 'index not UTF-8', setup: (d) => writeDir(d, { index: new Uint8Array([0x7b, 0xff, 0x7d]) }), expect: I },
@@ -247,20 +532,48 @@ export function generateIndexCases(): IndexCase[] {
     { name: 'weight_map missing', setup: (d) => writeDir(d, { index: '{"metadata": {}}' }), expect: I },
     { name: 'weight_map empty', setup: (d) => writeDir(d, { index: withMap({}) }), expect: I },
     { name: 'metadata is a string', setup: (d) => writeDir(d, { index: withMap(VALID_WEIGHT_MAP, { metadata: 'x' }) }), expect: I },
-    { name: 'shard escapes the directory', setup: (d) => writeDir(d, { index: withMap({ ...VALID_WEIGHT_MAP, c: '../' + S2 }) }), expect: I },
-    { name: 'shard is an absolute path', setup: (d) => writeDir(d, { index: withMap({ ...VALID_WEIGHT_MAP, c: path.join(d, S2) }) }), expect: I },
+    {
+      name: 'shard escapes the directory',
+      setup: (d) => writeDir(d, { index: withMap({ ...VALID_WEIGHT_MAP, c: '../' + S2 }) }),
+      expect: I,
+    },
+    {
+      name: 'shard is an absolute path',
+      setup: (d) => writeDir(d, { index: withMap({ ...VALID_WEIGHT_MAP, c: path.join(d, S2) }) }),
+      expect: I,
+    },
     { name: 'shard in a subdirectory', setup: (d) => writeDir(d, { index: withMap({ ...VALID_WEIGHT_MAP, c: 'sub/' + S2 }) }), expect: I },
     { name: 'shard name empty', setup: (d) => writeDir(d, { index: withMap({ ...VALID_WEIGHT_MAP, c: '' }) }), expect: I },
     { name: 'shard name is ..', setup: (d) => writeDir(d, { index: withMap({ ...VALID_WEIGHT_MAP, c: '..' }) }), expect: I },
-    { name: 'corrupt shard header', setup: async (d) => { await writeDir(d); await fsp.writeFile(path.join(d, S2), new Uint8Array([1, 2, 3])); }, expect: 'ERR_SAFETENSORS_HEADER' },
-    { name: 'shard is a directory', setup: async (d) => { await writeDir(d, { s2: null }); await fsp.mkdir(path.join(d, S2)); }, expect: 'ERR_IO' },
+    {
+      name: 'corrupt shard header',
+      setup: async (d) => {
+        await writeDir(d);
+        await fsp.writeFile(path.join(d, S2), new Uint8Array([1, 2, 3]));
+      },
+      expect: 'ERR_SAFETENSORS_HEADER',
+    },
+    {
+      name: 'shard is a directory',
+      setup: async (d) => {
+        await writeDir(d, { s2: null });
+        await fsp.mkdir(path.join(d, S2));
+      },
+      expect: 'ERR_IO',
+    },
     { name: 'index is a directory', setup: (d) => fsp.mkdir(path.join(d, 'model.safetensors.index.json')), expect: 'ERR_IO' },
     { name: 'empty directory', setup: async () => undefined, expect: 'ERR_NOT_A_MODEL' },
     { name: 'only unrelated files', setup: (d) => fsp.writeFile(path.join(d, 'pytorch_model.bin'), 'x'), expect: 'ERR_NOT_A_MODEL' },
     { name: 'directory does not exist', setup: (d) => fsp.rmdir(d), expect: 'ERR_NOT_A_MODEL' },
   ];
-  for (const v of [[], 'x', null, 5, true]) cases.push({ name: `weight_map is ${JSON.stringify(v)}`, setup: (d) => writeDir(d, { index: withMap(v) }), expect: I });
-  for (const v of [1, null, [], {}]) cases.push({ name: `weight_map value ${JSON.stringify(v)}`, setup: (d) => writeDir(d, { index: withMap({ ...VALID_WEIGHT_MAP, c: v }) }), expect: I });
+  for (const v of [[], 'x', null, 5, true])
+    cases.push({ name: `weight_map is ${JSON.stringify(v)}`, setup: (d) => writeDir(d, { index: withMap(v) }), expect: I });
+  for (const v of [1, null, [], {}])
+    cases.push({
+      name: `weight_map value ${JSON.stringify(v)}`,
+      setup: (d) => writeDir(d, { index: withMap({ ...VALID_WEIGHT_MAP, c: v }) }),
+      expect: I,
+    });
   return cases;
 }
 

@@ -16,8 +16,14 @@ export function writeFixtureExperiment(dir: string, opts: FixtureOptions = {}): 
   fs.mkdirSync(path.join(dir, 'tasks'), { recursive: true });
   const items = Array.from({ length: 40 }, (_, i) => JSON.stringify({ context: `Fact ${i}: the cat`, choices: ['sat', 'flew'], gold: 0 }));
   fs.writeFileSync(path.join(dir, 'tasks', 'facts.jsonl'), items.join('\n') + '\n');
-  fs.writeFileSync(path.join(dir, 'natural.jsonl'), Array.from({ length: 30 }, (_, i) => JSON.stringify({ text: `The cat ${i} sat on the mat.` })).join('\n') + '\n');
-  fs.writeFileSync(path.join(dir, 'canaries.jsonl'), Array.from({ length: 20 }, (_, i) => JSON.stringify({ text: `canary ${i} xq zv` })).join('\n') + '\n');
+  fs.writeFileSync(
+    path.join(dir, 'natural.jsonl'),
+    Array.from({ length: 30 }, (_, i) => JSON.stringify({ text: `The cat ${i} sat on the mat.` })).join('\n') + '\n',
+  );
+  fs.writeFileSync(
+    path.join(dir, 'canaries.jsonl'),
+    Array.from({ length: 20 }, (_, i) => JSON.stringify({ text: `canary ${i} xq zv` })).join('\n') + '\n',
+  );
   const yaml = `name: fixture
 models:
   small: { path: models/small, family: A, tokenizer: tokA }

@@ -33,8 +33,11 @@ export async function refEmbedJobs(jobs: RefEmbedJob[], timeoutMs = 300_000): Pr
     const out = path.join(dir, 'out.json');
     fs.writeFileSync(jobsFile, JSON.stringify(jobs));
     await new Promise<void>((resolve, reject) => {
-      execFile(REF_PYTHON, [REF_BERT_SCRIPT, 'jobs', '--jobs-json', jobsFile, '--out', out], { timeout: timeoutMs, maxBuffer: 64 << 20 }, (err, _o, stderr) =>
-        err ? reject(new Error(`ref_bert.py failed: ${err.message}\n${stderr}`)) : resolve(),
+      execFile(
+        REF_PYTHON,
+        [REF_BERT_SCRIPT, 'jobs', '--jobs-json', jobsFile, '--out', out],
+        { timeout: timeoutMs, maxBuffer: 64 << 20 },
+        (err, _o, stderr) => (err ? reject(new Error(`ref_bert.py failed: ${err.message}\n${stderr}`)) : resolve()),
       );
     });
     return JSON.parse(fs.readFileSync(out, 'utf8')) as RefEmbedOutcome[];

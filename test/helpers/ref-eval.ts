@@ -46,8 +46,20 @@ export interface RefLoglik {
 export function refLoglik(model: string, reqs: { context: number[]; continuation: number[] }[]): Promise<RefLoglik[]> {
   return withTmp(async (d) => {
     fs.writeFileSync(path.join(d, 'req.json'), JSON.stringify(reqs));
-    await run('ref_model.py', ['loglik', '--model', model, '--requests-json', path.join(d, 'req.json'), '--out', path.join(d, 'out.json'), '--threads', '2']);
-    const j = JSON.parse(fs.readFileSync(path.join(d, 'out.json'), 'utf8')) as { results: { logprob: number; is_greedy: boolean; token_logprobs: number[] }[] };
+    await run('ref_model.py', [
+      'loglik',
+      '--model',
+      model,
+      '--requests-json',
+      path.join(d, 'req.json'),
+      '--out',
+      path.join(d, 'out.json'),
+      '--threads',
+      '2',
+    ]);
+    const j = JSON.parse(fs.readFileSync(path.join(d, 'out.json'), 'utf8')) as {
+      results: { logprob: number; is_greedy: boolean; token_logprobs: number[] }[];
+    };
     return j.results.map((r) => ({ logprob: r.logprob, isGreedy: r.is_greedy, tokenLogprobs: r.token_logprobs }));
   });
 }
@@ -55,7 +67,19 @@ export function refLoglik(model: string, reqs: { context: number[]; continuation
 export function refGreedy(model: string, rows: number[][], maxNewTokens: number): Promise<number[][]> {
   return withTmp(async (d) => {
     fs.writeFileSync(path.join(d, 'rows.json'), JSON.stringify(rows));
-    await run('ref_model.py', ['greedy', '--model', model, '--tokens-json', path.join(d, 'rows.json'), '--max-new-tokens', String(maxNewTokens), '--out', path.join(d, 'out.json'), '--threads', '2']);
+    await run('ref_model.py', [
+      'greedy',
+      '--model',
+      model,
+      '--tokens-json',
+      path.join(d, 'rows.json'),
+      '--max-new-tokens',
+      String(maxNewTokens),
+      '--out',
+      path.join(d, 'out.json'),
+      '--threads',
+      '2',
+    ]);
     return (JSON.parse(fs.readFileSync(path.join(d, 'out.json'), 'utf8')) as { generated: number[][] }).generated;
   });
 }
@@ -63,7 +87,17 @@ export function refGreedy(model: string, rows: number[][], maxNewTokens: number)
 export function refEmbed(model: string, rows: number[][]): Promise<number[][]> {
   return withTmp(async (d) => {
     fs.writeFileSync(path.join(d, 'rows.json'), JSON.stringify(rows));
-    await run('ref_eval.py', ['embed', '--model', model, '--tokens-json', path.join(d, 'rows.json'), '--out', path.join(d, 'out.json'), '--threads', '2']);
+    await run('ref_eval.py', [
+      'embed',
+      '--model',
+      model,
+      '--tokens-json',
+      path.join(d, 'rows.json'),
+      '--out',
+      path.join(d, 'out.json'),
+      '--threads',
+      '2',
+    ]);
     return (JSON.parse(fs.readFileSync(path.join(d, 'out.json'), 'utf8')) as { embeddings: number[][] }).embeddings;
   });
 }
@@ -72,7 +106,19 @@ export function refWindows(model: string, rows: number[][], from: number[]): Pro
   return withTmp(async (d) => {
     fs.writeFileSync(path.join(d, 'rows.json'), JSON.stringify(rows));
     fs.writeFileSync(path.join(d, 'from.json'), JSON.stringify(from));
-    await run('ref_eval.py', ['windows', '--model', model, '--tokens-json', path.join(d, 'rows.json'), '--from-json', path.join(d, 'from.json'), '--out', path.join(d, 'out.json'), '--threads', '2']);
+    await run('ref_eval.py', [
+      'windows',
+      '--model',
+      model,
+      '--tokens-json',
+      path.join(d, 'rows.json'),
+      '--from-json',
+      path.join(d, 'from.json'),
+      '--out',
+      path.join(d, 'out.json'),
+      '--threads',
+      '2',
+    ]);
     return (JSON.parse(fs.readFileSync(path.join(d, 'out.json'), 'utf8')) as { token_logprobs: number[][] }).token_logprobs;
   });
 }
@@ -87,7 +133,17 @@ export type RefOp =
 export function refJob(model: string, ops: RefOp[]): Promise<unknown[]> {
   return withTmp(async (d) => {
     fs.writeFileSync(path.join(d, 'job.json'), JSON.stringify({ ops }));
-    await run('ref_eval.py', ['job', '--model', model, '--job-json', path.join(d, 'job.json'), '--out', path.join(d, 'out.json'), '--threads', '2']);
+    await run('ref_eval.py', [
+      'job',
+      '--model',
+      model,
+      '--job-json',
+      path.join(d, 'job.json'),
+      '--out',
+      path.join(d, 'out.json'),
+      '--threads',
+      '2',
+    ]);
     return (JSON.parse(fs.readFileSync(path.join(d, 'out.json'), 'utf8')) as { results: unknown[] }).results;
   });
 }

@@ -19,17 +19,27 @@ export interface RefGreedyJob {
 }
 
 /** Generated ids per row for each job, or `{ error }` for a job the reference failed. */
-export async function refGreedyBatch(jobs: RefGreedyJob[], opts: { threads?: number; timeoutMs?: number } = {}): Promise<Array<number[][] | { error: string }>> {
+export async function refGreedyBatch(
+  jobs: RefGreedyJob[],
+  opts: { threads?: number; timeoutMs?: number } = {},
+): Promise<Array<number[][] | { error: string }>> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'resurface-refgreedy-'));
   try {
     const file = path.join(dir, 'jobs.json');
-    fs.writeFileSync(file, JSON.stringify({
-      threads: opts.threads ?? null,
-      jobs: jobs.map((j) => ({ model: j.model, tokens: j.tokens, max_new_tokens: j.maxNewTokens, eos: j.eos ?? [] })),
-    }));
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        threads: opts.threads ?? null,
+        jobs: jobs.map((j) => ({ model: j.model, tokens: j.tokens, max_new_tokens: j.maxNewTokens, eos: j.eos ?? [] })),
+      }),
+    );
     const stdout = await new Promise<string>((resolve, reject) => {
-      execFile(REF_PYTHON, [REF_GREEDY_BATCH_SCRIPT, file], { timeout: opts.timeoutMs ?? 600_000, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
-        (err, out, stderr) => (err ? reject(new Error(`ref_greedy_batch.py failed: ${err.message}\n${stderr}`)) : resolve(out)));
+      execFile(
+        REF_PYTHON,
+        [REF_GREEDY_BATCH_SCRIPT, file],
+        { timeout: opts.timeoutMs ?? 600_000, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
+        (err, out, stderr) => (err ? reject(new Error(`ref_greedy_batch.py failed: ${err.message}\n${stderr}`)) : resolve(out)),
+      );
     });
     const res = JSON.parse(stdout) as { results: Array<{ generated: number[][] } | { error: string }> };
     return res.results.map((r) => ('error' in r ? { error: r.error } : r.generated));

@@ -75,7 +75,10 @@ export function samplingDistribution(logits: ArrayLike<number>, p: SamplingParam
   let order = argsortDesc(logits, Vv);
   if (p.topK && p.topK > 0 && p.topK < Vv) order = order.slice(0, p.topK);
   // softmax over the candidates (top-k masks the others to -inf)
-  const sub = softmax(order.map((i) => logits[i]!), p.temperature);
+  const sub = softmax(
+    order.map((i) => logits[i]!),
+    p.temperature,
+  );
   let keep = order.length;
   let margin = Infinity;
   if (p.topP !== undefined && p.topP < 1) {
@@ -109,8 +112,10 @@ export function philox4x32(seed: bigint, a: bigint, b: bigint): [number, number,
   for (let i = 0; i < 10; i++) {
     const p0 = M0 * c[0]!;
     const p1 = M1 * c[2]!;
-    const hi0 = p0 >> 32n, lo0 = p0 & MASK32;
-    const hi1 = p1 >> 32n, lo1 = p1 & MASK32;
+    const hi0 = p0 >> 32n,
+      lo0 = p0 & MASK32;
+    const hi1 = p1 >> 32n,
+      lo1 = p1 & MASK32;
     c = [hi1 ^ c[1]! ^ k0, lo1, hi0 ^ c[3]! ^ k1, lo0];
     k0 = (k0 + 0x9e3779b9n) & MASK32;
     k1 = (k1 + 0xbb67ae85n) & MASK32;
@@ -151,8 +156,10 @@ export function inverseCdf(probs: ArrayLike<number>, order: readonly number[], u
 function logGamma(x: number): number {
   // Lanczos approximation (g = 7, n = 9), |error| < 1e-13 for x > 0.
   const g = 7;
-  const c = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
-    12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
+  const c = [
+    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905,
+    -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+  ];
   if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
   x -= 1;
   let a = c[0]!;
@@ -166,7 +173,9 @@ export function gammaQ(a: number, x: number): number {
   if (x <= 0) return 1;
   const gln = logGamma(a);
   if (x < a + 1) {
-    let sum = 1 / a, del = sum, ap = a;
+    let sum = 1 / a,
+      del = sum,
+      ap = a;
     for (let n = 0; n < 10_000; n++) {
       ap += 1;
       del *= x / ap;
@@ -176,7 +185,10 @@ export function gammaQ(a: number, x: number): number {
     return 1 - sum * Math.exp(-x + a * Math.log(x) - gln);
   }
   const FPMIN = 1e-300;
-  let b = x + 1 - a, c = 1 / FPMIN, d = 1 / b, h = d;
+  let b = x + 1 - a,
+    c = 1 / FPMIN,
+    d = 1 / b,
+    h = d;
   for (let i = 1; i < 10_000; i++) {
     const an = -i * (i - a);
     b += 2;
@@ -212,7 +224,9 @@ export interface ChiSquareResult {
  */
 export function chiSquareTest(counts: ArrayLike<number>, probs: ArrayLike<number>, minExpected = 5): ChiSquareResult {
   const n = Array.from(counts).reduce((a, b) => a + b, 0);
-  const support = Array.from({ length: probs.length }, (_, i) => i).filter((i) => probs[i]! > 0).sort((a, b) => probs[b]! - probs[a]!);
+  const support = Array.from({ length: probs.length }, (_, i) => i)
+    .filter((i) => probs[i]! > 0)
+    .sort((a, b) => probs[b]! - probs[a]!);
   const cells: Array<{ obs: number; exp: number }> = [];
   let tail = { obs: 0, exp: 0 };
   for (const i of support) {

@@ -64,7 +64,9 @@ export function startSlurm(dir: string): SlurmCluster {
   const d = (...p: string[]) => path.join(dir, ...p);
   for (const sub of ['state', 'spool', 'log', 'munge']) fs.mkdirSync(d(sub), { recursive: true, mode: 0o700 });
   // munged refuses a key readable by others; a fresh key per cluster keeps /etc untouched.
-  fs.writeFileSync(d('munge', 'munge.key'), Buffer.from(Array.from({ length: 1024 }, () => Math.floor(Math.random() * 256))), { mode: 0o400 });
+  fs.writeFileSync(d('munge', 'munge.key'), Buffer.from(Array.from({ length: 1024 }, () => Math.floor(Math.random() * 256))), {
+    mode: 0o400,
+  });
   const socket = d('munge', 'munge.socket');
   // Ports away from the defaults, so a real slurmd on this machine is not disturbed.
   const port = 20000 + (process.pid % 20000);
@@ -117,7 +119,14 @@ export function startSlurm(dir: string): SlurmCluster {
     },
   };
   try {
-    run('/usr/sbin/munged', [`--socket=${socket}`, `--key-file=${d('munge', 'munge.key')}`, `--pid-file=${d('munge', 'munged.pid')}`, `--log-file=${d('munge', 'munged.log')}`, `--seed-file=${d('munge', 'seed')}`, '--force']);
+    run('/usr/sbin/munged', [
+      `--socket=${socket}`,
+      `--key-file=${d('munge', 'munge.key')}`,
+      `--pid-file=${d('munge', 'munged.pid')}`,
+      `--log-file=${d('munge', 'munged.log')}`,
+      `--seed-file=${d('munge', 'seed')}`,
+      '--force',
+    ]);
     run('/usr/sbin/slurmctld', ['-i']);
     run('/usr/sbin/slurmd', ['-N', 'localhost']);
     const until = Date.now() + 30_000;
@@ -129,7 +138,10 @@ export function startSlurm(dir: string): SlurmCluster {
         /* slurmctld still starting */
       }
       if (/^idle/.test(state)) break;
-      if (Date.now() > until) throw new Error(`slurm node not idle after 30 s (state '${state}'); slurmctld log:\n${fs.readFileSync(d('log', 'slurmctld.log'), 'utf8').slice(-2000)}`);
+      if (Date.now() > until)
+        throw new Error(
+          `slurm node not idle after 30 s (state '${state}'); slurmctld log:\n${fs.readFileSync(d('log', 'slurmctld.log'), 'utf8').slice(-2000)}`,
+        );
       execFileSync('sleep', ['0.3']);
     }
   } catch (e) {

@@ -4,7 +4,14 @@
  * values, and back.
  */
 import * as path from 'node:path';
-import { bf16BytesToFloat32, f16BytesToFloat32, f32BytesToFloat32, float32ToBf16Bytes, float32ToF16Bytes, float32ToF32Bytes } from '../../lib/io/dtype-convert';
+import {
+  bf16BytesToFloat32,
+  f16BytesToFloat32,
+  f32BytesToFloat32,
+  float32ToBf16Bytes,
+  float32ToF16Bytes,
+  float32ToF32Bytes,
+} from '../../lib/io/dtype-convert';
 import { openWeights, readSafetensorsHeader, readTensorData } from '../../lib/io/safetensors';
 import { writeSafetensors } from '../../lib/io/safetensors-writer';
 import type { HostTensor } from '../../lib/io/tensor-types';
@@ -18,8 +25,10 @@ export async function readTensors(dirOrFile: string): Promise<F32Tensors> {
   for (const f of files) {
     for (const [name, e] of f.tensors) {
       const bytes = await readTensorData(f, e);
-      if (e.dtype !== 'F32' && e.dtype !== 'BF16' && e.dtype !== 'F16') throw new Error(`${f.path}: ${name}: readTensors handles F32/BF16/F16, not ${e.dtype}`);
-      const values = e.dtype === 'F32' ? f32BytesToFloat32(bytes) : e.dtype === 'BF16' ? bf16BytesToFloat32(bytes) : f16BytesToFloat32(bytes);
+      if (e.dtype !== 'F32' && e.dtype !== 'BF16' && e.dtype !== 'F16')
+        throw new Error(`${f.path}: ${name}: readTensors handles F32/BF16/F16, not ${e.dtype}`);
+      const values =
+        e.dtype === 'F32' ? f32BytesToFloat32(bytes) : e.dtype === 'BF16' ? bf16BytesToFloat32(bytes) : f16BytesToFloat32(bytes);
       out.set(name, { shape: e.shape, values });
     }
   }

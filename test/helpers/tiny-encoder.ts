@@ -24,8 +24,36 @@ import { mulberry32 } from './corrupt-safetensors';
 
 export const SPECIALS = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'] as const;
 const WORDS = [
-  'the', 'a', 'cat', 'dog', 'sat', 'on', 'mat', 'what', 'is', 'of', 'question', 'answer', 'model', 'data', 'number',
-  'two', 'plus', 'three', 'equals', 'five', 'which', 'animal', 'runs', 'fast', 'sun', 'rises', 'in', 'east', 'water', 'boils',
+  'the',
+  'a',
+  'cat',
+  'dog',
+  'sat',
+  'on',
+  'mat',
+  'what',
+  'is',
+  'of',
+  'question',
+  'answer',
+  'model',
+  'data',
+  'number',
+  'two',
+  'plus',
+  'three',
+  'equals',
+  'five',
+  'which',
+  'animal',
+  'runs',
+  'fast',
+  'sun',
+  'rises',
+  'in',
+  'east',
+  'water',
+  'boils',
 ];
 const LETTERS = 'abcdefghijklmnopqrstuvwxyz0123456789';
 const PUNCT = ['.', ',', '?', '!', "'", '-', ':'];
@@ -71,7 +99,15 @@ export function tinyEncoderSpec(o: TinyEncoderOptions = {}): BertSpec {
 
 function tokenizerJson(): unknown {
   const vocab = Object.fromEntries(tinyVocab().map((t, i) => [t, i]));
-  const special = (t: string) => ({ id: vocab[t], content: t, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
+  const special = (t: string) => ({
+    id: vocab[t],
+    content: t,
+    single_word: false,
+    lstrip: false,
+    rstrip: false,
+    normalized: false,
+    special: true,
+  });
   return {
     version: '1.0',
     truncation: null,
@@ -81,10 +117,17 @@ function tokenizerJson(): unknown {
     pre_tokenizer: { type: 'BertPreTokenizer' },
     post_processor: {
       type: 'TemplateProcessing',
-      single: [{ SpecialToken: { id: '[CLS]', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '[SEP]', type_id: 0 } }],
+      single: [
+        { SpecialToken: { id: '[CLS]', type_id: 0 } },
+        { Sequence: { id: 'A', type_id: 0 } },
+        { SpecialToken: { id: '[SEP]', type_id: 0 } },
+      ],
       pair: [
-        { SpecialToken: { id: '[CLS]', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '[SEP]', type_id: 0 } },
-        { Sequence: { id: 'B', type_id: 1 } }, { SpecialToken: { id: '[SEP]', type_id: 1 } },
+        { SpecialToken: { id: '[CLS]', type_id: 0 } },
+        { Sequence: { id: 'A', type_id: 0 } },
+        { SpecialToken: { id: '[SEP]', type_id: 0 } },
+        { Sequence: { id: 'B', type_id: 1 } },
+        { SpecialToken: { id: '[SEP]', type_id: 1 } },
       ],
       special_tokens: {
         '[CLS]': { id: '[CLS]', ids: [vocab['[CLS]']], tokens: ['[CLS]'] },
@@ -143,7 +186,16 @@ export async function writeTinyEncoder(dir: string, o: TinyEncoderOptions = {}):
   const json = (file: string, v: unknown) => fs.writeFileSync(path.join(dir, file), JSON.stringify(v, null, 2));
   json('config.json', config);
   json('tokenizer.json', tokenizerJson());
-  json('tokenizer_config.json', { do_lower_case: true, model_max_length: 512, tokenizer_class: 'BertTokenizer', cls_token: '[CLS]', sep_token: '[SEP]', pad_token: '[PAD]', unk_token: '[UNK]', mask_token: '[MASK]' });
+  json('tokenizer_config.json', {
+    do_lower_case: true,
+    model_max_length: 512,
+    tokenizer_class: 'BertTokenizer',
+    cls_token: '[CLS]',
+    sep_token: '[SEP]',
+    pad_token: '[PAD]',
+    unk_token: '[UNK]',
+    mask_token: '[MASK]',
+  });
   if (o.sentenceTransformers !== false) {
     const pooling = o.pooling ?? 'mean';
     const modules = [

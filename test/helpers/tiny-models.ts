@@ -40,7 +40,13 @@ export async function buildTinyModel(o: TinyModelOptions): Promise<string> {
   if (o.std !== undefined) c.initializer_range = o.std;
   o.edit?.(c);
   const seed = o.seed ?? 1;
-  await initRandomModel({ configJson: c, outDir: o.dir, seed, tiny: { ...o.shrink }, tokenizerDir: o.tokenizer ? sharedTokenizerDir(o.tokenizer) : undefined });
+  await initRandomModel({
+    configJson: c,
+    outDir: o.dir,
+    seed,
+    tiny: { ...o.shrink },
+    tokenizerDir: o.tokenizer ? sharedTokenizerDir(o.tokenizer) : undefined,
+  });
   if (o.perturb) await perturbNormsAndBiases(o.dir, seed);
   return o.dir;
 }

@@ -125,7 +125,7 @@ describe.skipIf(skip)('sentence encoder parity with the reference', () => {
     expect(maxAbs(m!, c!)).toBeGreaterThan(0.01);
   });
 
-  it('without modules.json: mean pooling, no normalisation, and a warning (sentence-transformers\' fallback)', async () => {
+  it("without modules.json: mean pooling, no normalisation, and a warning (sentence-transformers' fallback)", async () => {
     const plain = encoders.get('no-modules-json')!;
     expect(plain.modules).toMatchObject({ pooling: 'mean', normalize: false, sentenceTransformers: false });
     expect(plain.warnings.join(' ')).toMatch(/no modules\.json.*mean pooling/);
@@ -134,7 +134,12 @@ describe.skipIf(skip)('sentence encoder parity with the reference', () => {
     const [b] = await encoders.get('mean-normalize')!.embed([TEXTS[0]!]);
     const n = Math.hypot(...a!);
     expect(Math.abs(n - 1)).toBeGreaterThan(0.01);
-    expect(maxAbs(a!.map((x) => x / n), b!)).toBeLessThanOrEqual(1e-6);
+    expect(
+      maxAbs(
+        a!.map((x) => x / n),
+        b!,
+      ),
+    ).toBeLessThanOrEqual(1e-6);
   });
 
   it('batch-invariant: a padded batch gives each text its single-text embedding', async () => {

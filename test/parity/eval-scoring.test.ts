@@ -28,14 +28,22 @@ const dir = makeTmpDir();
 afterAll(() => removeTmpDir(dir));
 
 const RECORDS = [
-  { context: 'Question: Which gas do plants take in?\nAnswer:', choices: ['carbon dioxide', 'oxygen', 'helium gas in large amounts'], gold: 0 },
+  {
+    context: 'Question: Which gas do plants take in?\nAnswer:',
+    choices: ['carbon dioxide', 'oxygen', 'helium gas in large amounts'],
+    gold: 0,
+  },
   { context: 'The capital of France is ', choices: ['Paris', 'Lyon'], gold: 0 }, // trailing space moves into the continuation
   { context: 'Sarah cooked better than Maria. ', choices: ['She', 'It'], gold: 1, target_delimiter: '' },
   { choices: ['Anna thanked Mary because Anna', 'Anna thanked Mary because Mary'], continuation: 'had helped.', gold: 1 },
   { context: 'x', choices: ['y'], gold: 0 },
 ];
 const TEXT = 'The quick brown fox jumps over the lazy dog. Pack my box with five dozen liquor jugs — naïve café 東京.';
-const EMBED_ROWS = [[5, 6, 7, 8, 9], [10, 11], [12, 13, 14]];
+const EMBED_ROWS = [
+  [5, 6, 7, 8, 9],
+  [10, 11],
+  [12, 13, 14],
+];
 const item = (v: unknown, i: number) => parseTaskRecord(v, i, i + 1, `fixture:${i + 1}`);
 
 describe.skipIf(skip !== null)('evaluation kernels vs PyTorch reference', () => {
@@ -57,7 +65,10 @@ describe.skipIf(skip !== null)('evaluation kernels vs PyTorch reference', () => 
         // requests whose continuation is our greedy continuation: the reference must call them greedy
         const ctx = encoded[0]![0]!.context;
         const [gen] = await greedyExtract(model, [ctx], 3);
-        encoded.push([{ context: ctx, continuation: [...gen!] }, { context: ctx, continuation: [gen![0]!] }]);
+        encoded.push([
+          { context: ctx, continuation: [...gen!] },
+          { context: ctx, continuation: [gen![0]!] },
+        ]);
         docIds = await tok.encode(TEXT, { addSpecialTokens: false });
         const prefix = tok.special.bos ?? tok.special.eos!;
         windows = stridedWindows([prefix, ...docIds], 8, 3);
@@ -74,7 +85,11 @@ describe.skipIf(skip !== null)('evaluation kernels vs PyTorch reference', () => 
       it('continuation log-likelihoods and is_greedy match, shared context or not', async () => {
         for (const share of [true, false]) {
           const groups = encoded.map(groupRequests);
-          const got = await scoreContinuations(model, groups.flatMap((g) => g.groups), { batchSize: 3, shareContext: share });
+          const got = await scoreContinuations(
+            model,
+            groups.flatMap((g) => g.groups),
+            { batchSize: 3, shareContext: share },
+          );
           let base = 0;
           let k = 0;
           for (const g of groups) {
@@ -96,7 +111,12 @@ describe.skipIf(skip !== null)('evaluation kernels vs PyTorch reference', () => 
         const one = await computePerplexity(model, tok, [{ source: 'x', text: TEXT }], { maxLength: 256 });
         expect([one.bytes, one.tokens]).toEqual([bytes, docIds.length]);
         expect(Math.abs(one.bits_per_byte - -ref.doc.logprob / bytes / Math.LN2)).toBeLessThan(TOL);
-        const got = await tokenLogprobs(model, windows.map((w) => w.tokens), windows.map((w) => w.scoreFrom), { batchSize: 4 });
+        const got = await tokenLogprobs(
+          model,
+          windows.map((w) => w.tokens),
+          windows.map((w) => w.scoreFrom),
+          { batchSize: 4 },
+        );
         let refTotal = 0;
         windows.forEach((_, i) => {
           expect(got[i]!.length).toBe(ref.windows[i]!.length);
@@ -132,7 +152,10 @@ describe.skipIf(skip !== null)('evaluation kernels vs PyTorch reference', () => 
       model = await Model.load(modelDir, { threads: 2 });
       tok = await TextTokenizer.load(modelDir);
       const enc = (await Promise.all(task.items.map((it) => encodeItem(tok, it, 2048)))).flat();
-      const raw = await refJob(modelDir, [{ op: 'greedy', rows: prompts, n: S }, { op: 'loglik', requests: enc }]);
+      const raw = await refJob(modelDir, [
+        { op: 'greedy', rows: prompts, n: S },
+        { op: 'loglik', requests: enc },
+      ]);
       gen = raw[0] as number[][];
       taskRef = toLoglik(raw[1]);
     });
@@ -162,9 +185,15 @@ describe.skipIf(skip !== null)('evaluation kernels vs PyTorch reference', () => 
       // the same sequences from JSONL, selected by indices
       const jl = path.join(dir, 'mem.jsonl');
       fs.writeFileSync(jl, seqs.map((s) => JSON.stringify({ tokens: s })).join('\n'));
-      const r2 = await runExtraction(model, await loadExtractionData(jl, offset + P + S, null, [4, 1]), { prefixLen: P, suffixLen: S, offset });
+      const r2 = await runExtraction(model, await loadExtractionData(jl, offset + P + S, null, [4, 1]), {
+        prefixLen: P,
+        suffixLen: S,
+        offset,
+      });
       expect(r2.items).toEqual([r.items[4], r.items[1]]);
-      await expect(loadExtractionData(jl, 100, null)).rejects.toThrow(/mem\.jsonl:1: sequence has 18 tokens; offset \+ prefix \+ suffix needs 100/);
+      await expect(loadExtractionData(jl, 100, null)).rejects.toThrow(
+        /mem\.jsonl:1: sequence has 18 tokens; offset \+ prefix \+ suffix needs 100/,
+      );
       await expect(loadExtractionData(`${prefix}.bin`, 100, null, [3])).rejects.toThrow(/sequence 3 has 18 tokens/);
     });
 
@@ -179,13 +208,18 @@ describe.skipIf(skip !== null)('evaluation kernels vs PyTorch reference', () => 
 
     it('rejects requests beyond the model’s positions with a clear error', async () => {
       const long = Array.from({ length: model.config.maxPositionEmbeddings + 1 }, () => 1);
-      await expect(scoreContinuations(model, [{ context: long, continuations: [[2]] }])).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+      await expect(scoreContinuations(model, [{ context: long, continuations: [[2]] }])).rejects.toMatchObject({
+        code: 'ERR_INVALID_ARGUMENT',
+      });
     });
 
     it('keeps the event loop free while scoring', async () => {
       let ticks = 0;
       const timer = setInterval(() => ticks++, 1);
-      const rows = Array.from({ length: 64 }, (_, i) => ({ context: Array.from({ length: 64 }, (_, j) => 10 + i + j), continuations: [[5, 6, 7]] }));
+      const rows = Array.from({ length: 64 }, (_, i) => ({
+        context: Array.from({ length: 64 }, (_, j) => 10 + i + j),
+        continuations: [[5, 6, 7]],
+      }));
       await scoreContinuations(model, rows, { batchSize: 8 });
       clearInterval(timer);
       expect(ticks).toBeGreaterThan(0);

@@ -38,7 +38,7 @@ if (skipRef) console.warn(`generate_until reference comparison skipped: ${python
 /** Context texts whose encoding stays inside the tiny vocabulary, of varied lengths (deterministic). */
 async function contextTexts(tok: TextTokenizer, n: number): Promise<string[]> {
   let seed = 12345;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
   const out: string[] = [];
   while (out.length < n) {
     const len = 3 + Math.floor(rnd() * 25);
@@ -106,7 +106,12 @@ describe.skipIf(skipRef)('generate_until equals the PyTorch reference greedy dec
       expect(new Set(f.ref.flat()).size, 'outputs vary').toBeGreaterThan(20);
       await withModel(async (m, tok) => {
         for (const batchSize of [2, 7]) {
-          const out = await generateUntil(m, tok, f.contexts.map((c) => ({ context: c, until: NEVER, maxGenToks: MAX_NEW })), { batchSize });
+          const out = await generateUntil(
+            m,
+            tok,
+            f.contexts.map((c) => ({ context: c, until: NEVER, maxGenToks: MAX_NEW })),
+            { batchSize },
+          );
           out.forEach((row, i) => {
             const want = f.ref[i]!;
             expect(row[0]!.tokens, `item ${i}, batch ${batchSize}`).toEqual(refTokens(want));
@@ -155,14 +160,24 @@ describe.skipIf(skipRef)('generate_until equals the PyTorch reference greedy dec
       const f = fixtures.get(a.name)!;
       await withModel(async (m, tok) => {
         const budgets = f.contexts.map((_, i) => 1 + ((i * 5) % MAX_NEW));
-        const out = await generateUntil(m, tok, f.contexts.map((c, i) => ({ context: c, until: NEVER, maxGenToks: budgets[i]! })), { batchSize: 3, repeats: 2 });
+        const out = await generateUntil(
+          m,
+          tok,
+          f.contexts.map((c, i) => ({ context: c, until: NEVER, maxGenToks: budgets[i]! })),
+          { batchSize: 3, repeats: 2 },
+        );
         out.forEach((row, i) => {
           const want = refTokens(f.ref[i]!).slice(0, budgets[i]!);
           expect(row).toHaveLength(2);
           for (const c of row) expect(c.tokens, `item ${i}`).toEqual(want);
         });
         // every row finishing at its first token (max_gen_toks 1), with items still waiting
-        const one = await generateUntil(m, tok, f.contexts.map((c) => ({ context: c, until: NEVER, maxGenToks: 1 })), { batchSize: 2 });
+        const one = await generateUntil(
+          m,
+          tok,
+          f.contexts.map((c) => ({ context: c, until: NEVER, maxGenToks: 1 })),
+          { batchSize: 2 },
+        );
         expect(one.map((r) => r[0]!.tokens)).toEqual(f.ref.map((r) => r.slice(0, 1).filter((t) => t !== EOS)));
       });
     });
@@ -171,7 +186,8 @@ describe.skipIf(skipRef)('generate_until equals the PyTorch reference greedy dec
       const f = fixtures.get(a.name)!;
       await withModel(async (m, tok) => {
         const reqs = f.contexts.slice(0, 4).map((c) => ({ context: c, until: NEVER, maxGenToks: 12 }));
-        const run = (batchSize: number, seed: number): Promise<Completion[][]> => generateUntil(m, tok, reqs, { batchSize, repeats: 3, temperature: 1, topP: 0.95, seed });
+        const run = (batchSize: number, seed: number): Promise<Completion[][]> =>
+          generateUntil(m, tok, reqs, { batchSize, repeats: 3, temperature: 1, topP: 0.95, seed });
         const a1 = await run(1, 5);
         const a5 = await run(5, 5);
         const b = await run(5, 6);

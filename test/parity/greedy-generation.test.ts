@@ -60,10 +60,28 @@ const special = (c: Json): void => {
 
 const ARCHS: Arch[] = [
   { name: 'neox-parallel', model: { base: 'EleutherAI--pythia-70m', seed: 21, edit: special } },
-  { name: 'neox-sequential', model: { base: 'EleutherAI--pythia-160m', seed: 22, edit: (c) => { special(c); c.use_parallel_residual = false; } } },
+  {
+    name: 'neox-sequential',
+    model: {
+      base: 'EleutherAI--pythia-160m',
+      seed: 22,
+      edit: (c) => {
+        special(c);
+        c.use_parallel_residual = false;
+      },
+    },
+  },
   {
     name: 'llama3',
-    model: { base: 'meta-llama--Llama-3.2-1B', seed: 23, edit: (c) => { special(c); c.rope_scaling = { ...TINY_LLAMA3 }; }, shrink: { hiddenSize: 128 } },
+    model: {
+      base: 'meta-llama--Llama-3.2-1B',
+      seed: 23,
+      edit: (c) => {
+        special(c);
+        c.rope_scaling = { ...TINY_LLAMA3 };
+      },
+      shrink: { hiddenSize: 128 },
+    },
   },
   { name: 'qwen2', model: { base: 'Qwen--Qwen2.5-0.5B', seed: 24, edit: special } },
   { name: 'qwen3', model: { base: 'Qwen--Qwen3-0.6B', seed: 25, edit: special } },
@@ -116,7 +134,13 @@ describe('greedy generation equals argmax over full forward passes (no KV cache)
   beforeAll(async () => {
     root = makeTmpDir('resurface-greedy-');
     for (const a of ARCHS) {
-      const base = await buildGenModel({ ...a.model, dir: path.join(root, a.name), std: 0.3, perturb: true, shrink: { vocabSize: VOCAB, ...a.model.shrink } });
+      const base = await buildGenModel({
+        ...a.model,
+        dir: path.join(root, a.name),
+        std: 0.3,
+        perturb: true,
+        shrink: { vocabSize: VOCAB, ...a.model.shrink },
+      });
       const m = await Model.load(base, { threads: 1 });
       try {
         const g = await forwardGreedy(m, STARTS, MAX_NEW, EOS);
@@ -140,9 +164,13 @@ describe('greedy generation equals argmax over full forward passes (no KV cache)
         dirs.set(a.name, {
           base,
           forcedEosId,
-          forcedEos: copyModelDir(base, path.join(root, `${a.name}-eos`), (c) => { c.eos_token_id = forcedEosId; }),
+          forcedEos: copyModelDir(base, path.join(root, `${a.name}-eos`), (c) => {
+            c.eos_token_id = forcedEosId;
+          }),
           freqEosId,
-          freqEos: copyModelDir(base, path.join(root, `${a.name}-freq-eos`), (c) => { c.eos_token_id = freqEosId; }),
+          freqEos: copyModelDir(base, path.join(root, `${a.name}-freq-eos`), (c) => {
+            c.eos_token_id = freqEosId;
+          }),
         });
       } finally {
         m.dispose();
@@ -176,11 +204,17 @@ describe('greedy generation equals argmax over full forward passes (no KV cache)
         for (const [i, s] of STARTS.entries()) {
           const expected = own.get(a.name)![i]!;
           const startToken = s === BOS ? undefined : s;
-          for (const [numSamples, batchSize] of [[1, 1], [3, 3]] as const) {
+          for (const [numSamples, batchSize] of [
+            [1, 1],
+            [3, 3],
+          ] as const) {
             const r = await generate(m, { numSamples, maxNewTokens: MAX_NEW, temperature: 0, batchSize, startToken, seed: 3 });
             expect(r.startToken.id).toBe(s);
             for (const sample of r.samples) {
-              expect({ tokens: sample.tokens, finishReason: sample.finishReason }, `start ${s}, batch ${batchSize}, sample ${sample.id}`).toEqual(expected);
+              expect(
+                { tokens: sample.tokens, finishReason: sample.finishReason },
+                `start ${s}, batch ${batchSize}, sample ${sample.id}`,
+              ).toEqual(expected);
             }
           }
         }
@@ -209,14 +243,20 @@ describe('greedy generation equals argmax over full forward passes (no KV cache)
       }
       const m = await Model.load(d.forcedEos, { threads: 1 });
       try {
-        for (const [numSamples, batchSize] of [[1, 1], [5, 3]] as const) {
+        for (const [numSamples, batchSize] of [
+          [1, 1],
+          [5, 3],
+        ] as const) {
           const r = await generate(m, { numSamples, maxNewTokens: MAX_NEW, temperature: 0, batchSize });
           expect(r.samples.map((s) => s.id)).toEqual(Array.from({ length: numSamples }, (_, i) => i));
           for (const s of r.samples) expect({ tokens: s.tokens, finishReason: s.finishReason }).toEqual(expected);
         }
         // maxNewTokens exactly at the EOS step: the budget ends first, so the reason is 'length'.
         const r = await generate(m, { numSamples: 1, maxNewTokens: stop, temperature: 0, batchSize: 1 });
-        expect({ tokens: r.samples[0]!.tokens, finishReason: r.samples[0]!.finishReason }).toEqual({ tokens: fromBos.slice(0, stop), finishReason: 'length' });
+        expect({ tokens: r.samples[0]!.tokens, finishReason: r.samples[0]!.finishReason }).toEqual({
+          tokens: fromBos.slice(0, stop),
+          finishReason: 'length',
+        });
       } finally {
         m.dispose();
       }

@@ -66,47 +66,83 @@ const TINY_LLAMA3 = { factor: 8.0, low_freq_factor: 1.0, high_freq_factor: 4.0, 
 
 const VARIANTS: Variant[] = [
   { name: 'neox-parallel', base: 'EleutherAI--pythia-70m', lengths: [40, 23, 7] },
-  { name: 'neox-sequential', base: 'EleutherAI--pythia-160m', edit: (c) => { c.use_parallel_residual = false; }, lengths: [40, 23, 7] },
+  {
+    name: 'neox-sequential',
+    base: 'EleutherAI--pythia-160m',
+    edit: (c) => {
+      c.use_parallel_residual = false;
+    },
+    lengths: [40, 23, 7],
+  },
   {
     name: 'neox-tied-gelu-tanh',
     base: 'EleutherAI--pythia-1b',
-    edit: (c) => { c.tie_word_embeddings = true; c.hidden_act = 'gelu_new'; },
+    edit: (c) => {
+      c.tie_word_embeddings = true;
+      c.hidden_act = 'gelu_new';
+    },
     lengths: [33, 40, 1],
   },
-  { name: 'neox-no-attention-bias', base: 'EleutherAI--pythia-410m', edit: (c) => { c.attention_bias = false; }, lengths: [40, 2, 26] },
+  {
+    name: 'neox-no-attention-bias',
+    base: 'EleutherAI--pythia-410m',
+    edit: (c) => {
+      c.attention_bias = false;
+    },
+    lengths: [40, 2, 26],
+  },
   {
     name: 'llama3-scaled',
     base: 'meta-llama--Llama-3.2-1B',
-    edit: (c) => { c.rope_scaling = { ...TINY_LLAMA3 }; },
+    edit: (c) => {
+      c.rope_scaling = { ...TINY_LLAMA3 };
+    },
     shrink: { hiddenSize: 128, maxPositionEmbeddings: 128 },
     lengths: [100, 64, 9],
   },
   {
     name: 'llama-gqa1-untied',
     base: 'meta-llama--Llama-3.2-1B',
-    edit: (c) => { c.tie_word_embeddings = false; },
+    edit: (c) => {
+      c.tie_word_embeddings = false;
+    },
     shrink: { numKvHeads: 1 },
     lengths: [40, 23, 7],
   },
   {
     name: 'llama-biases',
     base: 'meta-llama--Llama-3.2-1B',
-    edit: (c) => { c.attention_bias = true; c.mlp_bias = true; c.rope_scaling = null; },
+    edit: (c) => {
+      c.attention_bias = true;
+      c.mlp_bias = true;
+      c.rope_scaling = null;
+    },
     lengths: [17, 40, 30],
   },
   {
     name: 'llama-linear-rope',
     base: 'meta-llama--Llama-3.2-1B',
-    edit: (c) => { c.rope_scaling = { rope_type: 'linear', factor: 4.0 }; },
+    edit: (c) => {
+      c.rope_scaling = { rope_type: 'linear', factor: 4.0 };
+    },
     lengths: [40, 23, 7],
   },
   { name: 'qwen2.5-tied-bias', base: 'Qwen--Qwen2.5-0.5B', lengths: [40, 23, 7] },
-  { name: 'qwen2.5-untied', base: 'Qwen--Qwen2.5-1.5B', edit: (c) => { c.tie_word_embeddings = false; }, lengths: [12, 40, 39] },
+  {
+    name: 'qwen2.5-untied',
+    base: 'Qwen--Qwen2.5-1.5B',
+    edit: (c) => {
+      c.tie_word_embeddings = false;
+    },
+    lengths: [12, 40, 39],
+  },
   { name: 'qwen3-qknorm-headdim', base: 'Qwen--Qwen3-0.6B', lengths: [40, 23, 7] },
   {
     name: 'qwen3-untied-gqa1',
     base: 'Qwen--Qwen3-0.6B',
-    edit: (c) => { c.tie_word_embeddings = false; },
+    edit: (c) => {
+      c.tie_word_embeddings = false;
+    },
     shrink: { numKvHeads: 1 },
     lengths: [5, 40, 21],
   },
@@ -246,7 +282,8 @@ describe.skipIf(skip)('logits parity with the PyTorch reference', () => {
 
   function refFor(dir: string, dtype: 'float32' | 'bfloat16' = 'float32'): RefLogits {
     const r = (dtype === 'float32' ? ref : refBf16).get(dir);
-    if (!r) throw new Error(`no reference logits for ${dir} (${dtype}): ${refErrors.get(`${dir}|${dtype}`) ?? refErrors.get(dir) ?? 'not run'}`);
+    if (!r)
+      throw new Error(`no reference logits for ${dir} (${dtype}): ${refErrors.get(`${dir}|${dtype}`) ?? refErrors.get(dir) ?? 'not run'}`);
     return r;
   }
 
@@ -293,7 +330,11 @@ describe.skipIf(skip)('logits parity with the PyTorch reference', () => {
   });
 
   it('transformers-5 configs (rope_parameters) and the legacy rope_scaling.type key give the logits of their transformers-4 twins', async () => {
-    for (const [v5, v4] of [['v5-neox', 'neox-parallel'], ['v5-llama3', 'llama3-scaled'], ['v5-qwen3', 'qwen3-qknorm-headdim']] as const) {
+    for (const [v5, v4] of [
+      ['v5-neox', 'neox-parallel'],
+      ['v5-llama3', 'llama3-scaled'],
+      ['v5-qwen3', 'qwen3-qknorm-headdim'],
+    ] as const) {
       const a = dirs.get(dirOf(v4, 'indep'))!;
       const tokens = a.tokens;
       const x = await ourLogits(dirOf(v4, 'indep'), tokens);
@@ -342,7 +383,10 @@ describe.skipIf(skip)('logits parity with the PyTorch reference', () => {
   });
 
   it('checkpoints with non-weight buffers (NeoX attention.bias/masked_bias, inv_freq) load and match', async () => {
-    for (const [kind, from] of [['buffers', EXTRA.buffers.from], ['llamaBuffers', EXTRA.llamaBuffers.from]] as const) {
+    for (const [kind, from] of [
+      ['buffers', EXTRA.buffers.from],
+      ['llamaBuffers', EXTRA.llamaBuffers.from],
+    ] as const) {
       const v = VARIANTS.find((x) => x.name === from)!;
       const dir = dirOf(v.name, kind);
       const idx = await openWeights(dir);
@@ -361,7 +405,10 @@ describe.skipIf(skip)('logits parity with the PyTorch reference', () => {
   });
 
   it('F16- and BF16-stored checkpoints load into float32 and match the reference', async () => {
-    for (const [kind, from, stDtype] of [['f16', EXTRA.f16.from, 'F16'], ['bf16', EXTRA.bf16.from, 'BF16']] as const) {
+    for (const [kind, from, stDtype] of [
+      ['f16', EXTRA.f16.from, 'F16'],
+      ['bf16', EXTRA.bf16.from, 'BF16'],
+    ] as const) {
       const v = VARIANTS.find((x) => x.name === from)!;
       const dir = dirOf(v.name, kind);
       const idx = await openWeights(dir);
@@ -383,11 +430,15 @@ describe.skipIf(skip)('logits parity with the PyTorch reference', () => {
 
   it('CLI: `logits --model DIR --tokens 0,17,42 --tokens 5,6 --json` prints one JSON object equal to Model.forward', async () => {
     const dir = dirOf('neox-parallel', 'ours');
-    const r = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'resurface.js'), 'logits', '--model', dir, '--tokens', '0,17,42', '--tokens', '5,6', '--json'], {
-      encoding: 'utf8',
-      maxBuffer: 64 * 1024 * 1024,
-      timeout: 60_000,
-    });
+    const r = spawnSync(
+      process.execPath,
+      [path.join(REPO_ROOT, 'bin', 'resurface.js'), 'logits', '--model', dir, '--tokens', '0,17,42', '--tokens', '5,6', '--json'],
+      {
+        encoding: 'utf8',
+        maxBuffer: 64 * 1024 * 1024,
+        timeout: 60_000,
+      },
+    );
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout.endsWith('\n')).toBe(true);
@@ -395,7 +446,10 @@ describe.skipIf(skip)('logits parity with the PyTorch reference', () => {
     const j = JSON.parse(r.stdout) as { shape: [number, number, number]; logits: number[][][] };
     expect(Object.keys(j).sort()).toEqual(['logits', 'shape']);
     expect(j.shape).toEqual([2, 3, VOCAB]);
-    const lib = await ourLogits(dir, [[0, 17, 42], [5, 6]]);
+    const lib = await ourLogits(dir, [
+      [0, 17, 42],
+      [5, 6],
+    ]);
     expect(lib.shape).toEqual(j.shape);
     expect(j.logits).toHaveLength(2);
     const flat = new Float32Array(2 * 3 * VOCAB);

@@ -30,7 +30,15 @@ const ARCHS: [string, SharedModel, Record<string, unknown>][] = [
 const SMALL_VOCAB_IDS = { bos_token_id: 1, eos_token_id: 2, pad_token_id: null };
 const LR = 1e-3;
 const CLIP = 0.5;
-const OPTS: NativeTrainerOptions = { weightDecay: 0.1, beta1: 0.9, beta2: 0.999, eps: 1e-8, gradClip: CLIP, decayAll: false, checkpointLayers: false };
+const OPTS: NativeTrainerOptions = {
+  weightDecay: 0.1,
+  beta1: 0.9,
+  beta2: 0.999,
+  eps: 1e-8,
+  gradClip: CLIP,
+  decayAll: false,
+  checkpointLayers: false,
+};
 const ROWS = [
   [5, 17, 42, 99, 3, 250, 7, 7, 8, 301, 12, 44, 45, 46],
   [1, 2, 3, 4, 5, 6, 480, 11],
@@ -42,10 +50,12 @@ function batch(rows: number[][]): { ids: Int32Array; targets: Int32Array; B: num
   const T = Math.max(...rows.map((r) => r.length));
   const ids = new Int32Array(B * T);
   const targets = new Int32Array(B * T).fill(-100);
-  rows.forEach((r, b) => r.forEach((x, t) => {
-    ids[b * T + t] = x;
-    if (t + 1 < r.length) targets[b * T + t] = r[t + 1]!;
-  }));
+  rows.forEach((r, b) =>
+    r.forEach((x, t) => {
+      ids[b * T + t] = x;
+      if (t + 1 < r.length) targets[b * T + t] = r[t + 1]!;
+    }),
+  );
   return { ids, targets, B, T };
 }
 
@@ -92,7 +102,12 @@ describe.skipIf(!hasPythonTorch())(`AdamW step parity with torch.optim.AdamW ${p
     it(label, async () => {
       const dir = makeTmpDir();
       tmp.push(dir);
-      const { spec } = await initRandomModel({ configJson: { ...readSharedConfig(shared), ...SMALL_VOCAB_IDS, ...patch }, outDir: dir, seed: 7, tiny: { vocabSize: 512 } });
+      const { spec } = await initRandomModel({
+        configJson: { ...readSharedConfig(shared), ...SMALL_VOCAB_IDS, ...patch },
+        outDir: dir,
+        seed: 7,
+        tiny: { vocabSize: 512 },
+      });
       const ref = await refAdamwStep(dir, ROWS, { lr: LR, weightDecay: 0.1, gradClip: CLIP, threads: 2 });
 
       const addon = loadNative();
@@ -165,7 +180,11 @@ describe.skipIf(!hasPythonTorch())(`AdamW step parity with torch.optim.AdamW ${p
       // exported weights reload with the logits of the live trained model
       const outDir = makeTmpDir();
       tmp.push(outDir);
-      await writeSafetensors(path.join(outDir, 'model.safetensors'), a.weights.map((t) => ({ ...t })), { format: 'pt' });
+      await writeSafetensors(
+        path.join(outDir, 'model.safetensors'),
+        a.weights.map((t) => ({ ...t })),
+        { format: 'pt' },
+      );
       fs.copyFileSync(path.join(dir, 'config.json'), path.join(outDir, 'config.json'));
       const live = await a.model.forward(ROWS);
       const reloaded = await Model.load(outDir, { threads: 2 });
@@ -197,7 +216,12 @@ describe('bfloat16 training with float32 masters', () => {
     it(label, async () => {
       const dir = makeTmpDir();
       tmp.push(dir);
-      await initRandomModel({ configJson: { ...readSharedConfig(shared), ...SMALL_VOCAB_IDS, ...patch }, outDir: dir, seed: 7, tiny: { vocabSize: 512 } });
+      await initRandomModel({
+        configJson: { ...readSharedConfig(shared), ...SMALL_VOCAB_IDS, ...patch },
+        outDir: dir,
+        seed: 7,
+        tiny: { vocabSize: 512 },
+      });
       const addon = loadNative();
       const run = async (dtype: 'float32' | 'bfloat16', lossChunkRows = 0) => {
         const model = await Model.load(dir, { threads: 2, dtype });

@@ -16,9 +16,28 @@ import { makeTmpDir, readSharedConfig, removeTmpDir } from '../helpers/shared';
 
 // Every field arch_from_js (native/bindings/js_convert.cc) reads.
 const NATIVE_FIELDS = [
-  'family', 'vocabSize', 'hiddenSize', 'intermediateSize', 'numLayers', 'numHeads', 'numKvHeads', 'headDim', 'rotaryDim',
-  'ropeTheta', 'ropeScaling', 'maxPositionEmbeddings', 'norm', 'normEps', 'parallelResidual', 'mlp', 'activation', 'qkvBias',
-  'attnOutBias', 'mlpBias', 'qkNorm', 'tieWordEmbeddings',
+  'family',
+  'vocabSize',
+  'hiddenSize',
+  'intermediateSize',
+  'numLayers',
+  'numHeads',
+  'numKvHeads',
+  'headDim',
+  'rotaryDim',
+  'ropeTheta',
+  'ropeScaling',
+  'maxPositionEmbeddings',
+  'norm',
+  'normEps',
+  'parallelResidual',
+  'mlp',
+  'activation',
+  'qkvBias',
+  'attnOutBias',
+  'mlpBias',
+  'qkNorm',
+  'tieWordEmbeddings',
 ] as const satisfies readonly (keyof ArchSpec)[];
 
 let root: string;
@@ -28,7 +47,11 @@ let plan: NativeLoadPlan;
 beforeAll(async () => {
   root = makeTmpDir('resurface-arch-required-');
   const dir = `${root}/neox`;
-  await initRandomModel({ configJson: shrinkConfig(readSharedConfig('EleutherAI--pythia-70m'), { vocabSize: 128, maxPositionEmbeddings: 32 }), outDir: dir, seed: 1 });
+  await initRandomModel({
+    configJson: shrinkConfig(readSharedConfig('EleutherAI--pythia-70m'), { vocabSize: 128, maxPositionEmbeddings: 32 }),
+    outDir: dir,
+    seed: 1,
+  });
   spec = parseConfig(readConfigJson(dir));
   plan = buildLoadPlan(spec, await openWeights(dir), dir);
 });

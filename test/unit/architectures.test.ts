@@ -61,9 +61,19 @@ describe('weight plans', () => {
     const s = spec('EleutherAI--pythia-70m');
     const plan = weightPlan(s);
     const byName = new Map(plan.slots.map((x) => [x.name, x]));
-    expect(plan.slots[0]).toMatchObject({ name: 'embed', shape: [50304, 512], sources: ['gpt_neox.embed_in.weight'], op: 'copy', kind: 'embedding' });
+    expect(plan.slots[0]).toMatchObject({
+      name: 'embed',
+      shape: [50304, 512],
+      sources: ['gpt_neox.embed_in.weight'],
+      op: 'copy',
+      kind: 'embedding',
+    });
     expect(byName.get('layers.0.qkv.weight')).toMatchObject({
-      shape: [1536, 512], op: 'neox_qkv', sources: ['gpt_neox.layers.0.attention.query_key_value.weight'], sourceShapes: [[1536, 512]], kind: 'linear_weight',
+      shape: [1536, 512],
+      op: 'neox_qkv',
+      sources: ['gpt_neox.layers.0.attention.query_key_value.weight'],
+      sourceShapes: [[1536, 512]],
+      kind: 'linear_weight',
     });
     expect(byName.get('layers.5.qkv.bias')).toMatchObject({ shape: [1536], op: 'neox_qkv', kind: 'bias' });
     expect(byName.get('layers.0.ln1.bias')).toMatchObject({ sources: ['gpt_neox.layers.0.input_layernorm.bias'], kind: 'norm_bias' });
@@ -71,11 +81,18 @@ describe('weight plans', () => {
     expect(byName.get('layers.0.o.weight')).toMatchObject({ shape: [512, 512], sources: ['gpt_neox.layers.0.attention.dense.weight'] });
     expect(byName.get('layers.0.up.weight')).toMatchObject({ shape: [2048, 512], sources: ['gpt_neox.layers.0.mlp.dense_h_to_4h.weight'] });
     expect(byName.get('layers.0.up.bias')?.shape).toEqual([2048]);
-    expect(byName.get('layers.0.down.weight')).toMatchObject({ shape: [512, 2048], sources: ['gpt_neox.layers.0.mlp.dense_4h_to_h.weight'] });
+    expect(byName.get('layers.0.down.weight')).toMatchObject({
+      shape: [512, 2048],
+      sources: ['gpt_neox.layers.0.mlp.dense_4h_to_h.weight'],
+    });
     expect(byName.get('final_norm.bias')?.sources).toEqual(['gpt_neox.final_layer_norm.bias']);
     expect(byName.get('lm_head')).toMatchObject({ shape: [50304, 512], sources: ['embed_out.weight'] });
     expect(plan.slots).toHaveLength(1 + 6 * 12 + 2 + 1);
-    for (const buf of ['gpt_neox.layers.3.attention.bias', 'gpt_neox.layers.3.attention.masked_bias', 'gpt_neox.layers.0.attention.rotary_emb.inv_freq']) {
+    for (const buf of [
+      'gpt_neox.layers.3.attention.bias',
+      'gpt_neox.layers.3.attention.masked_bias',
+      'gpt_neox.layers.0.attention.rotary_emb.inv_freq',
+    ]) {
       expect(isIgnoredTensor(plan, buf), buf).toBe(true);
     }
     for (const p of hfTensorShapes(s).keys()) expect(isIgnoredTensor(plan, p), p).toBe(false);
@@ -92,15 +109,26 @@ describe('weight plans', () => {
     const plan = weightPlan(s);
     const byName = new Map(plan.slots.map((x) => [x.name, x]));
     expect(byName.get('layers.2.qkv.weight')).toMatchObject({
-      shape: [(14 + 2 * 2) * 64, 896], op: 'concat0',
-      sources: ['model.layers.2.self_attn.q_proj.weight', 'model.layers.2.self_attn.k_proj.weight', 'model.layers.2.self_attn.v_proj.weight'],
-      sourceShapes: [[896, 896], [128, 896], [128, 896]],
+      shape: [(14 + 2 * 2) * 64, 896],
+      op: 'concat0',
+      sources: [
+        'model.layers.2.self_attn.q_proj.weight',
+        'model.layers.2.self_attn.k_proj.weight',
+        'model.layers.2.self_attn.v_proj.weight',
+      ],
+      sourceShapes: [
+        [896, 896],
+        [128, 896],
+        [128, 896],
+      ],
     });
     expect(byName.get('layers.2.qkv.bias')).toMatchObject({ shape: [1152], sourceShapes: [[896], [128], [128]] });
     expect(byName.has('layers.2.o.bias')).toBe(false);
     expect(byName.has('layers.2.q_norm.weight')).toBe(false);
     expect(byName.get('layers.2.up.weight')).toMatchObject({
-      shape: [2 * 4864, 896], op: 'concat0', sources: ['model.layers.2.mlp.gate_proj.weight', 'model.layers.2.mlp.up_proj.weight'],
+      shape: [2 * 4864, 896],
+      op: 'concat0',
+      sources: ['model.layers.2.mlp.gate_proj.weight', 'model.layers.2.mlp.up_proj.weight'],
     });
     expect(byName.get('layers.2.down.weight')).toMatchObject({ shape: [896, 4864], sources: ['model.layers.2.mlp.down_proj.weight'] });
     expect(byName.has('layers.2.up.bias')).toBe(false);
@@ -114,7 +142,11 @@ describe('weight plans', () => {
 
   it('Qwen3: q_norm/k_norm [hd]; o is [H, nh·hd] with hd ≠ H/nh', () => {
     const byName = new Map(weightPlan(spec('Qwen--Qwen3-0.6B')).slots.map((x) => [x.name, x]));
-    expect(byName.get('layers.0.q_norm.weight')).toMatchObject({ shape: [128], sources: ['model.layers.0.self_attn.q_norm.weight'], kind: 'norm_weight' });
+    expect(byName.get('layers.0.q_norm.weight')).toMatchObject({
+      shape: [128],
+      sources: ['model.layers.0.self_attn.q_norm.weight'],
+      kind: 'norm_weight',
+    });
     expect(byName.get('layers.0.k_norm.weight')?.shape).toEqual([128]);
     expect(byName.get('layers.0.qkv.weight')?.shape).toEqual([(16 + 16) * 128, 1024]);
     expect(byName.get('layers.0.o.weight')?.shape).toEqual([1024, 2048]);
@@ -128,7 +160,10 @@ describe('weight plans', () => {
     expect(byName.get('lm_head')).toMatchObject({ shape: [128256, 2048], sources: ['lm_head.weight'] });
     expect(isIgnoredTensor(plan, 'lm_head.weight')).toBe(false);
     expect(byName.get('layers.1.o.bias')).toMatchObject({ shape: [2048], sources: ['model.layers.1.self_attn.o_proj.bias'] });
-    expect(byName.get('layers.1.up.bias')).toMatchObject({ shape: [16384], sources: ['model.layers.1.mlp.gate_proj.bias', 'model.layers.1.mlp.up_proj.bias'] });
+    expect(byName.get('layers.1.up.bias')).toMatchObject({
+      shape: [16384],
+      sources: ['model.layers.1.mlp.gate_proj.bias', 'model.layers.1.mlp.up_proj.bias'],
+    });
     expect(byName.get('layers.1.down.bias')?.shape).toEqual([2048]);
   });
 

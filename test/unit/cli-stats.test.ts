@@ -42,7 +42,16 @@ describe('stats correlate', () => {
 });
 
 describe('stats power', () => {
-  const args = { experiment: path.resolve(__dirname, '../../lab/quick.yaml'), effect: 5, sims: 40, seedSd: 1.5, baseExtraction: 0.5, corpusMeasures: false, seed: 0, json: true };
+  const args = {
+    experiment: path.resolve(__dirname, '../../lab/quick.yaml'),
+    effect: 5,
+    sims: 40,
+    seedSd: 1.5,
+    baseExtraction: 0.5,
+    corpusMeasures: false,
+    seed: 0,
+    json: true,
+  };
   it("reads the design from the experiment file and reports each finding's error rates and power", async () => {
     const c = capture();
     await powerHandler(args);
@@ -71,7 +80,16 @@ describe('stats power', () => {
 describe('extract compare', () => {
   const write = (name: string, exact: boolean[]) => {
     const f = path.join(tmp, name);
-    fs.writeFileSync(f, JSON.stringify({ n: exact.length, exact_match_rate: exact.filter(Boolean).length / exact.length, exact_match_ci: [0, 1], mean_score: 0.5, items: exact.map((e, index) => ({ index, score: e ? 1 : 0, exact: e })) }));
+    fs.writeFileSync(
+      f,
+      JSON.stringify({
+        n: exact.length,
+        exact_match_rate: exact.filter(Boolean).length / exact.length,
+        exact_match_ci: [0, 1],
+        mean_score: 0.5,
+        items: exact.map((e, index) => ({ index, score: e ? 1 : 0, exact: e })),
+      }),
+    );
     return f;
   };
   it('reports the relative drop with a paired bootstrap CI', async () => {

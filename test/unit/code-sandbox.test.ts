@@ -32,7 +32,8 @@ describe('code execution sandbox', () => {
       wrong: buildProgram('def add(a, b):\n', '    return a * b\n', 'def check(f):\n    assert f(2, 3) == 5\ncheck(add)'),
       infiniteLoop: 'while True:\n    pass\n',
       hugeAllocation: 'x = bytearray(8 * 1024 ** 3)\nprint(len(x))\n',
-      forkLoop: 'import os, time\nkids = 0\nfor _ in range(64):\n    if os.fork() == 0:\n        time.sleep(60)\n        os._exit(0)\n    kids += 1\nprint(kids)\n',
+      forkLoop:
+        'import os, time\nkids = 0\nfor _ in range(64):\n    if os.fork() == 0:\n        time.sleep(60)\n        os._exit(0)\n    kids += 1\nprint(kids)\n',
       writeOutside: `open(${JSON.stringify(outside)}, "w").write("escaped")\n`,
       writeInside: 'open("scratch.txt", "w").write("ok")\nassert open("scratch.txt").read() == "ok"\n',
       network: 'import socket\ns = socket.create_connection(("1.1.1.1", 53), timeout=1)\n',
@@ -40,7 +41,10 @@ describe('code execution sandbox', () => {
     };
     const names = Object.keys(programs) as Array<keyof typeof programs>;
     const t0 = Date.now();
-    const res = await runPrograms(names.map((n) => programs[n]), { timeoutMs: 1500, tmpRoot, concurrency: 3 });
+    const res = await runPrograms(
+      names.map((n) => programs[n]),
+      { timeoutMs: 1500, tmpRoot, concurrency: 3 },
+    );
     const by = Object.fromEntries(names.map((n, i) => [n, res[i]!]));
     console.log(`[sandbox] ${names.length} programs in ${Date.now() - t0} ms: ${names.map((n) => `${n}=${by[n]!.status}`).join(' ')}`);
     expect(by.correct!.passed, by.correct!.stderr).toBe(true);

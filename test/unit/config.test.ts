@@ -7,48 +7,174 @@ import { canonicalJson, configHash, parseConfig, readModelConfig } from '../../l
 import { makeTmpDir, readSharedConfig, removeTmpDir, SHARED_MODELS, sharedConfigDir, type SharedModel } from '../helpers/shared';
 
 const neoxCommon = {
-  architecture: 'GPTNeoXForCausalLM', family: 'gpt_neox', vocabSize: 50304, ropeTheta: 10000, ropeScaling: null,
-  maxPositionEmbeddings: 2048, norm: 'layernorm', normEps: 1e-5, parallelResidual: true, mlp: 'gelu_mlp', activation: 'gelu',
-  qkvBias: true, attnOutBias: true, mlpBias: true, qkNorm: false, tieWordEmbeddings: false, initializerRange: 0.02,
-  bosTokenId: 0, eosTokenIds: [0], padTokenId: null, checkpointDtype: 'float16',
+  architecture: 'GPTNeoXForCausalLM',
+  family: 'gpt_neox',
+  vocabSize: 50304,
+  ropeTheta: 10000,
+  ropeScaling: null,
+  maxPositionEmbeddings: 2048,
+  norm: 'layernorm',
+  normEps: 1e-5,
+  parallelResidual: true,
+  mlp: 'gelu_mlp',
+  activation: 'gelu',
+  qkvBias: true,
+  attnOutBias: true,
+  mlpBias: true,
+  qkNorm: false,
+  tieWordEmbeddings: false,
+  initializerRange: 0.02,
+  bosTokenId: 0,
+  eosTokenIds: [0],
+  padTokenId: null,
+  checkpointDtype: 'float16',
 } as const;
 const qwenCommon = {
-  vocabSize: 151936, ropeTheta: 1_000_000, ropeScaling: null, norm: 'rmsnorm', normEps: 1e-6, parallelResidual: false,
-  mlp: 'gated_mlp', activation: 'silu', mlpBias: false, tieWordEmbeddings: true, initializerRange: 0.02, bosTokenId: 151643,
-  padTokenId: null, checkpointDtype: 'bfloat16',
+  vocabSize: 151936,
+  ropeTheta: 1_000_000,
+  ropeScaling: null,
+  norm: 'rmsnorm',
+  normEps: 1e-6,
+  parallelResidual: false,
+  mlp: 'gated_mlp',
+  activation: 'silu',
+  mlpBias: false,
+  tieWordEmbeddings: true,
+  initializerRange: 0.02,
+  bosTokenId: 151643,
+  padTokenId: null,
+  checkpointDtype: 'bfloat16',
 } as const;
 
 /** The numbers each vendored config must parse to (from the hub model cards / config files). */
 const EXPECTED: Record<SharedModel, ArchSpec> = {
   // head_dim 512/8 = 64; rotary_pct 0.25 → 16 rotated dims
-  'EleutherAI--pythia-70m': { ...neoxCommon, hiddenSize: 512, intermediateSize: 2048, numLayers: 6, numHeads: 8, numKvHeads: 8, headDim: 64, rotaryDim: 16, eosTokenIds: [0] },
-  'EleutherAI--pythia-160m': { ...neoxCommon, hiddenSize: 768, intermediateSize: 3072, numLayers: 12, numHeads: 12, numKvHeads: 12, headDim: 64, rotaryDim: 16, eosTokenIds: [0] },
-  'EleutherAI--pythia-410m': { ...neoxCommon, hiddenSize: 1024, intermediateSize: 4096, numLayers: 24, numHeads: 16, numKvHeads: 16, headDim: 64, rotaryDim: 16, eosTokenIds: [0] },
+  'EleutherAI--pythia-70m': {
+    ...neoxCommon,
+    hiddenSize: 512,
+    intermediateSize: 2048,
+    numLayers: 6,
+    numHeads: 8,
+    numKvHeads: 8,
+    headDim: 64,
+    rotaryDim: 16,
+    eosTokenIds: [0],
+  },
+  'EleutherAI--pythia-160m': {
+    ...neoxCommon,
+    hiddenSize: 768,
+    intermediateSize: 3072,
+    numLayers: 12,
+    numHeads: 12,
+    numKvHeads: 12,
+    headDim: 64,
+    rotaryDim: 16,
+    eosTokenIds: [0],
+  },
+  'EleutherAI--pythia-410m': {
+    ...neoxCommon,
+    hiddenSize: 1024,
+    intermediateSize: 4096,
+    numLayers: 24,
+    numHeads: 16,
+    numKvHeads: 16,
+    headDim: 64,
+    rotaryDim: 16,
+    eosTokenIds: [0],
+  },
   // 2048/8 = 256-dim heads, 64 rotated
-  'EleutherAI--pythia-1b': { ...neoxCommon, hiddenSize: 2048, intermediateSize: 8192, numLayers: 16, numHeads: 8, numKvHeads: 8, headDim: 256, rotaryDim: 64, eosTokenIds: [0] },
+  'EleutherAI--pythia-1b': {
+    ...neoxCommon,
+    hiddenSize: 2048,
+    intermediateSize: 8192,
+    numLayers: 16,
+    numHeads: 8,
+    numKvHeads: 8,
+    headDim: 256,
+    rotaryDim: 64,
+    eosTokenIds: [0],
+  },
   'Qwen--Qwen2.5-0.5B': {
-    ...qwenCommon, architecture: 'Qwen2ForCausalLM', family: 'qwen2', hiddenSize: 896, intermediateSize: 4864, numLayers: 24,
-    numHeads: 14, numKvHeads: 2, headDim: 64, rotaryDim: 64, maxPositionEmbeddings: 32768, qkvBias: true, attnOutBias: false,
-    qkNorm: false, eosTokenIds: [151643],
+    ...qwenCommon,
+    architecture: 'Qwen2ForCausalLM',
+    family: 'qwen2',
+    hiddenSize: 896,
+    intermediateSize: 4864,
+    numLayers: 24,
+    numHeads: 14,
+    numKvHeads: 2,
+    headDim: 64,
+    rotaryDim: 64,
+    maxPositionEmbeddings: 32768,
+    qkvBias: true,
+    attnOutBias: false,
+    qkNorm: false,
+    eosTokenIds: [151643],
   },
   'Qwen--Qwen2.5-1.5B': {
-    ...qwenCommon, architecture: 'Qwen2ForCausalLM', family: 'qwen2', hiddenSize: 1536, intermediateSize: 8960, numLayers: 28,
-    numHeads: 12, numKvHeads: 2, headDim: 128, rotaryDim: 128, maxPositionEmbeddings: 131072, qkvBias: true, attnOutBias: false,
-    qkNorm: false, eosTokenIds: [151643],
+    ...qwenCommon,
+    architecture: 'Qwen2ForCausalLM',
+    family: 'qwen2',
+    hiddenSize: 1536,
+    intermediateSize: 8960,
+    numLayers: 28,
+    numHeads: 12,
+    numKvHeads: 2,
+    headDim: 128,
+    rotaryDim: 128,
+    maxPositionEmbeddings: 131072,
+    qkvBias: true,
+    attnOutBias: false,
+    qkNorm: false,
+    eosTokenIds: [151643],
   },
   // head_dim 128 although 1024/16 = 64
   'Qwen--Qwen3-0.6B': {
-    ...qwenCommon, architecture: 'Qwen3ForCausalLM', family: 'qwen3', hiddenSize: 1024, intermediateSize: 3072, numLayers: 28,
-    numHeads: 16, numKvHeads: 8, headDim: 128, rotaryDim: 128, maxPositionEmbeddings: 40960, qkvBias: false, attnOutBias: false,
-    qkNorm: true, eosTokenIds: [151645],
+    ...qwenCommon,
+    architecture: 'Qwen3ForCausalLM',
+    family: 'qwen3',
+    hiddenSize: 1024,
+    intermediateSize: 3072,
+    numLayers: 28,
+    numHeads: 16,
+    numKvHeads: 8,
+    headDim: 128,
+    rotaryDim: 128,
+    maxPositionEmbeddings: 40960,
+    qkvBias: false,
+    attnOutBias: false,
+    qkNorm: true,
+    eosTokenIds: [151645],
   },
   'meta-llama--Llama-3.2-1B': {
-    architecture: 'LlamaForCausalLM', family: 'llama', vocabSize: 128256, hiddenSize: 2048, intermediateSize: 8192, numLayers: 16,
-    numHeads: 32, numKvHeads: 8, headDim: 64, rotaryDim: 64, ropeTheta: 500000,
+    architecture: 'LlamaForCausalLM',
+    family: 'llama',
+    vocabSize: 128256,
+    hiddenSize: 2048,
+    intermediateSize: 8192,
+    numLayers: 16,
+    numHeads: 32,
+    numKvHeads: 8,
+    headDim: 64,
+    rotaryDim: 64,
+    ropeTheta: 500000,
     ropeScaling: { type: 'llama3', factor: 32, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositionEmbeddings: 8192 },
-    maxPositionEmbeddings: 131072, norm: 'rmsnorm', normEps: 1e-5, parallelResidual: false, mlp: 'gated_mlp', activation: 'silu',
-    qkvBias: false, attnOutBias: false, mlpBias: false, qkNorm: false, tieWordEmbeddings: true, initializerRange: 0.02,
-    bosTokenId: 128000, eosTokenIds: [128001], padTokenId: null, checkpointDtype: 'bfloat16',
+    maxPositionEmbeddings: 131072,
+    norm: 'rmsnorm',
+    normEps: 1e-5,
+    parallelResidual: false,
+    mlp: 'gated_mlp',
+    activation: 'silu',
+    qkvBias: false,
+    attnOutBias: false,
+    mlpBias: false,
+    qkNorm: false,
+    tieWordEmbeddings: true,
+    initializerRange: 0.02,
+    bosTokenId: 128000,
+    eosTokenIds: [128001],
+    padTokenId: null,
+    checkpointDtype: 'bfloat16',
   },
 };
 
@@ -151,7 +277,14 @@ describe('parseConfig: variants that are supported', () => {
     const c = readSharedConfig('EleutherAI--pythia-70m');
     Object.assign(c, { hidden_act: 'gelu_new', use_parallel_residual: false, attention_bias: false, tie_word_embeddings: true });
     const s = parseConfig(c);
-    expect([s.activation, s.parallelResidual, s.qkvBias, s.attnOutBias, s.mlpBias, s.tieWordEmbeddings]).toEqual(['gelu_tanh', false, false, false, true, true]);
+    expect([s.activation, s.parallelResidual, s.qkvBias, s.attnOutBias, s.mlpBias, s.tieWordEmbeddings]).toEqual([
+      'gelu_tanh',
+      false,
+      false,
+      false,
+      true,
+      true,
+    ]);
     c['hidden_act'] = 'gelu_pytorch_tanh';
     expect(parseConfig(c).activation).toBe('gelu_tanh');
   });
@@ -165,22 +298,138 @@ describe('parseConfig: variants that are supported', () => {
 
 describe('parseConfig: unsupported configs → ERR_UNSUPPORTED_CONFIG naming the field', () => {
   const cases: Array<[string, SharedModel, (c: Record<string, unknown>) => void, string]> = [
-    ['other architecture', 'meta-llama--Llama-3.2-1B', (c) => { c['architectures'] = ['MistralForCausalLM']; c['model_type'] = 'mistral'; }, 'architectures'],
-    ['model_type contradicts architectures', 'Qwen--Qwen2.5-0.5B', (c) => { c['model_type'] = 'llama'; }, 'model_type'],
-    ['unknown model_type without architectures', 'Qwen--Qwen2.5-0.5B', (c) => { delete c['architectures']; c['model_type'] = 'gemma'; }, 'model_type'],
-    ['rope_type yarn', 'meta-llama--Llama-3.2-1B', (c) => { c['rope_scaling'] = { rope_type: 'yarn', factor: 4, original_max_position_embeddings: 8192 }; }, 'rope_scaling.rope_type'],
-    ['legacy type dynamic', 'Qwen--Qwen2.5-0.5B', (c) => { c['rope_scaling'] = { type: 'dynamic', factor: 2 }; }, 'rope_scaling.type'],
-    ['rope_parameters longrope', 'Qwen--Qwen3-0.6B', (c) => { c['rope_parameters'] = { rope_type: 'longrope', rope_theta: 1e6 }; delete c['rope_theta']; }, 'rope_parameters.rope_type'],
-    ['per-layer-type rope_parameters', 'Qwen--Qwen3-0.6B', (c) => { c['rope_parameters'] = { full_attention: { rope_type: 'default', rope_theta: 1e6 } }; }, 'rope_parameters.full_attention'],
-    ['hidden_act not in the list', 'meta-llama--Llama-3.2-1B', (c) => { c['hidden_act'] = 'quick_gelu'; }, 'hidden_act'],
-    ['NeoX hidden_act not in the list', 'EleutherAI--pythia-70m', (c) => { c['hidden_act'] = 'gelu_10'; }, 'hidden_act'],
-    ['heads not divisible by kv heads', 'Qwen--Qwen2.5-0.5B', (c) => { c['num_key_value_heads'] = 3; }, 'num_key_value_heads'],
-    ['Qwen2 sliding window', 'Qwen--Qwen2.5-0.5B', (c) => { c['use_sliding_window'] = true; }, 'use_sliding_window'],
-    ['Qwen3 sliding window', 'Qwen--Qwen3-0.6B', (c) => { c['use_sliding_window'] = true; c['sliding_window'] = 4096; }, 'use_sliding_window'],
-    ['sliding layer type', 'Qwen--Qwen3-0.6B', (c) => { c['layer_types'] = Array.from({ length: 28 }, (_, i) => (i === 1 ? 'sliding_attention' : 'full_attention')); }, 'layer_types.1'],
-    ['mrope', 'Qwen--Qwen2.5-0.5B', (c) => { c['use_mrope'] = true; }, 'use_mrope'],
-    ['odd rotary dims', 'EleutherAI--pythia-70m', (c) => { c['rotary_pct'] = 0.3; }, 'rotary_pct'], // int(64*0.3) = 19
-    ['partial rotary outside NeoX', 'meta-llama--Llama-3.2-1B', (c) => { c['partial_rotary_factor'] = 0.5; }, 'partial_rotary_factor'],
+    [
+      'other architecture',
+      'meta-llama--Llama-3.2-1B',
+      (c) => {
+        c['architectures'] = ['MistralForCausalLM'];
+        c['model_type'] = 'mistral';
+      },
+      'architectures',
+    ],
+    [
+      'model_type contradicts architectures',
+      'Qwen--Qwen2.5-0.5B',
+      (c) => {
+        c['model_type'] = 'llama';
+      },
+      'model_type',
+    ],
+    [
+      'unknown model_type without architectures',
+      'Qwen--Qwen2.5-0.5B',
+      (c) => {
+        delete c['architectures'];
+        c['model_type'] = 'gemma';
+      },
+      'model_type',
+    ],
+    [
+      'rope_type yarn',
+      'meta-llama--Llama-3.2-1B',
+      (c) => {
+        c['rope_scaling'] = { rope_type: 'yarn', factor: 4, original_max_position_embeddings: 8192 };
+      },
+      'rope_scaling.rope_type',
+    ],
+    [
+      'legacy type dynamic',
+      'Qwen--Qwen2.5-0.5B',
+      (c) => {
+        c['rope_scaling'] = { type: 'dynamic', factor: 2 };
+      },
+      'rope_scaling.type',
+    ],
+    [
+      'rope_parameters longrope',
+      'Qwen--Qwen3-0.6B',
+      (c) => {
+        c['rope_parameters'] = { rope_type: 'longrope', rope_theta: 1e6 };
+        delete c['rope_theta'];
+      },
+      'rope_parameters.rope_type',
+    ],
+    [
+      'per-layer-type rope_parameters',
+      'Qwen--Qwen3-0.6B',
+      (c) => {
+        c['rope_parameters'] = { full_attention: { rope_type: 'default', rope_theta: 1e6 } };
+      },
+      'rope_parameters.full_attention',
+    ],
+    [
+      'hidden_act not in the list',
+      'meta-llama--Llama-3.2-1B',
+      (c) => {
+        c['hidden_act'] = 'quick_gelu';
+      },
+      'hidden_act',
+    ],
+    [
+      'NeoX hidden_act not in the list',
+      'EleutherAI--pythia-70m',
+      (c) => {
+        c['hidden_act'] = 'gelu_10';
+      },
+      'hidden_act',
+    ],
+    [
+      'heads not divisible by kv heads',
+      'Qwen--Qwen2.5-0.5B',
+      (c) => {
+        c['num_key_value_heads'] = 3;
+      },
+      'num_key_value_heads',
+    ],
+    [
+      'Qwen2 sliding window',
+      'Qwen--Qwen2.5-0.5B',
+      (c) => {
+        c['use_sliding_window'] = true;
+      },
+      'use_sliding_window',
+    ],
+    [
+      'Qwen3 sliding window',
+      'Qwen--Qwen3-0.6B',
+      (c) => {
+        c['use_sliding_window'] = true;
+        c['sliding_window'] = 4096;
+      },
+      'use_sliding_window',
+    ],
+    [
+      'sliding layer type',
+      'Qwen--Qwen3-0.6B',
+      (c) => {
+        c['layer_types'] = Array.from({ length: 28 }, (_, i) => (i === 1 ? 'sliding_attention' : 'full_attention'));
+      },
+      'layer_types.1',
+    ],
+    [
+      'mrope',
+      'Qwen--Qwen2.5-0.5B',
+      (c) => {
+        c['use_mrope'] = true;
+      },
+      'use_mrope',
+    ],
+    [
+      'odd rotary dims',
+      'EleutherAI--pythia-70m',
+      (c) => {
+        c['rotary_pct'] = 0.3;
+      },
+      'rotary_pct',
+    ], // int(64*0.3) = 19
+    [
+      'partial rotary outside NeoX',
+      'meta-llama--Llama-3.2-1B',
+      (c) => {
+        c['partial_rotary_factor'] = 0.5;
+      },
+      'partial_rotary_factor',
+    ],
   ];
   for (const [what, model, mutate, fieldName] of cases) {
     it(what, () => {
@@ -193,18 +442,103 @@ describe('parseConfig: unsupported configs → ERR_UNSUPPORTED_CONFIG naming the
 
 describe('parseConfig: malformed configs → ERR_CONFIG_INVALID naming the field', () => {
   const cases: Array<[string, SharedModel, (c: Record<string, unknown>) => void, string]> = [
-    ['missing hidden_size', 'EleutherAI--pythia-70m', (c) => { delete c['hidden_size']; }, 'hidden_size'],
-    ['negative hidden_size', 'meta-llama--Llama-3.2-1B', (c) => { c['hidden_size'] = -2048; }, 'hidden_size'],
-    ['non-integer layers', 'Qwen--Qwen3-0.6B', (c) => { c['num_hidden_layers'] = 2.5; }, 'num_hidden_layers'],
-    ['vocab_size as string', 'EleutherAI--pythia-70m', (c) => { c['vocab_size'] = '50304'; }, 'vocab_size'],
-    ['tie_word_embeddings not boolean', 'Qwen--Qwen2.5-0.5B', (c) => { c['tie_word_embeddings'] = 'yes'; }, 'tie_word_embeddings'],
-    ['negative eos id in a list', 'meta-llama--Llama-3.2-1B', (c) => { c['eos_token_id'] = [-1]; }, 'eos_token_id.0'],
-    ['llama3 scaling without factor', 'meta-llama--Llama-3.2-1B', (c) => { delete (c['rope_scaling'] as Record<string, unknown>)['factor']; }, 'rope_scaling.factor'],
-    ['rope_parameters.rope_theta negative', 'Qwen--Qwen3-0.6B', (c) => { c['rope_parameters'] = { rope_type: 'default', rope_theta: -5 }; delete c['rope_theta']; }, 'rope_parameters.rope_theta'],
-    ['rope_theta contradicts rope_parameters', 'Qwen--Qwen3-0.6B', (c) => { c['rope_parameters'] = { rope_type: 'default', rope_theta: 10000 }; }, 'rope_theta'],
-    ['hidden not divisible by heads (NeoX)', 'EleutherAI--pythia-70m', (c) => { c['hidden_size'] = 500; }, 'hidden_size'],
-    ['empty architectures', 'EleutherAI--pythia-70m', (c) => { c['architectures'] = []; }, 'architectures'],
-    ['layer_types of the wrong length', 'Qwen--Qwen3-0.6B', (c) => { c['layer_types'] = ['full_attention']; }, 'layer_types'],
+    [
+      'missing hidden_size',
+      'EleutherAI--pythia-70m',
+      (c) => {
+        delete c['hidden_size'];
+      },
+      'hidden_size',
+    ],
+    [
+      'negative hidden_size',
+      'meta-llama--Llama-3.2-1B',
+      (c) => {
+        c['hidden_size'] = -2048;
+      },
+      'hidden_size',
+    ],
+    [
+      'non-integer layers',
+      'Qwen--Qwen3-0.6B',
+      (c) => {
+        c['num_hidden_layers'] = 2.5;
+      },
+      'num_hidden_layers',
+    ],
+    [
+      'vocab_size as string',
+      'EleutherAI--pythia-70m',
+      (c) => {
+        c['vocab_size'] = '50304';
+      },
+      'vocab_size',
+    ],
+    [
+      'tie_word_embeddings not boolean',
+      'Qwen--Qwen2.5-0.5B',
+      (c) => {
+        c['tie_word_embeddings'] = 'yes';
+      },
+      'tie_word_embeddings',
+    ],
+    [
+      'negative eos id in a list',
+      'meta-llama--Llama-3.2-1B',
+      (c) => {
+        c['eos_token_id'] = [-1];
+      },
+      'eos_token_id.0',
+    ],
+    [
+      'llama3 scaling without factor',
+      'meta-llama--Llama-3.2-1B',
+      (c) => {
+        delete (c['rope_scaling'] as Record<string, unknown>)['factor'];
+      },
+      'rope_scaling.factor',
+    ],
+    [
+      'rope_parameters.rope_theta negative',
+      'Qwen--Qwen3-0.6B',
+      (c) => {
+        c['rope_parameters'] = { rope_type: 'default', rope_theta: -5 };
+        delete c['rope_theta'];
+      },
+      'rope_parameters.rope_theta',
+    ],
+    [
+      'rope_theta contradicts rope_parameters',
+      'Qwen--Qwen3-0.6B',
+      (c) => {
+        c['rope_parameters'] = { rope_type: 'default', rope_theta: 10000 };
+      },
+      'rope_theta',
+    ],
+    [
+      'hidden not divisible by heads (NeoX)',
+      'EleutherAI--pythia-70m',
+      (c) => {
+        c['hidden_size'] = 500;
+      },
+      'hidden_size',
+    ],
+    [
+      'empty architectures',
+      'EleutherAI--pythia-70m',
+      (c) => {
+        c['architectures'] = [];
+      },
+      'architectures',
+    ],
+    [
+      'layer_types of the wrong length',
+      'Qwen--Qwen3-0.6B',
+      (c) => {
+        c['layer_types'] = ['full_attention'];
+      },
+      'layer_types',
+    ],
   ];
   for (const [what, model, mutate, fieldName] of cases) {
     it(what, () => {

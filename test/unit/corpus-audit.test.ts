@@ -26,18 +26,35 @@ const GOLDEN = path.join(REPO_ROOT, 'test', 'reference', 'audit_golden.py');
 
 // Benchmarks: ARC-like multiple choice, WinoGrande-like partial, LAMBADA-like loglikelihood, code.
 const ARC = [
-  { context: 'Question: Which gas do green plants absorb from the air during photosynthesis?\nAnswer:', choices: ['carbon dioxide', 'oxygen', 'nitrogen gas only', 'helium'], gold: 0 },
-  { context: 'Question: A student\'s bicycle—rusty & old—was left outside; what caused the rust?\nAnswer:', choices: ['water and oxygen reacting with iron', 'sunlight'], gold: 0 },
+  {
+    context: 'Question: Which gas do green plants absorb from the air during photosynthesis?\nAnswer:',
+    choices: ['carbon dioxide', 'oxygen', 'nitrogen gas only', 'helium'],
+    gold: 0,
+  },
+  {
+    context: "Question: A student's bicycle—rusty & old—was left outside; what caused the rust?\nAnswer:",
+    choices: ['water and oxygen reacting with iron', 'sunlight'],
+    gold: 0,
+  },
   { context: "Qu'est-ce que la CAFÉ noire ŒUVRE d'art Ⅻ ½ x² signifie vraiment pour nous?", choices: ['rien', 'tout'], gold: 1 },
 ];
 const WINO = [
-  { context: 'The trophy would not fit in the brown suitcase because the', choices: ['trophy', 'suitcase'], continuation: 'was too large for it to hold.', gold: 0 },
+  {
+    context: 'The trophy would not fit in the brown suitcase because the',
+    choices: ['trophy', 'suitcase'],
+    continuation: 'was too large for it to hold.',
+    gold: 0,
+  },
 ];
 const LAMBADA = [
   { context: 'ΟΔΟΣ ΣΟΦΙΑΣ: she walked slowly along the İstanbul harbour at night,\u00a0watching the', continuation: 'ships' },
 ];
 const CODE = [
-  { context: 'def add_numbers(first_value, second_value):\n    """Return x_1 + y_2 == 42 for 2_000 cases."""\n', choices: ['    return first_value + second_value\n'], gold: 0 },
+  {
+    context: 'def add_numbers(first_value, second_value):\n    """Return x_1 + y_2 == 42 for 2_000 cases."""\n',
+    choices: ['    return first_value + second_value\n'],
+    gold: 0,
+  },
 ];
 
 // Corpus texts, each probing one part of the rule (comments give the expectation at n = 8).
@@ -81,7 +98,15 @@ beforeAll(async () => {
   root = makeTmpDir('resurface-audit-');
   corpusDir = path.join(root, 'corpus');
   fs.mkdirSync(corpusDir);
-  records = TEXTS.map((text, id) => ({ id, text, tokens: [id + 1, id + 2], num_tokens: 2, finish_reason: id % 3 ? 'eos' : 'length', logprobs: [-1, -id / 10], mean_nll: (1 + id / 10) / 2 }));
+  records = TEXTS.map((text, id) => ({
+    id,
+    text,
+    tokens: [id + 1, id + 2],
+    num_tokens: 2,
+    finish_reason: id % 3 ? 'eos' : 'length',
+    logprobs: [-1, -id / 10],
+    mean_nll: (1 + id / 10) / 2,
+  }));
   await writeCorpusFixture(corpusDir, [records.slice(0, 7), records.slice(7, 14), records.slice(14)]);
   taskFiles = [
     writeJsonl(path.join(root, 'arc.jsonl'), ARC),
@@ -100,10 +125,15 @@ describe('normalisation equals Python re (reference normalize)', () => {
   });
 
   it("on every code point Python's Unicode database assigns (lower(), \\w, \\s)", () => {
-    const py = JSON.parse(execFileSync(PYTHON, [GOLDEN, '--classes'], { encoding: 'utf8', maxBuffer: 1 << 26 })) as { unicode: string; normalized: Record<string, string> };
+    const py = JSON.parse(execFileSync(PYTHON, [GOLDEN, '--classes'], { encoding: 'utf8', maxBuffer: 1 << 26 })) as {
+      unicode: string;
+      normalized: Record<string, string>;
+    };
     const entries = Object.entries(py.normalized);
     expect(entries.length).toBeGreaterThan(140_000);
-    const wrong = entries.filter(([c, want]) => normalizeForAudit(`A${String.fromCodePoint(Number(c))}b`) !== want).map(([c]) => `U+${Number(c).toString(16)}`);
+    const wrong = entries
+      .filter(([c, want]) => normalizeForAudit(`A${String.fromCodePoint(Number(c))}b`) !== want)
+      .map(([c]) => `U+${Number(c).toString(16)}`);
     expect(wrong, `Python's Unicode ${py.unicode}`).toEqual([]);
   });
 
@@ -135,7 +165,12 @@ describe('outputs', () => {
   let out: string;
   beforeAll(async () => {
     out = path.join(root, 'clean');
-    r = await auditCorpus({ corpusDir, taskFiles, outDir: out, extraction: { file: 'x.jsonl', texts: ['green plants absorb', 'never occurs anywhere', 'the'] } });
+    r = await auditCorpus({
+      corpusDir,
+      taskFiles,
+      outDir: out,
+      extraction: { file: 'x.jsonl', texts: ['green plants absorb', 'never occurs anywhere', 'the'] },
+    });
   });
 
   it('the clean corpus holds exactly the unflagged records, renumbered, with their logprobs', () => {
@@ -149,7 +184,9 @@ describe('outputs', () => {
     expect(m.counts.samples).toBe(kept.length);
     expect(m.audit!.n).toBe(8);
     expect(m.audit!.flaggedIds).toEqual(r.flaggedIds);
-    expect(m.audit!.benchmarks.map((b) => b.sha256)).toEqual(taskFiles.map((f) => crypto.createHash('sha256').update(fs.readFileSync(f)).digest('hex')));
+    expect(m.audit!.benchmarks.map((b) => b.sha256)).toEqual(
+      taskFiles.map((f) => crypto.createHash('sha256').update(fs.readFileSync(f)).digest('hex')),
+    );
   });
 
   it('writes audit.json and the kept-vs-dropped NLL histogram', () => {
@@ -198,13 +235,24 @@ describe('bad input', () => {
     fs.mkdirSync(dir);
     await writeCorpusFixture(dir, [[records[0]!, { ...records[2]!, id: 1 }]]);
     const out = path.join(root, 'all-flagged-out');
-    await expect(auditCorpus({ corpusDir: dir, taskFiles, outDir: out })).rejects.toMatchObject({ code: 'ERR_CORPUS', message: expect.stringMatching(/every one of the 2 samples/) });
+    await expect(auditCorpus({ corpusDir: dir, taskFiles, outDir: out })).rejects.toMatchObject({
+      code: 'ERR_CORPUS',
+      message: expect.stringMatching(/every one of the 2 samples/),
+    });
     expect(fs.readdirSync(out).sort()).toEqual(['audit.json', 'nll-histogram.svg']);
     expect(JSON.parse(fs.readFileSync(path.join(out, 'audit.json'), 'utf8')).flaggedIds).toEqual([0, 1]);
   });
 
   it('the CLI: --task repeated, --json summary', async () => {
-    const res = await runCli(['corpus', 'audit', corpusDir, ...taskFiles.flatMap((t) => ['--task', t]), '--out', path.join(root, 'cli-ok'), '--json']);
+    const res = await runCli([
+      'corpus',
+      'audit',
+      corpusDir,
+      ...taskFiles.flatMap((t) => ['--task', t]),
+      '--out',
+      path.join(root, 'cli-ok'),
+      '--json',
+    ]);
     expect(res.status, res.stderr).toBe(0);
     const j = JSON.parse(res.stdout);
     expect(j.flagged).toBe(11);
@@ -212,8 +260,25 @@ describe('bad input', () => {
   });
 
   it('the CLI decodes --extraction spans with --tokenizer (offset, prefix + suffix) and looks them up', async () => {
-    const ex = writeJsonl(path.join(root, 'extraction.jsonl'), [{ text: 'X which gas do green plants absorb' }, { text: 'zebra quantum lattice fjord' }]);
-    const args = ['corpus', 'audit', corpusDir, '--task', taskFiles[0]!, '--extraction', ex, '--prefix-len', '2', '--suffix-len', '2', '--offset', '2'];
+    const ex = writeJsonl(path.join(root, 'extraction.jsonl'), [
+      { text: 'X which gas do green plants absorb' },
+      { text: 'zebra quantum lattice fjord' },
+    ]);
+    const args = [
+      'corpus',
+      'audit',
+      corpusDir,
+      '--task',
+      taskFiles[0]!,
+      '--extraction',
+      ex,
+      '--prefix-len',
+      '2',
+      '--suffix-len',
+      '2',
+      '--offset',
+      '2',
+    ];
     const res = await runCli([...args, '--tokenizer', sharedTokenizerDir('pythia'), '--out', path.join(root, 'cli-ex'), '--json']);
     expect(res.status, res.stderr).toBe(0);
     const e = JSON.parse(res.stdout).extraction;
@@ -250,9 +315,10 @@ describe('64-bit n-gram hash', () => {
     return out;
   }
 
-  it('truncated to 16 and 20 bits, false positives occur at the rate a uniform hash predicts (the bound\'s assumption)', () => {
+  it("truncated to 16 and 20 bits, false positives occur at the rate a uniform hash predicts (the bound's assumption)", () => {
     const all = randomNgrams(30000, 8, 1);
-    const stored = all.slice(0, 10000), queries = all.slice(10000);
+    const stored = all.slice(0, 10000),
+      queries = all.slice(10000);
     for (const [bits, pick] of [
       [16, (x: [number, number]) => x[0] & 0xffff],
       [16, (x: [number, number]) => x[1] >>> 16],
@@ -285,7 +351,9 @@ describe('64-bit n-gram hash', () => {
     const s = new NgramHashSet(40, 16);
     const ref = new Map<string, Set<number>>();
     for (let i = 0; i < 5000; i++) {
-      const hi = rng.int(200), lo = rng.int(2 ** 32), g = rng.int(40);
+      const hi = rng.int(200),
+        lo = rng.int(2 ** 32),
+        g = rng.int(40);
       const k = `${hi}:${lo}`;
       const fresh = !(ref.get(k)?.has(g) ?? false);
       expect(s.add(hi, lo, g)).toBe(fresh);

@@ -27,7 +27,14 @@ const RUN = { numSamples: 30, maxNewTokens: 10, samplesPerShard: 4, batchSize: 3
 
 beforeAll(async () => {
   root = makeTmpDir('resurface-merge-');
-  modelDir = await buildGenModel({ base: 'EleutherAI--pythia-70m', dir: path.join(root, 'model'), seed: 6, std: 0.3, tokenizer: 'pythia', shrink: { vocabSize: 512 } });
+  modelDir = await buildGenModel({
+    base: 'EleutherAI--pythia-70m',
+    dir: path.join(root, 'model'),
+    seed: 6,
+    std: 0.3,
+    tokenizer: 'pythia',
+    shrink: { vocabSize: 512 },
+  });
   model = await Model.load(modelDir, { threads: 1 });
 }, 60_000);
 
@@ -49,7 +56,10 @@ async function parts(count: number, extra: Partial<CorpusGenerateOptions> = {}):
 }
 
 function shardFiles(dir: string): Map<string, Buffer> {
-  const files = fs.readdirSync(dir).filter((f) => /^samples-\d{5}\.jsonl$/.test(f)).sort();
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => /^samples-\d{5}\.jsonl$/.test(f))
+    .sort();
   return new Map(files.map((f) => [f, fs.readFileSync(path.join(dir, f))]));
 }
 
@@ -94,10 +104,23 @@ describe('generate --shard I/N + corpus merge', () => {
   });
 
   it('a malformed --shard is ERR_INVALID_SHARD (library and CLI), before anything is written', async () => {
-    for (const bad of ['3/2', '2/2', '1/0', 'a/b', '1', '-1/2']) expect(() => parsePart(bad), bad).toThrow(expect.objectContaining({ code: 'ERR_INVALID_SHARD' }));
+    for (const bad of ['3/2', '2/2', '1/0', 'a/b', '1', '-1/2'])
+      expect(() => parsePart(bad), bad).toThrow(expect.objectContaining({ code: 'ERR_INVALID_SHARD' }));
     expect(parsePart('1/2')).toEqual({ index: 1, count: 2 });
     const dir = out('cli');
-    const r = await runCli(['generate', '--model', modelDir, '--out', dir, '--num-samples', '2', '--max-new-tokens', '2', '--shard', '3/2']);
+    const r = await runCli([
+      'generate',
+      '--model',
+      modelDir,
+      '--out',
+      dir,
+      '--num-samples',
+      '2',
+      '--max-new-tokens',
+      '2',
+      '--shard',
+      '3/2',
+    ]);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain('ERR_INVALID_SHARD');
     expect(fs.existsSync(dir)).toBe(false);
@@ -105,11 +128,19 @@ describe('generate --shard I/N + corpus merge', () => {
 
   it('missing, duplicate, foreign, incomplete and corrupt parts are clear errors; parts and --out untouched', async () => {
     const before = three.map((d) => manifestText(d));
-    await expect(mergeCorpusParts([three[0]!, three[2]!], out('m'))).rejects.toMatchObject({ code: 'ERR_MERGE_MISSING_PART', details: { missing: [1] } });
-    await expect(mergeCorpusParts([three[0]!, three[1]!, three[1]!, three[2]!], out('m'))).rejects.toMatchObject({ code: 'ERR_MERGE_OVERLAP' });
+    await expect(mergeCorpusParts([three[0]!, three[2]!], out('m'))).rejects.toMatchObject({
+      code: 'ERR_MERGE_MISSING_PART',
+      details: { missing: [1] },
+    });
+    await expect(mergeCorpusParts([three[0]!, three[1]!, three[1]!, three[2]!], out('m'))).rejects.toMatchObject({
+      code: 'ERR_MERGE_OVERLAP',
+    });
     await expect(mergeCorpusParts([three[0]!, three[1]!, single], out('m'))).rejects.toMatchObject({ code: 'ERR_MERGE_MISMATCH' });
     const otherSeed = await gen({ part: { index: 1, count: 3 }, seed: 9 });
-    await expect(mergeCorpusParts([three[0]!, otherSeed, three[2]!], out('m'))).rejects.toMatchObject({ code: 'ERR_MERGE_MISMATCH', details: { fields: ['seed'] } });
+    await expect(mergeCorpusParts([three[0]!, otherSeed, three[2]!], out('m'))).rejects.toMatchObject({
+      code: 'ERR_MERGE_MISMATCH',
+      details: { fields: ['seed'] },
+    });
     const otherN = await gen({ part: { index: 1, count: 2 } });
     await expect(mergeCorpusParts([three[0]!, otherN, three[2]!], out('m'))).rejects.toMatchObject({ code: 'ERR_MERGE_MISMATCH' });
     // an --out that already holds a corpus is refused and left as it was
@@ -123,7 +154,10 @@ describe('generate --shard I/N + corpus merge', () => {
     m.shards = m.shards.slice(1);
     m.complete = false;
     fs.writeFileSync(path.join(cut, MANIFEST_FILE), JSON.stringify(m));
-    await expect(mergeCorpusParts([three[0]!, cut, three[2]!], out('m'))).rejects.toMatchObject({ code: 'ERR_MERGE_MISSING_PART', details: { shards: [1] } });
+    await expect(mergeCorpusParts([three[0]!, cut, three[2]!], out('m'))).rejects.toMatchObject({
+      code: 'ERR_MERGE_MISSING_PART',
+      details: { shards: [1] },
+    });
     // a corrupt shard: ERR_CORPUS, and the output has no manifest (not a corpus)
     const bad = out('bad');
     fs.cpSync(three[2]!, bad, { recursive: true });
@@ -141,7 +175,9 @@ describe('generate --shard I/N + corpus merge', () => {
     const m = JSON.parse(full);
     m.shards = m.shards.slice(0, 1);
     fs.writeFileSync(file, JSON.stringify(m));
-    await expect(generateCorpus({ modelDir, outDir: d, model, ...RUN, part: { index: 1, count: 2 }, resume: true })).rejects.toMatchObject({ code: 'ERR_RESUME_MISMATCH' });
+    await expect(generateCorpus({ modelDir, outDir: d, model, ...RUN, part: { index: 1, count: 2 }, resume: true })).rejects.toMatchObject({
+      code: 'ERR_RESUME_MISMATCH',
+    });
     const s = await generateCorpus({ modelDir, outDir: d, model, ...RUN, part: { index: 0, count: 2 }, resume: true });
     expect(s).toMatchObject({ shardsReused: 1, shardsWritten: 3, complete: true });
     expect(manifestText(d)).toBe(full.replace(/"(createdAt|updatedAt)": "[^"]*"/g, '"$1": "-"'));
@@ -149,13 +185,46 @@ describe('generate --shard I/N + corpus merge', () => {
 
   it('SIGKILL mid-run of a CLI part with every new setting, then --resume: byte for byte the in-process part', async () => {
     const N = 160;
-    const common = { numSamples: N, maxNewTokens: 20, samplesPerShard: 4, batchSize: 8, seed: 12, logprobs: true, minNewTokens: 3, startText: '\n' } as const;
+    const common = {
+      numSamples: N,
+      maxNewTokens: 20,
+      samplesPerShard: 4,
+      batchSize: 8,
+      seed: 12,
+      logprobs: true,
+      minNewTokens: 3,
+      startText: '\n',
+    } as const;
     const reference = out('part-ref');
     await generateCorpus({ modelDir, outDir: reference, model, ...common, part: { index: 1, count: 2 } });
     const dir = out('part-killed');
     const args = (extra: string[] = []) => [
-      'generate', '--model', modelDir, '--out', dir, '--num-samples', String(N), '--max-new-tokens', '20', '--samples-per-shard', '4', '--batch-size', '8',
-      '--seed', '12', '--logprobs', '--min-new-tokens', '3', '--start-text', '\n', '--shard', '1/2', '--threads', '1', '--json', ...extra,
+      'generate',
+      '--model',
+      modelDir,
+      '--out',
+      dir,
+      '--num-samples',
+      String(N),
+      '--max-new-tokens',
+      '20',
+      '--samples-per-shard',
+      '4',
+      '--batch-size',
+      '8',
+      '--seed',
+      '12',
+      '--logprobs',
+      '--min-new-tokens',
+      '3',
+      '--start-text',
+      '\n',
+      '--shard',
+      '1/2',
+      '--threads',
+      '1',
+      '--json',
+      ...extra,
     ];
     const child = spawnCli(args());
     const done = collect(child, 120_000);

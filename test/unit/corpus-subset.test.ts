@@ -29,7 +29,11 @@ beforeAll(async () => {
   fs.mkdirSync(corpusDir);
   // 10 samples of 1..10 tokens; texts of known code-point length (one astral character each)
   records = Array.from({ length: 10 }, (_, id) => ({
-    id, text: `😀${'x'.repeat(4 * id + 2)}`, tokens: Array.from({ length: id + 1 }, (_, k) => k + 1), num_tokens: id + 1, finish_reason: 'eos' as const,
+    id,
+    text: `😀${'x'.repeat(4 * id + 2)}`,
+    tokens: Array.from({ length: id + 1 }, (_, k) => k + 1),
+    num_tokens: id + 1,
+    finish_reason: 'eos' as const,
   }));
   await writeCorpusFixture(corpusDir, [records.slice(0, 6), records.slice(6)]);
 });
@@ -66,7 +70,8 @@ describe('the draw', () => {
     expect(parseTokenCount('200k')).toBe(200_000);
     expect(parseTokenCount('1.5B')).toBe(1_500_000_000);
     expect(parseTokenCount('5_000')).toBe(5000);
-    for (const bad of ['0', '0k', 'five', '-5', '5X', '']) expect(() => parseTokenCount(bad), bad).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
+    for (const bad of ['0', '0k', 'five', '-5', '5X', ''])
+      expect(() => parseTokenCount(bad), bad).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
   });
 });
 
@@ -91,7 +96,8 @@ describe('subset corpora', () => {
     }
     // subset i does not depend on count; bytes equal for the same seed
     for (const i of [0, 1]) {
-      for (const f of ['samples-00000.jsonl']) expect(fs.readFileSync(path.join(b.subsets[i]!.dir, f))).toEqual(fs.readFileSync(path.join(a.subsets[i]!.dir, f)));
+      for (const f of ['samples-00000.jsonl'])
+        expect(fs.readFileSync(path.join(b.subsets[i]!.dir, f))).toEqual(fs.readFileSync(path.join(a.subsets[i]!.dir, f)));
     }
     const c = await subsetCorpus({ corpusDir, tokens: 30, count: 1, seed: 6, outDir: path.join(root, 'c') });
     expect(readManifest(c.subsets[0]!.dir).derivedFrom!.sourceIds).not.toEqual(readManifest(a.subsets[0]!.dir).derivedFrom!.sourceIds);
@@ -118,22 +124,46 @@ describe('subset corpora', () => {
 
   it('bad input: budget 0, count 0, a non-empty --out; nothing written', async () => {
     const out = path.join(root, 'never');
-    await expect(subsetCorpus({ corpusDir, tokens: 0, count: 1, seed: 0, outDir: out })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
-    await expect(subsetCorpus({ corpusDir, tokens: 5, count: 0, seed: 0, outDir: out })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
-    await expect(subsetCorpus({ corpusDir: path.join(root, 'missing'), tokens: 5, count: 1, seed: 0, outDir: out })).rejects.toMatchObject({ code: 'ERR_CORPUS' });
+    await expect(subsetCorpus({ corpusDir, tokens: 0, count: 1, seed: 0, outDir: out })).rejects.toMatchObject({
+      code: 'ERR_INVALID_ARGUMENT',
+    });
+    await expect(subsetCorpus({ corpusDir, tokens: 5, count: 0, seed: 0, outDir: out })).rejects.toMatchObject({
+      code: 'ERR_INVALID_ARGUMENT',
+    });
+    await expect(subsetCorpus({ corpusDir: path.join(root, 'missing'), tokens: 5, count: 1, seed: 0, outDir: out })).rejects.toMatchObject({
+      code: 'ERR_CORPUS',
+    });
     expect(fs.existsSync(out)).toBe(false);
     const before = fs.readdirSync(path.join(root, 'a'));
-    await expect(subsetCorpus({ corpusDir, tokens: 5, count: 1, seed: 0, outDir: path.join(root, 'a') })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+    await expect(subsetCorpus({ corpusDir, tokens: 5, count: 1, seed: 0, outDir: path.join(root, 'a') })).rejects.toMatchObject({
+      code: 'ERR_INVALID_ARGUMENT',
+    });
     expect(fs.readdirSync(path.join(root, 'a'))).toEqual(before);
   });
 
   it('the CLI: --tokens with a suffix, --json; a budget of 0 and --count 0 are clear errors', async () => {
-    const ok = await runCli(['corpus', 'subset', corpusDir, '--tokens', '0.03k', '--count', '2', '--seed', '1', '--out', path.join(root, 'cli'), '--json']);
+    const ok = await runCli([
+      'corpus',
+      'subset',
+      corpusDir,
+      '--tokens',
+      '0.03k',
+      '--count',
+      '2',
+      '--seed',
+      '1',
+      '--out',
+      path.join(root, 'cli'),
+      '--json',
+    ]);
     expect(ok.status, ok.stderr).toBe(0);
     const j = JSON.parse(ok.stdout);
     expect(j.tokenBudget).toBe(30);
     expect(j.subsets.map((x: { tokens: number }) => x.tokens >= 30)).toEqual([true, true]);
-    for (const [flag, value] of [['--tokens', '0'], ['--count', '0']]) {
+    for (const [flag, value] of [
+      ['--tokens', '0'],
+      ['--count', '0'],
+    ]) {
       const args = ['corpus', 'subset', corpusDir, '--tokens', '5', '--out', path.join(root, 'cli-bad')];
       const i = args.indexOf(flag);
       if (i >= 0) args[i + 1] = value;

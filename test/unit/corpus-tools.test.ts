@@ -58,7 +58,18 @@ const EXPECTED = {
   length: { mean: 4.6, min: 0, p10: 1.2, p50: 5, p90: 7.8, max: 9 },
   distinct: { '1': 10 / 23, '2': 9 / 19, '3': 8 / 15, '4': 7 / 11 },
   repetitionRate: 0.2,
-  topTokens: [[5, 6], [1, 4], [2, 3], [3, 3], [4, 2], [7, 1], [8, 1], [9, 1], [10, 1], [11, 1]].map(([id, count]) => ({ id: id!, count: count!, share: count! / 23 })),
+  topTokens: [
+    [5, 6],
+    [1, 4],
+    [2, 3],
+    [3, 3],
+    [4, 2],
+    [7, 1],
+    [8, 1],
+    [9, 1],
+    [10, 1],
+    [11, 1],
+  ].map(([id, count]) => ({ id: id!, count: count!, share: count! / 23 })),
 };
 
 let root: string;
@@ -70,7 +81,11 @@ const sha = (b: string | Buffer) => createHash('sha256').update(b).digest('hex')
 
 /** One JSON object a line, keys in the documented order. */
 function shardText(records: CorpusRecord[]): string {
-  return records.map((r) => JSON.stringify({ id: r.id, text: r.text, tokens: r.tokens, num_tokens: r.num_tokens, finish_reason: r.finish_reason }) + '\n').join('');
+  return records
+    .map(
+      (r) => JSON.stringify({ id: r.id, text: r.text, tokens: r.tokens, num_tokens: r.num_tokens, finish_reason: r.finish_reason }) + '\n',
+    )
+    .join('');
 }
 
 function writeHandMadeCorpus(dir: string): void {
@@ -80,8 +95,13 @@ function writeHandMadeCorpus(dir: string): void {
     const text = shardText(recs);
     fs.writeFileSync(path.join(dir, file), text);
     return {
-      file, index, firstId: recs[0]!.id, count: recs.length, tokens: recs.reduce((a, r) => a + r.num_tokens, 0),
-      eos: recs.filter((r) => r.finish_reason === 'eos').length, sha256: sha(text),
+      file,
+      index,
+      firstId: recs[0]!.id,
+      count: recs.length,
+      tokens: recs.reduce((a, r) => a + r.num_tokens, 0),
+      eos: recs.filter((r) => r.finish_reason === 'eos').length,
+      sha256: sha(text),
     };
   });
   const manifest = {
@@ -192,7 +212,9 @@ describe('corpus retokenize (to the Llama 3 tokenizer)', () => {
 
   it('texts, ids and finish reasons are unchanged; tokens are the Llama 3 encoding without special tokens', async () => {
     const got = [...corpusRecords(openCorpus(out, { requireComplete: true }))];
-    expect(got.map((r) => ({ id: r.id, text: r.text, finish_reason: r.finish_reason }))).toEqual(RECORDS.map((r) => ({ id: r.id, text: r.text, finish_reason: r.finish_reason })));
+    expect(got.map((r) => ({ id: r.id, text: r.text, finish_reason: r.finish_reason }))).toEqual(
+      RECORDS.map((r) => ({ id: r.id, text: r.text, finish_reason: r.finish_reason })),
+    );
     for (const r of got) {
       const ids = await llamaIds(r.text);
       expect(r.tokens, `id ${r.id}`).toEqual(ids);
@@ -219,7 +241,8 @@ describe('corpus retokenize (to the Llama 3 tokenizer)', () => {
     const r = await runCli(['corpus', 'retokenize', corpusDir, '--tokenizer', llama, '--out', cliOut]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    for (const s of readManifest(out).shards) expect(fs.readFileSync(path.join(cliOut, s.file))).toEqual(fs.readFileSync(path.join(out, s.file)));
+    for (const s of readManifest(out).shards)
+      expect(fs.readFileSync(path.join(cliOut, s.file))).toEqual(fs.readFileSync(path.join(out, s.file)));
     const again = await runCli(['corpus', 'retokenize', corpusDir, '--tokenizer', llama, '--out', cliOut]);
     expect(again.status).toBe(1);
     expect(again.stderr).toMatch(/^error ERR_CORPUS: /);
@@ -241,7 +264,12 @@ describe('corpus export', () => {
     expect(await exportCorpus(corpusDir, 'jsonl', file)).toEqual({ records: 5 });
     const text = fs.readFileSync(file, 'utf8');
     expect(text.endsWith('\n')).toBe(true);
-    expect(text.trimEnd().split('\n').map((l) => JSON.parse(l))).toEqual(RECORDS);
+    expect(
+      text
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+    ).toEqual(RECORDS);
     const cliFile = path.join(root, 'export-cli.jsonl');
     const r = await runCli(['corpus', 'export', corpusDir, '--format', 'jsonl', '--out', cliFile]);
     expect(r.status).toBe(0);
@@ -252,7 +280,9 @@ describe('corpus export', () => {
     const { parquetReadObjects } = await import('hyparquet');
     const b = fs.readFileSync(f);
     expect(b.subarray(0, 4).toString()).toBe('PAR1');
-    const rows = (await parquetReadObjects({ file: b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) })) as Array<Record<string, unknown>>;
+    const rows = (await parquetReadObjects({ file: b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) })) as Array<
+      Record<string, unknown>
+    >;
     return rows.map((row) => ({
       id: Number(row.id),
       text: row.text,

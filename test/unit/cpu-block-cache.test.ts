@@ -76,7 +76,10 @@ describe('CPU block cache', () => {
     expect(off).toBe(on);
     const doctor = (env: NodeJS.ProcessEnv) =>
       new Promise<{ cpuBlockCache: { installed: boolean }; ompWaitPolicy: string }>((resolve, reject) => {
-        const child = spawn(process.execPath, [CLI, 'doctor', '--json'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+        const child = spawn(process.execPath, [CLI, 'doctor', '--json'], {
+          env: { ...process.env, ...env },
+          stdio: ['ignore', 'pipe', 'inherit'],
+        });
         let out = '';
         child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
         child.on('error', reject);

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import {
-  bf16BitsToF32, bf16BytesToFloat32, f16BitsToF32, f16BytesToFloat32, f32BitsToBf16Bits, f32BitsToF16Bits, f32BytesToFloat32,
-  float32ToBf16Bytes, float32ToF16Bytes, float32ToF32Bytes,
+  bf16BitsToF32,
+  bf16BytesToFloat32,
+  f16BitsToF32,
+  f16BytesToFloat32,
+  f32BitsToBf16Bits,
+  f32BitsToF16Bits,
+  f32BytesToFloat32,
+  float32ToBf16Bytes,
+  float32ToF16Bytes,
+  float32ToF32Bytes,
 } from '../../lib/io/dtype-convert';
 
 /**
@@ -9,7 +17,10 @@ import {
  * `t.to(torch.float16)` on CPU): ties to even, subnormals, overflow edges, infinities.
  */
 const GOLDEN: Array<[number, number, number]> = [
-  [0x00000000, 0x0000, 0x0000], [0x80000000, 0x8000, 0x8000], [0x3f800000, 0x3f80, 0x3c00], [0xbf800000, 0xbf80, 0xbc00],
+  [0x00000000, 0x0000, 0x0000],
+  [0x80000000, 0x8000, 0x8000],
+  [0x3f800000, 0x3f80, 0x3c00],
+  [0xbf800000, 0xbf80, 0xbc00],
   [0x3eaaaaab, 0x3eab, 0x3555], // 1/3
   [0x40490fdb, 0x4049, 0x4248], // pi
   [0x477fe000, 0x4780, 0x7bff], // 65504 = f16 max
@@ -26,8 +37,10 @@ const GOLDEN: Array<[number, number, number]> = [
   [0x387fe000, 0x3880, 0x0400], // subnormal tie carrying into the smallest normal
   [0x387fc000, 0x3880, 0x03ff], // largest f16 subnormal
   [0x387ba882, 0x387c, 0x03ef], // 6e-5
-  [0x7149f2ca, 0x714a, 0x7c00], [0xf149f2ca, 0xf14a, 0xfc00], // ±1e30
-  [0x7f800000, 0x7f80, 0x7c00], [0xff800000, 0xff80, 0xfc00], // ±inf
+  [0x7149f2ca, 0x714a, 0x7c00],
+  [0xf149f2ca, 0xf14a, 0xfc00], // ±1e30
+  [0x7f800000, 0x7f80, 0x7c00],
+  [0xff800000, 0xff80, 0xfc00], // ±inf
   [0x7f7fffff, 0x7f80, 0x7c00], // f32 max → inf in both
   [0x3f801000, 0x3f80, 0x3c00], // f16 tie, even below
   [0x3f803000, 0x3f80, 0x3c02], // f16 tie, even above
@@ -69,7 +82,8 @@ function referenceF16(x: number): number {
   if (a >= 65520) return sign | 0x7c00;
   let lo = 0;
   let hi = 0x7bff;
-  while (lo < hi) { // smallest h with value(h) >= a
+  while (lo < hi) {
+    // smallest h with value(h) >= a
     const mid = (lo + hi) >> 1;
     if (f16BitsToF32(mid) >= a) hi = mid;
     else lo = mid + 1;
@@ -86,7 +100,7 @@ describe('array conversions', () => {
   it('float16 agrees with a brute-force reference on random and edge values', () => {
     const vals: number[] = [];
     let s = 12345;
-    const rnd = (): number => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const rnd = (): number => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
     for (let i = 0; i < 20000; i++) {
       const mag = 2 ** (Math.floor(rnd() * 46) - 28); // 2^-28 .. 2^17
       vals.push((rnd() < 0.5 ? -1 : 1) * mag * (1 + rnd()));

@@ -36,32 +36,88 @@ describe('sentence encoder: bad checkpoints', () => {
   });
 
   it('architectures other than BERT are ERR_UNSUPPORTED_CONFIG naming the field', async () => {
-    expect(() => parseBertConfig({ ...readSharedConfig('EleutherAI--pythia-70m') }, 'pythia')).toThrow(expect.objectContaining({ code: 'ERR_UNSUPPORTED_CONFIG', details: expect.objectContaining({ field: 'model_type' }) }));
-    const roberta = await make({ editConfig: (c) => { c.model_type = 'roberta'; c.architectures = ['RobertaModel']; } });
+    expect(() => parseBertConfig({ ...readSharedConfig('EleutherAI--pythia-70m') }, 'pythia')).toThrow(
+      expect.objectContaining({ code: 'ERR_UNSUPPORTED_CONFIG', details: expect.objectContaining({ field: 'model_type' }) }),
+    );
+    const roberta = await make({
+      editConfig: (c) => {
+        c.model_type = 'roberta';
+        c.architectures = ['RobertaModel'];
+      },
+    });
     await expect(load(roberta)).rejects.toMatchObject({ code: 'ERR_UNSUPPORTED_CONFIG', message: expect.stringMatching(/roberta.*BERT/) });
-    const noType = await make({ editConfig: (c) => { delete c.model_type; c.architectures = ['MPNetModel']; } });
+    const noType = await make({
+      editConfig: (c) => {
+        delete c.model_type;
+        c.architectures = ['MPNetModel'];
+      },
+    });
     await expect(load(noType)).rejects.toMatchObject({ code: 'ERR_UNSUPPORTED_CONFIG' });
-    const relative = await make({ editConfig: (c) => { c.position_embedding_type = 'relative_key'; } });
-    await expect(load(relative)).rejects.toMatchObject({ code: 'ERR_UNSUPPORTED_CONFIG', details: expect.objectContaining({ field: 'position_embedding_type' }) });
-    const act = await make({ editConfig: (c) => { c.hidden_act = 'swish'; } });
-    await expect(load(act)).rejects.toMatchObject({ code: 'ERR_UNSUPPORTED_CONFIG', details: expect.objectContaining({ field: 'hidden_act' }) });
-    const heads = await make({ editConfig: (c) => { c.num_attention_heads = 5; } });
+    const relative = await make({
+      editConfig: (c) => {
+        c.position_embedding_type = 'relative_key';
+      },
+    });
+    await expect(load(relative)).rejects.toMatchObject({
+      code: 'ERR_UNSUPPORTED_CONFIG',
+      details: expect.objectContaining({ field: 'position_embedding_type' }),
+    });
+    const act = await make({
+      editConfig: (c) => {
+        c.hidden_act = 'swish';
+      },
+    });
+    await expect(load(act)).rejects.toMatchObject({
+      code: 'ERR_UNSUPPORTED_CONFIG',
+      details: expect.objectContaining({ field: 'hidden_act' }),
+    });
+    const heads = await make({
+      editConfig: (c) => {
+        c.num_attention_heads = 5;
+      },
+    });
     await expect(load(heads)).rejects.toMatchObject({ code: 'ERR_CONFIG_INVALID' });
   });
 
   it('weights that config.json does not describe: missing, mis-shaped or stray tensors', async () => {
-    const deeper = await make({ editConfig: (c) => { c.num_hidden_layers = 3; } });
+    const deeper = await make({
+      editConfig: (c) => {
+        c.num_hidden_layers = 3;
+      },
+    });
     await expect(load(deeper)).rejects.toMatchObject({ code: 'ERR_MISSING_TENSOR', message: expect.stringMatching(/encoder\.layer\.2\./) });
-    const wider = await make({ editConfig: (c) => { c.intermediate_size = 48; } });
+    const wider = await make({
+      editConfig: (c) => {
+        c.intermediate_size = 48;
+      },
+    });
     await expect(load(wider)).rejects.toMatchObject({ code: 'ERR_TENSOR_SHAPE' });
-    const shallower = await make({ editConfig: (c) => { c.num_hidden_layers = 1; } });
-    await expect(load(shallower)).rejects.toMatchObject({ code: 'ERR_UNEXPECTED_TENSOR', message: expect.stringMatching(/encoder\.layer\.1\./) });
-    const positions = await make({ editConfig: (c) => { c.max_position_embeddings = 64; } });
-    await expect(load(positions)).rejects.toMatchObject({ code: 'ERR_TENSOR_SHAPE', message: expect.stringMatching(/position_embeddings/) });
+    const shallower = await make({
+      editConfig: (c) => {
+        c.num_hidden_layers = 1;
+      },
+    });
+    await expect(load(shallower)).rejects.toMatchObject({
+      code: 'ERR_UNEXPECTED_TENSOR',
+      message: expect.stringMatching(/encoder\.layer\.1\./),
+    });
+    const positions = await make({
+      editConfig: (c) => {
+        c.max_position_embeddings = 64;
+      },
+    });
+    await expect(load(positions)).rejects.toMatchObject({
+      code: 'ERR_TENSOR_SHAPE',
+      message: expect.stringMatching(/position_embeddings/),
+    });
   });
 
   it('a tokenizer larger than the vocabulary is ERR_TOKENIZER; no tokenizer.json too', async () => {
-    const small = await make({ editConfig: (c) => { c.vocab_size = 20; } });
+    const small = await make({
+      editConfig: (c) => {
+        c.vocab_size = 20;
+      },
+    });
     await expect(load(small)).rejects.toMatchObject({ code: 'ERR_TOKENIZER' });
     const none = await make({}, (d) => fs.rmSync(path.join(d, 'tokenizer.json')));
     await expect(load(none)).rejects.toMatchObject({ code: 'ERR_TOKENIZER' });
@@ -69,15 +125,30 @@ describe('sentence encoder: bad checkpoints', () => {
 
   it('sentence-transformers modules we do not implement are ERR_UNSUPPORTED_CONFIG, never ignored', async () => {
     const dense = await make({ normalize: true }, (d) =>
-      editJson(path.join(d, 'modules.json'), (m) => [...(m as unknown as Json[]).slice(0, 2), { idx: 2, name: '2', path: '2_Dense', type: 'sentence_transformers.models.Dense' }]),
+      editJson(path.join(d, 'modules.json'), (m) => [
+        ...(m as unknown as Json[]).slice(0, 2),
+        { idx: 2, name: '2', path: '2_Dense', type: 'sentence_transformers.models.Dense' },
+      ]),
     );
     await expect(load(dense)).rejects.toMatchObject({ code: 'ERR_UNSUPPORTED_CONFIG', message: expect.stringMatching(/Dense/) });
     const two = await make({}, (d) => editJson(path.join(d, '1_Pooling', 'config.json'), (j) => ({ ...j, pooling_mode_cls_token: true })));
-    await expect(load(two)).rejects.toMatchObject({ code: 'ERR_UNSUPPORTED_CONFIG', message: expect.stringMatching(/several pooling modes/) });
-    const weighted = await make({}, (d) => editJson(path.join(d, '1_Pooling', 'config.json'), (j) => ({ ...j, pooling_mode_mean_tokens: false, pooling_mode_weightedmean_tokens: true })));
+    await expect(load(two)).rejects.toMatchObject({
+      code: 'ERR_UNSUPPORTED_CONFIG',
+      message: expect.stringMatching(/several pooling modes/),
+    });
+    const weighted = await make({}, (d) =>
+      editJson(path.join(d, '1_Pooling', 'config.json'), (j) => ({
+        ...j,
+        pooling_mode_mean_tokens: false,
+        pooling_mode_weightedmean_tokens: true,
+      })),
+    );
     await expect(load(weighted)).rejects.toMatchObject({ code: 'ERR_UNSUPPORTED_CONFIG' });
     const dim = await make({}, (d) => editJson(path.join(d, '1_Pooling', 'config.json'), (j) => ({ ...j, word_embedding_dimension: 64 })));
-    await expect(load(dim)).rejects.toMatchObject({ code: 'ERR_CONFIG_INVALID', message: expect.stringMatching(/word_embedding_dimension/) });
+    await expect(load(dim)).rejects.toMatchObject({
+      code: 'ERR_CONFIG_INVALID',
+      message: expect.stringMatching(/word_embedding_dimension/),
+    });
     const noPooling = await make({}, (d) => fs.rmSync(path.join(d, '1_Pooling'), { recursive: true }));
     await expect(load(noPooling)).rejects.toMatchObject({ code: 'ERR_NOT_A_MODEL' });
     const broken = await make({}, (d) => fs.writeFileSync(path.join(d, 'modules.json'), '{"not": "a list"'));

@@ -24,25 +24,62 @@ function err(fn: () => unknown): { code: string; message: string } {
   throw new Error('expected an error');
 }
 
-const gsm = { context: 'Question: 1+1?\nAnswer:', target: 'so #### 2', until: ['Question:'], filter: ['strict-match', 'flexible-extract'], ignore_case: true, regexes_to_ignore: [',', '\\$', '(?s).*#### ', '\\.$'] };
+const gsm = {
+  context: 'Question: 1+1?\nAnswer:',
+  target: 'so #### 2',
+  until: ['Question:'],
+  filter: ['strict-match', 'flexible-extract'],
+  ignore_case: true,
+  regexes_to_ignore: [',', '\\$', '(?s).*#### ', '\\.$'],
+};
 
 describe('generate task records', () => {
   it('reads a GSM8K-style record with the harness defaults filled in', () => {
     const t = readTaskFile(write([gsm, { ...gsm, target: undefined, targets: ['3', 'three'], group: 4 }]));
     expect(t.kind).toBe('generate');
     const g = t.items[0]!.generate!;
-    expect(g).toMatchObject({ until: ['Question:'], targets: ['so #### 2'], maxGenToks: 256, doSample: false, temperature: 0, topP: 1, repeats: 1, metric: 'exact_match', filters: ['strict-match', 'flexible-extract'], ignoreCase: true, ignorePunctuation: false });
+    expect(g).toMatchObject({
+      until: ['Question:'],
+      targets: ['so #### 2'],
+      maxGenToks: 256,
+      doSample: false,
+      temperature: 0,
+      topP: 1,
+      repeats: 1,
+      metric: 'exact_match',
+      filters: ['strict-match', 'flexible-extract'],
+      ignoreCase: true,
+      ignorePunctuation: false,
+    });
     expect(t.items[1]!.generate!.targets).toEqual(['3', 'three']);
     expect(t.items[1]!.group).toBe('4');
   });
 
   it('builds a HumanEval test program from test + entry_point, with sampling settings', () => {
-    const t = readTaskFile(write([{ context: 'def f(x):\n', test: 'def check(c):\n    assert c(1) == 2', entry_point: 'f', until: ['\ndef'], metric: 'pass@k', do_sample: true, temperature: 0.2, top_p: 0.95, repeats: 10, k: [1, 5], max_gen_toks: 512 }]));
+    const t = readTaskFile(
+      write([
+        {
+          context: 'def f(x):\n',
+          test: 'def check(c):\n    assert c(1) == 2',
+          entry_point: 'f',
+          until: ['\ndef'],
+          metric: 'pass@k',
+          do_sample: true,
+          temperature: 0.2,
+          top_p: 0.95,
+          repeats: 10,
+          k: [1, 5],
+          max_gen_toks: 512,
+        },
+      ]),
+    );
     const g = t.items[0]!.generate!;
     expect(g.targets).toEqual(['def check(c):\n    assert c(1) == 2\ncheck(f)']);
     expect(g).toMatchObject({ doSample: true, temperature: 0.2, topP: 0.95, repeats: 10, k: [1, 5], maxGenToks: 512, metric: 'pass@k' });
     // temperature 0 is greedy whatever do_sample says (as the harness)
-    expect(readTaskFile(write([{ context: 'a', target: 'b', until: ['\n'], do_sample: true, temperature: 0 }])).items[0]!.generate!.doSample).toBe(false);
+    expect(
+      readTaskFile(write([{ context: 'a', target: 'b', until: ['\n'], do_sample: true, temperature: 0 }])).items[0]!.generate!.doSample,
+    ).toBe(false);
   });
 
   it('rejects bad generate records with the file and line (ERR_TASK)', () => {
@@ -70,8 +107,12 @@ describe('generate task records', () => {
       expect(e.code, JSON.stringify(bad)).toBe('ERR_TASK');
       expect(e.message, JSON.stringify(bad)).toMatch(re);
     }
-    expect(err(() => readTaskFile(write([gsm, { ...gsm, filter: 'none' }]))).message).toMatch(/:2: metric, filter and k differ from line 1/);
-    expect(err(() => readTaskFile(write([gsm, { context: 'Q', choices: ['a'], gold: 0 }]))).message).toMatch(/:2: a multiple_choice record in a generate task file/);
+    expect(err(() => readTaskFile(write([gsm, { ...gsm, filter: 'none' }]))).message).toMatch(
+      /:2: metric, filter and k differ from line 1/,
+    );
+    expect(err(() => readTaskFile(write([gsm, { context: 'Q', choices: ['a'], gold: 0 }]))).message).toMatch(
+      /:2: a multiple_choice record in a generate task file/,
+    );
   });
 
   it('translates the harness regexes (a leading Python inline flag group)', () => {

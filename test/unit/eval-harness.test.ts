@@ -30,13 +30,19 @@ describe('request construction', () => {
     expect(buildRequests(item({ context: 'x', choices: ['y'], gold: 0, target_delimiter: '\n' }))[0]!.continuation).toBe('\ny');
   });
   it('partial scoring (WinoGrande): the choice completes the context, the shared suffix is scored', () => {
-    expect(buildRequests(item({ choices: ['Anna gave it to Mary because Anna', 'Anna gave it to Mary because Mary'], continuation: 'was kind.', gold: 0 }))).toEqual([
+    expect(
+      buildRequests(
+        item({ choices: ['Anna gave it to Mary because Anna', 'Anna gave it to Mary because Mary'], continuation: 'was kind.', gold: 0 }),
+      ),
+    ).toEqual([
       { context: 'Anna gave it to Mary because Anna', continuation: ' was kind.' },
       { context: 'Anna gave it to Mary because Mary', continuation: ' was kind.' },
     ]);
   });
   it('loglikelihood (LAMBADA): no delimiter', () => {
-    expect(buildRequests(item({ context: 'the cat sat on the', continuation: ' mat' }))).toEqual([{ context: 'the cat sat on the', continuation: ' mat' }]);
+    expect(buildRequests(item({ context: 'the cat sat on the', continuation: ' mat' }))).toEqual([
+      { context: 'the cat sat on the', continuation: ' mat' },
+    ]);
   });
 });
 
@@ -87,7 +93,11 @@ describe('continuation splitting (_encode_pair)', () => {
       { context: [1, 2], continuations: [[3], [4, 5]] },
       { context: [9], continuations: [[3]] },
     ]);
-    expect(g.where).toEqual([[0, 0], [0, 1], [1, 0]]);
+    expect(g.where).toEqual([
+      [0, 0],
+      [0, 1],
+      [1, 0],
+    ]);
   });
 });
 

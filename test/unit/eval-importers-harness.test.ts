@@ -9,7 +9,11 @@ const rows = (...r: unknown[]) => r.map((x) => JSON.stringify(x)).join('\n');
 
 describe('paper-benchmark importers', () => {
   it('MMLU: stripped question, lettered choices, description and subtask per subject', () => {
-    const [rec] = importRows('mmlu', rows({ question: ' 2+2?\n', subject: 'high_school_us_history', choices: ['1', '2', '3', '4'], answer: 3 }), 'm') as Array<Record<string, unknown>>;
+    const [rec] = importRows(
+      'mmlu',
+      rows({ question: ' 2+2?\n', subject: 'high_school_us_history', choices: ['1', '2', '3', '4'], answer: 3 }),
+      'm',
+    ) as Array<Record<string, unknown>>;
     expect(rec).toMatchObject({
       context: '2+2?\nA. 1\nB. 2\nC. 3\nD. 4\nAnswer:',
       choices: ['A', 'B', 'C', 'D'],
@@ -19,12 +23,20 @@ describe('paper-benchmark importers', () => {
       fewshot_sampler: 'first_n',
     });
     expect(parseTaskRecord(rec, 0, 1, 'm').subtask).toBe('mmlu_high_school_us_history');
-    expect(() => importRows('mmlu', rows({ question: 'q', subject: 'astrology', choices: ['a', 'b', 'c', 'd'], answer: 0 }), 'm.jsonl')).toThrow(/m\.jsonl:1: mmlu: subject "astrology"/);
-    expect(() => importRows('mmlu', rows({ question: 'q', subject: 'virology', choices: ['a', 'b', 'c'], answer: 0 }), 'm')).toThrow(/4 options/);
+    expect(() =>
+      importRows('mmlu', rows({ question: 'q', subject: 'astrology', choices: ['a', 'b', 'c', 'd'], answer: 0 }), 'm.jsonl'),
+    ).toThrow(/m\.jsonl:1: mmlu: subject "astrology"/);
+    expect(() => importRows('mmlu', rows({ question: 'q', subject: 'virology', choices: ['a', 'b', 'c'], answer: 0 }), 'm')).toThrow(
+      /4 options/,
+    );
   });
 
   it('TruthfulQA mc2 records carry labels and metric "mc2"; bad labels are rejected', () => {
-    const row = { question: 'Q?', mc1_targets: { choices: ['t', 'f'], labels: [1, 0] }, mc2_targets: { choices: ['t1', 't2', 'f'], labels: [1, 1, 0] } };
+    const row = {
+      question: 'Q?',
+      mc1_targets: { choices: ['t', 'f'], labels: [1, 0] },
+      mc2_targets: { choices: ['t1', 't2', 'f'], labels: [1, 1, 0] },
+    };
     const [mc2] = importRows('truthfulqa_mc2', rows(row), 't') as Array<Record<string, unknown>>;
     expect(mc2).toMatchObject({ choices: ['t1', 't2', 'f'], gold: 0, labels: [1, 1, 0], metric: 'mc2' });
     expect(parseTaskRecord(mc2, 0, 1, 't')).toMatchObject({ metric: 'mc2', labels: [1, 1, 0] });
@@ -34,7 +46,7 @@ describe('paper-benchmark importers', () => {
     expect(() => parseTaskRecord({ context: 'c', choices: ['a'], gold: 0, metric: 'mc2' }, 0, 1, 't')).toThrow(/needs "labels"/);
   });
 
-  it('GSM8K, MATH and HumanEval become generate records with the harness\'s stop strings', () => {
+  it("GSM8K, MATH and HumanEval become generate records with the harness's stop strings", () => {
     expect(importRows('gsm8k', rows({ question: 'How many?', answer: 'Two.\n#### 2' }), 'g')).toEqual([
       {
         context: 'Question: How many?\nAnswer:',
@@ -47,11 +59,33 @@ describe('paper-benchmark importers', () => {
         doc: { question: 'How many?', answer: 'Two.\n#### 2' },
       },
     ]);
-    const [m] = importRows('minerva_math', rows({ problem: 'P', level: 'Level 1', type: 'Number Theory', solution: 'so $\\boxed{\\frac12}$.' }), 'x') as Array<Record<string, unknown>>;
-    expect(m).toMatchObject({ context: 'Problem:\nP\n\nSolution:', target: '\\frac{1}{2}', until: ['Problem:'], metric: 'minerva_math', subtask: 'minerva_math_num_theory', fewshot_target: 'so $\\boxed{\\frac12}$.' });
+    const [m] = importRows(
+      'minerva_math',
+      rows({ problem: 'P', level: 'Level 1', type: 'Number Theory', solution: 'so $\\boxed{\\frac12}$.' }),
+      'x',
+    ) as Array<Record<string, unknown>>;
+    expect(m).toMatchObject({
+      context: 'Problem:\nP\n\nSolution:',
+      target: '\\frac{1}{2}',
+      until: ['Problem:'],
+      metric: 'minerva_math',
+      subtask: 'minerva_math_num_theory',
+      fewshot_target: 'so $\\boxed{\\frac12}$.',
+    });
     expect(() => importRows('minerva_math', rows({ problem: 'P', solution: 'no box' }), 'x')).toThrow(/no \\boxed/);
-    const [h] = importRows('humaneval', rows({ task_id: 'H/0', prompt: 'def f():\n', canonical_solution: '  pass', test: 'def check(c): pass', entry_point: 'f' }), 'h') as Array<Record<string, unknown>>;
-    expect(h).toMatchObject({ context: 'def f():\n', target: 'def check(c): pass\ncheck(f)', until: ['\nclass', '\ndef', '\n#', '\nif', '\nprint'], max_gen_toks: 1024, metric: 'pass@k', k: [1] });
+    const [h] = importRows(
+      'humaneval',
+      rows({ task_id: 'H/0', prompt: 'def f():\n', canonical_solution: '  pass', test: 'def check(c): pass', entry_point: 'f' }),
+      'h',
+    ) as Array<Record<string, unknown>>;
+    expect(h).toMatchObject({
+      context: 'def f():\n',
+      target: 'def check(c): pass\ncheck(f)',
+      until: ['\nclass', '\ndef', '\n#', '\nif', '\nprint'],
+      max_gen_toks: 1024,
+      metric: 'pass@k',
+      k: [1],
+    });
   });
 
   it('normalize_final_answer and Python strip on edge cases', () => {

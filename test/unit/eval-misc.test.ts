@@ -31,7 +31,14 @@ describe('--indices', () => {
 
 describe('strided windows', () => {
   it('score every target exactly once with at most maxLength + 1 tokens per window', () => {
-    for (const [n, L, S] of [[1, 4, 2], [3, 4, 2], [10, 4, 2], [10, 4, 4], [17, 8, 3], [5, 8, 8]] as const) {
+    for (const [n, L, S] of [
+      [1, 4, 2],
+      [3, 4, 2],
+      [10, 4, 2],
+      [10, 4, 4],
+      [17, 8, 3],
+      [5, 8, 8],
+    ] as const) {
       const seq = Array.from({ length: n + 1 }, (_, i) => i);
       const ws = stridedWindows(seq, L, S);
       const scored: number[] = [];
@@ -43,8 +50,17 @@ describe('strided windows', () => {
       expect(scored).toEqual(seq.slice(1));
     }
     // 10 targets, L = 4, S = 2: first window [0..4] scores 1..4; then [2..6] scores 5..6, ...
-    expect(stridedWindows(Array.from({ length: 11 }, (_, i) => i), 4, 2).map((w) => [w.tokens[0], w.tokens.length, w.scoreFrom])).toEqual([
-      [0, 5, 1], [2, 5, 3], [4, 5, 3], [6, 5, 3],
+    expect(
+      stridedWindows(
+        Array.from({ length: 11 }, (_, i) => i),
+        4,
+        2,
+      ).map((w) => [w.tokens[0], w.tokens.length, w.scoreFrom]),
+    ).toEqual([
+      [0, 5, 1],
+      [2, 5, 3],
+      [4, 5, 3],
+      [6, 5, 3],
     ]);
   });
 });

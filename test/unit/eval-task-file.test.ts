@@ -24,22 +24,47 @@ function err(fn: () => unknown): { code: string; message: string } {
 
 describe('task files', () => {
   it('reads the three record kinds with defaults', () => {
-    const mc = readTaskFile(write('arc.jsonl', [{ context: 'Q?', choices: ['a', 'b'], gold: 1 }, '', { context: 'R', choices: ['x', 'y', 'z'], gold: 0, target_delimiter: '' }]));
+    const mc = readTaskFile(
+      write('arc.jsonl', [
+        { context: 'Q?', choices: ['a', 'b'], gold: 1 },
+        '',
+        { context: 'R', choices: ['x', 'y', 'z'], gold: 0, target_delimiter: '' },
+      ]),
+    );
     expect(mc.name).toBe('arc');
     expect(mc.kind).toBe('multiple_choice');
-    expect(mc.items.map((i) => [i.index, i.line, i.targetDelimiter, i.gold])).toEqual([[0, 1, ' ', 1], [1, 3, '', 0]]);
+    expect(mc.items.map((i) => [i.index, i.line, i.targetDelimiter, i.gold])).toEqual([
+      [0, 1, ' ', 1],
+      [1, 3, '', 0],
+    ]);
     const part = readTaskFile(write('wino.jsonl', [{ choices: ['The cat', 'The dog'], continuation: 'barked.', gold: 1 }]));
     expect(part.kind).toBe('partial');
     expect(part.items[0]!.context).toBe('');
     const ll = readTaskFile(write('lambada.jsonl', [{ context: 'a b', continuation: ' c' }]));
     expect(ll.kind).toBe('loglikelihood');
-    expect(readTaskFile(write('lim.jsonl', [{ context: 'a', choices: ['b'], gold: 0 }, { context: 'a', choices: ['b'], gold: 0 }]), { limit: 1 }).items).toHaveLength(1);
+    expect(
+      readTaskFile(
+        write('lim.jsonl', [
+          { context: 'a', choices: ['b'], gold: 0 },
+          { context: 'a', choices: ['b'], gold: 0 },
+        ]),
+        { limit: 1 },
+      ).items,
+    ).toHaveLength(1);
   });
 
   it('keeps the cluster an item names (group) for clustered statistics, as a string', () => {
-    const t = readTaskFile(write('grouped.jsonl', [{ context: 'Q', choices: ['a', 'b'], gold: 0, group: 'entity-7' }, { context: 'R', choices: ['a', 'b'], gold: 1, group: 7 }, { context: 'S', choices: ['a'], gold: 0 }]));
+    const t = readTaskFile(
+      write('grouped.jsonl', [
+        { context: 'Q', choices: ['a', 'b'], gold: 0, group: 'entity-7' },
+        { context: 'R', choices: ['a', 'b'], gold: 1, group: 7 },
+        { context: 'S', choices: ['a'], gold: 0 },
+      ]),
+    );
     expect(t.items.map((i) => i.group)).toEqual(['entity-7', '7', undefined]);
-    expect(err(() => readTaskFile(write('badgroup.jsonl', [{ context: 'Q', choices: ['a'], gold: 0, group: [1] }]))).message).toMatch(/group must be a string or a number/);
+    expect(err(() => readTaskFile(write('badgroup.jsonl', [{ context: 'Q', choices: ['a'], gold: 0, group: [1] }]))).message).toMatch(
+      /group must be a string or a number/,
+    );
   });
 
   it('rejects bad records with the file and line', () => {
@@ -52,7 +77,7 @@ describe('task files', () => {
       [{ context: 'Q', choices: ['a', 'b'], gold: 2 }, /:2: gold 2 is out of range for 2 choices/],
       [{ context: 'Q', choices: ['a', 'b'], gold: 0.5 }, /:2: .*gold must be an integer/],
       [{ context: 'Q', choices: ['a', 'b'], gold: -1 }, /:2: .*gold must be >= 0/],
-      [{ context: 'Q', choices: ['a', 'b'] , gold: '1'}, /:2: .*gold/],
+      [{ context: 'Q', choices: ['a', 'b'], gold: '1' }, /:2: .*gold/],
       [{ question: 'Q', answerKey: 'A' }, /:2: not a task record.*task import/],
       [[1, 2], /:2: a task record must be a JSON object/],
       ['{"context": "Q", ', /:2: not valid JSON/],
@@ -66,7 +91,14 @@ describe('task files', () => {
 
   it('rejects empty files and mixed kinds', () => {
     expect(err(() => readTaskFile(write('empty.jsonl', ['']))).message).toMatch(/no task records/);
-    const e = err(() => readTaskFile(write('mixed.jsonl', [{ context: 'a', choices: ['b'], gold: 0 }, { context: 'a', continuation: 'b' }])));
+    const e = err(() =>
+      readTaskFile(
+        write('mixed.jsonl', [
+          { context: 'a', choices: ['b'], gold: 0 },
+          { context: 'a', continuation: 'b' },
+        ]),
+      ),
+    );
     expect(e.message).toMatch(/:2: a loglikelihood record in a multiple_choice task file/);
   });
 });

@@ -39,8 +39,16 @@ describe('schema', () => {
     expect(parseExperimentText(base + 'subsets: { tokens: 200k, count: 1 }\n', 'x.yaml').subsets!.tokens).toBe(200_000);
   });
   it('rejects a zero budget, n = 0 and an empty task list with the line', () => {
-    for (const [bad, field] of [['subsets: { tokens: 0 }', 'subsets.tokens'], ['subsets: { tokens: "0k" }', 'subsets.tokens'], ['subsets: { tokens: 5M, count: 0 }', 'subsets.count'], ['audit: { tasks: [t.jsonl], n: 0 }', 'audit.n'], ['audit: { tasks: [] }', 'audit.tasks']] as const) {
-      expect(() => parseExperimentText(base + bad + '\n', 'x.yaml'), bad).toThrow(expect.objectContaining({ code: 'ERR_EXPERIMENT', message: expect.stringContaining(field) }));
+    for (const [bad, field] of [
+      ['subsets: { tokens: 0 }', 'subsets.tokens'],
+      ['subsets: { tokens: "0k" }', 'subsets.tokens'],
+      ['subsets: { tokens: 5M, count: 0 }', 'subsets.count'],
+      ['audit: { tasks: [t.jsonl], n: 0 }', 'audit.n'],
+      ['audit: { tasks: [] }', 'audit.tasks'],
+    ] as const) {
+      expect(() => parseExperimentText(base + bad + '\n', 'x.yaml'), bad).toThrow(
+        expect.objectContaining({ code: 'ERR_EXPERIMENT', message: expect.stringContaining(field) }),
+      );
     }
   });
 });
@@ -91,11 +99,34 @@ describe('the shipped paper-qwen-llama.yaml', () => {
     const file = path.join(REPO_ROOT, 'experiments', 'paper-qwen-llama.yaml');
     const loaded = loadExperiment(file, { modelsDir: path.join(root, 'no-models') });
     const e = loaded.experiment;
-    expect(e.sampling).toMatchObject({ temperatures: [1.25, 1.0, 0.7, 0.3], num_samples: 20000, max_new_tokens: 1024, top_k: 0, top_p: 1, min_new_tokens: 50, logprobs: true, drop_short: false });
+    expect(e.sampling).toMatchObject({
+      temperatures: [1.25, 1.0, 0.7, 0.3],
+      num_samples: 20000,
+      max_new_tokens: 1024,
+      top_k: 0,
+      top_p: 1,
+      min_new_tokens: 50,
+      logprobs: true,
+      drop_short: false,
+    });
     // "\n" as the context for the BOS-less Qwen sources; Llama starts from its BOS
-    expect(Object.fromEntries(Object.entries(e.models).map(([n, m]) => [n, m.start_text ?? null]))).toEqual({ 'qwen2.5-0.5b': null, 'qwen2.5-7b': '\n', 'qwen3-8b-base': '\n', 'llama3.2-1b': null });
+    expect(Object.fromEntries(Object.entries(e.models).map(([n, m]) => [n, m.start_text ?? null]))).toEqual({
+      'qwen2.5-0.5b': null,
+      'qwen2.5-7b': '\n',
+      'qwen3-8b-base': '\n',
+      'llama3.2-1b': null,
+    });
     // one family (qwen), two recipes: Qwen3-8B-Base is the different-recipe source of the Qwen student
-    expect(roleOf({ student: 'qwen2.5-0.5b', source: 'qwen3-8b-base', studentFamily: e.models['qwen2.5-0.5b']!.family, sourceFamily: e.models['qwen3-8b-base']!.family, studentRecipe: e.models['qwen2.5-0.5b']!.recipe, sourceRecipe: e.models['qwen3-8b-base']!.recipe })).toBe('different-recipe');
+    expect(
+      roleOf({
+        student: 'qwen2.5-0.5b',
+        source: 'qwen3-8b-base',
+        studentFamily: e.models['qwen2.5-0.5b']!.family,
+        sourceFamily: e.models['qwen3-8b-base']!.family,
+        studentRecipe: e.models['qwen2.5-0.5b']!.recipe,
+        sourceRecipe: e.models['qwen3-8b-base']!.recipe,
+      }),
+    ).toBe('different-recipe');
     expect(e.training.warmup_ratio).toBe(0.1);
     expect(e.audit!.n).toBe(8);
     expect(Object.keys(loaded.auditTasks!)).toHaveLength(7);
@@ -120,12 +151,20 @@ describe('real executors', () => {
     const src = path.join(root, 'src-corpus');
     fs.mkdirSync(src);
     const texts = ['the quick brown fox jumps', 'the cat sat on the mat today', 'nothing to see', 'a b c d', 'cat sat on the'];
-    await writeCorpusFixture(src, [texts.map((text, id) => ({ id, text, tokens: [1, 2, 3], num_tokens: 3, finish_reason: 'eos' as const }))]);
+    await writeCorpusFixture(src, [
+      texts.map((text, id) => ({ id, text, tokens: [1, 2, 3], num_tokens: 3, finish_reason: 'eos' as const })),
+    ]);
     const bench = path.join(root, 'bench.jsonl');
     fs.writeFileSync(bench, JSON.stringify({ context: 'the cat sat', continuation: 'on the mat' }) + '\n');
     const ctx = (outDir: string, inputDir: string): StepContext => {
       fs.mkdirSync(outDir);
-      return { outDir, inputs: { corpus: { dir: inputDir, result: {} } }, signal: new AbortController().signal, progress: () => {}, log: () => {} } as unknown as StepContext;
+      return {
+        outDir,
+        inputs: { corpus: { dir: inputDir, result: {} } },
+        signal: new AbortController().signal,
+        progress: () => {},
+        log: () => {},
+      } as unknown as StepContext;
     };
     const auditStep = { id: 'audit/x', settings: { n: 4 }, runtime: { task_files: { bench } } } as unknown as Step;
     const res = await auditExecutor.run(auditStep, ctx(path.join(root, 'audit-out'), src));
@@ -134,7 +173,9 @@ describe('real executors', () => {
     const sres = await subsetExecutor.run(subStep, ctx(path.join(root, 'subset-out'), path.join(root, 'audit-out')));
     expect(sres.tokens).toBeGreaterThanOrEqual(10);
     await subsetCorpus({ corpusDir: path.join(root, 'audit-out'), tokens: 10, count: 2, seed: 3, outDir: path.join(root, 'subsets-cli') });
-    expect(fs.readFileSync(path.join(root, 'subset-out', 'samples-00000.jsonl'))).toEqual(fs.readFileSync(path.join(root, 'subsets-cli', 'subset-1', 'samples-00000.jsonl')));
+    expect(fs.readFileSync(path.join(root, 'subset-out', 'samples-00000.jsonl'))).toEqual(
+      fs.readFileSync(path.join(root, 'subsets-cli', 'subset-1', 'samples-00000.jsonl')),
+    );
     expect(readManifest(path.join(root, 'subset-out')).subset!.index).toBe(1);
   });
 });

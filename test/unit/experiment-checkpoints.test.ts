@@ -17,7 +17,10 @@ afterAll(() => removeTmpDir(tmp));
 function withEpochs(dir: string, training: string, evaluation = '  checkpoints: true\n'): string {
   fs.mkdirSync(dir, { recursive: true });
   const file = writeFixtureExperiment(dir, { seeds: [0, 1], temperatures: [1.0] });
-  const text = fs.readFileSync(file, 'utf8').replace('training:\n  max_steps: 10\n', `training:\n${training}`).replace('evaluation:\n', `evaluation:\n${evaluation}`);
+  const text = fs
+    .readFileSync(file, 'utf8')
+    .replace('training:\n  max_steps: 10\n', `training:\n${training}`)
+    .replace('evaluation:\n', `evaluation:\n${evaluation}`);
   fs.writeFileSync(file, text);
   return file;
 }
@@ -43,13 +46,18 @@ describe('evaluating every epoch', () => {
     const md = fs.readFileSync(path.join(runDir, 'report', 'report.md'), 'utf8');
     expect(md).toContain('## Accuracy by training epoch');
     for (const epoch of [0, 1, 2, 3]) expect(md).toMatch(new RegExp(`\\| small \\| large \\| ${epoch} \\| \\d+\\.\\d% \\| `));
-    const csv = fs.readFileSync(path.join(runDir, 'report', 'results.csv'), 'utf8').trim().split('\n');
+    const csv = fs
+      .readFileSync(path.join(runDir, 'report', 'results.csv'), 'utf8')
+      .trim()
+      .split('\n');
     expect(csv).toHaveLength(1 + 3 + 3 * 2); // header, 3 base models, 3 sources × 2 seeds (no row per epoch)
   });
 
   it('needs training.save_every_epoch and whole epochs', () => {
     expect(() => loadExperiment(withEpochs(path.join(tmp, 'bad'), '  epochs: 3\n'))).toThrow(/evaluation\.checkpoints.*save_every_epoch/s);
-    expect(() => loadExperiment(withEpochs(path.join(tmp, 'bad2'), '  max_steps: 10\n  save_every_epoch: true\n'))).toThrow(/whole number of training\.epochs/);
+    expect(() => loadExperiment(withEpochs(path.join(tmp, 'bad2'), '  max_steps: 10\n  save_every_epoch: true\n'))).toThrow(
+      /whole number of training\.epochs/,
+    );
   });
 });
 
@@ -61,17 +69,58 @@ describe('real executors', () => {
     await writeCorpusFixture(corpus, [Array.from({ length: 12 }, (_, i) => record(i, [5 + i, 6 + i, 7 + i, 8 + i, 9 + i, 10 + i]))]);
     const ctx = (outDir: string, inputs: Record<string, { dir: string; result: Record<string, unknown> }>) => {
       fs.mkdirSync(outDir, { recursive: true });
-      return { outDir, inputs, models: { model: { name: 'm', dir: model } }, device: 'cpu', resume: false, signal: new AbortController().signal, progress: () => {}, log: () => {} } as never;
+      return {
+        outDir,
+        inputs,
+        models: { model: { name: 'm', dir: model } },
+        device: 'cpu',
+        resume: false,
+        signal: new AbortController().signal,
+        progress: () => {},
+        log: () => {},
+      } as never;
     };
-    const t = { epochs: 2, lr: 1e-3, schedule: 'constant', warmup: 0, batch_size: 4, grad_accum: 1, seq_len: 8, packing: 'concat', weight_decay: 0, grad_clip: 1, betas: [0.9, 0.999], eps: 1e-8, dtype: 'float32', seed: 0, save_every_epoch: true };
+    const t = {
+      epochs: 2,
+      lr: 1e-3,
+      schedule: 'constant',
+      warmup: 0,
+      batch_size: 4,
+      grad_accum: 1,
+      seq_len: 8,
+      packing: 'concat',
+      weight_decay: 0,
+      grad_clip: 1,
+      betas: [0.9, 0.999],
+      eps: 1e-8,
+      dtype: 'float32',
+      seed: 0,
+      save_every_epoch: true,
+    };
     const trained = path.join(tmp, 'trained');
-    await trainExecutor.run({ id: 'train/x', settings: t } as never, ctx(trained, { corpus: { dir: corpus, result: { samples: 12, tokens: 72 } } }));
+    await trainExecutor.run(
+      { id: 'train/x', settings: t } as never,
+      ctx(trained, { corpus: { dir: corpus, result: { samples: 12, tokens: 72 } } }),
+    );
     expect(fs.existsSync(path.join(trained, 'checkpoint-epoch-1', 'config.json'))).toBe(true);
     const task = path.join(tmp, 'task.jsonl');
-    fs.writeFileSync(task, [0, 1, 2].map((i) => JSON.stringify({ context: `Item ${i} is`, choices: ['red', 'blue'], gold: i % 2 })).join('\n') + '\n');
-    const evalStep = (checkpoint?: string) => ({ id: 'eval/x', settings: { limit: null, ...(checkpoint ? { checkpoint } : {}) }, runtime: { batch_size: 4, task_file: task } }) as never;
-    const atEpoch1 = (await evalExecutor.run(evalStep('checkpoint-epoch-1'), ctx(path.join(tmp, 'e1'), { model: { dir: trained, result: {} } }))) as { items: Array<{ loglikelihoods: number[] }> };
-    const final = (await evalExecutor.run(evalStep(), ctx(path.join(tmp, 'e2'), { model: { dir: trained, result: {} } }))) as { items: Array<{ loglikelihoods: number[] }> };
+    fs.writeFileSync(
+      task,
+      [0, 1, 2].map((i) => JSON.stringify({ context: `Item ${i} is`, choices: ['red', 'blue'], gold: i % 2 })).join('\n') + '\n',
+    );
+    const evalStep = (checkpoint?: string) =>
+      ({
+        id: 'eval/x',
+        settings: { limit: null, ...(checkpoint ? { checkpoint } : {}) },
+        runtime: { batch_size: 4, task_file: task },
+      }) as never;
+    const atEpoch1 = (await evalExecutor.run(
+      evalStep('checkpoint-epoch-1'),
+      ctx(path.join(tmp, 'e1'), { model: { dir: trained, result: {} } }),
+    )) as { items: Array<{ loglikelihoods: number[] }> };
+    const final = (await evalExecutor.run(evalStep(), ctx(path.join(tmp, 'e2'), { model: { dir: trained, result: {} } }))) as {
+      items: Array<{ loglikelihoods: number[] }>;
+    };
     // two different models: epoch 1 and the end of training
     expect(atEpoch1.items[0]!.loglikelihoods).not.toEqual(final.items[0]!.loglikelihoods);
   });

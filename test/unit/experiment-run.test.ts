@@ -22,7 +22,11 @@ function kinds(steps: Array<{ kind: string }>): Record<string, number> {
 }
 
 function events(runDir: string): Array<{ event: string; id: string; key: string }> {
-  return fs.readFileSync(path.join(runDir, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  return fs
+    .readFileSync(path.join(runDir, 'events.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 }
 
 /** key → result of every finished cached step under a cache dir. */
@@ -41,10 +45,13 @@ describe('the forgetting control', () => {
   fs.mkdirSync(dir, { recursive: true });
   const file = writeFixtureExperiment(dir, { forgetting: true });
 
-  it('plans, per seed, natural text on the self corpus\'s token budget, the same training and evaluations', () => {
+  it("plans, per seed, natural text on the self corpus's token budget, the same training and evaluations", () => {
     const plan = buildPlan(loadExperiment(file));
     const nat = plan.steps.filter((s) => s.kind === 'natural');
-    expect(nat.map((s) => `${s.id} <- ${s.deps.join(',')}`)).toEqual(['natural/small/s0 <- sample/small/T0.7/s0', 'natural/small/s1 <- sample/small/T0.7/s1']);
+    expect(nat.map((s) => `${s.id} <- ${s.deps.join(',')}`)).toEqual([
+      'natural/small/s0 <- sample/small/T0.7/s0',
+      'natural/small/s1 <- sample/small/T0.7/s1',
+    ]);
     const train = plan.steps.find((s) => s.id === 'train/small/natural/s0')!;
     expect(train.deps).toEqual(['natural/small/s0']);
     expect(train.coords).toEqual({ student: 'small', source: 'small:natural', seed: 0, control: 'forgetting' });
@@ -89,9 +96,12 @@ describe('plan', () => {
 
   it('content addresses change only downstream of an edit', () => {
     // same folder (model paths are part of a missing model's fingerprint), another file
-    const plan2 = buildPlan(loadExperiment(writeFixtureExperiment(dir, { temperatures: [0.7, 1.2], fileName: 'exp2.yaml' })), { executorVersions: { train: 'fake-train-1' } });
+    const plan2 = buildPlan(loadExperiment(writeFixtureExperiment(dir, { temperatures: [0.7, 1.2], fileName: 'exp2.yaml' })), {
+      executorVersions: { train: 'fake-train-1' },
+    });
     const key = (p: typeof plan, id: string) => p.steps.find((s) => s.id === id)?.key;
-    for (const id of ['sample/large/T0.7/s0', 'train/small/other/T0.7/s1', 'eval/small/large/T0.7/s0/facts', 'eval/large/base/facts']) expect(key(plan2, id)).toBe(key(plan, id));
+    for (const id of ['sample/large/T0.7/s0', 'train/small/other/T0.7/s1', 'eval/small/large/T0.7/s0/facts', 'eval/large/base/facts'])
+      expect(key(plan2, id)).toBe(key(plan, id));
     expect(key(plan2, 'sample/large/T1/s0')).toBeUndefined();
     expect(key(plan2, 'report')).not.toBe(key(plan, 'report'));
     // the executor version is part of the address
@@ -113,13 +123,23 @@ describe('running with fake executors', () => {
     if (r.mode !== 'run') throw new Error('expected a run');
     expect(r.summary.counts).toMatchObject({ done: 71, failed: 0, skipped: 0, cached: 0 });
     expect(ran).toHaveLength(70); // + the built-in report
-    for (const f of ['report.md', 'report.html', 'results.csv', 'utility-matrix.svg', 'gain-vs-temperature.svg', 'capability-vs-extraction.svg'])
+    for (const f of [
+      'report.md',
+      'report.html',
+      'results.csv',
+      'utility-matrix.svg',
+      'gain-vs-temperature.svg',
+      'capability-vs-extraction.svg',
+    ])
       expect(fs.existsSync(path.join(runDir, 'report', f))).toBe(true);
     const md = fs.readFileSync(path.join(runDir, 'report', 'report.md'), 'utf8');
     expect(md).toMatch(/## Relational utility matrix/);
     expect(fs.existsSync(path.join(runDir, 'report', 'proxies-vs-gain.svg'))).toBe(true);
 
-    await expect(runExperiment({ file, out: runDir, executors: fakeExecutors() })).rejects.toMatchObject({ code: 'ERR_EXPERIMENT', message: expect.stringMatching(/--resume/) });
+    await expect(runExperiment({ file, out: runDir, executors: fakeExecutors() })).rejects.toMatchObject({
+      code: 'ERR_EXPERIMENT',
+      message: expect.stringMatching(/--resume/),
+    });
 
     const again: string[] = [];
     const r2 = await runExperiment({ file, out: runDir, resume: true, executors: fakeExecutors({ onRun: (s) => again.push(s.id) }) });
@@ -151,7 +171,12 @@ describe('running with fake executors', () => {
 
   it('--only selects steps and what they need', async () => {
     const ran: string[] = [];
-    const r = await runExperiment({ file, out: path.join(dir, 'only'), only: 'train/small/large/T1/*', executors: fakeExecutors({ onRun: (s) => ran.push(s.id) }) });
+    const r = await runExperiment({
+      file,
+      out: path.join(dir, 'only'),
+      only: 'train/small/large/T1/*',
+      executors: fakeExecutors({ onRun: (s) => ran.push(s.id) }),
+    });
     if (r.mode !== 'run') throw new Error('expected a run');
     expect(ran.sort()).toEqual(['sample/large/T1/s0', 'sample/large/T1/s1', 'train/small/large/T1/s0', 'train/small/large/T1/s1']);
   });
@@ -225,7 +250,15 @@ describe('kill -9 and resume', () => {
   beforeAll(async () => {
     const esbuild = await import('esbuild');
     childJs = path.join(REPO_ROOT, '.cache', 'test-child', 'experiment-child.js');
-    esbuild.buildSync({ entryPoints: [path.join(REPO_ROOT, 'test', 'helpers', 'experiment-child.ts')], bundle: true, platform: 'node', format: 'cjs', outfile: childJs, external: ['vega', 'vega-lite', 'tokenizers'], logLevel: 'error' });
+    esbuild.buildSync({
+      entryPoints: [path.join(REPO_ROOT, 'test', 'helpers', 'experiment-child.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      outfile: childJs,
+      external: ['vega', 'vega-lite', 'tokenizers'],
+      logLevel: 'error',
+    });
   });
 
   it('a run killed mid-step and resumed equals an uninterrupted one, with no step finished twice', async () => {
@@ -262,14 +295,17 @@ describe('kill -9 and resume', () => {
     const b = cachedResults(path.join(clean, 'cache'));
     expect([...a.keys()].sort()).toEqual([...b.keys()].sort());
     for (const [k, v] of b) expect(a.get(k)).toEqual(v);
-    expect(fs.readFileSync(path.join(runDir, 'report', 'results.csv'), 'utf8')).toBe(fs.readFileSync(path.join(clean, 'report', 'results.csv'), 'utf8'));
+    expect(fs.readFileSync(path.join(runDir, 'report', 'results.csv'), 'utf8')).toBe(
+      fs.readFileSync(path.join(clean, 'report', 'results.csv'), 'utf8'),
+    );
 
     const done = events(runDir).filter((e) => e.event === 'done' && e.id !== 'report');
     const perKey = new Map<string, number>();
     for (const e of done) perKey.set(e.key, (perKey.get(e.key) ?? 0) + 1);
     expect([...perKey.values()].every((n) => n === 1)).toBe(true);
     expect(perKey.size).toBe(b.size);
-    for (const kind of fs.readdirSync(path.join(runDir, 'cache'))) expect(fs.readdirSync(path.join(runDir, 'cache', kind)).filter((f) => f.startsWith('.'))).toEqual([]);
+    for (const kind of fs.readdirSync(path.join(runDir, 'cache')))
+      expect(fs.readdirSync(path.join(runDir, 'cache', kind)).filter((f) => f.startsWith('.'))).toEqual([]);
   });
 });
 
@@ -283,18 +319,35 @@ describe('shipped experiment files', () => {
   for (const d of fs.readdirSync(configs)) if (!d.endsWith('.md')) fs.symlinkSync(path.join(configs, d), path.join(modelsDir, d));
   const base = JSON.parse(fs.readFileSync(path.join(configs, 'Qwen--Qwen3-0.6B', 'config.json'), 'utf8')) as Record<string, unknown>;
   fs.mkdirSync(path.join(modelsDir, 'Qwen--Qwen3-0.6B-Base'));
-  fs.writeFileSync(path.join(modelsDir, 'Qwen--Qwen3-0.6B-Base', 'config.json'), JSON.stringify({ ...base, eos_token_id: 151643, max_position_embeddings: 32768 }));
+  fs.writeFileSync(
+    path.join(modelsDir, 'Qwen--Qwen3-0.6B-Base', 'config.json'),
+    JSON.stringify({ ...base, eos_token_id: 151643, max_position_embeddings: 32768 }),
+  );
 
   it('qwen-llama.yaml names base checkpoints, pythia.yaml the standard Pythia models', () => {
-    const hubs = (name: string) => fs.readFileSync(path.join(REPO_ROOT, 'experiments', name), 'utf8').match(/hub: *[^,}\s]+/g)!.map((h) => h.replace(/hub: */, ''));
+    const hubs = (name: string) =>
+      fs
+        .readFileSync(path.join(REPO_ROOT, 'experiments', name), 'utf8')
+        .match(/hub: *[^,}\s]+/g)!
+        .map((h) => h.replace(/hub: */, ''));
     expect(hubs('qwen-llama.yaml')).toContain('Qwen/Qwen3-0.6B-Base');
     expect(hubs('qwen-llama.yaml')).not.toContain('Qwen/Qwen3-0.6B');
-    expect(hubs('pythia.yaml').filter((h) => h.includes('pythia')).every((h) => !h.includes('deduped'))).toBe(true);
+    expect(
+      hubs('pythia.yaml')
+        .filter((h) => h.includes('pythia'))
+        .every((h) => !h.includes('deduped')),
+    ).toBe(true);
   });
 
   for (const name of ['pythia.yaml', 'qwen-llama.yaml']) {
     it(`${name}: --dry-run with the vendored configs`, async () => {
-      const r = await runExperiment({ file: path.join(REPO_ROOT, 'experiments', name), out: path.join(tmp, name), modelsDir, dryRun: true, devices: ['cuda:0'] });
+      const r = await runExperiment({
+        file: path.join(REPO_ROOT, 'experiments', name),
+        out: path.join(tmp, name),
+        modelsDir,
+        dryRun: true,
+        devices: ['cuda:0'],
+      });
       if (r.mode !== 'dry-run') throw new Error('expected a dry run');
       for (const m of Object.values(r.plan.models)) {
         expect(m.exists).toBe(true);
@@ -323,11 +376,25 @@ describe('shipped experiment files', () => {
     expect(l0).toContain('DEVICE=cpu');
     expect(l0).not.toContain('--gres');
     // ... and a CUDA run asks for a GPU on the levels that hold device steps
-    const gpu = await runExperiment({ file: path.join(REPO_ROOT, 'experiments', 'pythia.yaml'), out: path.join(tmp, 'slurm-gpu'), modelsDir: configs, emit: 'slurm', devices: ['cuda:0'] });
+    const gpu = await runExperiment({
+      file: path.join(REPO_ROOT, 'experiments', 'pythia.yaml'),
+      out: path.join(tmp, 'slurm-gpu'),
+      modelsDir: configs,
+      emit: 'slurm',
+      devices: ['cuda:0'],
+    });
     if (gpu.mode !== 'slurm') throw new Error('expected slurm');
     const scripts = gpu.files.slice(1).map((f) => fs.readFileSync(f, 'utf8'));
     expect(scripts.some((x) => x.includes('#SBATCH --gres=gpu:1') && x.includes('DEVICE=cuda:0'))).toBe(true);
-    const listed = fs.readdirSync(path.join(out, 'slurm')).filter((f) => f.endsWith('.steps')).flatMap((f) => fs.readFileSync(path.join(out, 'slurm', f), 'utf8').trim().split('\n'));
+    const listed = fs
+      .readdirSync(path.join(out, 'slurm'))
+      .filter((f) => f.endsWith('.steps'))
+      .flatMap((f) =>
+        fs
+          .readFileSync(path.join(out, 'slurm', f), 'utf8')
+          .trim()
+          .split('\n'),
+      );
     expect(new Set(listed).size).toBe(r.plan.steps.length);
   });
 });

@@ -31,7 +31,11 @@ describe('sharded sampling in the plan', () => {
   it('N part steps on devices, one merge step with the corpus id, downstream unchanged', () => {
     const plan = buildPlan(loadExperiment(file));
     const parts = plan.steps.filter((s) => s.id.startsWith('sample/large/T1/s0/'));
-    expect(parts.map((s) => `${s.id} ${s.kind} ${s.device}`)).toEqual(['sample/large/T1/s0/part0of3 sample true', 'sample/large/T1/s0/part1of3 sample true', 'sample/large/T1/s0/part2of3 sample true']);
+    expect(parts.map((s) => `${s.id} ${s.kind} ${s.device}`)).toEqual([
+      'sample/large/T1/s0/part0of3 sample true',
+      'sample/large/T1/s0/part1of3 sample true',
+      'sample/large/T1/s0/part2of3 sample true',
+    ]);
     expect(parts.map((s) => s.settings.part)).toEqual([0, 1, 2].map((index) => ({ index, count: 3 })));
     const merge = plan.steps.find((s) => s.id === 'sample/large/T1/s0')!;
     expect(merge.kind).toBe('merge');
@@ -44,7 +48,9 @@ describe('sharded sampling in the plan', () => {
   });
 
   it('needs a numeric batch size (every part must decode with the same one)', () => {
-    expect(() => loadExperiment(sharded(path.join(tmp, 'auto'), '  shards: 2\n  batch_size: auto\n'))).toThrow(/sharded sampling needs a numeric batch_size/);
+    expect(() => loadExperiment(sharded(path.join(tmp, 'auto'), '  shards: 2\n  batch_size: auto\n'))).toThrow(
+      /sharded sampling needs a numeric batch_size/,
+    );
   });
 
   it('runs through the runner on two devices', async () => {
@@ -57,12 +63,32 @@ describe('sharded sampling in the plan', () => {
 describe('the merged corpus is the single-process corpus', () => {
   it('byte for byte, shards and counts', async () => {
     const model = await makeTinyModel('EleutherAI--pythia-70m', tmp);
-    const settings = { temperature: 1, seed: 3, num_samples: 120, max_new_tokens: 12, top_k: 0, top_p: 1, min_p: 0, start_token: null, logprobs: true };
+    const settings = {
+      temperature: 1,
+      seed: 3,
+      num_samples: 120,
+      max_new_tokens: 12,
+      top_k: 0,
+      top_p: 1,
+      min_p: 0,
+      start_token: null,
+      logprobs: true,
+    };
     const ctx = (outDir: string, inputs: StepContext['inputs'] = {}): StepContext => {
       fs.mkdirSync(outDir, { recursive: true });
-      return { outDir, inputs, models: { model: { name: 'm', dir: model } }, device: 'cpu', resume: false, signal: new AbortController().signal, progress: () => {}, log: () => {} } as unknown as StepContext;
+      return {
+        outDir,
+        inputs,
+        models: { model: { name: 'm', dir: model } },
+        device: 'cpu',
+        resume: false,
+        signal: new AbortController().signal,
+        progress: () => {},
+        log: () => {},
+      } as unknown as StepContext;
     };
-    const step = (id: string, extra: Record<string, unknown> = {}) => ({ id, settings: { ...settings, ...extra }, runtime: { batch_size: 8 } }) as unknown as Step;
+    const step = (id: string, extra: Record<string, unknown> = {}) =>
+      ({ id, settings: { ...settings, ...extra }, runtime: { batch_size: 8 } }) as unknown as Step;
     const single = path.join(tmp, 'single');
     const one = await sampleExecutor.run(step('sample/x'), ctx(single));
     const inputs: StepContext['inputs'] = {};
@@ -74,9 +100,17 @@ describe('the merged corpus is the single-process corpus', () => {
     const merged = path.join(tmp, 'merged');
     const m = await mergeExecutor.run(step('sample/x'), ctx(merged, inputs));
     expect(m).toMatchObject({ samples: one.samples, tokens: one.tokens, parts: 2 });
-    const shards = fs.readdirSync(single).filter((f) => f.startsWith('samples-')).sort();
+    const shards = fs
+      .readdirSync(single)
+      .filter((f) => f.startsWith('samples-'))
+      .sort();
     expect(shards.length).toBeGreaterThan(1);
-    expect(fs.readdirSync(merged).filter((f) => f.startsWith('samples-')).sort()).toEqual(shards);
+    expect(
+      fs
+        .readdirSync(merged)
+        .filter((f) => f.startsWith('samples-'))
+        .sort(),
+    ).toEqual(shards);
     for (const f of shards) expect(fs.readFileSync(path.join(merged, f))).toEqual(fs.readFileSync(path.join(single, f)));
   });
 });

@@ -37,13 +37,26 @@ let good: string;
 
 const BASE = { numSamples: 8, maxNewTokens: 6, seed: 3, samplesPerShard: 4, batchSize: 4 } as const;
 const BASE_FLAGS: Record<string, string> = {
-  'num-samples': '8', 'max-new-tokens': '6', seed: '3', 'samples-per-shard': '4', 'batch-size': '4', threads: '1',
+  'num-samples': '8',
+  'max-new-tokens': '6',
+  seed: '3',
+  'samples-per-shard': '4',
+  'batch-size': '4',
+  threads: '1',
 };
 
 /** CLI arguments: BASE flags overridden by `flags` (repeating a flag would make yargs pass an array). */
 function cliArgs(modelPath: string, out: string, flags: Record<string, string> = {}, resume = false): string[] {
   const all = { ...BASE_FLAGS, ...flags };
-  return ['generate', '--model', modelPath, '--out', out, ...Object.entries(all).flatMap(([k, v]) => [`--${k}`, v]), ...(resume ? ['--resume'] : [])];
+  return [
+    'generate',
+    '--model',
+    modelPath,
+    '--out',
+    out,
+    ...Object.entries(all).flatMap(([k, v]) => [`--${k}`, v]),
+    ...(resume ? ['--resume'] : []),
+  ];
 }
 
 /** Every file at `p` (a directory, walked, dot files included; or one file); null when absent. */
@@ -114,7 +127,14 @@ function describeCases(title: string, prepare: () => Promise<Case[]> | Case[], n
       if (c.cliOnly) return;
       let err: unknown = null;
       try {
-        await generateCorpus({ modelDir, outDir: good, ...BASE, load: { threads: 1 }, ...(c.lib.modelDir ? {} : { model }), ...c.lib } as CorpusGenerateOptions);
+        await generateCorpus({
+          modelDir,
+          outDir: good,
+          ...BASE,
+          load: { threads: 1 },
+          ...(c.lib.modelDir ? {} : { model }),
+          ...c.lib,
+        } as CorpusGenerateOptions);
       } catch (e) {
         err = e;
       }
@@ -154,7 +174,13 @@ function editManifest(dir: string, edit: (m: Json) => void): void {
 
 beforeAll(async () => {
   root = makeTmpDir('resurface-badinput-');
-  modelDir = await buildGenModel({ base: 'EleutherAI--pythia-70m', dir: path.join(root, 'model'), seed: 5, tokenizer: 'pythia', shrink: { vocabSize: 512, maxPositionEmbeddings: 64 } });
+  modelDir = await buildGenModel({
+    base: 'EleutherAI--pythia-70m',
+    dir: path.join(root, 'model'),
+    seed: 5,
+    tokenizer: 'pythia',
+    shrink: { vocabSize: 512, maxPositionEmbeddings: 64 },
+  });
   model = await Model.load(modelDir, { threads: 1 });
   good = path.join(root, 'good');
   const s = await generateCorpus({ modelDir, outDir: good, ...BASE, model });
@@ -168,26 +194,36 @@ afterAll(() => {
 
 // ---------------------------------------------------------------------------------------------
 
-const NOT_A_MODEL = ['an empty directory', 'a missing directory', 'a directory of unrelated files', 'a model without tokenizer.json', 'a config.json that is not JSON'];
-describeCases('not a model', () => {
-  const fresh = (name: string, what: string, model: string, code: ErrorCode, message?: RegExp): Case => {
-    const out = path.join(root, `out-${what}`);
-    return { name, lib: { modelDir: model, outDir: out }, cli: cliArgs(model, out), code, watch: model, message, noCorpusIn: out };
-  };
-  const empty = fs.mkdtempSync(path.join(root, 'empty-'));
-  const junk = fs.mkdtempSync(path.join(root, 'junk-'));
-  fs.writeFileSync(path.join(junk, 'notes.txt'), 'hello');
-  const noTok = copyModelDir(modelDir, path.join(root, 'model-no-tokenizer'), undefined, ['tokenizer.json']);
-  const badConfig = copyModelDir(modelDir, path.join(root, 'model-bad-config'));
-  fs.writeFileSync(path.join(badConfig, 'config.json'), '{"model_type": "gpt_neox", ');
-  return [
-    fresh(NOT_A_MODEL[0]!, 'empty', empty, 'ERR_NOT_A_MODEL'),
-    fresh(NOT_A_MODEL[1]!, 'missing', path.join(root, 'does-not-exist'), 'ERR_NOT_A_MODEL'),
-    fresh(NOT_A_MODEL[2]!, 'junk', junk, 'ERR_NOT_A_MODEL'),
-    fresh(NOT_A_MODEL[3]!, 'no-tokenizer', noTok, 'ERR_TOKENIZER', /tokenizer\.json/),
-    fresh(NOT_A_MODEL[4]!, 'bad-config', badConfig, 'ERR_CONFIG_INVALID', /config\.json/),
-  ];
-}, NOT_A_MODEL);
+const NOT_A_MODEL = [
+  'an empty directory',
+  'a missing directory',
+  'a directory of unrelated files',
+  'a model without tokenizer.json',
+  'a config.json that is not JSON',
+];
+describeCases(
+  'not a model',
+  () => {
+    const fresh = (name: string, what: string, model: string, code: ErrorCode, message?: RegExp): Case => {
+      const out = path.join(root, `out-${what}`);
+      return { name, lib: { modelDir: model, outDir: out }, cli: cliArgs(model, out), code, watch: model, message, noCorpusIn: out };
+    };
+    const empty = fs.mkdtempSync(path.join(root, 'empty-'));
+    const junk = fs.mkdtempSync(path.join(root, 'junk-'));
+    fs.writeFileSync(path.join(junk, 'notes.txt'), 'hello');
+    const noTok = copyModelDir(modelDir, path.join(root, 'model-no-tokenizer'), undefined, ['tokenizer.json']);
+    const badConfig = copyModelDir(modelDir, path.join(root, 'model-bad-config'));
+    fs.writeFileSync(path.join(badConfig, 'config.json'), '{"model_type": "gpt_neox", ');
+    return [
+      fresh(NOT_A_MODEL[0]!, 'empty', empty, 'ERR_NOT_A_MODEL'),
+      fresh(NOT_A_MODEL[1]!, 'missing', path.join(root, 'does-not-exist'), 'ERR_NOT_A_MODEL'),
+      fresh(NOT_A_MODEL[2]!, 'junk', junk, 'ERR_NOT_A_MODEL'),
+      fresh(NOT_A_MODEL[3]!, 'no-tokenizer', noTok, 'ERR_TOKENIZER', /tokenizer\.json/),
+      fresh(NOT_A_MODEL[4]!, 'bad-config', badConfig, 'ERR_CONFIG_INVALID', /config\.json/),
+    ];
+  },
+  NOT_A_MODEL,
+);
 
 const DAMAGED = [
   'manifest.json that is not JSON',
@@ -198,47 +234,90 @@ const DAMAGED = [
   'a truncated shard',
   'a missing shard',
 ];
-describeCases('damaged corpus with --resume: ERR_CORPUS naming the file, nothing touched', () => {
-  const damaged = (name: string, dir: string, message: RegExp): Case => ({
-    name, lib: { outDir: dir, resume: true }, cli: cliArgs(modelDir, dir, {}, true), code: 'ERR_CORPUS', watch: dir, message,
-  });
-  const badJson = copyOfGood('bad-json');
-  fs.writeFileSync(path.join(badJson, 'manifest.json'), fs.readFileSync(path.join(badJson, 'manifest.json'), 'utf8').slice(0, 200));
-  const schema = (i: number, edit: (m: Json) => void): Case => {
-    const dir = copyOfGood(`bad-schema-${i}`);
-    editManifest(dir, edit);
-    return damaged(DAMAGED[i]!, dir, /manifest\.json/);
-  };
-  const truncated = copyOfGood('truncated-shard');
-  const shard = path.join(truncated, 'samples-00001.jsonl');
-  const bytes = fs.readFileSync(shard);
-  fs.writeFileSync(shard, bytes.subarray(0, Math.floor(bytes.length / 2)));
-  const missing = copyOfGood('missing-shard');
-  fs.rmSync(path.join(missing, 'samples-00000.jsonl'));
-  return [
-    damaged(DAMAGED[0]!, badJson, /manifest\.json/),
-    schema(1, (m) => { m.params.seed = 'three'; }),
-    { ...schema(2, (m) => { m.format = 'something-else'; }), libOnly: true },
-    { ...schema(3, (m) => { m.shards = { file: 'samples-00000.jsonl' }; }), libOnly: true },
-    schema(4, (m) => { m.shards[0].sha256 = 'zz'; }),
-    damaged(DAMAGED[5]!, truncated, /samples-00001\.jsonl/),
-    damaged(DAMAGED[6]!, missing, /samples-00000\.jsonl/),
-  ];
-}, DAMAGED);
+describeCases(
+  'damaged corpus with --resume: ERR_CORPUS naming the file, nothing touched',
+  () => {
+    const damaged = (name: string, dir: string, message: RegExp): Case => ({
+      name,
+      lib: { outDir: dir, resume: true },
+      cli: cliArgs(modelDir, dir, {}, true),
+      code: 'ERR_CORPUS',
+      watch: dir,
+      message,
+    });
+    const badJson = copyOfGood('bad-json');
+    fs.writeFileSync(path.join(badJson, 'manifest.json'), fs.readFileSync(path.join(badJson, 'manifest.json'), 'utf8').slice(0, 200));
+    const schema = (i: number, edit: (m: Json) => void): Case => {
+      const dir = copyOfGood(`bad-schema-${i}`);
+      editManifest(dir, edit);
+      return damaged(DAMAGED[i]!, dir, /manifest\.json/);
+    };
+    const truncated = copyOfGood('truncated-shard');
+    const shard = path.join(truncated, 'samples-00001.jsonl');
+    const bytes = fs.readFileSync(shard);
+    fs.writeFileSync(shard, bytes.subarray(0, Math.floor(bytes.length / 2)));
+    const missing = copyOfGood('missing-shard');
+    fs.rmSync(path.join(missing, 'samples-00000.jsonl'));
+    return [
+      damaged(DAMAGED[0]!, badJson, /manifest\.json/),
+      schema(1, (m) => {
+        m.params.seed = 'three';
+      }),
+      {
+        ...schema(2, (m) => {
+          m.format = 'something-else';
+        }),
+        libOnly: true,
+      },
+      {
+        ...schema(3, (m) => {
+          m.shards = { file: 'samples-00000.jsonl' };
+        }),
+        libOnly: true,
+      },
+      schema(4, (m) => {
+        m.shards[0].sha256 = 'zz';
+      }),
+      damaged(DAMAGED[5]!, truncated, /samples-00001\.jsonl/),
+      damaged(DAMAGED[6]!, missing, /samples-00000\.jsonl/),
+    ];
+  },
+  DAMAGED,
+);
 
 const UNWRITABLE = ['a path under a regular file', 'a path under /proc (CLI only: a hang would block the test worker)'];
-describeCases('unwritable output directory: ERR_IO', () => {
-  const file = path.join(root, 'a-regular-file');
-  fs.writeFileSync(file, 'not a directory');
-  const underFile = path.join(file, 'corpus');
-  // Node's fs.mkdirSync(p, { recursive: true }) loops forever when mkdir keeps answering ENOENT
-  // for a parent that exists (/proc): the CLI must answer promptly instead.
-  const underProc = '/proc/resurface-test/corpus';
-  return [
-    { name: UNWRITABLE[0]!, lib: { outDir: underFile }, cli: cliArgs(modelDir, underFile), code: 'ERR_IO', watch: file, message: /a-regular-file/ },
-    { name: UNWRITABLE[1]!, lib: {}, cli: cliArgs(modelDir, underProc), code: 'ERR_IO', watch: good, message: /\/proc\/resurface-test/, cliOnly: true, cliTimeoutMs: 10_000 },
-  ];
-}, UNWRITABLE);
+describeCases(
+  'unwritable output directory: ERR_IO',
+  () => {
+    const file = path.join(root, 'a-regular-file');
+    fs.writeFileSync(file, 'not a directory');
+    const underFile = path.join(file, 'corpus');
+    // Node's fs.mkdirSync(p, { recursive: true }) loops forever when mkdir keeps answering ENOENT
+    // for a parent that exists (/proc): the CLI must answer promptly instead.
+    const underProc = '/proc/resurface-test/corpus';
+    return [
+      {
+        name: UNWRITABLE[0]!,
+        lib: { outDir: underFile },
+        cli: cliArgs(modelDir, underFile),
+        code: 'ERR_IO',
+        watch: file,
+        message: /a-regular-file/,
+      },
+      {
+        name: UNWRITABLE[1]!,
+        lib: {},
+        cli: cliArgs(modelDir, underProc),
+        code: 'ERR_IO',
+        watch: good,
+        message: /\/proc\/resurface-test/,
+        cliOnly: true,
+        cliTimeoutMs: 10_000,
+      },
+    ];
+  },
+  UNWRITABLE,
+);
 
 // Every case targets the existing corpus with --resume: validation must come before any write.
 // The fourth field marks variants checked through the library only.
@@ -259,16 +338,40 @@ const NONSENSE: Array<[string, Partial<CorpusGenerateOptions>, Record<string, st
 // Checks that need the model (its context length, its vocabulary), in a fresh directory: with
 // --resume on the existing corpus the resume check answers first (ERR_RESUME_MISMATCH).
 const NEEDS_MODEL: Array<[string, Partial<CorpusGenerateOptions>, Record<string, string>, RegExp]> = [
-  ['max-new-tokens 65 > max_position_embeddings 64 (fresh directory)', { maxNewTokens: 65 }, { 'max-new-tokens': '65' }, /max_position_embeddings/],
+  [
+    'max-new-tokens 65 > max_position_embeddings 64 (fresh directory)',
+    { maxNewTokens: 65 },
+    { 'max-new-tokens': '65' },
+    /max_position_embeddings/,
+  ],
   ['start token 512 outside the vocabulary (fresh directory)', { startToken: 512 }, { 'start-token': '512' }, /start token/],
 ];
-describeCases('nonsense parameters: ERR_INVALID_ARGUMENT, nothing written', () => [
-  ...NONSENSE.map(([name, lib, flags, libOnly]): Case => ({ name, lib: { ...lib, resume: true }, cli: cliArgs(modelDir, good, flags, true), code: 'ERR_INVALID_ARGUMENT', watch: good, libOnly })),
-  ...NEEDS_MODEL.map(([name, lib, flags, message], i): Case => {
-    const out = path.join(root, `fresh-${i}`);
-    return { name, lib: { ...lib, outDir: out }, cli: cliArgs(modelDir, out, flags), code: 'ERR_INVALID_ARGUMENT', watch: good, message, noCorpusIn: out };
-  }),
-], [...NONSENSE.map((c) => c[0]), ...NEEDS_MODEL.map((c) => c[0])]);
+describeCases(
+  'nonsense parameters: ERR_INVALID_ARGUMENT, nothing written',
+  () => [
+    ...NONSENSE.map(([name, lib, flags, libOnly]): Case => ({
+      name,
+      lib: { ...lib, resume: true },
+      cli: cliArgs(modelDir, good, flags, true),
+      code: 'ERR_INVALID_ARGUMENT',
+      watch: good,
+      libOnly,
+    })),
+    ...NEEDS_MODEL.map(([name, lib, flags, message], i): Case => {
+      const out = path.join(root, `fresh-${i}`);
+      return {
+        name,
+        lib: { ...lib, outDir: out },
+        cli: cliArgs(modelDir, out, flags),
+        code: 'ERR_INVALID_ARGUMENT',
+        watch: good,
+        message,
+        noCorpusIn: out,
+      };
+    }),
+  ],
+  [...NONSENSE.map((c) => c[0]), ...NEEDS_MODEL.map((c) => c[0])],
+);
 
 const MISMATCH: Array<[string, Partial<CorpusGenerateOptions>, Record<string, string>, boolean?]> = [
   ['different seed', { seed: 4 }, { seed: '4' }],
@@ -281,28 +384,49 @@ const MISMATCH: Array<[string, Partial<CorpusGenerateOptions>, Record<string, st
 ];
 const OTHER_MODEL = 'another model (same config.json, other weights) on an incomplete corpus';
 const NO_RESUME = 'an existing corpus without --resume: ERR_CORPUS, never overwritten';
-describeCases('resuming with different parameters: ERR_RESUME_MISMATCH naming the field, nothing touched', async () => {
-  // An incomplete corpus (second shard not written yet) and a model with the same config.json
-  // but other weights: resuming would put shard 1 from other weights next to shard 0.
-  const incomplete = copyOfGood('incomplete');
-  let dropped = '';
-  editManifest(incomplete, (m) => {
-    dropped = m.shards.pop().file;
-    m.counts = { samples: m.shards[0].count, tokens: m.shards[0].tokens, eos: m.shards[0].eos };
-    m.complete = false;
-  });
-  fs.rmSync(path.join(incomplete, dropped));
-  const other = await buildGenModel({ base: 'EleutherAI--pythia-70m', dir: path.join(root, 'model-other'), seed: 6, tokenizer: 'pythia', shrink: { vocabSize: 512, maxPositionEmbeddings: 64 } });
-  expect(fs.readFileSync(path.join(other, 'config.json'))).toEqual(fs.readFileSync(path.join(modelDir, 'config.json')));
-  return [
-    ...MISMATCH.map(([name, lib, flags, libOnly]): Case => ({
-      name, lib: { ...lib, resume: true }, cli: cliArgs(modelDir, good, flags, true), code: 'ERR_RESUME_MISMATCH', watch: good,
-      message: new RegExp(Object.keys(lib)[0]!), libOnly,
-    })),
-    { name: OTHER_MODEL, lib: { modelDir: other, outDir: incomplete, resume: true }, cli: cliArgs(other, incomplete, {}, true), code: 'ERR_RESUME_MISMATCH', watch: incomplete },
-    { name: NO_RESUME, lib: {}, cli: cliArgs(modelDir, good), code: 'ERR_CORPUS', watch: good, message: /--resume/ },
-  ];
-}, [...MISMATCH.map((c) => c[0]), OTHER_MODEL, NO_RESUME]);
+describeCases(
+  'resuming with different parameters: ERR_RESUME_MISMATCH naming the field, nothing touched',
+  async () => {
+    // An incomplete corpus (second shard not written yet) and a model with the same config.json
+    // but other weights: resuming would put shard 1 from other weights next to shard 0.
+    const incomplete = copyOfGood('incomplete');
+    let dropped = '';
+    editManifest(incomplete, (m) => {
+      dropped = m.shards.pop().file;
+      m.counts = { samples: m.shards[0].count, tokens: m.shards[0].tokens, eos: m.shards[0].eos };
+      m.complete = false;
+    });
+    fs.rmSync(path.join(incomplete, dropped));
+    const other = await buildGenModel({
+      base: 'EleutherAI--pythia-70m',
+      dir: path.join(root, 'model-other'),
+      seed: 6,
+      tokenizer: 'pythia',
+      shrink: { vocabSize: 512, maxPositionEmbeddings: 64 },
+    });
+    expect(fs.readFileSync(path.join(other, 'config.json'))).toEqual(fs.readFileSync(path.join(modelDir, 'config.json')));
+    return [
+      ...MISMATCH.map(([name, lib, flags, libOnly]): Case => ({
+        name,
+        lib: { ...lib, resume: true },
+        cli: cliArgs(modelDir, good, flags, true),
+        code: 'ERR_RESUME_MISMATCH',
+        watch: good,
+        message: new RegExp(Object.keys(lib)[0]!),
+        libOnly,
+      })),
+      {
+        name: OTHER_MODEL,
+        lib: { modelDir: other, outDir: incomplete, resume: true },
+        cli: cliArgs(other, incomplete, {}, true),
+        code: 'ERR_RESUME_MISMATCH',
+        watch: incomplete,
+      },
+      { name: NO_RESUME, lib: {}, cli: cliArgs(modelDir, good), code: 'ERR_CORPUS', watch: good, message: /--resume/ },
+    ];
+  },
+  [...MISMATCH.map((c) => c[0]), OTHER_MODEL, NO_RESUME],
+);
 
 describe('what is not a mismatch', () => {
   it('another batch size: resuming the complete corpus with batch size 1 succeeds and rewrites no shard', async () => {

@@ -48,7 +48,14 @@ const out = (name: string) => path.join(root, `${name}-${n++}`);
 
 beforeAll(async () => {
   root = makeTmpDir('resurface-determinism-');
-  modelDir = await buildGenModel({ base: 'EleutherAI--pythia-70m', dir: path.join(root, 'model'), seed: 5, std: 0.3, tokenizer: 'pythia', shrink: { vocabSize: 512 } });
+  modelDir = await buildGenModel({
+    base: 'EleutherAI--pythia-70m',
+    dir: path.join(root, 'model'),
+    seed: 5,
+    std: 0.3,
+    tokenizer: 'pythia',
+    shrink: { vocabSize: 512 },
+  });
   model = await Model.load(modelDir, { threads: THREADS });
 });
 
@@ -57,7 +64,9 @@ afterAll(() => {
   if (root) removeTmpDir(root);
 });
 
-async function corpus(opts: Partial<CorpusGenerateOptions> & { numSamples: number; maxNewTokens: number }): Promise<{ dir: string; records: CorpusRecord[] }> {
+async function corpus(
+  opts: Partial<CorpusGenerateOptions> & { numSamples: number; maxNewTokens: number },
+): Promise<{ dir: string; records: CorpusRecord[] }> {
   const dir = out('corpus');
   await generateCorpus({ modelDir, outDir: dir, model, ...opts });
   const c = openCorpus(dir, { requireComplete: true });
@@ -66,7 +75,10 @@ async function corpus(opts: Partial<CorpusGenerateOptions> & { numSamples: numbe
 
 /** Shard files (name → bytes) of a corpus directory. */
 function shardFiles(dir: string): Map<string, Buffer> {
-  const files = fs.readdirSync(dir).filter((f) => /^samples-\d{5}\.jsonl$/.test(f)).sort();
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => /^samples-\d{5}\.jsonl$/.test(f))
+    .sort();
   return new Map(files.map((f) => [f, fs.readFileSync(path.join(dir, f))]));
 }
 
@@ -107,15 +119,29 @@ describe('same seed → same corpus, whatever the batch size and shard size', ()
     const a = await corpus({ numSamples: 30, maxNewTokens: 16, seed: 4, batchSize: 8, samplesPerShard: 1000 });
     const b = await corpus({ numSamples: 30, maxNewTokens: 16, seed: 4, batchSize: 8, samplesPerShard: 7 });
     expect(b.records).toEqual(a.records);
-    expect([...shardFiles(b.dir).keys()]).toEqual(['samples-00000.jsonl', 'samples-00001.jsonl', 'samples-00002.jsonl', 'samples-00003.jsonl', 'samples-00004.jsonl']);
+    expect([...shardFiles(b.dir).keys()]).toEqual([
+      'samples-00000.jsonl',
+      'samples-00001.jsonl',
+      'samples-00002.jsonl',
+      'samples-00003.jsonl',
+      'samples-00004.jsonl',
+    ]);
     expect(Buffer.concat([...shardFiles(b.dir).values()]).equals(Buffer.concat([...shardFiles(a.dir).values()]))).toBe(true);
   });
 
   it(`batch sizes 1, 3, 8, auto over ${FLIP_N} samples: identical up to rare, explained float32 flips`, async () => {
     const seed = 0;
     const runs: Array<{ label: string; records: CorpusRecord[] }> = [];
-    for (const [batchSize, samplesPerShard] of [[1, 1000], [3, 7], [8, 16], ['auto', 64]] as const) {
-      runs.push({ label: `batch ${batchSize}, ${samplesPerShard}/shard`, records: (await corpus({ numSamples: FLIP_N, maxNewTokens: FLIP_L, seed, batchSize, samplesPerShard })).records });
+    for (const [batchSize, samplesPerShard] of [
+      [1, 1000],
+      [3, 7],
+      [8, 16],
+      ['auto', 64],
+    ] as const) {
+      runs.push({
+        label: `batch ${batchSize}, ${samplesPerShard}/shard`,
+        records: (await corpus({ numSamples: FLIP_N, maxNewTokens: FLIP_L, seed, batchSize, samplesPerShard })).records,
+      });
     }
     const base = runs[0]!.records;
     expect(base.map((r) => r.id)).toEqual(Array.from({ length: FLIP_N }, (_, i) => i));
@@ -148,8 +174,25 @@ describe('kill and resume (CLI child process)', () => {
   const SEED = 11;
   let reference: string;
   const args = (dir: string, extra: string[] = []) => [
-    'generate', '--model', modelDir, '--out', dir, '--num-samples', String(N), '--max-new-tokens', String(L),
-    '--seed', String(SEED), '--samples-per-shard', String(SPP), '--batch-size', '8', '--threads', String(THREADS), '--json', ...extra,
+    'generate',
+    '--model',
+    modelDir,
+    '--out',
+    dir,
+    '--num-samples',
+    String(N),
+    '--max-new-tokens',
+    String(L),
+    '--seed',
+    String(SEED),
+    '--samples-per-shard',
+    String(SPP),
+    '--batch-size',
+    '8',
+    '--threads',
+    String(THREADS),
+    '--json',
+    ...extra,
   ];
 
   beforeAll(async () => {
@@ -157,7 +200,16 @@ describe('kill and resume (CLI child process)', () => {
     // The uninterrupted run, in process (same options and threads as the CLI).
     const m = await Model.load(modelDir, { threads: THREADS });
     try {
-      await generateCorpus({ modelDir, outDir: reference, model: m, numSamples: N, maxNewTokens: L, seed: SEED, samplesPerShard: SPP, batchSize: 8 });
+      await generateCorpus({
+        modelDir,
+        outDir: reference,
+        model: m,
+        numSamples: N,
+        maxNewTokens: L,
+        seed: SEED,
+        samplesPerShard: SPP,
+        batchSize: 8,
+      });
     } finally {
       m.dispose();
     }
@@ -174,7 +226,9 @@ describe('kill and resume (CLI child process)', () => {
   }
 
   /** Starts a run and stops it with `signal` once at least one shard is on disk. */
-  async function interrupted(signal: NodeJS.Signals): Promise<{ dir: string; result: Awaited<ReturnType<typeof collect>>; shardsAtSignal: number }> {
+  async function interrupted(
+    signal: NodeJS.Signals,
+  ): Promise<{ dir: string; result: Awaited<ReturnType<typeof collect>>; shardsAtSignal: number }> {
     const dir = out(`interrupted-${signal}`);
     const child = spawnCli(args(dir));
     const done = collect(child, 120_000);
@@ -204,7 +258,12 @@ describe('kill and resume (CLI child process)', () => {
     const resumed = await collect(spawnCli(args(dir, ['--resume'])), 120_000);
     expect(resumed.stderr).toBe('');
     expect(resumed.status).toBe(0);
-    const summary = JSON.parse(resumed.stdout.trim().split('\n').pop()!) as { event: string; shardsReused: number; complete: boolean; samples: number };
+    const summary = JSON.parse(resumed.stdout.trim().split('\n').pop()!) as {
+      event: string;
+      shardsReused: number;
+      complete: boolean;
+      samples: number;
+    };
     expect(summary).toMatchObject({ event: 'summary', complete: true, samples: N });
     expect(summary.shardsReused).toBe(m.shards.length);
     expectSameCorpus(dir);

@@ -58,12 +58,33 @@ async function frequentTokens(dir: string, n: number): Promise<number[]> {
 
 beforeAll(async () => {
   root = makeTmpDir('resurface-protocol-');
-  const b = await buildGenModel({ base: 'EleutherAI--pythia-70m', dir: path.join(root, 'bare'), seed: 41, std: 0.3, edit: (c) => { c.bos_token_id = 1; c.eos_token_id = 2; }, shrink: { vocabSize: VOCAB } });
+  const b = await buildGenModel({
+    base: 'EleutherAI--pythia-70m',
+    dir: path.join(root, 'bare'),
+    seed: 41,
+    std: 0.3,
+    edit: (c) => {
+      c.bos_token_id = 1;
+      c.eos_token_id = 2;
+    },
+    shrink: { vocabSize: VOCAB },
+  });
   stops = await frequentTokens(b, 2);
-  bare = copyModelDir(b, path.join(root, 'bare-stops'), (c) => { c.eos_token_id = stops; });
-  const t = await buildGenModel({ base: 'EleutherAI--pythia-70m', dir: path.join(root, 'tok'), seed: 42, std: 0.3, tokenizer: 'pythia', shrink: { vocabSize: VOCAB } });
+  bare = copyModelDir(b, path.join(root, 'bare-stops'), (c) => {
+    c.eos_token_id = stops;
+  });
+  const t = await buildGenModel({
+    base: 'EleutherAI--pythia-70m',
+    dir: path.join(root, 'tok'),
+    seed: 42,
+    std: 0.3,
+    tokenizer: 'pythia',
+    shrink: { vocabSize: VOCAB },
+  });
   const [f] = await frequentTokens(t, 1);
-  withTok = copyModelDir(t, path.join(root, 'tok-eos'), (c) => { c.eos_token_id = [0, f!]; });
+  withTok = copyModelDir(t, path.join(root, 'tok-eos'), (c) => {
+    c.eos_token_id = [0, f!];
+  });
 }, 120_000);
 
 afterAll(() => {
@@ -74,7 +95,14 @@ afterAll(() => {
  * Every generated token re-drawn from a full forward pass (stop ids given by `masked(step)` removed);
  * for samples that ended with a stop token, the draw after their last token must be one of `stopIds`.
  */
-async function redraw(m: Model, context: number[], samples: Array<{ id: number; tokens: number[]; finishReason: string }>, seed: number, masked: (t: number) => number[], stopIds: number[] = []): Promise<{ checked: number; mismatches: string[] }> {
+async function redraw(
+  m: Model,
+  context: number[],
+  samples: Array<{ id: number; tokens: number[]; finishReason: string }>,
+  seed: number,
+  masked: (t: number) => number[],
+  stopIds: number[] = [],
+): Promise<{ checked: number; mismatches: string[] }> {
   const f = await m.forward(samples.map((s) => [...context, ...s.tokens]));
   const [, T, V] = f.shape;
   const order = Array.from({ length: V }, (_, i) => i);
@@ -107,7 +135,10 @@ describe('min-new-tokens', () => {
         expect(s.tokens.length, `sample ${s.id}`).toBeGreaterThanOrEqual(MIN_NEW);
         for (const id of stops) expect(s.tokens.includes(id)).toBe(false);
       }
-      expect(new Set(r.samples.filter((s) => s.finishReason === 'eos').map((s) => s.tokens.length)).size, 'rows finish at different steps').toBeGreaterThanOrEqual(3);
+      expect(
+        new Set(r.samples.filter((s) => s.finishReason === 'eos').map((s) => s.tokens.length)).size,
+        'rows finish at different steps',
+      ).toBeGreaterThanOrEqual(3);
       // every draw: inverse CDF at Philox(seed, sample, step) of the stop-masked softmax before MIN_NEW;
       // where a sample ended with a stop token, the draw at that step must be one (from the full softmax)
       const withStop = r.samples.map((s) => ({ ...s, stop: undefined as number | undefined }));
@@ -121,12 +152,18 @@ describe('min-new-tokens', () => {
 
   it('minNewTokens > maxNewTokens is ERR_INVALID_ARGUMENT, before anything is written', async () => {
     const dir = out('bad-min');
-    await expect(generateCorpus({ modelDir: withTok, outDir: dir, numSamples: 2, maxNewTokens: 4, minNewTokens: 5 })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+    await expect(generateCorpus({ modelDir: withTok, outDir: dir, numSamples: 2, maxNewTokens: 4, minNewTokens: 5 })).rejects.toMatchObject(
+      { code: 'ERR_INVALID_ARGUMENT' },
+    );
     expect(fs.existsSync(dir)).toBe(false);
     const m = await Model.load(bare, { threads: 1 });
     try {
-      await expect(generate(m, { numSamples: 1, maxNewTokens: 4, minNewTokens: 5 })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
-      await expect(generate(m, { numSamples: 1, maxNewTokens: 4, minNewTokens: -1 })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+      await expect(generate(m, { numSamples: 1, maxNewTokens: 4, minNewTokens: 5 })).rejects.toMatchObject({
+        code: 'ERR_INVALID_ARGUMENT',
+      });
+      await expect(generate(m, { numSamples: 1, maxNewTokens: 4, minNewTokens: -1 })).rejects.toMatchObject({
+        code: 'ERR_INVALID_ARGUMENT',
+      });
     } finally {
       m.dispose();
     }
@@ -135,7 +172,16 @@ describe('min-new-tokens', () => {
 
 async function corpus(opts: Partial<CorpusGenerateOptions>): Promise<{ dir: string; records: CorpusRecord[] }> {
   const dir = out('corpus');
-  await generateCorpus({ modelDir: withTok, outDir: dir, numSamples: 12, maxNewTokens: 12, batchSize: 4, seed: 3, load: { threads: 1 }, ...opts });
+  await generateCorpus({
+    modelDir: withTok,
+    outDir: dir,
+    numSamples: 12,
+    maxNewTokens: 12,
+    batchSize: 4,
+    seed: 3,
+    load: { threads: 1 },
+    ...opts,
+  });
   return { dir, records: [...corpusRecords(openCorpus(dir, { requireComplete: true }))] };
 }
 
@@ -161,7 +207,14 @@ describe('start-text', () => {
     try {
       const r = await generate(m, { numSamples: 10, maxNewTokens: 12, temperature: 1, batchSize: 3, seed: 5, startText: text });
       expect(r.startToken).toEqual({ id: ids[0], rule: 'text', text, ids });
-      const plain = await generate(m, { numSamples: 10, maxNewTokens: 12, temperature: 1, batchSize: 3, seed: 5, startToken: ids[ids.length - 1] });
+      const plain = await generate(m, {
+        numSamples: 10,
+        maxNewTokens: 12,
+        temperature: 1,
+        batchSize: 3,
+        seed: 5,
+        startToken: ids[ids.length - 1],
+      });
       expect(r.samples.map((s) => s.tokens)).not.toEqual(plain.samples.map((s) => s.tokens)); // the whole context matters
       const lengthOnly = r.samples.filter((s) => s.finishReason === 'length').map((s) => ({ ...s }));
       expect(lengthOnly.length).toBeGreaterThanOrEqual(3);
@@ -175,7 +228,9 @@ describe('start-text', () => {
 
   it('start-text with start-token is ERR_INVALID_ARGUMENT', async () => {
     const dir = out('both');
-    await expect(generateCorpus({ modelDir: withTok, outDir: dir, numSamples: 2, maxNewTokens: 4, startText: '\n', startToken: 0 })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+    await expect(
+      generateCorpus({ modelDir: withTok, outDir: dir, numSamples: 2, maxNewTokens: 4, startText: '\n', startToken: 0 }),
+    ).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
     expect(fs.existsSync(dir)).toBe(false);
   });
 });
@@ -201,14 +256,47 @@ describe('logprobs, drop-short and the manifest', () => {
     }
     expect(readManifest(c.dir).params).toMatchObject({ logprobs: true, minNewTokens: 0, dropShort: false });
     // shortest float32 decimals (at most 9 significant digits), not double expansions
-    for (const r of c.records) for (const v of r.logprobs!) expect(String(v).replace(/[-.]/g, '').replace(/^0+/, '').length).toBeLessThanOrEqual(9);
+    for (const r of c.records)
+      for (const v of r.logprobs!) expect(String(v).replace(/[-.]/g, '').replace(/^0+/, '').length).toBeLessThanOrEqual(9);
   });
 
   it('settings are part of the resume fingerprint: resuming with other logprobs / min-new-tokens is ERR_RESUME_MISMATCH', async () => {
     const c = await corpus({ minNewTokens: 2 });
-    await expect(generateCorpus({ modelDir: withTok, outDir: c.dir, numSamples: 12, maxNewTokens: 12, batchSize: 4, seed: 3, minNewTokens: 3, resume: true })).rejects.toMatchObject({ code: 'ERR_RESUME_MISMATCH' });
-    await expect(generateCorpus({ modelDir: withTok, outDir: c.dir, numSamples: 12, maxNewTokens: 12, batchSize: 4, seed: 3, minNewTokens: 2, logprobs: true, resume: true })).rejects.toMatchObject({ code: 'ERR_RESUME_MISMATCH' });
-    const same = await generateCorpus({ modelDir: withTok, outDir: c.dir, numSamples: 12, maxNewTokens: 12, batchSize: 4, seed: 3, minNewTokens: 2, resume: true });
+    await expect(
+      generateCorpus({
+        modelDir: withTok,
+        outDir: c.dir,
+        numSamples: 12,
+        maxNewTokens: 12,
+        batchSize: 4,
+        seed: 3,
+        minNewTokens: 3,
+        resume: true,
+      }),
+    ).rejects.toMatchObject({ code: 'ERR_RESUME_MISMATCH' });
+    await expect(
+      generateCorpus({
+        modelDir: withTok,
+        outDir: c.dir,
+        numSamples: 12,
+        maxNewTokens: 12,
+        batchSize: 4,
+        seed: 3,
+        minNewTokens: 2,
+        logprobs: true,
+        resume: true,
+      }),
+    ).rejects.toMatchObject({ code: 'ERR_RESUME_MISMATCH' });
+    const same = await generateCorpus({
+      modelDir: withTok,
+      outDir: c.dir,
+      numSamples: 12,
+      maxNewTokens: 12,
+      batchSize: 4,
+      seed: 3,
+      minNewTokens: 2,
+      resume: true,
+    });
     expect(same.shardsReused).toBeGreaterThan(0);
   });
 
@@ -222,7 +310,16 @@ describe('logprobs, drop-short and the manifest', () => {
     m.shards = m.shards.slice(0, 1); // as if killed after the first shard
     fs.writeFileSync(file, JSON.stringify(m));
     expect(readManifest(c.dir).params.minNewTokens).toBeUndefined();
-    const s = await generateCorpus({ modelDir: withTok, outDir: c.dir, numSamples: 12, maxNewTokens: 12, batchSize: 4, seed: 3, samplesPerShard: 5, resume: true });
+    const s = await generateCorpus({
+      modelDir: withTok,
+      outDir: c.dir,
+      numSamples: 12,
+      maxNewTokens: 12,
+      batchSize: 4,
+      seed: 3,
+      samplesPerShard: 5,
+      resume: true,
+    });
     expect(s).toMatchObject({ shardsReused: 1, complete: true });
     expect([...corpusRecords(openCorpus(c.dir))]).toEqual(c.records);
   });

@@ -9,7 +9,13 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { applyFilter, getUnnormalizedAnswer, minervaAnswer, minervaGoldAnswer, normalizeFinalAnswer } from '../../lib/eval/answer-extraction';
+import {
+  applyFilter,
+  getUnnormalizedAnswer,
+  minervaAnswer,
+  minervaGoldAnswer,
+  normalizeFinalAnswer,
+} from '../../lib/eval/answer-extraction';
 import { cutAtStops } from '../../lib/eval/generate-until';
 import { exactMatch, passAtK, type ExactMatchOptions } from '../../lib/eval/generative-metrics';
 import { aggregateGenerate } from '../../lib/eval/generative-metrics';
@@ -79,7 +85,18 @@ const SOLUTIONS = [
   'no box at all',
   'unclosed \\boxed{5',
 ];
-const PASS_CASES: Array<[number, number, number]> = [[10, 0, 1], [10, 1, 1], [10, 3, 1], [10, 3, 5], [10, 10, 1], [10, 7, 5], [200, 13, 10], [5, 2, 5], [1, 1, 1], [1, 0, 1]];
+const PASS_CASES: Array<[number, number, number]> = [
+  [10, 0, 1],
+  [10, 1, 1],
+  [10, 3, 1],
+  [10, 3, 5],
+  [10, 10, 1],
+  [10, 7, 5],
+  [200, 13, 10],
+  [5, 2, 5],
+  [1, 1, 1],
+  [1, 0, 1],
+];
 const CUT_CASES: Array<[string, string[]]> = [
   [' 72\n\nQuestion: next', ['Question:', '</s>', '<|im_end|>', '<|endoftext|>']],
   ['a\nclass B\ndef f', ['\nclass', '\ndef', '\n#', '\nif', '\nprint']],
@@ -99,7 +116,14 @@ interface Golden {
 
 function golden(py = python, script = GOLDEN): Golden | null {
   const r = spawnSync(py, [script], {
-    input: JSON.stringify({ filters: FILTER_CASES, exact_match: EM_CASES, minerva: MINERVA_CASES, solutions: SOLUTIONS, pass_at_k: PASS_CASES, cut: CUT_CASES }),
+    input: JSON.stringify({
+      filters: FILTER_CASES,
+      exact_match: EM_CASES,
+      minerva: MINERVA_CASES,
+      solutions: SOLUTIONS,
+      pass_at_k: PASS_CASES,
+      cut: CUT_CASES,
+    }),
     encoding: 'utf8',
     timeout: 60_000,
   });
@@ -123,7 +147,10 @@ const emOpts = (o: Record<string, unknown>): ExactMatchOptions => ({
 describe.skipIf(!g)('generate-task metrics equal the harness code (Python reference)', () => {
   it('GSM8K strict-match and flexible-extract filters', () => {
     FILTER_CASES.forEach((s, i) => {
-      expect({ 'strict-match': applyFilter('strict-match', s), 'flexible-extract': applyFilter('flexible-extract', s) }, JSON.stringify(s)).toEqual(g!.filters[i]);
+      expect(
+        { 'strict-match': applyFilter('strict-match', s), 'flexible-extract': applyFilter('flexible-extract', s) },
+        JSON.stringify(s),
+      ).toEqual(g!.filters[i]);
     });
     // the corpus exercises both outcomes of both filters
     expect(new Set(g!.filters.map((f) => f['strict-match'] === '[invalid]'))).toEqual(new Set([true, false]));
@@ -139,7 +166,10 @@ describe.skipIf(!g)('generate-task metrics equal the harness code (Python refere
   it('minerva_math: get_unnormalized_answer, normalize_final_answer, gold from the last box', () => {
     MINERVA_CASES.forEach((s, i) => {
       const want = g!.minerva[i]!;
-      expect({ unnormalized: getUnnormalizedAnswer(s), answer: minervaAnswer(s), normalized: normalizeFinalAnswer(s) }, JSON.stringify(s)).toEqual(want);
+      expect(
+        { unnormalized: getUnnormalizedAnswer(s), answer: minervaAnswer(s), normalized: normalizeFinalAnswer(s) },
+        JSON.stringify(s),
+      ).toEqual(want);
     });
     SOLUTIONS.forEach((s, i) => {
       const want = g!.solutions[i];
@@ -175,7 +205,17 @@ describe.skipIf(!HARNESS_PY || !g)('the Python reference equals lm-evaluation-ha
 
 describe('generate reports in experiment results', () => {
   it('report their first metric (GSM8K: exact_match,strict-match) as the task score, per item', () => {
-    const item = (index: number, strict: number, flex: number) => ({ index, context: '', targets: ['x'], completions: [''], finishReasons: ['stop'], filtered: {}, until: [], generation: { doSample: false, temperature: 0, topP: 1, maxGenToks: 8 }, scores: { 'exact_match,strict-match': strict, 'exact_match,flexible-extract': flex } });
+    const item = (index: number, strict: number, flex: number) => ({
+      index,
+      context: '',
+      targets: ['x'],
+      completions: [''],
+      finishReasons: ['stop'],
+      filtered: {},
+      until: [],
+      generation: { doSample: false, temperature: 0, topP: 1, maxGenToks: 8 },
+      scores: { 'exact_match,strict-match': strict, 'exact_match,flexible-extract': flex },
+    });
     const r = aggregateGenerate('gsm8k', 'exact_match', [item(0, 1, 1), item(1, 0, 1), item(2, 0, 0), item(3, 1, 1)]);
     const t = taskScoresFromEval(JSON.parse(JSON.stringify(r)));
     expect(t.acc).toBe(0.5);

@@ -14,7 +14,11 @@ import { parseTaskRecord, type TaskItem } from '../../lib/eval/task-file';
 import { arcRows, gsm8kRows, hellaswagRows, humanevalRows, mathRows, mmluRows, truthfulqaRows } from '../helpers/harness-rows';
 
 const REF = path.join(__dirname, '..', 'reference', 'harness_prompts.py');
-interface RefDoc { requests: string[][]; target: unknown; mc2?: number }
+interface RefDoc {
+  requests: string[][];
+  target: unknown;
+  mc2?: number;
+}
 function reference(req: Record<string, unknown>): RefDoc[] {
   return (JSON.parse(execFileSync('/usr/bin/python3', [REF], { input: JSON.stringify(req), encoding: 'utf8' })) as { docs: RefDoc[] }).docs;
 }
@@ -39,7 +43,9 @@ function pick(rec: Record<string, unknown>) {
 }
 /** Our requests as [context, continuation] pairs ([context] for generation). */
 function ours(prompted: TaskItem[]): string[][][] {
-  return prompted.map((it) => ((it.kind as string) === 'generate' ? [[it.context]] : buildRequests(it).map((r) => [r.context, r.continuation])));
+  return prompted.map((it) =>
+    (it.kind as string) === 'generate' ? [[it.context]] : buildRequests(it).map((r) => [r.context, r.continuation]),
+  );
 }
 
 describe('harness prompts and few-shot contexts equal the reference transcription', () => {
@@ -47,7 +53,9 @@ describe('harness prompts and few-shot contexts equal the reference transcriptio
     const test = arcRows(12, 1);
     const train = arcRows(40, 2);
     const k25 = applyPrompts(items('arc_challenge', test), { numFewshot: 25, pool: items('arc_challenge', train) });
-    expect(ours(k25)).toEqual(reference({ task: 'arc_challenge', rows: test, fewshot_rows: train, num_fewshot: 25 }).map((d) => d.requests));
+    expect(ours(k25)).toEqual(
+      reference({ task: 'arc_challenge', rows: test, fewshot_rows: train, num_fewshot: 25 }).map((d) => d.requests),
+    );
     const same = applyPrompts(items('arc_challenge', test), { numFewshot: 3 });
     expect(ours(same)).toEqual(reference({ task: 'arc_challenge', rows: test, fewshot_rows: null, num_fewshot: 3 }).map((d) => d.requests));
   });
@@ -55,13 +63,18 @@ describe('harness prompts and few-shot contexts equal the reference transcriptio
   it('HellaSwag 5-shot (processed docs, bracket and " [title]" cleaning) and zero-shot', () => {
     const val = hellaswagRows(9);
     const train = hellaswagRows(14).map((r, i) => ({ ...r, ind: 100 + i, ctx_a: `${r['ctx_a'] as string} train` }));
-    for (const [k, pool] of [[0, undefined], [5, train]] as const) {
+    for (const [k, pool] of [
+      [0, undefined],
+      [5, train],
+    ] as const) {
       const got = applyPrompts(items('hellaswag', val), { numFewshot: k, ...(pool ? { pool: items('hellaswag', pool) } : {}) });
-      expect(ours(got)).toEqual(reference({ task: 'hellaswag', rows: val, fewshot_rows: pool ?? null, num_fewshot: k }).map((d) => d.requests));
+      expect(ours(got)).toEqual(
+        reference({ task: 'hellaswag', rows: val, fewshot_rows: pool ?? null, num_fewshot: k }).map((d) => d.requests),
+      );
     }
   });
 
-  it('MMLU: description per subject, first_n few-shot from the same subject\'s dev rows, zero-shot', () => {
+  it("MMLU: description per subject, first_n few-shot from the same subject's dev rows, zero-shot", () => {
     const test = mmluRows(['abstract_algebra', 'high_school_us_history', 'virology'], 3, 'test');
     const dev = mmluRows(['virology', 'abstract_algebra', 'high_school_us_history'], 5, 'dev');
     for (const k of [0, 5]) {
@@ -110,7 +123,9 @@ describe('harness prompts and few-shot contexts equal the reference transcriptio
   it('a few-shot count larger than the split is ERR_FEWSHOT', () => {
     const test = items('arc_easy', arcRows(3));
     expect(() => applyPrompts(test, { numFewshot: 3 })).toThrow(expect.objectContaining({ code: 'ERR_FEWSHOT' }));
-    expect(() => applyPrompts(test, { numFewshot: 5, pool: items('arc_easy', arcRows(4, 9)) })).toThrow(/5-shot needs 5 few-shot examples but the few-shot split offers 4/);
+    expect(() => applyPrompts(test, { numFewshot: 5, pool: items('arc_easy', arcRows(4, 9)) })).toThrow(
+      /5-shot needs 5 few-shot examples but the few-shot split offers 4/,
+    );
     expect(applyPrompts(test, { numFewshot: 4, pool: items('arc_easy', arcRows(4, 9)) })).toHaveLength(3);
   });
 });

@@ -9,7 +9,12 @@ import { taskScoresFromEval } from '../../lib/report/results';
 
 // gold 0 everywhere; pred (raw loglikelihood) right on items 0, 1; pred_norm right on items 2, 3, 4
 const evalResult = {
-  task: 'x', n: 5, acc: 0.4, acc_stderr: 0.24, acc_norm: 0.6, acc_norm_stderr: 0.245,
+  task: 'x',
+  n: 5,
+  acc: 0.4,
+  acc_stderr: 0.24,
+  acc_norm: 0.6,
+  acc_norm_stderr: 0.245,
   items: [
     { index: 0, gold: 0, pred: 0, pred_norm: 1 },
     { index: 1, gold: 0, pred: 0, pred_norm: 2 },
@@ -22,7 +27,8 @@ const evalResult = {
 describe('headline metric of a task', () => {
   it('acc_norm for ARC and HellaSwag, acc for the rest', () => {
     for (const t of ['arc_easy', 'arc_challenge', 'ARC-Easy', 'arc', 'hellaswag']) expect(headlineMetric(t), t).toBe('acc_norm');
-    for (const t of ['piqa', 'sciq', 'lambada', 'mmlu', 'archive', 'facts-latent', 'truthfulqa_mc2']) expect(headlineMetric(t), t).toBe('acc');
+    for (const t of ['piqa', 'sciq', 'lambada', 'mmlu', 'archive', 'facts-latent', 'truthfulqa_mc2'])
+      expect(headlineMetric(t), t).toBe('acc');
   });
 
   it('acc_norm scores come from pred_norm, acc scores from pred', () => {

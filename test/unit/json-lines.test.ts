@@ -14,7 +14,10 @@ const tmp = makeTmpDir('resurface-jsonl-');
 afterAll(() => removeTmpDir(tmp));
 
 function lines(stdout: string): Array<Record<string, unknown>> {
-  return stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  return stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 describe('--json progress lines', () => {

@@ -41,7 +41,10 @@ describe('shipped lab checkpoints', () => {
   it('match SHA256SUMS, and the world matches world.json', () => {
     const check = verifyAssets(LAB);
     expect(check.problems).toEqual([]);
-    const listed = fs.readFileSync(path.join(LAB, 'checkpoints', 'SHA256SUMS'), 'utf8').trim().split('\n');
+    const listed = fs
+      .readFileSync(path.join(LAB, 'checkpoints', 'SHA256SUMS'), 'utf8')
+      .trim()
+      .split('\n');
     for (const m of LAB_MODELS)
       for (const f of ['config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'])
         expect(listed.some((l) => l.endsWith(`  ${m}/${f}`))).toBe(true);
@@ -71,14 +74,19 @@ describe('shipped lab checkpoints', () => {
     const ea = await a.encode(text, { addSpecialTokens: false });
     const eb = await b.encode(text, { addSpecialTokens: false });
     expect(eb.length).toBeGreaterThan(ea.length);
-    expect(fs.readFileSync(path.join(ck('a-small'), 'tokenizer.json'))).toEqual(fs.readFileSync(path.join(ck('a-large'), 'tokenizer.json')));
-    expect(fs.readFileSync(path.join(ck('b-small'), 'tokenizer.json'))).toEqual(fs.readFileSync(path.join(ck('b-large'), 'tokenizer.json')));
+    expect(fs.readFileSync(path.join(ck('a-small'), 'tokenizer.json'))).toEqual(
+      fs.readFileSync(path.join(ck('a-large'), 'tokenizer.json')),
+    );
+    expect(fs.readFileSync(path.join(ck('b-small'), 'tokenizer.json'))).toEqual(
+      fs.readFileSync(path.join(ck('b-large'), 'tokenizer.json')),
+    );
   });
 
-  it.each(['a', 'b'])('%s-large fits its family\'s text better than the small model (same corpus, larger model)', async (f) => {
+  it.each(['a', 'b'])("%s-large fits its family's text better than the small model (same corpus, larger model)", async (f) => {
     const docs = readDocuments(path.join(LAB, 'world', 'corpora', `family-${f}-natural.jsonl`)).slice(0, 300);
     const nll: Record<string, number> = {};
-    for (const m of [`${f}-small`, `${f}-large`]) nll[m] = await withModel(m, async (model, tok) => (await computePerplexity(model, tok, docs, { maxLength: 128 })).nll_per_token);
+    for (const m of [`${f}-small`, `${f}-large`])
+      nll[m] = await withModel(m, async (model, tok) => (await computePerplexity(model, tok, docs, { maxLength: 128 })).nll_per_token);
     expect(nll[`${f}-large`]).toBeLessThan(nll[`${f}-small`]);
     // and both learned the corpus: far below the uniform distribution over the vocabulary (~6.9 nats)
     expect(nll[`${f}-small`]).toBeLessThan(2.5);
@@ -86,7 +94,15 @@ describe('shipped lab checkpoints', () => {
 
   it('a-small knows latent facts in paraphrase better than the benchmark wording elicits them', async () => {
     const acc = async (task: string) =>
-      withModel('a-small', async (model, tok) => ((await evaluateTask(model, tok, readTaskFile(path.join(LAB, 'world', 'tasks', `${task}.jsonl`)), { batchSize: 64 })) as MultipleChoiceReport).acc);
+      withModel(
+        'a-small',
+        async (model, tok) =>
+          (
+            (await evaluateTask(model, tok, readTaskFile(path.join(LAB, 'world', 'tasks', `${task}.jsonl`)), {
+              batchSize: 64,
+            })) as MultipleChoiceReport
+          ).acc,
+      );
     expect(await acc('facts-latent-paraphrase')).toBeGreaterThan((await acc('facts-latent')) + 0.1);
   });
 
@@ -102,7 +118,13 @@ describe('shipped lab checkpoints', () => {
   it('some canaries repeated 16 times are extractable (32-token prefix, 32-token suffix); control canaries are not', async () => {
     for (const m of ['a-small', 'a-large']) {
       await withModel(m, async (model, tok) => {
-        const rate = async (set: string) => (await runExtraction(model, await loadExtractionData(path.join(LAB, 'world', 'extraction', `${set}.jsonl`), 64, tok), { prefixLen: 32, suffixLen: 32 })).exact_match_rate;
+        const rate = async (set: string) =>
+          (
+            await runExtraction(model, await loadExtractionData(path.join(LAB, 'world', 'extraction', `${set}.jsonl`), 64, tok), {
+              prefixLen: 32,
+              suffixLen: 32,
+            })
+          ).exact_match_rate;
         expect(await rate('canaries-r16')).toBeGreaterThan(0);
         expect(await rate('canaries-r1')).toBe(0);
         expect(await rate('canaries-control')).toBe(0);
@@ -129,7 +151,9 @@ describe('lab pretrain', () => {
     expect(fs.readdirSync(path.join(out, 'checkpoints')).filter((f) => f.startsWith('.'))).toEqual([]);
     expect(verifyAssets(out).problems).toEqual([]);
     // the same world as the shipped one (deterministic), and the presets come along
-    expect(fs.readFileSync(path.join(out, 'world', 'world.json'), 'utf8')).toBe(fs.readFileSync(path.join(LAB, 'world', 'world.json'), 'utf8'));
+    expect(fs.readFileSync(path.join(out, 'world', 'world.json'), 'utf8')).toBe(
+      fs.readFileSync(path.join(LAB, 'world', 'world.json'), 'utf8'),
+    );
     expect(fs.existsSync(path.join(out, 'quick.yaml'))).toBe(true);
     const model = await Model.load(path.join(out, 'checkpoints', 'b-small'), { dtype: 'float32', threads: 2 });
     expect(model.config.family).toBe('llama');

@@ -69,14 +69,28 @@ describe('the checker process', () => {
   });
 
   it('a checker that dies mid-run is an ERR_TASK error, not missing scores', async () => {
-    const fake = script('dies', `cat >/dev/null; echo '{"ready": true, "backend": "lark", "sympy": "0"}'; echo '{"equiv": true, "status": "identical"}'; exit 1`);
-    await expect(checkMathEquivalence([['1', '1'], ['2', '2']], { python: fake })).rejects.toMatchObject({ code: 'ERR_TASK', message: expect.stringMatching(/1 of 2 pairs/) });
+    const fake = script(
+      'dies',
+      `cat >/dev/null; echo '{"ready": true, "backend": "lark", "sympy": "0"}'; echo '{"equiv": true, "status": "identical"}'; exit 1`,
+    );
+    await expect(
+      checkMathEquivalence(
+        [
+          ['1', '1'],
+          ['2', '2'],
+        ],
+        { python: fake },
+      ),
+    ).rejects.toMatchObject({ code: 'ERR_TASK', message: expect.stringMatching(/1 of 2 pairs/) });
   });
 
   it('a hanging checker is killed at the time limit', async () => {
     const fake = script('hangs', `echo '{"ready": true, "backend": "lark", "sympy": "0"}'; exec sleep 60`);
     const t0 = Date.now();
-    await expect(checkMathEquivalence([['1', '2']], { python: fake, timeoutMs: 500 })).rejects.toMatchObject({ code: 'ERR_TASK', message: expect.stringMatching(/did not finish/) });
+    await expect(checkMathEquivalence([['1', '2']], { python: fake, timeoutMs: 500 })).rejects.toMatchObject({
+      code: 'ERR_TASK',
+      message: expect.stringMatching(/did not finish/),
+    });
     expect(Date.now() - t0).toBeLessThan(20_000);
   });
 

@@ -20,7 +20,10 @@ import { makeTmpDir, removeTmpDir, REPO_ROOT } from '../helpers/shared';
 
 const CASE_TIMEOUT_MS = 20_000;
 
-const bases = Object.fromEntries((['neox', 'llama', 'qwen2', 'qwen3'] as const).map((n) => [n, makeBase(n)])) as Record<BaseName, BaseModel>;
+const bases = Object.fromEntries((['neox', 'llama', 'qwen2', 'qwen3'] as const).map((n) => [n, makeBase(n)])) as Record<
+  BaseName,
+  BaseModel
+>;
 const cases = generateModelCases(bases);
 
 let root: string;
@@ -57,47 +60,61 @@ describe('corrupted model directory corpus', () => {
     expect(new Set(cases.map((c) => c.name)).size).toBe(cases.length);
     const codes = new Set(cases.flatMap((c) => (c.expect === 'ok' ? [] : Array.isArray(c.expect) ? c.expect : [c.expect])));
     for (const code of [
-      'ERR_MISSING_TENSOR', 'ERR_TENSOR_SHAPE', 'ERR_UNEXPECTED_TENSOR', 'ERR_SAFETENSORS_DTYPE', 'ERR_NONFINITE_WEIGHTS',
-      'ERR_CONFIG_INVALID', 'ERR_UNSUPPORTED_CONFIG', 'ERR_SAFETENSORS_HEADER', 'ERR_SAFETENSORS_RANGE', 'ERR_SAFETENSORS_INDEX',
-      'ERR_NOT_A_MODEL', 'ERR_IO',
+      'ERR_MISSING_TENSOR',
+      'ERR_TENSOR_SHAPE',
+      'ERR_UNEXPECTED_TENSOR',
+      'ERR_SAFETENSORS_DTYPE',
+      'ERR_NONFINITE_WEIGHTS',
+      'ERR_CONFIG_INVALID',
+      'ERR_UNSUPPORTED_CONFIG',
+      'ERR_SAFETENSORS_HEADER',
+      'ERR_SAFETENSORS_RANGE',
+      'ERR_SAFETENSORS_INDEX',
+      'ERR_NOT_A_MODEL',
+      'ERR_IO',
     ] as ErrorCode[]) {
       expect(codes, code).toContain(code);
     }
     expect(cases.filter((c) => c.expect !== 'ok').length).toBeGreaterThanOrEqual(200);
   });
 
-  it.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
-    const dir = caseDir();
-    const target = c.build(dir);
-    let model: Model | undefined;
-    let err: unknown;
-    try {
-      model = await loadWithTimeout(target, c);
-    } catch (e) {
-      err = e;
-    }
-    if (c.expect === 'ok') {
-      if (err) throw err;
+  it.each(cases.map((c) => [c.name, c] as const))(
+    '%s',
+    async (_name, c) => {
+      const dir = caseDir();
+      const target = c.build(dir);
+      let model: Model | undefined;
+      let err: unknown;
       try {
-        const r = await model!.forward([[1, 2, 3], [TINY_VOCAB - 1]]);
-        expect(r.shape).toEqual([2, 3, TINY_VOCAB]);
-        if (c.options?.checkFinite !== false) expect(r.logits.every(Number.isFinite)).toBe(true);
-      } finally {
-        model!.dispose();
+        model = await loadWithTimeout(target, c);
+      } catch (e) {
+        err = e;
       }
-      return;
-    }
-    if (model) {
-      model.dispose();
-      throw new Error(`Model.load accepted the directory; expected ${String(c.expect)}`);
-    }
-    if (!(err instanceof ResurfaceError)) throw new Error(`expected a ResurfaceError ${String(c.expect)}, got: ${String((err as Error)?.stack ?? err)}`);
-    const allowed = Array.isArray(c.expect) ? c.expect : [c.expect];
-    expect(allowed, `${err.code}: ${err.message}`).toContain(err.code);
-    expect(err.message).not.toMatch(/\n/);
-    expect(err.message).not.toMatch(/Exception raised from|libc10|\.cpp:\d+/);
-    if (c.field) expect(err.message).toContain(c.field);
-  }, CASE_TIMEOUT_MS + 5_000);
+      if (c.expect === 'ok') {
+        if (err) throw err;
+        try {
+          const r = await model!.forward([[1, 2, 3], [TINY_VOCAB - 1]]);
+          expect(r.shape).toEqual([2, 3, TINY_VOCAB]);
+          if (c.options?.checkFinite !== false) expect(r.logits.every(Number.isFinite)).toBe(true);
+        } finally {
+          model!.dispose();
+        }
+        return;
+      }
+      if (model) {
+        model.dispose();
+        throw new Error(`Model.load accepted the directory; expected ${String(c.expect)}`);
+      }
+      if (!(err instanceof ResurfaceError))
+        throw new Error(`expected a ResurfaceError ${String(c.expect)}, got: ${String((err as Error)?.stack ?? err)}`);
+      const allowed = Array.isArray(c.expect) ? c.expect : [c.expect];
+      expect(allowed, `${err.code}: ${err.message}`).toContain(err.code);
+      expect(err.message).not.toMatch(/\n/);
+      expect(err.message).not.toMatch(/Exception raised from|libc10|\.cpp:\d+/);
+      if (c.field) expect(err.message).toContain(c.field);
+    },
+    CASE_TIMEOUT_MS + 5_000,
+  );
 });
 
 describe('CLI on broken model directories', () => {
@@ -110,11 +127,22 @@ describe('CLI on broken model directories', () => {
     ['empty directory', 'ERR_NOT_A_MODEL'],
   ];
 
-  function logitsCli(model: string, tokens: string[]): Promise<{ status: number | null; signal: string | null; stdout: string; stderr: string }> {
-    const args = [path.join(REPO_ROOT, 'bin', 'resurface.js'), 'logits', '--model', model, ...tokens.flatMap((t) => ['--tokens', t]), '--json'];
+  function logitsCli(
+    model: string,
+    tokens: string[],
+  ): Promise<{ status: number | null; signal: string | null; stdout: string; stderr: string }> {
+    const args = [
+      path.join(REPO_ROOT, 'bin', 'resurface.js'),
+      'logits',
+      '--model',
+      model,
+      ...tokens.flatMap((t) => ['--tokens', t]),
+      '--json',
+    ];
     return new Promise((resolve) => {
       const child = execFile(process.execPath, args, { encoding: 'utf8', timeout: 60_000 }, (_err, stdout, stderr) =>
-        resolve({ status: child.exitCode, signal: child.signalCode, stdout, stderr }));
+        resolve({ status: child.exitCode, signal: child.signalCode, stdout, stderr }),
+      );
     });
   }
 
@@ -125,19 +153,27 @@ describe('CLI on broken model directories', () => {
     expect(r.status).toBe(1);
   }
 
-  it.each(picks)('logits on "%s" prints `error %s: …` on one line and exits 1', async (name, code) => {
-    const c = cases.find((x) => x.name === name);
-    if (!c) throw new Error(`no case named ${name}`);
-    expectOneLineError(await logitsCli(c.build(caseDir()), ['1,2,3']), code);
-  }, 60_000);
+  it.each(picks)(
+    'logits on "%s" prints `error %s: …` on one line and exits 1',
+    async (name, code) => {
+      const c = cases.find((x) => x.name === name);
+      if (!c) throw new Error(`no case named ${name}`);
+      expectOneLineError(await logitsCli(c.build(caseDir()), ['1,2,3']), code);
+    },
+    60_000,
+  );
 
   it.each([
     ['a token id outside the vocabulary', [`1,${TINY_VOCAB}`]],
     ['a row longer than max_position_embeddings', ['1', Array.from({ length: 65 }, () => '3').join(',')]],
     ['a token list that is not numbers', ['1,x,3']],
     ['a negative token id', ['4,-1']],
-  ])('logits with %s on a valid model prints one ERR_INVALID_ARGUMENT line and exits 1', async (_name, tokens) => {
-    const c = cases.find((x) => x.name === 'tokenizer-less model directory')!;
-    expectOneLineError(await logitsCli(c.build(caseDir()), tokens), 'ERR_INVALID_ARGUMENT');
-  }, 60_000);
+  ])(
+    'logits with %s on a valid model prints one ERR_INVALID_ARGUMENT line and exits 1',
+    async (_name, tokens) => {
+      const c = cases.find((x) => x.name === 'tokenizer-less model directory')!;
+      expectOneLineError(await logitsCli(c.build(caseDir()), tokens), 'ERR_INVALID_ARGUMENT');
+    },
+    60_000,
+  );
 });

@@ -50,7 +50,12 @@ beforeAll(async () => {
   dir = `${root}/neox`;
   tiedDir = `${root}/qwen3`;
   // Wide enough that an 8×256 forward takes a while (tens to hundreds of ms on 2 cores).
-  const neox = shrinkConfig(readSharedConfig('EleutherAI--pythia-70m'), { hiddenSize: 256, numLayers: 4, vocabSize: VOCAB, maxPositionEmbeddings: MAX_POS });
+  const neox = shrinkConfig(readSharedConfig('EleutherAI--pythia-70m'), {
+    hiddenSize: 256,
+    numLayers: 4,
+    vocabSize: VOCAB,
+    maxPositionEmbeddings: MAX_POS,
+  });
   await initRandomModel({ configJson: neox, outDir: dir, seed: 5 });
   const qwen = readSharedConfig('Qwen--Qwen3-0.6B');
   qwen.bos_token_id = 1;
@@ -66,7 +71,10 @@ describe('lifecycle', () => {
   it('load → forward → dispose; forward, info and nativeHandle after dispose give ERR_DISPOSED; dispose twice is fine', async () => {
     const model = await Model.load(dir);
     expect(model.disposed).toBe(false);
-    const r = await model.forward([[1, 2, 3], [4, 5]]);
+    const r = await model.forward([
+      [1, 2, 3],
+      [4, 5],
+    ]);
     expect(r.shape).toEqual([2, 3, VOCAB]);
     expect(r.logits).toBeInstanceOf(Float32Array);
     expect(r.logits.length).toBe(2 * 3 * VOCAB);
@@ -165,7 +173,12 @@ describe('lifecycle', () => {
       const seq: ForwardResult[] = [];
       for (const x of [a, b, c]) seq.push(await model.forward(x));
       const par = await Promise.all([model.forward(a), model.forward(b), model.forward(c), model.forward(a)]);
-      for (const [i, j] of [[0, 0], [1, 1], [2, 2], [3, 0]] as const) {
+      for (const [i, j] of [
+        [0, 0],
+        [1, 1],
+        [2, 2],
+        [3, 0],
+      ] as const) {
         expect(par[i]!.shape).toEqual(seq[j]!.shape);
         expect(Buffer.from(par[i]!.logits.buffer).equals(Buffer.from(seq[j]!.logits.buffer))).toBe(true);
       }

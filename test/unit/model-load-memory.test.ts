@@ -33,10 +33,26 @@ beforeAll(async () => {
   root = makeTmpDir('resurface-load-memory-');
   const esbuild = await import('esbuild');
   childJs = path.join(REPO_ROOT, '.cache', 'test-child', 'load-rss-child.js');
-  esbuild.buildSync({ entryPoints: [path.join(REPO_ROOT, 'test', 'helpers', 'load-rss-child.ts')], bundle: true, platform: 'node', format: 'cjs', outfile: childJs, external: ['vega', 'vega-lite', 'tokenizers'], logLevel: 'error' });
+  esbuild.buildSync({
+    entryPoints: [path.join(REPO_ROOT, 'test', 'helpers', 'load-rss-child.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    outfile: childJs,
+    external: ['vega', 'vega-lite', 'tokenizers'],
+    logLevel: 'error',
+  });
   // Pythia layout (fused NeoX q|k|v, untied head, non-weight buffers); only the vocabulary differs.
-  for (const [size, vocabSize] of [['small', 1024], ['big', 16384]] as const) {
-    const cfg = shrinkConfig(readSharedConfig('EleutherAI--pythia-70m'), { hiddenSize: 256, numLayers: 2, vocabSize, maxPositionEmbeddings: 256 });
+  for (const [size, vocabSize] of [
+    ['small', 1024],
+    ['big', 16384],
+  ] as const) {
+    const cfg = shrinkConfig(readSharedConfig('EleutherAI--pythia-70m'), {
+      hiddenSize: 256,
+      numLayers: 2,
+      vocabSize,
+      maxPositionEmbeddings: 256,
+    });
     params[size] = parameterCount(parseConfig(cfg));
     for (const dtype of ['float32', 'bfloat16'] as const) {
       await initRandomModel({ configJson: cfg, outDir: path.join(root, `${size}-${dtype}`), seed: 3, dtype });
@@ -49,7 +65,11 @@ afterAll(() => {
 });
 
 function addedByLoading(dir: string, dtype: string): number {
-  const r = spawnSync(process.execPath, [childJs, dir, dtype], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, OMP_NUM_THREADS: '1' } });
+  const r = spawnSync(process.execPath, [childJs, dir, dtype], {
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: { ...process.env, OMP_NUM_THREADS: '1' },
+  });
   expect(r.status, r.stderr).toBe(0);
   const j = JSON.parse(r.stdout.trim().split('\n').pop()!) as { rssBeforeKiB: number; peakKiB: number; reset: boolean };
   expect(j.reset).toBe(true);
@@ -61,12 +81,19 @@ describe.skipIf(!canResetPeak)('loading memory (child process, VmHWM)', () => {
     ['float32', 'float32', 4],
     ['bfloat16', 'bfloat16', 2],
     ['bfloat16', 'float32', 4], // converted while loading
-  ])('a %s checkpoint loaded as %s: peak RSS grows by under 1.5× the weights', (ckpt, dtype, bytes) => {
-    const small = addedByLoading(path.join(root, `small-${ckpt}`), dtype);
-    const big = addedByLoading(path.join(root, `big-${ckpt}`), dtype);
-    const weights = (params.big! - params.small!) * bytes;
-    const slope = (big - small) / weights;
-    expect(slope, `added ${(small / 2 ** 20).toFixed(1)} and ${(big / 2 ** 20).toFixed(1)} MiB; weights differ by ${(weights / 2 ** 20).toFixed(1)} MiB`).toBeLessThan(1.5);
-    expect(slope).toBeGreaterThan(0.5); // the children really loaded the weights (the measurement works)
-  }, 120_000);
+  ])(
+    'a %s checkpoint loaded as %s: peak RSS grows by under 1.5× the weights',
+    (ckpt, dtype, bytes) => {
+      const small = addedByLoading(path.join(root, `small-${ckpt}`), dtype);
+      const big = addedByLoading(path.join(root, `big-${ckpt}`), dtype);
+      const weights = (params.big! - params.small!) * bytes;
+      const slope = (big - small) / weights;
+      expect(
+        slope,
+        `added ${(small / 2 ** 20).toFixed(1)} and ${(big / 2 ** 20).toFixed(1)} MiB; weights differ by ${(weights / 2 ** 20).toFixed(1)} MiB`,
+      ).toBeLessThan(1.5);
+      expect(slope).toBeGreaterThan(0.5); // the children really loaded the weights (the measurement works)
+    },
+    120_000,
+  );
 });

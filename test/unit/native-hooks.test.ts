@@ -16,7 +16,12 @@ import { makeTmpDir, removeTmpDir } from '../helpers/shared';
 const tmp = makeTmpDir('resurface-hooks-');
 afterAll(() => removeTmpDir(tmp));
 
-const TEXTS = ['The river ran past the stone wall.', '', 'seven three seven three', 'A much longer sentence about a quiet garden and a tall window in summer.'];
+const TEXTS = [
+  'The river ran past the stone wall.',
+  '',
+  'seven three seven three',
+  'A much longer sentence about a quiet garden and a tall window in summer.',
+];
 
 describe('runtime native hooks', () => {
   let dir = '';
@@ -57,7 +62,11 @@ describe('runtime native hooks', () => {
       load.mockRestore();
       const model = await Model.load(dir);
       try {
-        const ref = await computePerplexity(model, await TextTokenizer.load(dir), TEXTS.map((text, i) => ({ source: String(i), text })));
+        const ref = await computePerplexity(
+          model,
+          await TextTokenizer.load(dir),
+          TEXTS.map((text, i) => ({ source: String(i), text })),
+        );
         expect(a.tokens).toBe(ref.tokens);
         expect(a.avgLogLik).toBeCloseTo(-ref.nll / ref.tokens, 5);
         expect(a.avgLogLik).toBeLessThan(0);
@@ -72,7 +81,10 @@ describe('runtime native hooks', () => {
   });
 
   it('scoped hooks defer to hooks registered with setNativeHooks', async () => {
-    const fake = { embed: async (_m: string, t: string[]) => t.map(() => Float32Array.of(1, 0)), avgLogLik: async () => ({ avgLogLik: -1, tokens: 3 }) };
+    const fake = {
+      embed: async (_m: string, t: string[]) => t.map(() => Float32Array.of(1, 0)),
+      avgLogLik: async () => ({ avgLogLik: -1, tokens: 3 }),
+    };
     setNativeHooks(fake);
     try {
       const scoped = scopedNativeHooks();

@@ -18,14 +18,26 @@ function run(name: string, lines: string[], budget: number, seed = 0) {
   const outDir = path.join(tmp, name);
   fs.mkdirSync(outDir, { recursive: true });
   const step = { id: `natural/s/s${seed}`, settings: { seed }, runtime: { data_file: data } } as unknown as Step;
-  const ctx = { outDir, signal: new AbortController().signal, models: { tokenizer: { dir: tokDir } }, inputs: { budget: { dir: '', result: { tokens: budget } } } } as unknown as StepContext;
+  const ctx = {
+    outDir,
+    signal: new AbortController().signal,
+    models: { tokenizer: { dir: tokDir } },
+    inputs: { budget: { dir: '', result: { tokens: budget } } },
+  } as unknown as StepContext;
   return { outDir, promise: naturalExecutor.run(step, ctx) };
 }
 
-const read = (dir: string) => fs.readFileSync(path.join(dir, 'natural.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).tokens as number[]);
+const read = (dir: string) =>
+  fs
+    .readFileSync(path.join(dir, 'natural.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l).tokens as number[]);
 
 describe('natural (forgetting control) data', () => {
-  const texts = Array.from({ length: 12 }, (_, i) => JSON.stringify({ text: `Document number ${i} says that the river runs north of the town.` }));
+  const texts = Array.from({ length: 12 }, (_, i) =>
+    JSON.stringify({ text: `Document number ${i} says that the river runs north of the town.` }),
+  );
 
   it('writes exactly the budget in tokens of the student tokenizer, cycling when the text is short', async () => {
     const { outDir, promise } = run('exact', texts, 500);
@@ -53,9 +65,18 @@ describe('natural (forgetting control) data', () => {
   });
 
   it('a record without text, an empty file or a budget of zero is a coded error', async () => {
-    await expect(run('bad', ['{"txt": "x"}'], 10).promise).rejects.toMatchObject({ code: 'ERR_DATA', message: expect.stringMatching(/bad\.jsonl:1: a natural-text record is \{"text": string\}/) });
+    await expect(run('bad', ['{"txt": "x"}'], 10).promise).rejects.toMatchObject({
+      code: 'ERR_DATA',
+      message: expect.stringMatching(/bad\.jsonl:1: a natural-text record is \{"text": string\}/),
+    });
     await expect(run('empty', [''], 10).promise).rejects.toMatchObject({ code: 'ERR_DATA', message: expect.stringMatching(/no texts/) });
-    await expect(run('zero', texts, 0).promise).rejects.toMatchObject({ code: 'ERR_DATA', message: expect.stringMatching(/no tokens to match/) });
-    await expect(run('blank', [JSON.stringify({ text: '' })], 10).promise).rejects.toMatchObject({ code: 'ERR_DATA', message: expect.stringMatching(/encode to no tokens/) });
+    await expect(run('zero', texts, 0).promise).rejects.toMatchObject({
+      code: 'ERR_DATA',
+      message: expect.stringMatching(/no tokens to match/),
+    });
+    await expect(run('blank', [JSON.stringify({ text: '' })], 10).promise).rejects.toMatchObject({
+      code: 'ERR_DATA',
+      message: expect.stringMatching(/encode to no tokens/),
+    });
   });
 });

@@ -38,8 +38,12 @@ describe('proxies with a sentence-encoder embedder', () => {
   let task: string;
   let encoderDir: string;
   const noModels = {
-    embed: async () => { throw new Error('the student embedding must not run'); },
-    avgLogLik: async () => { throw new Error('the likelihood must not run'); },
+    embed: async () => {
+      throw new Error('the student embedding must not run');
+    },
+    avgLogLik: async () => {
+      throw new Error('the likelihood must not run');
+    },
   };
 
   beforeAll(async () => {
@@ -47,19 +51,34 @@ describe('proxies with a sentence-encoder embedder', () => {
     corpusDir = path.join(dir, 'corpus');
     fs.mkdirSync(corpusDir);
     const samples = ['the cat sat on the mat', 'water boils in the east', 'two plus three equals five'];
-    fs.writeFileSync(path.join(corpusDir, 'samples-00000.jsonl'), samples.map((text, id) => JSON.stringify({ id, text })).join('\n') + '\n');
+    fs.writeFileSync(
+      path.join(corpusDir, 'samples-00000.jsonl'),
+      samples.map((text, id) => JSON.stringify({ id, text })).join('\n') + '\n',
+    );
     task = path.join(dir, 'facts.jsonl');
-    fs.writeFileSync(task, [
-      { context: 'What is two plus three?', choices: ['five', 'four'], gold: 0 },
-      { context: 'The cat', choices: ['flew', 'sat on the mat'], gold: 1 },
-    ].map((r) => JSON.stringify(r)).join('\n') + '\n');
+    fs.writeFileSync(
+      task,
+      [
+        { context: 'What is two plus three?', choices: ['five', 'four'], gold: 0 },
+        { context: 'The cat', choices: ['flew', 'sat on the mat'], gold: 1 },
+      ]
+        .map((r) => JSON.stringify(r))
+        .join('\n') + '\n',
+    );
     encoderDir = path.join(dir, 'encoder');
     await writeTinyEncoder(encoderDir, { pooling: 'mean', normalize: true, maxSeqLength: 16 });
   }, 60_000);
   afterAll(() => removeTmpDir(dir));
 
   it('adds semantic columns from the encoder, beside the lexical proxies, on the benchmark texts the other proxies use', async () => {
-    const r = await computeProxies({ corpus: corpusDir, student: 'unused', tasks: [task], lexicalOnly: true, embedder: encoderDir, hooks: noModels });
+    const r = await computeProxies({
+      corpus: corpusDir,
+      student: 'unused',
+      tasks: [task],
+      lexicalOnly: true,
+      embedder: encoderDir,
+      hooks: noModels,
+    });
     expect(r.embedder).toMatchObject({ dir: encoderDir, pooling: 'mean', normalize: true, maxSeqLength: 16, dim: 32, warnings: [] });
     const t = r.tasks[0]!;
     expect(t.tfidf).toBeDefined();
@@ -83,22 +102,62 @@ describe('proxies with a sentence-encoder embedder', () => {
     expect(r.embedder).toBeNull();
     expect(r.tasks[0]!.semantic).toBeNull();
     expect(Object.keys(proxyColumns(r)).some((k) => k.startsWith('semantic_'))).toBe(false);
-    await expect(computeProxies({ corpus: corpusDir, student: 'unused', tasks: [task], lexicalOnly: true, embedder: path.join(dir, 'missing'), hooks: noModels })).rejects.toMatchObject({ code: 'ERR_NOT_A_MODEL' });
+    await expect(
+      computeProxies({
+        corpus: corpusDir,
+        student: 'unused',
+        tasks: [task],
+        lexicalOnly: true,
+        embedder: path.join(dir, 'missing'),
+        hooks: noModels,
+      }),
+    ).rejects.toMatchObject({ code: 'ERR_NOT_A_MODEL' });
   });
 
   it('CLI: `proxies --embedder DIR --lexical-only` prints the semantic line and the warning of a plain BertModel directory', async () => {
     const plain = path.join(dir, 'plain-bert');
     await writeTinyEncoder(plain, { sentenceTransformers: false });
-    const r = await collect(spawnCli(['proxies', '--corpus', corpusDir, '--student', 'unused', '--task', task, '--lexical-only', '--embedder', plain]));
+    const r = await collect(
+      spawnCli(['proxies', '--corpus', corpusDir, '--student', 'unused', '--task', task, '--lexical-only', '--embedder', plain]),
+    );
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/embedder .*plain-bert: mean pooling, 32 dims, texts cut to 40 tokens/);
-    expect(r.stdout).toMatch(/semantic cosine: centroid -?[0-9.]+, nearest neighbour benchmark→corpus -?[0-9.]+, corpus→benchmark -?[0-9.]+/);
+    expect(r.stdout).toMatch(
+      /semantic cosine: centroid -?[0-9.]+, nearest neighbour benchmark→corpus -?[0-9.]+, corpus→benchmark -?[0-9.]+/,
+    );
     expect(r.stderr).toMatch(/warning: .*no modules\.json/);
-    const json = await collect(spawnCli(['proxies', '--corpus', corpusDir, '--student', 'unused', '--task', task, '--lexical-only', '--embedder', encoderDir, '--json']));
+    const json = await collect(
+      spawnCli([
+        'proxies',
+        '--corpus',
+        corpusDir,
+        '--student',
+        'unused',
+        '--task',
+        task,
+        '--lexical-only',
+        '--embedder',
+        encoderDir,
+        '--json',
+      ]),
+    );
     expect(json.status, json.stderr).toBe(0);
     const rep = JSON.parse(json.stdout) as { summary: Record<string, number> };
     expect(rep.summary['semantic_nn_cosine:facts']).toBeTypeOf('number');
-    const bad = await collect(spawnCli(['proxies', '--corpus', corpusDir, '--student', 'unused', '--task', task, '--lexical-only', '--embedder', path.join(dir, 'nope')]));
+    const bad = await collect(
+      spawnCli([
+        'proxies',
+        '--corpus',
+        corpusDir,
+        '--student',
+        'unused',
+        '--task',
+        task,
+        '--lexical-only',
+        '--embedder',
+        path.join(dir, 'nope'),
+      ]),
+    );
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toMatch(/ERR_NOT_A_MODEL/);
   }, 60_000);

@@ -2,7 +2,18 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { computeProxies, ngramOverlap, ngramOverlapUnits, readTaskItems, resetNativeHooks, nativeHooks, setSimilarity, taskTexts, tfidfSimilarity, words } from '../../lib/proxies';
+import {
+  computeProxies,
+  ngramOverlap,
+  ngramOverlapUnits,
+  readTaskItems,
+  resetNativeHooks,
+  nativeHooks,
+  setSimilarity,
+  taskTexts,
+  tfidfSimilarity,
+  words,
+} from '../../lib/proxies';
 import { proxyColumns } from '../../lib/report/proxy-columns';
 import { makeTmpDir, removeTmpDir } from '../helpers/shared';
 
@@ -26,7 +37,14 @@ describe('TF-IDF cosine', () => {
 
 describe('n-gram overlap', () => {
   it('counts distinct n-grams both ways, per n, without crossing documents', () => {
-    const r = ngramOverlapUnits([['a', 'b', 'c'], ['d']], [['a', 'b', 'x'], ['c', 'd']], 2);
+    const r = ngramOverlapUnits(
+      [['a', 'b', 'c'], ['d']],
+      [
+        ['a', 'b', 'x'],
+        ['c', 'd'],
+      ],
+      2,
+    );
     // n=1: bench {a,b,x,c,d}, corpus {a,b,c,d}: shared 4 → 4/5 and 4/4
     expect(r[0]).toMatchObject({ n: 1, benchNgrams: 5, corpusNgrams: 4, shared: 4, benchInCorpus: 0.8, corpusInBench: 1 });
     // n=2: bench {ab,bx,cd}, corpus {ab,bc} ('c d' crosses a document boundary): shared 1
@@ -37,7 +55,11 @@ describe('n-gram overlap', () => {
   it('works on token ids and on words', () => {
     expect(ngramOverlapUnits([[1, 2, 3]], [[1, 2]], 2)[1].benchInCorpus).toBe(1);
     expect(words('Hello, World! 42x')).toEqual(['hello', 'world', '42', 'x']);
-    expect(ngramOverlap(['The cat.'], ['the CAT'], 4).map((g) => g.benchInCorpus).slice(0, 2)).toEqual([1, 1]);
+    expect(
+      ngramOverlap(['The cat.'], ['the CAT'], 4)
+        .map((g) => g.benchInCorpus)
+        .slice(0, 2),
+    ).toEqual([1, 1]);
   });
 });
 
@@ -64,7 +86,10 @@ describe('computeProxies with injected model functions', () => {
 
   it('without a registered native runtime the model-based proxies fail clearly', async () => {
     resetNativeHooks();
-    await expect(nativeHooks().embed('m', ['x'])).rejects.toMatchObject({ code: 'ERR_INTERNAL', message: expect.stringMatching(/not built yet/) });
+    await expect(nativeHooks().embed('m', ['x'])).rejects.toMatchObject({
+      code: 'ERR_INTERNAL',
+      message: expect.stringMatching(/not built yet/),
+    });
     const lexical = await computeProxies({ corpus: corpusDir, student: 'm', tasks: [task], lexicalOnly: true });
     expect(lexical.likelihood.student).toBeNull();
     expect(lexical.tasks[0].embedding).toBeNull();
@@ -95,7 +120,7 @@ describe('computeProxies with injected model functions', () => {
   });
 });
 
-describe('benchmark text of every task kind (the evaluator\'s reader)', () => {
+describe("benchmark text of every task kind (the evaluator's reader)", () => {
   const dir = makeTmpDir('resurface-proxy-kinds-');
   afterAll(() => removeTmpDir(dir));
   const write = (name: string, rec: unknown) => {
@@ -105,7 +130,11 @@ describe('benchmark text of every task kind (the evaluator\'s reader)', () => {
   };
   it.each([
     ['multiple choice', { context: 'The sky is', choices: ['green', 'blue'], gold: 1 }, 'The sky is blue'],
-    ['partial scoring (WinoGrande)', { context: 'Ann helped Bo because ', choices: ['Ann', 'Bo'], continuation: 'was kind.', gold: 0 }, 'Ann helped Bo because Ann was kind.'],
+    [
+      'partial scoring (WinoGrande)',
+      { context: 'Ann helped Bo because ', choices: ['Ann', 'Bo'], continuation: 'was kind.', gold: 0 },
+      'Ann helped Bo because Ann was kind.',
+    ],
     ['loglikelihood (LAMBADA)', { context: 'He opened the', continuation: ' door' }, 'He opened the door'],
     ['generate (GSM8K)', { context: 'Question: 2+2?\nAnswer:', target: '4', until: ['Question:'] }, 'Question: 2+2?\nAnswer: 4'],
   ])('%s', (_kind, rec, text) => {

@@ -24,15 +24,31 @@ print(json.dumps(out))`) as Array<[number[], number[], number[]]>;
     });
   });
 
-  it('sample(population, k): both of CPython\'s branches (list pool and set), consecutive draws from one generator', () => {
-    const cases: Array<[number, number]> = [[10, 3], [25, 25], [26, 5], [100, 8], [7473, 9], [1119, 26], [5, 0], [1, 1], [40, 21], [300, 6]];
+  it("sample(population, k): both of CPython's branches (list pool and set), consecutive draws from one generator", () => {
+    const cases: Array<[number, number]> = [
+      [10, 3],
+      [25, 25],
+      [26, 5],
+      [100, 8],
+      [7473, 9],
+      [1119, 26],
+      [5, 0],
+      [1, 1],
+      [40, 21],
+      [300, 6],
+    ];
     const want = python(`import random,json
 r=random.Random(1234); out=[]
 for n,k in ${JSON.stringify(cases)}:
     out.append(r.sample(range(n), k))
 print(json.dumps(out))`) as number[][];
     const r = new PythonRandom(1234);
-    const got = cases.map(([n, k]) => r.sample(Array.from({ length: n }, (_, i) => i), k));
+    const got = cases.map(([n, k]) =>
+      r.sample(
+        Array.from({ length: n }, (_, i) => i),
+        k,
+      ),
+    );
     expect(got).toEqual(want);
   });
 

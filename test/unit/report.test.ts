@@ -35,10 +35,22 @@ describe('report from a hand-made results table', () => {
     // contradicted), extraction keeps 60% of what was memorized (a 40% drop, far from 95%: contradicted),
     // 3 source clusters (no proxy interval), no corpus measures (no temperature claim to test).
     const verdicts = Object.fromEntries(a.findings.map((f) => [f.id, f.verdict]));
-    expect(verdicts).toEqual({ utility: 'supported', relational: 'contradicted', decoupling: 'contradicted', proxies: 'not shown', temperature: 'not shown' });
+    expect(verdicts).toEqual({
+      utility: 'supported',
+      relational: 'contradicted',
+      decoupling: 'contradicted',
+      proxies: 'not shown',
+      temperature: 'not shown',
+    });
     const rel = a.findings.find((f) => f.id === 'relational')!;
-    expect(rel.contrasts.map((c) => c.name)).toEqual(['small: small (self) − large (same-lineage)', 'small: large (same-lineage) − other (cross-family)', 'small: small (self) − other (cross-family)']);
-    expect(rel.text).toMatch(/^A claim contrast holds significantly in the opposite direction\. small: small \(self\) − large \(same-lineage\) -12\.5/);
+    expect(rel.contrasts.map((c) => c.name)).toEqual([
+      'small: small (self) − large (same-lineage)',
+      'small: large (same-lineage) − other (cross-family)',
+      'small: small (self) − other (cross-family)',
+    ]);
+    expect(rel.text).toMatch(
+      /^A claim contrast holds significantly in the opposite direction\. small: small \(self\) − large \(same-lineage\) -12\.5/,
+    );
     expect(a.findings.find((f) => f.id === 'proxies')!.mde!.text).toMatch(/3 independent source clusters/);
     expect(a.findings.find((f) => f.id === 'temperature')!.mde!.text).toMatch(/no corpus has coverage\/fidelity measures/);
     // 2 base rows + 12 trained rows
@@ -57,19 +69,50 @@ describe('report from a hand-made results table', () => {
     const r = await writeReportFromData(data, dir);
     const files = fs.readdirSync(dir).sort();
     expect(files).toEqual(
-      ['capability-vs-extraction.svg', 'findings.json', 'gain-vs-temperature.svg', 'proxies-vs-gain.svg', 'report.html', 'report.md', 'results.csv', 'utility-matrix.svg'].sort(),
+      [
+        'capability-vs-extraction.svg',
+        'findings.json',
+        'gain-vs-temperature.svg',
+        'proxies-vs-gain.svg',
+        'report.html',
+        'report.md',
+        'results.csv',
+        'utility-matrix.svg',
+      ].sort(),
     );
     expect(r.files).toContain('report.html');
 
     const csv = parseCsv(fs.readFileSync(path.join(dir, 'results.csv'), 'utf8'));
     expect(csv.rows).toHaveLength(14);
-    expect(csv.columns).toEqual(expect.arrayContaining(['stage', 'student', 'source', 'temperature', 'seed', 'gain', 'acc:facts', 'extract_drop:canaries', 'loglik_student']));
+    expect(csv.columns).toEqual(
+      expect.arrayContaining([
+        'stage',
+        'student',
+        'source',
+        'temperature',
+        'seed',
+        'gain',
+        'acc:facts',
+        'extract_drop:canaries',
+        'loglik_student',
+      ]),
+    );
 
     const md = fs.readFileSync(path.join(dir, 'report.md'), 'utf8');
-    for (const h of ['## Findings', 'Relational utility matrix', 'Gain, coverage and fidelity by temperature', 'Intrinsic proxies against the gain', 'Verbatim extraction before and after', 'Capability against extraction', '## relational: contradicted'])
+    for (const h of [
+      '## Findings',
+      'Relational utility matrix',
+      'Gain, coverage and fidelity by temperature',
+      'Intrinsic proxies against the gain',
+      'Verbatim extraction before and after',
+      'Capability against extraction',
+      '## relational: contradicted',
+    ])
       expect(md).toContain(h);
     expect(md).toContain('**proxies — not shown.**');
-    expect(md).toMatch(/\| small: small \(self\) − large \(same-lineage\) \| claim \| > 0\.0 \| -12\.5 \| \[-\d+\.\d, -\d+\.\d\] \| 1\.000 \| <0\.001 \|/);
+    expect(md).toMatch(
+      /\| small: small \(self\) − large \(same-lineage\) \| claim \| > 0\.0 \| -12\.5 \| \[-\d+\.\d, -\d+\.\d\] \| 1\.000 \| <0\.001 \|/,
+    );
     const json = JSON.parse(fs.readFileSync(path.join(dir, 'findings.json'), 'utf8'));
     expect(json.findings.map((f: { id: string }) => f.id)).toEqual(['utility', 'relational', 'decoupling', 'proxies', 'temperature']);
     expect(Object.keys(json.findings[1].contrasts[0])).toEqual(expect.arrayContaining(['name', 'student', 'estimate', 'ci', 'p_adjusted']));
@@ -93,7 +136,9 @@ describe('report from a hand-made results table', () => {
     const proxy = fs.readFileSync(path.join(dir, 'proxies-vs-gain.svg'), 'utf8');
     expect(markCount(proxy, 'point')).toBe(12); // one point per corpus (source × temperature), in each of the two panels
     // each panel's header in two lines, the proxy then the student and rho (one line was cut mid-number)
-    expect(proxy.match(/<tspan>loglik_student<\/tspan><tspan[^>]*>[\w-]+ · ρ = -?\d\.\d\d \[-?\d\.\d\d, -?\d\.\d\d\], n = 6<\/tspan>/g)).toHaveLength(1);
+    expect(
+      proxy.match(/<tspan>loglik_student<\/tspan><tspan[^>]*>[\w-]+ · ρ = -?\d\.\d\d \[-?\d\.\d\d, -?\d\.\d\d\], n = 6<\/tspan>/g),
+    ).toHaveLength(1);
     expect(proxy).toMatch(/<tspan>tfidf_centroid:facts<\/tspan><tspan[^>]*>[\w-]+ · ρ = /);
 
     const cap = fs.readFileSync(path.join(dir, 'capability-vs-extraction.svg'), 'utf8');

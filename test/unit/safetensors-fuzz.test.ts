@@ -76,7 +76,8 @@ describe('corrupted safetensors corpus', () => {
       }
       if (e.kind === 'valid') failures.push(`${c.name}: expected a valid parse, got ${err.code}: ${err.message}`);
       else if (e.kind === 'code' && err.code !== e.code) failures.push(`${c.name}: expected ${e.code}, got ${err.code}: ${err.message}`);
-      else if (e.kind === 'valid-or' && !e.codes.includes(err.code)) failures.push(`${c.name}: unexpected code ${err.code}: ${err.message}`);
+      else if (e.kind === 'valid-or' && !e.codes.includes(err.code))
+        failures.push(`${c.name}: unexpected code ${err.code}: ${err.message}`);
       // Messages name the file so users can find it.
       else if (!err.message.includes(file)) failures.push(`${c.name}: message does not name the file: ${err.message}`);
     };
@@ -132,7 +133,10 @@ describe('corrupted sharded model directories', () => {
       const dir = path.join(tmp, `index-${i}`);
       await fsp.mkdir(dir);
       await c.setup(dir);
-      const err = await openWeights(dir).then(() => undefined, (e: unknown) => e);
+      const err = await openWeights(dir).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(ResurfaceError);
       expect((err as ResurfaceError).code, (err as Error).message).toBe(c.expect);
     });

@@ -17,7 +17,10 @@ import { mulberry32 } from '../helpers/corrupt-safetensors';
 const PYTHON = '/usr/bin/python3';
 const REF = path.join(__dirname, '..', 'reference');
 const numpyProbe = spawnSync(PYTHON, ['-c', 'import numpy'], { encoding: 'utf8' });
-const pythonSkipReason = numpyProbe.status === 0 ? '' : `${PYTHON} with numpy not available (${(numpyProbe.error?.message ?? numpyProbe.stderr ?? '').trim().split('\n').pop()})`;
+const pythonSkipReason =
+  numpyProbe.status === 0
+    ? ''
+    : `${PYTHON} with numpy not available (${(numpyProbe.error?.message ?? numpyProbe.stderr ?? '').trim().split('\n').pop()})`;
 
 let tmp: string;
 beforeAll(async () => {
@@ -34,12 +37,20 @@ function randomBytes(n: number): Uint8Array {
 }
 function tensor(name: string, dtype: SafetensorsDtype, shape: number[], data?: Uint8Array): HostTensor {
   const n = shape.reduce((a, b) => a * b, 1) * DTYPE_SIZES[dtype];
-  return { name, dtype, shape, data: data ?? (dtype === 'BOOL' ? Uint8Array.from({ length: n }, () => (rand() < 0.5 ? 1 : 0)) : randomBytes(n)) };
+  return {
+    name,
+    dtype,
+    shape,
+    data: data ?? (dtype === 'BOOL' ? Uint8Array.from({ length: n }, () => (rand() < 0.5 ? 1 : 0)) : randomBytes(n)),
+  };
 }
 const ALL_DTYPES = Object.keys(DTYPE_SIZES) as SafetensorsDtype[];
 
 async function errorOf(p: Promise<unknown>): Promise<ResurfaceError> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(ResurfaceError);
   return err as ResurfaceError;
 }
@@ -66,16 +77,26 @@ function decode(dtype: SafetensorsDtype, b: Uint8Array): (number | string | bool
   const bf = (h: number) => new Float32Array(new Uint32Array([h << 16]).buffer)[0]!;
   return Array.from({ length: n }, (_, i) => {
     switch (dtype) {
-      case 'F64': return f(dv.getFloat64(i * 8, true));
-      case 'F32': return f(dv.getFloat32(i * 4, true));
-      case 'F16': return f(half(dv.getUint16(i * 2, true)));
-      case 'BF16': return f(bf(dv.getUint16(i * 2, true)));
-      case 'I64': return dv.getBigInt64(i * 8, true).toString();
-      case 'I32': return dv.getInt32(i * 4, true);
-      case 'I16': return dv.getInt16(i * 2, true);
-      case 'I8': return dv.getInt8(i);
-      case 'U8': return dv.getUint8(i);
-      case 'BOOL': return dv.getUint8(i) !== 0;
+      case 'F64':
+        return f(dv.getFloat64(i * 8, true));
+      case 'F32':
+        return f(dv.getFloat32(i * 4, true));
+      case 'F16':
+        return f(half(dv.getUint16(i * 2, true)));
+      case 'BF16':
+        return f(bf(dv.getUint16(i * 2, true)));
+      case 'I64':
+        return dv.getBigInt64(i * 8, true).toString();
+      case 'I32':
+        return dv.getInt32(i * 4, true);
+      case 'I16':
+        return dv.getInt16(i * 2, true);
+      case 'I8':
+        return dv.getInt8(i);
+      case 'U8':
+        return dv.getUint8(i);
+      case 'BOOL':
+        return dv.getUint8(i) !== 0;
     }
   });
 }
@@ -111,8 +132,11 @@ describe('writeSafetensors / readSafetensorsHeader round trip', () => {
 
   it('writes the same bytes as the reference library', async () => {
     const p = file('exact.safetensors');
-    await writeSafetensors(p, [tensor('a', 'F32', [2], new Uint8Array(8).fill(1)), tensor('b', 'U8', [], new Uint8Array([7]))], { format: 'pt' });
-    const json = '{"__metadata__":{"format":"pt"},"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"U8","shape":[],"data_offsets":[8,9]}}';
+    await writeSafetensors(p, [tensor('a', 'F32', [2], new Uint8Array(8).fill(1)), tensor('b', 'U8', [], new Uint8Array([7]))], {
+      format: 'pt',
+    });
+    const json =
+      '{"__metadata__":{"format":"pt"},"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"U8","shape":[],"data_offsets":[8,9]}}';
     const padded = json + ' '.repeat((8 - (json.length % 8)) % 8);
     const expected = Buffer.concat([Buffer.alloc(8), Buffer.from(padded), Buffer.alloc(8, 1), Buffer.from([7])]);
     expected.writeBigUInt64LE(BigInt(padded.length), 0);
@@ -273,7 +297,10 @@ describe('sharded checkpoints', () => {
     await fsp.writeFile(path.join(dir, 'model.safetensors.index.json'), 'not json');
     const w = await openWeights(dir);
     expect(w.files).toHaveLength(1);
-    expect([...w.location.entries()]).toEqual([['x', 0], ['y', 0]]);
+    expect([...w.location.entries()]).toEqual([
+      ['x', 0],
+      ['y', 0],
+    ]);
     const err = await errorOf(openWeights(path.join(tmp, 'nowhere')));
     expect(err.code).toBe('ERR_NOT_A_MODEL');
     expect(err.message).toContain('no model.safetensors or model.safetensors.index.json in');
@@ -323,48 +350,51 @@ describe('checkFinite', () => {
   });
 });
 
-describe.skipIf(pythonSkipReason !== '')(`independent Python implementation${pythonSkipReason ? ` (skipped: ${pythonSkipReason})` : ''}`, () => {
-  it('reads a file written by test/reference/write_safetensors.py', async () => {
-    const p = file('from-python.safetensors');
-    const expected = JSON.parse(execFileSync(PYTHON, [path.join(REF, 'write_safetensors.py'), p], { encoding: 'utf8' })) as {
-      metadata: Record<string, string>;
-      tensors: Record<string, { dtype: SafetensorsDtype; shape: number[]; values: unknown[] }>;
-    };
-    const f = await readSafetensorsHeader(p);
-    expect(f.headerLength % 8).not.toBe(0); // the Python file is deliberately not 8-aligned
-    expect({ ...f.metadata }).toEqual(expected.metadata);
-    expect([...f.tensors.keys()].sort()).toEqual(Object.keys(expected.tensors).sort());
-    for (const [name, want] of Object.entries(expected.tensors)) {
-      const e = f.tensors.get(name)!;
-      expect({ dtype: e.dtype, shape: e.shape }, name).toEqual({ dtype: want.dtype, shape: want.shape });
-      const bytes = await readTensorData(f, e);
-      expect(decode(e.dtype, bytes), name).toEqual(want.values);
-      if (['F32', 'F64', 'F16', 'BF16'].includes(e.dtype)) checkFinite(e, bytes);
-    }
-  });
+describe.skipIf(pythonSkipReason !== '')(
+  `independent Python implementation${pythonSkipReason ? ` (skipped: ${pythonSkipReason})` : ''}`,
+  () => {
+    it('reads a file written by test/reference/write_safetensors.py', async () => {
+      const p = file('from-python.safetensors');
+      const expected = JSON.parse(execFileSync(PYTHON, [path.join(REF, 'write_safetensors.py'), p], { encoding: 'utf8' })) as {
+        metadata: Record<string, string>;
+        tensors: Record<string, { dtype: SafetensorsDtype; shape: number[]; values: unknown[] }>;
+      };
+      const f = await readSafetensorsHeader(p);
+      expect(f.headerLength % 8).not.toBe(0); // the Python file is deliberately not 8-aligned
+      expect({ ...f.metadata }).toEqual(expected.metadata);
+      expect([...f.tensors.keys()].sort()).toEqual(Object.keys(expected.tensors).sort());
+      for (const [name, want] of Object.entries(expected.tensors)) {
+        const e = f.tensors.get(name)!;
+        expect({ dtype: e.dtype, shape: e.shape }, name).toEqual({ dtype: want.dtype, shape: want.shape });
+        const bytes = await readTensorData(f, e);
+        expect(decode(e.dtype, bytes), name).toEqual(want.values);
+        if (['F32', 'F64', 'F16', 'BF16'].includes(e.dtype)) checkFinite(e, bytes);
+      }
+    });
 
-  it('writes files test/reference/read_safetensors.py accepts and decodes identically', async () => {
-    const tensors: HostTensor[] = [
-      ...ALL_DTYPES.map((dt, i) => tensor(`w.${dt}`, dt, [2, i + 1])), // random bits, non-finite floats included
-      tensor('scalar', 'I64', []),
-      tensor('empty', 'BF16', [0, 3]),
-      tensor('n\u00e4me', 'F16', [3]),
-    ];
-    const meta = { format: 'pt', who: 'r\u00e9surface' };
-    const p = file('for-python.safetensors');
-    await writeSafetensors(p, tensors, meta);
-    const out = execFileSync(PYTHON, [path.join(REF, 'read_safetensors.py'), p], { encoding: 'utf8' });
-    const got = JSON.parse(out) as {
-      header_length: number;
-      order: string[];
-      metadata: Record<string, string>;
-      tensors: Record<string, { dtype: string; shape: number[]; values: unknown[] }>;
-    };
-    expect(got.header_length % 8).toBe(0);
-    expect(got.order).toEqual(tensors.map((t) => t.name));
-    expect(got.metadata).toEqual(meta);
-    for (const t of tensors) {
-      expect(got.tensors[t.name], t.name).toEqual({ dtype: t.dtype, shape: t.shape, values: decode(t.dtype, t.data) });
-    }
-  });
-});
+    it('writes files test/reference/read_safetensors.py accepts and decodes identically', async () => {
+      const tensors: HostTensor[] = [
+        ...ALL_DTYPES.map((dt, i) => tensor(`w.${dt}`, dt, [2, i + 1])), // random bits, non-finite floats included
+        tensor('scalar', 'I64', []),
+        tensor('empty', 'BF16', [0, 3]),
+        tensor('n\u00e4me', 'F16', [3]),
+      ];
+      const meta = { format: 'pt', who: 'r\u00e9surface' };
+      const p = file('for-python.safetensors');
+      await writeSafetensors(p, tensors, meta);
+      const out = execFileSync(PYTHON, [path.join(REF, 'read_safetensors.py'), p], { encoding: 'utf8' });
+      const got = JSON.parse(out) as {
+        header_length: number;
+        order: string[];
+        metadata: Record<string, string>;
+        tensors: Record<string, { dtype: string; shape: number[]; values: unknown[] }>;
+      };
+      expect(got.header_length % 8).toBe(0);
+      expect(got.order).toEqual(tensors.map((t) => t.name));
+      expect(got.metadata).toEqual(meta);
+      for (const t of tensors) {
+        expect(got.tensors[t.name], t.name).toEqual({ dtype: t.dtype, shape: t.shape, values: decode(t.dtype, t.data) });
+      }
+    });
+  },
+);

@@ -32,7 +32,16 @@ import { generate } from '../../lib/generate/model-generate';
 import { Model } from '../../lib/model/model';
 import { buildGenModel, copyModelDir } from '../helpers/tiny-models';
 import { readTensors, writeTensors } from '../helpers/tensors';
-import { argmax, chiSquareSf, chiSquareTest, inverseCdf, philoxUniform, samplingDistribution, softmax, type SamplingParams } from '../helpers/sampling-math';
+import {
+  argmax,
+  chiSquareSf,
+  chiSquareTest,
+  inverseCdf,
+  philoxUniform,
+  samplingDistribution,
+  softmax,
+  type SamplingParams,
+} from '../helpers/sampling-math';
 import { makeTmpDir, removeTmpDir } from '../helpers/shared';
 
 const N = 10_000;
@@ -79,7 +88,16 @@ async function firstTokens(m: Model, p: SamplingParams, n = N, seed = SEED): Pro
 }
 
 async function sampleFirstTokens(m: Model, p: SamplingParams, n: number, seed: number): Promise<number[]> {
-  const r = await generate(m, { numSamples: n, maxNewTokens: 1, seed, batchSize: 256, temperature: p.temperature, topK: p.topK, topP: p.topP, minP: p.minP });
+  const r = await generate(m, {
+    numSamples: n,
+    maxNewTokens: 1,
+    seed,
+    batchSize: 256,
+    temperature: p.temperature,
+    topK: p.topK,
+    topP: p.topP,
+    minP: p.minP,
+  });
   expect(r.startToken.id).toBe(START);
   return r.samples.map((s, i) => {
     expect(s.id).toBe(i);
@@ -115,7 +133,9 @@ async function checkConfig(p: SamplingParams): Promise<void> {
   expect(missing, `allowed tokens never sampled (expected >= 30 draws each)`).toEqual([]);
   const chi = chiSquareTest(counts, dist.probs);
   const label = JSON.stringify(p);
-  console.log(`[sampler] ${label}: allowed ${dist.allowed.length}, top p ${dist.probs[dist.allowed[0]!]!.toFixed(3)}, chi2 ${chi.statistic.toFixed(1)} df ${chi.df} p ${chi.pValue.toExponential(2)}`);
+  console.log(
+    `[sampler] ${label}: allowed ${dist.allowed.length}, top p ${dist.probs[dist.allowed[0]!]!.toFixed(3)}, chi2 ${chi.statistic.toFixed(1)} df ${chi.df} p ${chi.pValue.toExponential(2)}`,
+  );
   expect(chi.df, 'enough cells for a meaningful test').toBeGreaterThanOrEqual(Math.min(5, dist.allowed.length - 1));
   expect(chi.pValue, `chi-square p-value for ${label}`).toBeGreaterThan(ALPHA);
 
@@ -206,7 +226,13 @@ describe('sampler: padded vocabulary rows are never sampled', () => {
   const TOK_VOCAB = 50277;
 
   beforeAll(async () => {
-    dir = await buildGenModel({ base: 'EleutherAI--pythia-70m', dir: path.join(root, 'pythia-pad'), seed: 3, std: 0.1, tokenizer: 'pythia' });
+    dir = await buildGenModel({
+      base: 'EleutherAI--pythia-70m',
+      dir: path.join(root, 'pythia-pad'),
+      seed: 3,
+      std: 0.1,
+      tokenizer: 'pythia',
+    });
     const tensors = await readTensors(dir);
     const head = tensors.get('embed_out.weight')!;
     const [V, H] = head.shape as [number, number];
@@ -221,7 +247,11 @@ describe('sampler: padded vocabulary rows are never sampled', () => {
     }
     await writeTensors(dir, tensors);
     // Same weights without tokenizer.json: then the model's vocabulary is the valid one.
-    noTok = copyModelDir(dir, path.join(root, 'pythia-pad-notok'), undefined, ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json']);
+    noTok = copyModelDir(dir, path.join(root, 'pythia-pad-notok'), undefined, [
+      'tokenizer.json',
+      'tokenizer_config.json',
+      'special_tokens_map.json',
+    ]);
     big = await Model.load(dir, { threads: 1 });
   });
 

@@ -4,8 +4,22 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  Rng, averageRanks, bootstrapMean, compareExtraction, correlate, kendallTauB, mean, meanStderr, normalQuantile,
-  pairedDifference, pairedRelativeDrop, pearson, quantileSorted, spearman, unpairedDifference, wilsonInterval,
+  Rng,
+  averageRanks,
+  bootstrapMean,
+  compareExtraction,
+  correlate,
+  kendallTauB,
+  mean,
+  meanStderr,
+  normalQuantile,
+  pairedDifference,
+  pairedRelativeDrop,
+  pearson,
+  quantileSorted,
+  spearman,
+  unpairedDifference,
+  wilsonInterval,
 } from '../../lib/stats';
 
 const x = [0.3, 1.2, 1.2, -0.7, 2.5, 0.0, 3.1, 1.2, 0.9, -1.4];
@@ -15,7 +29,9 @@ const acc = [1, 0, 1, 1, 0, 1, 1, 1, 0, 1, 0, 1];
 describe('PRNG', () => {
   it('matches the reference xoshiro128** / splitmix32 stream', () => {
     const r = new Rng(42);
-    expect([r.nextU32(), r.nextU32(), r.nextU32(), r.nextU32(), r.nextU32()]).toEqual([2837322924, 544945897, 479756282, 3500138142, 339756180]);
+    expect([r.nextU32(), r.nextU32(), r.nextU32(), r.nextU32(), r.nextU32()]).toEqual([
+      2837322924, 544945897, 479756282, 3500138142, 339756180,
+    ]);
   });
   it('is uniform enough and int() stays in range', () => {
     const r = new Rng(7);
@@ -45,7 +61,15 @@ describe('descriptive statistics', () => {
   });
   it('quantiles follow numpy linear interpolation', () => {
     const sorted = [...x].sort((a, b) => a - b);
-    const golden: Record<string, number> = { '0': -1.4, '0.025': -1.2425, '0.1': -0.77, '0.5': 1.05, '0.9': 2.56, '0.975': 2.965, '1': 3.1 };
+    const golden: Record<string, number> = {
+      '0': -1.4,
+      '0.025': -1.2425,
+      '0.1': -0.77,
+      '0.5': 1.05,
+      '0.9': 2.56,
+      '0.975': 2.965,
+      '1': 3.1,
+    };
     for (const [q, v] of Object.entries(golden)) expect(quantileSorted(sorted, Number(q))).toBeCloseTo(v, 10);
   });
   it('normal quantile', () => {

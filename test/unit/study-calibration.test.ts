@@ -12,7 +12,17 @@
  * Holm removed — and shows that these same checks would catch them.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { adjustFamily, decide, rankCorrelationTest, studentStudies, studyFindings, studySettings, testContrast, cellsOf, type Finding } from '../../lib/study';
+import {
+  adjustFamily,
+  decide,
+  rankCorrelationTest,
+  studentStudies,
+  studyFindings,
+  studySettings,
+  testContrast,
+  cellsOf,
+  type Finding,
+} from '../../lib/study';
 import { DEFAULT_NOISE, simulateStudy, type SimDesign, type SimEffects, type SimNoise } from '../../lib/study/simulate';
 import { Rng } from '../../lib/stats/prng';
 import { studentTCdf } from '../../lib/stats/special';
@@ -85,17 +95,35 @@ describe('false-positive rates at the boundary of each claim (400 studies each)'
   });
 
   it('decoupling: extraction drops by exactly 95% (capability +5 points) → "supported" ≤ 5%', () => {
-    const c = runStudies(N, labDesign({ extraction: { sequences: 400, baseRate: 0.8 } }), { retention: () => 0.05, gain: () => 0.05 }, noise(0.02), 3_000_000);
+    const c = runStudies(
+      N,
+      labDesign({ extraction: { sequences: 400, baseRate: 0.8 } }),
+      { retention: () => 0.05, gain: () => 0.05 },
+      noise(0.02),
+      3_000_000,
+    );
     expect(c.decoupling!.supported / N).toBeLessThanOrEqual(bound(N));
   });
 
   it('decoupling: nothing extracted after training, but capability falls by exactly δ = 1 point → "supported" ≤ 5%', () => {
-    const c = runStudies(N, labDesign({ extraction: { sequences: 400, baseRate: 0.8 } }), { retention: () => 0, gain: () => -0.01 }, noise(0.02), 4_000_000);
+    const c = runStudies(
+      N,
+      labDesign({ extraction: { sequences: 400, baseRate: 0.8 } }),
+      { retention: () => 0, gain: () => -0.01 },
+      noise(0.02),
+      4_000_000,
+    );
     expect(c.decoupling!.supported / N).toBeLessThanOrEqual(bound(N));
   });
 
   it('decoupling with a forgetting control that forgets as much → "supported" ≤ 5%', () => {
-    const c = runStudies(N, labDesign({ forgettingControl: true, extraction: { sequences: 400, baseRate: 0.8 } }), { retention: () => 0, gain: () => 0.05 }, noise(0.02), 5_000_000);
+    const c = runStudies(
+      N,
+      labDesign({ forgettingControl: true, extraction: { sequences: 400, baseRate: 0.8 } }),
+      { retention: () => 0, gain: () => 0.05 },
+      noise(0.02),
+      5_000_000,
+    );
     expect(c.decoupling!.supported / N).toBeLessThanOrEqual(bound(N));
   });
 });
@@ -193,17 +221,29 @@ describe('proxies: the equivalence rule, cluster-aware (2000 simulated corpus se
 describe('power with planted effects (200 studies)', () => {
   const N = 200;
   // The paper's temperature sweep, 4 tasks × 150 items, 200 held-out sequences, seed SD 1 point.
-  const design = labDesign({ temperatures: [0.3, 0.7, 1.0, 1.25], tasks: [0, 1, 2, 3].map((i) => ({ name: `task${i}`, items: 150, clusterSize: 3 })), extraction: { sequences: 200, baseRate: 0.8 } });
-  const effects: SimEffects = { gain: (role) => (role === 'self' ? 0.08 : role === 'same-lineage' ? 0.04 : 0), retention: () => 0, coverageSlope: 0.2, fidelitySlope: -0.2 };
+  const design = labDesign({
+    temperatures: [0.3, 0.7, 1.0, 1.25],
+    tasks: [0, 1, 2, 3].map((i) => ({ name: `task${i}`, items: 150, clusterSize: 3 })),
+    extraction: { sequences: 200, baseRate: 0.8 },
+  });
+  const effects: SimEffects = {
+    gain: (role) => (role === 'self' ? 0.08 : role === 'same-lineage' ? 0.04 : 0),
+    retention: () => 0,
+    coverageSlope: 0.2,
+    fidelitySlope: -0.2,
+  };
   let counts: Counts;
   beforeAll(() => {
     counts = runStudies(N, design, effects, noise(0.01), 6_000_000);
   }, 300_000);
 
   it('utility (self gain +8 points) ≥ 80%', () => expect(counts.utility!.supported / N).toBeGreaterThanOrEqual(0.8));
-  it('relational (self +8 > same-lineage +4 > cross-family 0) ≥ 80%', () => expect(counts.relational!.supported / N).toBeGreaterThanOrEqual(0.8));
-  it('decoupling (nothing extracted after, capability +8 points, 200 sequences) ≥ 80%', () => expect(counts.decoupling!.supported / N).toBeGreaterThanOrEqual(0.8));
-  it('temperature (coverage +0.2 / fidelity −0.2 per unit temperature, corpus SD 0.02) ≥ 80%', () => expect(counts.temperature!.supported / N).toBeGreaterThanOrEqual(0.8));
+  it('relational (self +8 > same-lineage +4 > cross-family 0) ≥ 80%', () =>
+    expect(counts.relational!.supported / N).toBeGreaterThanOrEqual(0.8));
+  it('decoupling (nothing extracted after, capability +8 points, 200 sequences) ≥ 80%', () =>
+    expect(counts.decoupling!.supported / N).toBeGreaterThanOrEqual(0.8));
+  it('temperature (coverage +0.2 / fidelity −0.2 per unit temperature, corpus SD 0.02) ≥ 80%', () =>
+    expect(counts.temperature!.supported / N).toBeGreaterThanOrEqual(0.8));
 });
 
 describe('the calibration catches planted bugs', () => {
@@ -217,7 +257,19 @@ describe('the calibration catches planted bugs', () => {
       const s = studySettings(data);
       const [{ table, reps }] = studentStudies(data, s);
       const self = cellsOf(table).find((c) => c.role === 'self')!;
-      const tc = testContrast(table, reps, { name: 'self gain', student: table.student, terms: self.strata.map((k) => ({ stratum: k, coef: 1 / self.strata.length })), baseCoef: -1, margin: 0, direction: 1 }, 0.95);
+      const tc = testContrast(
+        table,
+        reps,
+        {
+          name: 'self gain',
+          student: table.student,
+          terms: self.strata.map((k) => ({ stratum: k, coef: 1 / self.strata.length })),
+          baseCoef: -1,
+          margin: 0,
+          direction: 1,
+        },
+        0.95,
+      );
       if (tc.p! < ALPHA) correct++;
       if (1 - normalCdf(tc.estimate / Math.sqrt(tc.varItems)) < ALPHA) itemsOnly++;
     }
@@ -227,7 +279,12 @@ describe('the calibration catches planted bugs', () => {
 
   it('without Holm, "contradicted" over a family of 6 slopes fires far above 5%', () => {
     const N = 600;
-    const design = labDesign({ temperatures: [0.3, 0.7, 1.0, 1.25], tasks: [{ name: 'task0', items: 30, clusterSize: 3 }], extraction: undefined, proxies: 0 });
+    const design = labDesign({
+      temperatures: [0.3, 0.7, 1.0, 1.25],
+      tasks: [{ name: 'task0', items: 30, clusterSize: 3 }],
+      extraction: undefined,
+      proxies: 0,
+    });
     let holm = 0;
     let raw = 0;
     for (let i = 0; i < N; i++) {
@@ -245,7 +302,13 @@ describe('the calibration catches planted bugs', () => {
   it('the t reference matters with few seeds: a normal reference over-rejects at 3 seeds × 1 temperature', () => {
     // Pure seed noise, huge item pool: the contrast's df are ~2 per cell.
     const N = 500;
-    const design = labDesign({ temperatures: [1.0], tasks: [{ name: 'task0', items: 400, clusterSize: 1 }], extraction: undefined, proxies: 0, corpusMeasures: false });
+    const design = labDesign({
+      temperatures: [1.0],
+      tasks: [{ name: 'task0', items: 400, clusterSize: 1 }],
+      extraction: undefined,
+      proxies: 0,
+      corpusMeasures: false,
+    });
     let t = 0;
     let z = 0;
     for (let i = 0; i < N; i++) {
@@ -253,7 +316,19 @@ describe('the calibration catches planted bugs', () => {
       const s = studySettings(data);
       const [{ table, reps }] = studentStudies(data, s);
       const self = cellsOf(table).find((c) => c.role === 'self')!;
-      const tc = testContrast(table, reps, { name: 'self gain', student: table.student, terms: self.strata.map((k) => ({ stratum: k, coef: 1 })), baseCoef: -1, margin: 0, direction: 1 }, 0.95);
+      const tc = testContrast(
+        table,
+        reps,
+        {
+          name: 'self gain',
+          student: table.student,
+          terms: self.strata.map((k) => ({ stratum: k, coef: 1 })),
+          baseCoef: -1,
+          margin: 0,
+          direction: 1,
+        },
+        0.95,
+      );
       if (tc.p! < ALPHA) t++;
       if (1 - normalCdf(tc.estimate / tc.se) < ALPHA) z++;
       expect(tc.p).toBeCloseTo(1 - studentTCdf(tc.estimate / tc.se, tc.df), 12);

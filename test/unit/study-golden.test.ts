@@ -23,15 +23,42 @@ function smallStudy(): ResultsData {
     { name: 'alpha', n: 30, groups: groups(30, 6) },
     { name: 'beta', n: 22, groups: groups(22, 5) },
   ];
-  const scores = (p: number) => Object.fromEntries(taskSpec.map((t) => {
-    const correct: number[] = Array.from({ length: t.n }, () => (rng.next() < p ? 1 : 0));
-    return [t.name, { acc: correct.reduce((a, b) => a + b, 0) / t.n, indices: correct.map((_, i) => i), correct, groups: t.groups }];
-  }));
+  const scores = (p: number) =>
+    Object.fromEntries(
+      taskSpec.map((t) => {
+        const correct: number[] = Array.from({ length: t.n }, () => (rng.next() < p ? 1 : 0));
+        return [t.name, { acc: correct.reduce((a, b) => a + b, 0) / t.n, indices: correct.map((_, i) => i), correct, groups: t.groups }];
+      }),
+    );
   const runs: TrainedRun[] = [];
-  const cells: Array<[string, string, number, number, number]> = [['s', 'A', 0.7, 3, 0.5], ['s', 'A', 1.0, 3, 0.55], ['l', 'A', 1.0, 2, 0.65], ['b', 'B', 1.0, 1, 0.45]];
+  const cells: Array<[string, string, number, number, number]> = [
+    ['s', 'A', 0.7, 3, 0.5],
+    ['s', 'A', 1.0, 3, 0.55],
+    ['l', 'A', 1.0, 2, 0.65],
+    ['b', 'B', 1.0, 1, 0.45],
+  ];
   for (const [source, fam, T, seeds, p] of cells)
-    for (let seed = 0; seed < seeds; seed++) runs.push({ student: 's', source, studentFamily: 'A', sourceFamily: fam, temperature: T, seed, tasks: scores(p), extraction: {}, proxies: {} });
-  return { experiment: 'golden', tasks: ['alpha', 'beta'], extraction: [], runs, bases: [{ model: 's', family: 'A', tasks: scores(0.5), extraction: {} }], statistics: { resamples: 250, level: 0.95, seed: 3 }, missing: [] };
+    for (let seed = 0; seed < seeds; seed++)
+      runs.push({
+        student: 's',
+        source,
+        studentFamily: 'A',
+        sourceFamily: fam,
+        temperature: T,
+        seed,
+        tasks: scores(p),
+        extraction: {},
+        proxies: {},
+      });
+  return {
+    experiment: 'golden',
+    tasks: ['alpha', 'beta'],
+    extraction: [],
+    runs,
+    bases: [{ model: 's', family: 'A', tasks: scores(0.5), extraction: {} }],
+    statistics: { resamples: 250, level: 0.95, seed: 3 },
+    missing: [],
+  };
 }
 
 describe('study statistics against the independent reference', () => {
@@ -40,17 +67,69 @@ describe('study statistics against the independent reference', () => {
   const reps = clusterReplicates(table, 250, 3);
   const k = (source: string, T: number) => table.strata.findIndex((s) => s.source === source && s.temperature === T);
   const contrasts: LinearContrast[] = [
-    { name: 'self gain', student: 's', terms: [{ stratum: k('s', 0.7), coef: 0.5 }, { stratum: k('s', 1.0), coef: 0.5 }], baseCoef: -1, margin: 0, direction: 1 },
-    { name: 'same − self', student: 's', terms: [{ stratum: k('l', 1.0), coef: 1 }, { stratum: k('s', 1.0), coef: -1 }], baseCoef: 0, margin: 0.01, direction: 1 },
-    { name: 'cross gain (one run: pooled seed variance)', student: 's', terms: [{ stratum: k('b', 1.0), coef: 1 }], baseCoef: -1, margin: -0.01, direction: 1 },
+    {
+      name: 'self gain',
+      student: 's',
+      terms: [
+        { stratum: k('s', 0.7), coef: 0.5 },
+        { stratum: k('s', 1.0), coef: 0.5 },
+      ],
+      baseCoef: -1,
+      margin: 0,
+      direction: 1,
+    },
+    {
+      name: 'same − self',
+      student: 's',
+      terms: [
+        { stratum: k('l', 1.0), coef: 1 },
+        { stratum: k('s', 1.0), coef: -1 },
+      ],
+      baseCoef: 0,
+      margin: 0.01,
+      direction: 1,
+    },
+    {
+      name: 'cross gain (one run: pooled seed variance)',
+      student: 's',
+      terms: [{ stratum: k('b', 1.0), coef: 1 }],
+      baseCoef: -1,
+      margin: -0.01,
+      direction: 1,
+    },
   ];
   const problem = {
     level: 0.95,
-    t_cdf: [[1.7, 2], [-0.4, 3.5], [2.9, 7.25], [12, 1], [0.3, 40]],
-    t_quantile: [[0.975, 2], [0.95, 3.5], [0.99, 11.3], [0.6, 1.2]],
-    cp: [[0, 24, 0.025], [3, 24, 0.025], [24, 24, 0.05], [17, 40, 0.01], [1, 200, 0.025]],
-    holm: [[0.01, 0.04, 0.03, 0.005], [0.2, null, 0.01, 0.5, 0.03], [0.04, 0.04]],
-    drop_lower: [[20, 0, 24, 0.05], [150, 0, 200, 0.05], [160, 3, 200, 0.1]],
+    t_cdf: [
+      [1.7, 2],
+      [-0.4, 3.5],
+      [2.9, 7.25],
+      [12, 1],
+      [0.3, 40],
+    ],
+    t_quantile: [
+      [0.975, 2],
+      [0.95, 3.5],
+      [0.99, 11.3],
+      [0.6, 1.2],
+    ],
+    cp: [
+      [0, 24, 0.025],
+      [3, 24, 0.025],
+      [24, 24, 0.05],
+      [17, 40, 0.01],
+      [1, 200, 0.025],
+    ],
+    holm: [
+      [0.01, 0.04, 0.03, 0.005],
+      [0.2, null, 0.01, 0.5, 0.03],
+      [0.04, 0.04],
+    ],
+    drop_lower: [
+      [20, 0, 24, 0.05],
+      [150, 0, 200, 0.05],
+      [160, 3, 200, 0.1],
+    ],
     study: {
       resamples: 250,
       seed: 3,

@@ -1,6 +1,18 @@
 /** The study's building blocks on hand-made inputs: roles, alignment and clusters, verdict rules, edge cases. */
 import { describe, expect, it } from 'vitest';
-import { cellsOf, decide, extractionRates, relativeDropTest, roleOf, slopeTest, studentTable, studyFindings, testContrast, clusterReplicates, type StudyContrast } from '../../lib/study';
+import {
+  cellsOf,
+  decide,
+  extractionRates,
+  relativeDropTest,
+  roleOf,
+  slopeTest,
+  studentTable,
+  studyFindings,
+  testContrast,
+  clusterReplicates,
+  type StudyContrast,
+} from '../../lib/study';
 import type { ResultsData, TrainedRun } from '../../lib/report';
 
 const run = (source: string, fam: string, T: number, seed: number, correct: number[], extra: Partial<TrainedRun> = {}): TrainedRun => ({
@@ -17,7 +29,22 @@ const run = (source: string, fam: string, T: number, seed: number, correct: numb
 });
 
 function data(runs: TrainedRun[], base = [1, 0, 1, 0, 1, 0, 0, 1]): ResultsData {
-  return { experiment: 'x', tasks: ['t'], extraction: [], runs, bases: [{ model: 's', family: 'A', tasks: { t: { acc: 0.5, indices: base.map((_, i) => i), correct: base, groups: base.map((_, i) => `g${i >> 1}`) } }, extraction: {} }], statistics: { resamples: 200, level: 0.95, seed: 0 }, missing: [] };
+  return {
+    experiment: 'x',
+    tasks: ['t'],
+    extraction: [],
+    runs,
+    bases: [
+      {
+        model: 's',
+        family: 'A',
+        tasks: { t: { acc: 0.5, indices: base.map((_, i) => i), correct: base, groups: base.map((_, i) => `g${i >> 1}`) } },
+        extraction: {},
+      },
+    ],
+    statistics: { resamples: 200, level: 0.95, seed: 0 },
+    missing: [],
+  };
 }
 
 const contrast = (p: number | null, pOpp: number | null, role: 'claim' | 'secondary' = 'claim'): StudyContrast => ({
@@ -45,12 +72,18 @@ describe('source roles', () => {
     [{ source: 'llama', sourceFamily: 'llama' }, 'cross-family'],
     [{ source: 'natural', sourceFamily: 'qwen', control: 'forgetting' as const }, 'forgetting-control'],
   ])('%o → %s', (src, role) => expect(roleOf({ ...base, ...src })).toBe(role));
-  it('without recipe labels, same family means same lineage', () => expect(roleOf({ student: 'a', source: 'b', studentFamily: 'F', sourceFamily: 'F' })).toBe('same-lineage'));
+  it('without recipe labels, same family means same lineage', () =>
+    expect(roleOf({ student: 'a', source: 'b', studentFamily: 'F', sourceFamily: 'F' })).toBe('same-lineage'));
 });
 
 describe('aligning a student’s results', () => {
   it('clusters items by their group, strata by (source, temperature), cells in role order', () => {
-    const d = data([run('x', 'B', 1, 0, [1, 1, 1, 1, 0, 0, 0, 0]), run('s', 'A', 1, 0, [1, 0, 1, 0, 1, 1, 1, 1]), run('s', 'A', 1, 1, [1, 1, 1, 0, 1, 0, 1, 1]), run('s', 'A', 0.5, 0, [0, 0, 0, 0, 0, 0, 0, 0])]);
+    const d = data([
+      run('x', 'B', 1, 0, [1, 1, 1, 1, 0, 0, 0, 0]),
+      run('s', 'A', 1, 0, [1, 0, 1, 0, 1, 1, 1, 1]),
+      run('s', 'A', 1, 1, [1, 1, 1, 0, 1, 0, 1, 1]),
+      run('s', 'A', 0.5, 0, [0, 0, 0, 0, 0, 0, 0, 0]),
+    ]);
     const t = studentTable(d, 's', d.bases[0])!;
     expect([...t.tasks[0]!.sizes]).toEqual([2, 2, 2, 2]);
     expect([...t.base[0]!]).toEqual([1, 1, 1, 1]);
@@ -69,7 +102,12 @@ describe('aligning a student’s results', () => {
   it('one run per cell everywhere: seed variance is unknown and nothing is tested', () => {
     const d = data([run('s', 'A', 1, 0, [1, 1, 1, 1, 1, 1, 1, 1]), run('x', 'B', 1, 0, [0, 0, 0, 0, 0, 0, 0, 0])]);
     const t = studentTable(d, 's', d.bases[0])!;
-    const tc = testContrast(t, clusterReplicates(t, 100, 0), { name: 'g', student: 's', terms: [{ stratum: 0, coef: 1 }], baseCoef: -1, margin: 0, direction: 1 }, 0.95);
+    const tc = testContrast(
+      t,
+      clusterReplicates(t, 100, 0),
+      { name: 'g', student: 's', terms: [{ stratum: 0, coef: 1 }], baseCoef: -1, margin: 0, direction: 1 },
+      0.95,
+    );
     expect(tc.p).toBeNull();
     expect(tc.note).toMatch(/seed-to-seed variance cannot be estimated/);
     const f = studyFindings(d);
@@ -113,11 +151,19 @@ describe('edge cases of the exact and regression rules', () => {
 });
 
 describe('the held-out set of the decoupling claim', () => {
-  const ext = (exact: number[], ids?: string[]) => ({ rate: exact.reduce((a, b) => a + b, 0) / exact.length, indices: exact.map((_, i) => i), exact, ...(ids ? { ids } : {}) });
-  it('a sequence a cell\'s corpus regenerated leaves that cell\'s clean set, for the base and every run', () => {
+  const ext = (exact: number[], ids?: string[]) => ({
+    rate: exact.reduce((a, b) => a + b, 0) / exact.length,
+    indices: exact.map((_, i) => i),
+    exact,
+    ...(ids ? { ids } : {}),
+  });
+  it("a sequence a cell's corpus regenerated leaves that cell's clean set, for the base and every run", () => {
     const ids = ['c1', 'c2', 'c3', 'c4'];
     const base = { held: ext([1, 1, 1, 0], ids) };
-    const runs = [run('s', 'A', 1, 0, [1], { extraction: { held: ext([0, 1, 0, 0], ids) }, contaminated: ['c2'] }), run('s', 'A', 1, 1, [1], { extraction: { held: ext([0, 0, 1, 0], ids) } })];
+    const runs = [
+      run('s', 'A', 1, 0, [1], { extraction: { held: ext([0, 1, 0, 0], ids) }, contaminated: ['c2'] }),
+      run('s', 'A', 1, 1, [1], { extraction: { held: ext([0, 0, 1, 0], ids) } }),
+    ];
     // c2 (regenerated by seed 0's corpus) is out: before 2/3 (c1, c3 of c1, c3, c4), after (0 + 0.5 + 0) / 3
     expect(extractionRates(base, runs, ['held'])).toEqual({ n: 3, before: 2 / 3, after: 0.5 / 3, excluded: 1 });
   });
@@ -126,8 +172,16 @@ describe('the held-out set of the decoupling claim', () => {
 describe('the forgetting-control reference of the decoupling claim', () => {
   it('drops the canaries the self corpora regenerated from the control reference too', () => {
     const ext = (exact: number[]) => ({ rate: 0, indices: exact.map((_, i) => i), exact, ids: ['c1', 'c2', 'c3', 'c4'] });
-    const base = { model: 's', family: 'A', tasks: { t: { acc: 0.5, indices: [0, 1, 2, 3], correct: [1, 0, 1, 0], groups: ['g0', 'g0', 'g1', 'g1'] } }, extraction: { held: ext([1, 1, 1, 1]) } };
-    const r = (source: string, seed: number, correct: number[], exact: number[], extra: Partial<TrainedRun> = {}) => ({ ...run(source, 'A', 1, seed, correct, { extraction: { held: ext(exact) }, ...extra }), tasks: { t: { acc: 0, indices: [0, 1, 2, 3], correct, groups: ['g0', 'g0', 'g1', 'g1'] } } });
+    const base = {
+      model: 's',
+      family: 'A',
+      tasks: { t: { acc: 0.5, indices: [0, 1, 2, 3], correct: [1, 0, 1, 0], groups: ['g0', 'g0', 'g1', 'g1'] } },
+      extraction: { held: ext([1, 1, 1, 1]) },
+    };
+    const r = (source: string, seed: number, correct: number[], exact: number[], extra: Partial<TrainedRun> = {}) => ({
+      ...run(source, 'A', 1, seed, correct, { extraction: { held: ext(exact) }, ...extra }),
+      tasks: { t: { acc: 0, indices: [0, 1, 2, 3], correct, groups: ['g0', 'g0', 'g1', 'g1'] } },
+    });
     const d: ResultsData = {
       experiment: 'x',
       tasks: ['t'],

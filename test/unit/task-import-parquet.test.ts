@@ -11,7 +11,14 @@ afterAll(() => removeTmpDir(dir));
 
 // Two SciQ rows: nested data is flat here, so the Parquet columns are plain strings.
 const rows = [
-  { question: 'What gas do plants absorb?', distractor1: 'oxygen', distractor2: 'helium', distractor3: 'neon', correct_answer: 'carbon dioxide', support: 'Plants take in carbon dioxide.' },
+  {
+    question: 'What gas do plants absorb?',
+    distractor1: 'oxygen',
+    distractor2: 'helium',
+    distractor3: 'neon',
+    correct_answer: 'carbon dioxide',
+    support: 'Plants take in carbon dioxide.',
+  },
   { question: 'What is H2O?', distractor1: 'salt', distractor2: 'sugar', distractor3: 'iron', correct_answer: 'water', support: '' },
 ];
 
@@ -41,6 +48,9 @@ describe('task import from Parquet', () => {
   it('a file that is not Parquet is an ERR_TASK naming it', async () => {
     const bad = path.join(dir, 'bad.parquet');
     fs.writeFileSync(bad, 'definitely not parquet');
-    await expect(importTaskFile('sciq', bad, path.join(dir, 'x.jsonl'))).rejects.toMatchObject({ code: 'ERR_TASK', message: expect.stringContaining('bad.parquet') });
+    await expect(importTaskFile('sciq', bad, path.join(dir, 'x.jsonl'))).rejects.toMatchObject({
+      code: 'ERR_TASK',
+      message: expect.stringContaining('bad.parquet'),
+    });
   });
 });

@@ -41,7 +41,7 @@ describe.each(['pythia', 'llama3', 'qwen3'] as SharedTokenizer[])('token byte ta
     expect(checked).toBeGreaterThan(V * 0.9);
     // random sequences, including partial-UTF-8 ids and special tokens
     let seed = 7;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
     const seqs = Array.from({ length: 300 }, () => Array.from({ length: 12 }, () => Math.floor(rnd() * V)));
     const dec = await tok.decodeBatch(seqs, { skipSpecialTokens: true });
     seqs.forEach((s, i) => expect(td.decode(bytesOf(t, s)), JSON.stringify(s)).toBe(dec[i]));
@@ -51,9 +51,20 @@ describe.each(['pythia', 'llama3', 'qwen3'] as SharedTokenizer[])('token byte ta
 describe('token byte table: SentencePiece-style vocabularies', () => {
   it("maps '▁' to a space, <0xNN> to its byte, special tokens to nothing, and strips one leading space", () => {
     const json = {
-      model: { type: 'BPE', vocab: { '<s>': 0, '▁hello': 1, 'world': 2, '<0xE2>': 3, '<0x82>': 4, '<0xAC>': 5 } },
-      added_tokens: [{ id: 0, content: '<s>', special: true }, { id: 6, content: '<extra>', special: false }],
-      decoder: { type: 'Sequence', decoders: [{ type: 'Replace', pattern: { String: '▁' }, content: ' ' }, { type: 'ByteFallback' }, { type: 'Fuse' }, { type: 'Strip', content: ' ', start: 1, stop: 0 }] },
+      model: { type: 'BPE', vocab: { '<s>': 0, '▁hello': 1, world: 2, '<0xE2>': 3, '<0x82>': 4, '<0xAC>': 5 } },
+      added_tokens: [
+        { id: 0, content: '<s>', special: true },
+        { id: 6, content: '<extra>', special: false },
+      ],
+      decoder: {
+        type: 'Sequence',
+        decoders: [
+          { type: 'Replace', pattern: { String: '▁' }, content: ' ' },
+          { type: 'ByteFallback' },
+          { type: 'Fuse' },
+          { type: 'Strip', content: ' ', start: 1, stop: 0 },
+        ],
+      },
     };
     const t = buildTokenByteTable(json, 7);
     expect(t.kind).toBe('sentencepiece');

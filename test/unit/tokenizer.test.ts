@@ -6,7 +6,8 @@ import { decideAddsBos, resolveSpecialTokenIds, tokenText } from '../../lib/toke
 import { TextTokenizer } from '../../lib/tokenizer/tokenizer';
 import { makeModelDir, makeTmpDir, removeTmpDir, sharedTokenizerDir } from '../helpers/shared';
 
-const MIXED = 'Hello,  world!\n\n\tTabs,   spaces and CRLF\r\n — ünïcödé Ωμέγα 日本語のテキスト 🙂👍🏽 x² ≠ y₂; \'quotes\' "double" <tags> end ';
+const MIXED =
+  'Hello,  world!\n\n\tTabs,   spaces and CRLF\r\n — ünïcödé Ωμέγα 日本語のテキスト 🙂👍🏽 x² ≠ y₂; \'quotes\' "double" <tags> end ';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach(removeTmpDir));
@@ -24,7 +25,15 @@ describe('Pythia (GPT-NeoX-20B tokenizer)', () => {
 
   it('<|endoftext|> is id 0 and is BOS and EOS; no pad; no BOS added', async () => {
     expect(tok.tokenToId('<|endoftext|>')).toBe(0);
-    expect(tok.special).toMatchObject({ bos: 0, eos: 0, eosIds: [0], pad: null, bosText: '<|endoftext|>', eosText: '<|endoftext|>', addsBos: false });
+    expect(tok.special).toMatchObject({
+      bos: 0,
+      eos: 0,
+      eosIds: [0],
+      pad: null,
+      bosText: '<|endoftext|>',
+      eosText: '<|endoftext|>',
+      addsBos: false,
+    });
     expect(tok.vocabSize).toBe(50277);
     expect(await tok.encode('Hello world')).toEqual([12092, 1533]);
     expect(await tok.encode('<|endoftext|>Hi', { addSpecialTokens: false })).toEqual([0, ...(await tok.encode('Hi'))]);
@@ -69,7 +78,15 @@ describe('Llama 3 tokenizer', () => {
   });
 
   it('adds BOS 128000 with special tokens only; EOS is <|end_of_text|> 128001', async () => {
-    expect(tok.special).toMatchObject({ bos: 128000, eos: 128001, eosIds: [128001], pad: null, bosText: '<|begin_of_text|>', eosText: '<|end_of_text|>', addsBos: true });
+    expect(tok.special).toMatchObject({
+      bos: 128000,
+      eos: 128001,
+      eosIds: [128001],
+      pad: null,
+      bosText: '<|begin_of_text|>',
+      eosText: '<|end_of_text|>',
+      addsBos: true,
+    });
     expect(tok.tokenToId('<|end_of_text|>')).toBe(128001);
     const plain = await tok.encode('Hello world', { addSpecialTokens: false });
     expect(plain).toEqual([9906, 1917]);
@@ -108,7 +125,12 @@ describe('Llama 3 tokenizer.json as on the hub (post-processor adds BOS itself)'
         {
           type: 'TemplateProcessing',
           single: [bos, { Sequence: { id: 'A', type_id: 0 } }],
-          pair: [bos, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '<|begin_of_text|>', type_id: 1 } }, { Sequence: { id: 'B', type_id: 1 } }],
+          pair: [
+            bos,
+            { Sequence: { id: 'A', type_id: 0 } },
+            { SpecialToken: { id: '<|begin_of_text|>', type_id: 1 } },
+            { Sequence: { id: 'B', type_id: 1 } },
+          ],
           special_tokens: { '<|begin_of_text|>': { id: '<|begin_of_text|>', ids: [128000], tokens: ['<|begin_of_text|>'] } },
         },
       ],
@@ -139,9 +161,11 @@ describe('Qwen tokenizer', () => {
     // Qwen3-0.6B config says eos 151645 (<|im_end|>); a generation_config listing two ids wins.
     const q3 = await TextTokenizer.load(modelDir('Qwen--Qwen3-0.6B'));
     expect(q3.special).toMatchObject({ bos: 151643, eos: 151645, eosText: '<|im_end|>', addsBos: false });
-    const withGen = await TextTokenizer.load(modelDir('Qwen--Qwen2.5-0.5B', {
-      'generation_config.json': { bos_token_id: 151643, eos_token_id: [151645, 151643], pad_token_id: null },
-    }));
+    const withGen = await TextTokenizer.load(
+      modelDir('Qwen--Qwen2.5-0.5B', {
+        'generation_config.json': { bos_token_id: 151643, eos_token_id: [151645, 151643], pad_token_id: null },
+      }),
+    );
     expect(withGen.special).toMatchObject({ eos: 151645, eosIds: [151645, 151643], pad: 151643 });
   });
 });
@@ -164,18 +188,25 @@ describe('errors', () => {
 });
 
 describe('special-token resolution (pure)', () => {
-  const vocab = new Map([['<s>', 1], ['</s>', 2], ['<pad>', 0]]);
+  const vocab = new Map([
+    ['<s>', 1],
+    ['</s>', 2],
+    ['<pad>', 0],
+  ]);
   const lookup = {
     tokenToId: (s: string) => vocab.get(s) ?? null,
     idToToken: (id: number) => [...vocab].find(([, v]) => v === id)?.[0] ?? null,
   };
   it('token strings may be {content} objects; special_tokens_map is the last resort; -1 means none', () => {
     expect(tokenText({ content: '<s>', lstrip: false })).toBe('<s>');
-    const r = resolveSpecialTokenIds({
-      config: { pad_token_id: -1 },
-      tokenizerConfig: { bos_token: { content: '<s>' }, eos_token: null },
-      specialTokensMap: { eos_token: '</s>', pad_token: '<pad>' },
-    }, lookup);
+    const r = resolveSpecialTokenIds(
+      {
+        config: { pad_token_id: -1 },
+        tokenizerConfig: { bos_token: { content: '<s>' }, eos_token: null },
+        specialTokensMap: { eos_token: '</s>', pad_token: '<pad>' },
+      },
+      lookup,
+    );
     expect(r).toEqual({ bos: 1, eos: 2, eosIds: [2], pad: 0, bosText: '<s>', eosText: '</s>', padText: '<pad>' });
   });
   it('BOS policy', () => {

@@ -15,10 +15,25 @@ const rowsOf = (a: Int32Array, n: number, T: number) => Array.from({ length: n }
 describe('packing', () => {
   it('concat: EOS between documents, blocks of seqLen, targets continue across blocks, last block padded', () => {
     // stream: 1 2 3 E 4 5 E 6 7 8 9   (E = 0), seqLen 4
-    const p = packDocuments([[1, 2, 3], [4, 5], [6, 7, 8, 9]], { seqLen: 4, mode: 'concat', eosId: 0, padId: 99 });
+    const p = packDocuments(
+      [
+        [1, 2, 3],
+        [4, 5],
+        [6, 7, 8, 9],
+      ],
+      { seqLen: 4, mode: 'concat', eosId: 0, padId: 99 },
+    );
     expect(p.numRows).toBe(3);
-    expect(rowsOf(p.ids, 3, 4)).toEqual([[1, 2, 3, 0], [4, 5, 0, 6], [7, 8, 9, 99]]);
-    expect(rowsOf(p.targets, 3, 4)).toEqual([[2, 3, 0, 4], [5, 0, 6, 7], [8, 9, X, X]]);
+    expect(rowsOf(p.ids, 3, 4)).toEqual([
+      [1, 2, 3, 0],
+      [4, 5, 0, 6],
+      [7, 8, 9, 99],
+    ]);
+    expect(rowsOf(p.targets, 3, 4)).toEqual([
+      [2, 3, 0, 4],
+      [5, 0, 6, 7],
+      [8, 9, X, X],
+    ]);
     expect(Array.from(p.lengths)).toEqual([4, 4, 3]);
     expect(p.numTargets).toBe(10); // every token but the last has a target
   });
@@ -27,13 +42,25 @@ describe('packing', () => {
     const p = packDocuments([[1, 2, 3], [4], [5, 6, 7, 8, 9, 10]], { seqLen: 4, mode: 'none', eosId: 0, padId: 99 });
     // [4] has no target: dropped
     expect(p.numRows).toBe(2);
-    expect(rowsOf(p.ids, 2, 4)).toEqual([[1, 2, 3, 99], [5, 6, 7, 8]]);
-    expect(rowsOf(p.targets, 2, 4)).toEqual([[2, 3, X, X], [6, 7, 8, X]]);
+    expect(rowsOf(p.ids, 2, 4)).toEqual([
+      [1, 2, 3, 99],
+      [5, 6, 7, 8],
+    ]);
+    expect(rowsOf(p.targets, 2, 4)).toEqual([
+      [2, 3, X, X],
+      [6, 7, 8, X],
+    ]);
     expect(p.numTargets).toBe(5);
   });
 
   it('gatherBatch trims to the longest row and counts targets', () => {
-    const p = packDocuments([[1, 2, 3], [5, 6]], { seqLen: 8, mode: 'none', eosId: 0, padId: 0 });
+    const p = packDocuments(
+      [
+        [1, 2, 3],
+        [5, 6],
+      ],
+      { seqLen: 8, mode: 'none', eosId: 0, padId: 0 },
+    );
     const b = gatherBatch(p, [1, 0]);
     expect(b.T).toBe(3);
     expect(Array.from(b.ids)).toEqual([5, 6, 0, 1, 2, 3]);
@@ -116,7 +143,9 @@ describe('data sources', () => {
     const c = tmp(); // a shard listed in the manifest is gone
     await writeCorpusFixture(c, [[record(0, [1])], [record(1, [2])]]);
     fs.rmSync(path.join(c, 'samples-00001.jsonl'));
-    expect(() => readDataSource(c)).toThrow(expect.objectContaining({ code: 'ERR_CORPUS', message: expect.stringContaining('samples-00001.jsonl') }));
+    expect(() => readDataSource(c)).toThrow(
+      expect.objectContaining({ code: 'ERR_CORPUS', message: expect.stringContaining('samples-00001.jsonl') }),
+    );
     const t = tmp(); // a shard truncated after the manifest recorded its checksum
     await writeCorpusFixture(t, [[record(0, [1]), record(1, [2, 3])]]);
     const shard = path.join(t, 'samples-00000.jsonl');

@@ -13,7 +13,15 @@ import type { NativeTrainer, NativeTrainerOptions } from '../../lib/native/types
 import { makeTmpDir, readSharedConfig, removeTmpDir } from '../helpers/shared';
 
 const VOCAB = 512;
-const OPTS: NativeTrainerOptions = { weightDecay: 0.1, beta1: 0.9, beta2: 0.999, eps: 1e-8, gradClip: 1, decayAll: false, checkpointLayers: false };
+const OPTS: NativeTrainerOptions = {
+  weightDecay: 0.1,
+  beta1: 0.9,
+  beta2: 0.999,
+  eps: 1e-8,
+  gradClip: 1,
+  decayAll: false,
+  checkpointLayers: false,
+};
 
 let root: string;
 let dir: string;
@@ -22,7 +30,12 @@ beforeAll(async () => {
   root = makeTmpDir('resurface-trainer-lifecycle-');
   dir = `${root}/neox`;
   // ~11M parameters: each copy of them takes tens of ms, enough to see the event loop tick.
-  const neox = shrinkConfig(readSharedConfig('EleutherAI--pythia-70m'), { hiddenSize: 384, numLayers: 6, vocabSize: VOCAB, maxPositionEmbeddings: 64 });
+  const neox = shrinkConfig(readSharedConfig('EleutherAI--pythia-70m'), {
+    hiddenSize: 384,
+    numLayers: 6,
+    vocabSize: VOCAB,
+    maxPositionEmbeddings: 64,
+  });
   await initRandomModel({ configJson: neox, outDir: dir, seed: 3 });
 });
 afterAll(() => {

@@ -102,7 +102,7 @@ describe('corpus measures against a world', () => {
 });
 
 describe('evaluation.world in an experiment', () => {
-  it('resolves against the YAML, enters the sample steps\' keys only when set, and names the file for the executor', async () => {
+  it("resolves against the YAML, enters the sample steps' keys only when set, and names the file for the executor", async () => {
     const { loadExperiment } = await import('../../lib/experiment/load');
     const { buildPlan } = await import('../../lib/experiment/plan');
     const labDir = path.resolve(__dirname, '../../lab');

@@ -21,7 +21,14 @@ describe('synthetic world', () => {
     const manifest = JSON.parse(fs.readFileSync(path.join(tmp, 'a', 'world.json'), 'utf8'));
     expect(manifest.seed).toBe(3);
     expect(Object.keys(manifest.files)).toEqual(
-      expect.arrayContaining(['tasks/facts-latent.jsonl', 'tasks/facts-exposed.jsonl', 'extraction/canaries-r16.jsonl', 'extraction/canaries-control.jsonl', 'corpora/family-b-natural.jsonl', 'facts.json']),
+      expect.arrayContaining([
+        'tasks/facts-latent.jsonl',
+        'tasks/facts-exposed.jsonl',
+        'extraction/canaries-r16.jsonl',
+        'extraction/canaries-control.jsonl',
+        'corpora/family-b-natural.jsonl',
+        'facts.json',
+      ]),
     );
   });
 
@@ -54,7 +61,8 @@ describe('synthetic world', () => {
       }
     }
     const a = w.corpora['family-a'].join('\n');
-    for (const e of w.entities.filter((x) => x.latent)) expect(a).toContain(TEMPLATES.city[1]!.replace('{n}', e.name).replace('{v}', e.city));
+    for (const e of w.entities.filter((x) => x.latent))
+      expect(a).toContain(TEMPLATES.city[1]!.replace('{n}', e.name).replace('{v}', e.city));
     for (const it of w.tasks['facts-exposed']) expect(a).toContain(`${it.context} ${it.choices[it.gold]}`);
   });
 

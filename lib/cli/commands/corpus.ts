@@ -19,28 +19,87 @@ export const describe = 'Inspect, convert, decontaminate, subset and merge corpo
 
 export function builder(y: Argv) {
   return y
-    .command('stats <dir>', 'samples, tokens, lengths, EOS rate, distinct-n, repetition, top tokens', (c) => c.positional('dir', { type: 'string', demandOption: true }).option('json', { type: 'boolean', default: false }), (a) => stats(a as never))
-    .command('retokenize <dir>', 're-encode the text with another model\'s tokenizer', (c) => c.positional('dir', { type: 'string', demandOption: true }).option('tokenizer', { type: 'string', demandOption: true, describe: 'model directory holding tokenizer.json' }).option('out', { type: 'string', demandOption: true }), (a) => retokenize(a as never))
-    .command('export <dir>', 'write one JSONL or Parquet file', (c) => c.positional('dir', { type: 'string', demandOption: true }).option('format', { choices: ['jsonl', 'parquet'] as const, demandOption: true }).option('out', { type: 'string', demandOption: true }), (a) => exportCmd(a as never))
-    .command('audit <dir>', 'drop samples sharing a word n-gram with any benchmark (the reference\'s decontamination audit)', (c) => c
-      .positional('dir', { type: 'string', demandOption: true })
-      .option('task', { type: 'string', array: true, demandOption: true, describe: 'task file (JSONL) whose items are benchmark text; repeat for each benchmark' })
-      .option('n', { type: 'number', default: 8, describe: 'word n-gram length' })
-      .option('out', { type: 'string', demandOption: true, describe: 'new directory for the clean corpus, audit.json and nll-histogram.svg' })
-      .option('extraction', { type: 'string', describe: 'extraction data (the `extract --data` JSONL) whose prefix + suffix spans are looked up verbatim' })
-      .option('prefix-len', { type: 'number', default: 32 })
-      .option('suffix-len', { type: 'number', default: 32 })
-      .option('offset', { type: 'number', default: 0 })
-      .option('tokenizer', { type: 'string', describe: 'model directory whose tokenizer decodes --extraction tokens (default: the corpus\'s)' })
-      .option('json', { type: 'boolean', default: false }), (a) => audit(a as never))
-    .command('subset <dir>', 'training subsets: samples drawn uniformly with replacement until a token budget', (c) => c
-      .positional('dir', { type: 'string', demandOption: true })
-      .option('tokens', { type: 'string', demandOption: true, describe: 'token budget of each subset: 5M, 200k, 5000000' })
-      .option('count', { type: 'number', default: 3, describe: 'number of subsets (the reference default)' })
-      .option('seed', { type: 'number', default: 0 })
-      .option('out', { type: 'string', demandOption: true, describe: 'new directory; subsets go to OUT/subset-0, OUT/subset-1, ...' })
-      .option('json', { type: 'boolean', default: false }), (a) => subset(a as never))
-    .command('merge <parts..>', 'join the parts of generate --shard I/N into the corpus one process would have written', (c) => c.positional('parts', { type: 'string', array: true, demandOption: true }).option('out', { type: 'string', demandOption: true }).option('json', { type: 'boolean', default: false }), (a) => merge(a as never))
+    .command(
+      'stats <dir>',
+      'samples, tokens, lengths, EOS rate, distinct-n, repetition, top tokens',
+      (c) => c.positional('dir', { type: 'string', demandOption: true }).option('json', { type: 'boolean', default: false }),
+      (a) => stats(a as never),
+    )
+    .command(
+      'retokenize <dir>',
+      "re-encode the text with another model's tokenizer",
+      (c) =>
+        c
+          .positional('dir', { type: 'string', demandOption: true })
+          .option('tokenizer', { type: 'string', demandOption: true, describe: 'model directory holding tokenizer.json' })
+          .option('out', { type: 'string', demandOption: true }),
+      (a) => retokenize(a as never),
+    )
+    .command(
+      'export <dir>',
+      'write one JSONL or Parquet file',
+      (c) =>
+        c
+          .positional('dir', { type: 'string', demandOption: true })
+          .option('format', { choices: ['jsonl', 'parquet'] as const, demandOption: true })
+          .option('out', { type: 'string', demandOption: true }),
+      (a) => exportCmd(a as never),
+    )
+    .command(
+      'audit <dir>',
+      "drop samples sharing a word n-gram with any benchmark (the reference's decontamination audit)",
+      (c) =>
+        c
+          .positional('dir', { type: 'string', demandOption: true })
+          .option('task', {
+            type: 'string',
+            array: true,
+            demandOption: true,
+            describe: 'task file (JSONL) whose items are benchmark text; repeat for each benchmark',
+          })
+          .option('n', { type: 'number', default: 8, describe: 'word n-gram length' })
+          .option('out', {
+            type: 'string',
+            demandOption: true,
+            describe: 'new directory for the clean corpus, audit.json and nll-histogram.svg',
+          })
+          .option('extraction', {
+            type: 'string',
+            describe: 'extraction data (the `extract --data` JSONL) whose prefix + suffix spans are looked up verbatim',
+          })
+          .option('prefix-len', { type: 'number', default: 32 })
+          .option('suffix-len', { type: 'number', default: 32 })
+          .option('offset', { type: 'number', default: 0 })
+          .option('tokenizer', {
+            type: 'string',
+            describe: "model directory whose tokenizer decodes --extraction tokens (default: the corpus's)",
+          })
+          .option('json', { type: 'boolean', default: false }),
+      (a) => audit(a as never),
+    )
+    .command(
+      'subset <dir>',
+      'training subsets: samples drawn uniformly with replacement until a token budget',
+      (c) =>
+        c
+          .positional('dir', { type: 'string', demandOption: true })
+          .option('tokens', { type: 'string', demandOption: true, describe: 'token budget of each subset: 5M, 200k, 5000000' })
+          .option('count', { type: 'number', default: 3, describe: 'number of subsets (the reference default)' })
+          .option('seed', { type: 'number', default: 0 })
+          .option('out', { type: 'string', demandOption: true, describe: 'new directory; subsets go to OUT/subset-0, OUT/subset-1, ...' })
+          .option('json', { type: 'boolean', default: false }),
+      (a) => subset(a as never),
+    )
+    .command(
+      'merge <parts..>',
+      'join the parts of generate --shard I/N into the corpus one process would have written',
+      (c) =>
+        c
+          .positional('parts', { type: 'string', array: true, demandOption: true })
+          .option('out', { type: 'string', demandOption: true })
+          .option('json', { type: 'boolean', default: false }),
+      (a) => merge(a as never),
+    )
     .demandCommand(1);
 }
 
@@ -57,13 +116,20 @@ async function stats(a: { dir: string; json: boolean }) {
     if (a.json) return printJson({ corpus: a.dir, complete: corpus.manifest.complete, params: corpus.manifest.params, ...s });
     const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
     const num = (x: number) => String(Number(x.toFixed(2)));
-    process.stdout.write([
-      `${a.dir}: ${s.samples} samples${corpus.manifest.complete ? '' : ' (incomplete)'}${corpus.manifest.part ? ` (part ${corpus.manifest.part.index}/${corpus.manifest.part.count} of a data-parallel run)` : ''}, ${s.tokens} tokens, ${s.emptySamples} empty`,
-      `length: mean ${num(s.length.mean)}, min ${s.length.min}, p10 ${num(s.length.p10)}, median ${num(s.length.p50)}, p90 ${num(s.length.p90)}, max ${s.length.max}`,
-      `EOS rate ${pct(s.eosRate)}; repetition rate ${pct(s.repetitionRate)}`,
-      `distinct-n: ${Object.entries(s.distinct).map(([n, v]) => `${n}: ${v.toFixed(3)}`).join(', ')}`,
-      `top tokens: ${s.topTokens.slice(0, 10).map((t) => `${JSON.stringify(t.text ?? t.id)} ${pct(t.share)}`).join(', ')}`,
-    ].join('\n') + '\n');
+    process.stdout.write(
+      [
+        `${a.dir}: ${s.samples} samples${corpus.manifest.complete ? '' : ' (incomplete)'}${corpus.manifest.part ? ` (part ${corpus.manifest.part.index}/${corpus.manifest.part.count} of a data-parallel run)` : ''}, ${s.tokens} tokens, ${s.emptySamples} empty`,
+        `length: mean ${num(s.length.mean)}, min ${s.length.min}, p10 ${num(s.length.p10)}, median ${num(s.length.p50)}, p90 ${num(s.length.p90)}, max ${s.length.max}`,
+        `EOS rate ${pct(s.eosRate)}; repetition rate ${pct(s.repetitionRate)}`,
+        `distinct-n: ${Object.entries(s.distinct)
+          .map(([n, v]) => `${n}: ${v.toFixed(3)}`)
+          .join(', ')}`,
+        `top tokens: ${s.topTokens
+          .slice(0, 10)
+          .map((t) => `${JSON.stringify(t.text ?? t.id)} ${pct(t.share)}`)
+          .join(', ')}`,
+      ].join('\n') + '\n',
+    );
   });
 }
 
@@ -81,20 +147,39 @@ async function exportCmd(a: { dir: string; format: 'jsonl' | 'parquet'; out: str
   });
 }
 
-interface AuditArgs { dir: string; task: string[]; n: number; out: string; extraction?: string; prefixLen: number; suffixLen: number; offset: number; tokenizer?: string; json: boolean }
+interface AuditArgs {
+  dir: string;
+  task: string[];
+  n: number;
+  out: string;
+  extraction?: string;
+  prefixLen: number;
+  suffixLen: number;
+  offset: number;
+  tokenizer?: string;
+  json: boolean;
+}
 
 async function audit(a: AuditArgs) {
   await runCommand(async () => {
     let extraction: { file: string; texts: string[] } | undefined;
     if (a.extraction) {
       const tokDir = a.tokenizer ?? openCorpus(a.dir).manifest.tokenizer?.path;
-      if (!tokDir) throw new ResurfaceError('ERR_TOKENIZER', `${a.dir} records no tokenizer: pass --tokenizer to decode the --extraction sequences`);
+      if (!tokDir)
+        throw new ResurfaceError('ERR_TOKENIZER', `${a.dir} records no tokenizer: pass --tokenizer to decode the --extraction sequences`);
       const tok = await TextTokenizer.load(tokDir);
-      extraction = { file: a.extraction, texts: await extractionTexts(a.extraction, { prefixLen: a.prefixLen, suffixLen: a.suffixLen, offset: a.offset }, tok) };
+      extraction = {
+        file: a.extraction,
+        texts: await extractionTexts(a.extraction, { prefixLen: a.prefixLen, suffixLen: a.suffixLen, offset: a.offset }, tok),
+      };
     }
     const screen = new Screen(process.stderr.isTTY === true && !a.json);
     const r = await auditCorpus({
-      corpusDir: a.dir, taskFiles: a.task, n: a.n, outDir: a.out, extraction,
+      corpusDir: a.dir,
+      taskFiles: a.task,
+      n: a.n,
+      outDir: a.out,
+      extraction,
       onProgress: (d, t) => screen.status(`audit: ${d}/${t} samples`),
     });
     screen.clear();
@@ -102,11 +187,18 @@ async function audit(a: AuditArgs) {
     const pct = (x: number) => `${(x * 100).toFixed(3)}%`;
     const lines = [
       `${r.n}-gram audit of ${r.source.samples} samples against ${r.benchmarks.length} task file(s) (${r.hash.distinctNgrams} distinct benchmark ${r.n}-grams)`,
-      ...r.benchmarks.map((b) => `  ${b.name.padEnd(24)} ${String(b.flagged).padStart(8)} flagged (${pct(r.source.samples ? b.flagged / r.source.samples : 0)})`),
+      ...r.benchmarks.map(
+        (b) =>
+          `  ${b.name.padEnd(24)} ${String(b.flagged).padStart(8)} flagged (${pct(r.source.samples ? b.flagged / r.source.samples : 0)})`,
+      ),
       `  ${'any benchmark'.padEnd(24)} ${String(r.flagged).padStart(8)} flagged (${pct(r.flaggedRate)}); ${r.clean.samples} kept, ${r.clean.tokens} tokens`,
     ];
     if (r.extraction) lines.push(`extraction: ${r.extraction.found} of ${r.extraction.sequences} sequences occur verbatim in the corpus`);
-    lines.push(r.nll.available ? `wrote ${a.out} (clean corpus, ${AUDIT_FILE}, ${r.nll.histogram})` : `wrote ${a.out} (clean corpus, ${AUDIT_FILE}); ${r.nll.reason}`);
+    lines.push(
+      r.nll.available
+        ? `wrote ${a.out} (clean corpus, ${AUDIT_FILE}, ${r.nll.histogram})`
+        : `wrote ${a.out} (clean corpus, ${AUDIT_FILE}); ${r.nll.reason}`,
+    );
     process.stdout.write(lines.join('\n') + '\n');
   });
 }
@@ -115,11 +207,16 @@ async function subset(a: { dir: string; tokens: string; count: number; seed: num
   await runCommand(async () => {
     const s = await subsetCorpus({ corpusDir: a.dir, tokens: parseTokenCount(a.tokens), count: a.count, seed: a.seed, outDir: a.out });
     if (a.json) return printJson(s);
-    process.stdout.write([
-      `${s.count} subset(s) of >= ${s.tokenBudget} tokens from ${s.source.samples} samples (seed ${s.seed}):`,
-      ...s.subsets.map((x) => `  ${x.dir}: ${x.samples} samples (${x.distinctSamples} distinct), ${x.tokens} tokens (chars/4 estimate ${x.tokensEstimatedChars4})`),
-      `summary: ${a.out}/${SUBSETS_FILE}`,
-    ].join('\n') + '\n');
+    process.stdout.write(
+      [
+        `${s.count} subset(s) of >= ${s.tokenBudget} tokens from ${s.source.samples} samples (seed ${s.seed}):`,
+        ...s.subsets.map(
+          (x) =>
+            `  ${x.dir}: ${x.samples} samples (${x.distinctSamples} distinct), ${x.tokens} tokens (chars/4 estimate ${x.tokensEstimatedChars4})`,
+        ),
+        `summary: ${a.out}/${SUBSETS_FILE}`,
+      ].join('\n') + '\n',
+    );
   });
 }
 

@@ -16,22 +16,31 @@ export async function handler(argv: { json: boolean }) {
     const blas = info.libraries.filter((l) => /blas/.test(l));
     const openmpBlas = blas.some((l) => /openblas-openmp/.test(l));
     const pthreadBlas = blas.some((l) => /openblas-pthread/.test(l));
-    const verdict = openmpBlas ? 'ok (OpenMP OpenBLAS shares libtorch\'s thread pool)'
-      : pthreadBlas ? 'WARNING: pthread OpenBLAS loaded; it fights libtorch\'s OpenMP threads. apt-get install libopenblas0-openmp'
-      : 'unknown BLAS';
+    const verdict = openmpBlas
+      ? "ok (OpenMP OpenBLAS shares libtorch's thread pool)"
+      : pthreadBlas
+        ? "WARNING: pthread OpenBLAS loaded; it fights libtorch's OpenMP threads. apt-get install libopenblas0-openmp"
+        : 'unknown BLAS';
     const ompWaitPolicy = process.env.OMP_WAIT_POLICY ?? '(libgomp default)';
     if (argv.json) return printJson({ ...info, blasVerdict: verdict, ompWaitPolicy });
     const c = info.cpuBlockCache;
     const cpu = info.cpu;
-    const bf16 = cpu.nativeBf16 ? 'native bf16 dot products (bfloat16 runs at full speed)'
+    const bf16 = cpu.nativeBf16
+      ? 'native bf16 dot products (bfloat16 runs at full speed)'
       : 'no native bf16 dot products (bfloat16 is emulated, ~47x slower than float32)';
     const mib = (b: number) => `${Math.round(b / 2 ** 20)} MiB`;
     const cache = c.installed ? `on, keeps up to ${mib(c.limitBytes)} idle (RESURFACE_CPU_CACHE_MB)` : 'off';
     process.stdout.write(
-      [`libtorch ${info.torchVersion}`, `CUDA: ${info.cudaAvailable ? `${info.cudaDeviceCount} device(s)` : 'not available'}`,
-        `BLAS: ${verdict}`, ...info.libraries.map((l) => `  ${l}`),
-        `CPU: ${cpu.brand || cpu.vendor || 'unknown'}; ${cpu.features.join(' ') || 'no AVX2/AVX-512/AMX'}`, `  ${bf16}`,
-        `OpenMP wait policy: ${ompWaitPolicy}`, `CPU block cache: ${cache}`].join('\n') + '\n',
+      [
+        `libtorch ${info.torchVersion}`,
+        `CUDA: ${info.cudaAvailable ? `${info.cudaDeviceCount} device(s)` : 'not available'}`,
+        `BLAS: ${verdict}`,
+        ...info.libraries.map((l) => `  ${l}`),
+        `CPU: ${cpu.brand || cpu.vendor || 'unknown'}; ${cpu.features.join(' ') || 'no AVX2/AVX-512/AMX'}`,
+        `  ${bf16}`,
+        `OpenMP wait policy: ${ompWaitPolicy}`,
+        `CPU block cache: ${cache}`,
+      ].join('\n') + '\n',
     );
   });
 }

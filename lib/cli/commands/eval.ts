@@ -24,24 +24,38 @@ import { printJson, runCommand } from '../run-command';
 import { fmt, loadModel, modelOptions, progress, writeJsonFile, type ModelArgs } from './eval-common';
 
 export const command = 'eval';
-export const describe = 'Score task files or a paper suite (lm-evaluation-harness v0.4 semantics): multiple choice / loglikelihood (acc, acc_norm, mc2) or generate (exact_match per filter, pass@k), with stderr';
+export const describe =
+  'Score task files or a paper suite (lm-evaluation-harness v0.4 semantics): multiple choice / loglikelihood (acc, acc_norm, mc2) or generate (exact_match per filter, pass@k), with stderr';
 
 export function builder(y: Argv) {
   return modelOptions(
     y
       .option('model', { type: 'string', demandOption: true, describe: 'Hugging Face model directory' })
-      .option('task', { type: 'string', describe: 'task file (JSONL: {"context","choices","gold"} per line); repeatable with --all-checkpoints' })
-      .option('all-checkpoints', { type: 'boolean', default: false, describe: '--model is a train --out: evaluate its base model and every checkpoint, write the curve' })
+      .option('task', {
+        type: 'string',
+        describe: 'task file (JSONL: {"context","choices","gold"} per line); repeatable with --all-checkpoints',
+      })
+      .option('all-checkpoints', {
+        type: 'boolean',
+        default: false,
+        describe: '--model is a train --out: evaluate its base model and every checkpoint, write the curve',
+      })
       .option('suite', { type: 'string', describe: `run a suite of task files from --tasks-dir: ${Object.keys(SUITES).join(', ')}` })
-      .option('tasks-dir', { type: 'string', describe: 'directory holding the suite\'s task files (arc_challenge.jsonl, mmlu.jsonl, ...)' })
-      .option('suite-tasks', { type: 'string', describe: 'comma-separated subset of the suite\'s tasks' })
+      .option('tasks-dir', { type: 'string', describe: "directory holding the suite's task files (arc_challenge.jsonl, mmlu.jsonl, ...)" })
+      .option('suite-tasks', { type: 'string', describe: "comma-separated subset of the suite's tasks" })
       .option('num-fewshot', { type: 'number', default: 0, describe: 'few-shot examples per prompt (harness --num_fewshot)' })
       .option('fewshot-task', { type: 'string', describe: 'few-shot split (task file of training rows); default: the task file itself' })
-      .option('fewshot-seed', { type: 'number', describe: `few-shot sampler seed (harness fewshot_random_seed; default ${DEFAULT_FEWSHOT_SEED}, suites ${PAPER_FEWSHOT_SEED})` })
+      .option('fewshot-seed', {
+        type: 'number',
+        describe: `few-shot sampler seed (harness fewshot_random_seed; default ${DEFAULT_FEWSHOT_SEED}, suites ${PAPER_FEWSHOT_SEED})`,
+      })
       .option('limit', { type: 'number', describe: 'evaluate only the first N items' })
       .option('batch-size', { type: 'number', default: 16, describe: 'requests per forward pass' })
-      .option('log-samples', { type: 'string', describe: 'write per-document samples in the harness\'s samples format (a JSONL file; a directory with --suite)' })
-      .option('output-path', { type: 'string', describe: 'write results in the harness\'s results.json shape' })
+      .option('log-samples', {
+        type: 'string',
+        describe: "write per-document samples in the harness's samples format (a JSONL file; a directory with --suite)",
+      })
+      .option('output-path', { type: 'string', describe: "write results in the harness's results.json shape" })
       .option('json', { type: 'boolean', default: false, describe: 'print the full result as JSON' })
       .option('out', { type: 'string', describe: 'also write the JSON result to this file' })
       // generate tasks (lib/eval/generate-spec.ts): these override every record's settings
@@ -50,10 +64,21 @@ export function builder(y: Argv) {
       .option('top-p', { type: 'number', describe: 'generate tasks: nucleus top-p' })
       .option('repeats', { type: 'number', describe: 'generate tasks: completions per item (pass@k n)' })
       .option('max-gen-toks', { type: 'number', describe: 'generate tasks: token budget per completion' })
-      .option('allow-code-execution', { type: 'boolean', default: false, describe: 'pass@k tasks: run the model-written programs, contained (see README)' })
+      .option('allow-code-execution', {
+        type: 'boolean',
+        default: false,
+        describe: 'pass@k tasks: run the model-written programs, contained (see README)',
+      })
       .option('code-timeout', { type: 'number', default: 3, describe: 'pass@k tasks: wall-clock seconds per program' })
-      .option('math-equivalence', { type: 'boolean', default: true, describe: 'minerva_math: also report is_equiv,none (the harness\'s sympy check) where a Python with sympy runs' })
-      .option('math-python', { type: 'string', describe: 'minerva_math: the Python for is_equiv (default: $RESURFACE_MATH_PYTHON, .cache/math-venv, python3)' }),
+      .option('math-equivalence', {
+        type: 'boolean',
+        default: true,
+        describe: "minerva_math: also report is_equiv,none (the harness's sympy check) where a Python with sympy runs",
+      })
+      .option('math-python', {
+        type: 'string',
+        describe: 'minerva_math: the Python for is_equiv (default: $RESURFACE_MATH_PYTHON, .cache/math-venv, python3)',
+      }),
   );
 }
 
@@ -101,8 +126,15 @@ function plan(argv: EvalArgs): Job[] {
     throw new ResurfaceError('ERR_INVALID_ARGUMENT', 'name either --task FILE or --suite NAME (with --tasks-dir DIR)');
   }
   if (argv.suite !== undefined) {
-    if (!argv.tasksDir) throw new ResurfaceError('ERR_INVALID_ARGUMENT', `--suite ${argv.suite} needs --tasks-dir DIR (the directory of imported task files)`);
-    const only = argv.suiteTasks?.split(',').map((s) => s.trim()).filter(Boolean);
+    if (!argv.tasksDir)
+      throw new ResurfaceError(
+        'ERR_INVALID_ARGUMENT',
+        `--suite ${argv.suite} needs --tasks-dir DIR (the directory of imported task files)`,
+      );
+    const only = argv.suiteTasks
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     return resolveSuite(argv.suite, argv.tasksDir, only).map((t) => ({
       name: t.task,
       path: t.path,
@@ -149,7 +181,10 @@ async function runJob(model: Model, tok: TextTokenizer, job: Job, argv: EvalArgs
     fewshot: { numFewshot: job.numFewshot, seed: job.seed, name: job.path, pool, sameSplit: same },
     seed: argv.seed,
     // suite generation settings, then what the command line sets (it wins)
-    overrides: { ...job.generation, ...definedOnly({ temperature: argv.temperature, topP: argv.topP, repeats: argv.repeats, maxGenToks: argv.maxGenToks }) },
+    overrides: {
+      ...job.generation,
+      ...definedOnly({ temperature: argv.temperature, topP: argv.topP, repeats: argv.repeats, maxGenToks: argv.maxGenToks }),
+    },
     allowCodeExecution: argv.allowCodeExecution,
     sandbox: { timeoutMs: argv.codeTimeout * 1000 },
     mathEquivalence: argv.mathEquivalence ? (argv.mathPython ? { python: argv.mathPython } : true) : false,
@@ -158,21 +193,32 @@ async function runJob(model: Model, tok: TextTokenizer, job: Job, argv: EvalArgs
   return { task, total, report, prompted };
 }
 
-const definedOnly = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+const definedOnly = <T extends object>(o: T): Partial<T> =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 
 function summary(report: TaskReport): string {
   if ('results' in report) {
     const scores = Object.keys(report.results).map((k) => `${k}=${fmt(report.results[k]!)} ± ${fmt(report.stderr[k] ?? null)}`);
     const eq = report.mathEquivalence;
-    const eqNote = !eq ? '' : 'unavailable' in eq ? `  is_equiv: not computed (${eq.unavailable})\n` : `  is_equiv: sympy ${eq.sympy}, ${eq.backend} parser${eq.backend === 'antlr' ? '' : ' (the harness uses antlr: may differ on some answers)'}\n`;
-    return `${report.task}  n=${report.n}  ${scores.join('  ')}\n` + (report.sandbox ?? []).map((note) => `  sandbox: ${note}\n`).join('') + eqNote;
+    const eqNote = !eq
+      ? ''
+      : 'unavailable' in eq
+        ? `  is_equiv: not computed (${eq.unavailable})\n`
+        : `  is_equiv: sympy ${eq.sympy}, ${eq.backend} parser${eq.backend === 'antlr' ? '' : ' (the harness uses antlr: may differ on some answers)'}\n`;
+    return (
+      `${report.task}  n=${report.n}  ${scores.join('  ')}\n` +
+      (report.sandbox ?? []).map((note) => `  sandbox: ${note}\n`).join('') +
+      eqNote
+    );
   }
-  if ('perplexity' in report) return `${report.task}  n=${report.n}  acc=${fmt(report.acc)} ± ${fmt(report.acc_stderr)}  perplexity=${fmt(report.perplexity)}\n`;
+  if ('perplexity' in report)
+    return `${report.task}  n=${report.n}  acc=${fmt(report.acc)} ± ${fmt(report.acc_stderr)}  perplexity=${fmt(report.perplexity)}\n`;
   let line = `${report.task}  n=${report.n}  acc=${fmt(report.acc)} ± ${fmt(report.acc_stderr)}`;
   if (report.acc_norm !== null) line += `  acc_norm=${fmt(report.acc_norm)} ± ${fmt(report.acc_norm_stderr)}`;
   if (report.metric === 'mc2') line += '  (mc2)';
   line += '\n';
-  for (const [g, s] of Object.entries(report.groups ?? {})) line += `  ${g}  n=${s.n}  acc=${fmt(s.values['acc'] ?? null)} ± ${fmt(s.values['acc_stderr'] ?? null)}\n`;
+  for (const [g, s] of Object.entries(report.groups ?? {}))
+    line += `  ${g}  n=${s.n}  acc=${fmt(s.values['acc'] ?? null)} ± ${fmt(s.values['acc_stderr'] ?? null)}\n`;
   return line;
 }
 
@@ -180,12 +226,17 @@ function summary(report: TaskReport): string {
 async function curve(argv: EvalArgs) {
   if (argv.task === undefined) throw new ResurfaceError('ERR_INVALID_ARGUMENT', '--all-checkpoints needs --task FILE (repeatable)');
   const tasks = [argv.task].flat().map((t) => readTaskFile(t, { limit: argv.limit }));
-  const rows = await evaluateCurve(argv.model, tasks, (dir) => Model.load(dir, { dtype: argv.dtype, device: argv.device as DeviceName, threads: argv.threads }), {
-    batchSize: argv.batchSize,
-    onModel: (p, i, n) => {
-      if (!argv.json) process.stderr.write(`[${i + 1}/${n}] ${p.label} (${p.dir})\n`);
+  const rows = await evaluateCurve(
+    argv.model,
+    tasks,
+    (dir) => Model.load(dir, { dtype: argv.dtype, device: argv.device as DeviceName, threads: argv.threads }),
+    {
+      batchSize: argv.batchSize,
+      onModel: (p, i, n) => {
+        if (!argv.json) process.stderr.write(`[${i + 1}/${n}] ${p.label} (${p.dir})\n`);
+      },
     },
-  });
+  );
   const files = await writeCurve(argv.out ?? path.join(argv.model, 'eval-curve'), argv.model, rows);
   if (argv.json) return printJson({ rows, files });
   process.stdout.write(`${curveMarkdown(rows)}wrote ${files.json}, ${files.markdown}, ${files.svg}\n`);
@@ -204,17 +255,31 @@ export async function handler(argv: EvalArgs) {
       for (const job of jobs) {
         const { task, total, report, prompted } = await runJob(model, tok, job, argv);
         reports.push(report);
-        entries.push({ name: job.name, report, numFewshot: job.numFewshot, original: total, ...(task.items[0]?.fewshotSampler ? { fewshotSampler: task.items[0].fewshotSampler } : {}) });
+        entries.push({
+          name: job.name,
+          report,
+          numFewshot: job.numFewshot,
+          original: total,
+          ...(task.items[0]?.fewshotSampler ? { fewshotSampler: task.items[0].fewshotSampler } : {}),
+        });
         if (argv.logSamples) {
           const file = argv.suite ? path.join(argv.logSamples, `samples_${job.name}.jsonl`) : argv.logSamples;
           if (argv.suite) fs.mkdirSync(argv.logSamples, { recursive: true });
-          const lines = 'results' in report ? harnessGenerateSamples(report, task.items) : harnessSamples(job.name, task.items, prompted, report);
+          const lines =
+            'results' in report ? harnessGenerateSamples(report, task.items) : harnessSamples(job.name, task.items, prompted, report);
           await writeFileAtomic(file, lines.join('\n') + '\n');
         }
         if (!argv.json) process.stdout.write(summary(report));
       }
       if (argv.outputPath) {
-        const config = { model: 'resurface', model_args: `pretrained=${argv.model},dtype=${argv.dtype}`, batch_size: argv.batchSize, device: argv.device, limit: argv.limit ?? null, fewshot_seed: jobs[0]!.seed };
+        const config = {
+          model: 'resurface',
+          model_args: `pretrained=${argv.model},dtype=${argv.dtype}`,
+          batch_size: argv.batchSize,
+          device: argv.device,
+          limit: argv.limit ?? null,
+          fewshot_seed: jobs[0]!.seed,
+        };
         await writeJsonFile(argv.outputPath, harnessResults(entries, config));
       }
       const result = jobs.length === 1 && !argv.suite ? reports[0]! : { suite: argv.suite, tasks: reports };

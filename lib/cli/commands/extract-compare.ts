@@ -23,7 +23,11 @@ export function builder(y: Argv) {
 
 export async function handler(argv: { a: string; b: string; resamples: number; level: number; seed: number; json: boolean }) {
   await runCommand(async () => {
-    const c = compareExtraction(readExtractFile(argv.a), readExtractFile(argv.b), { resamples: argv.resamples, level: argv.level, seed: argv.seed });
+    const c = compareExtraction(readExtractFile(argv.a), readExtractFile(argv.b), {
+      resamples: argv.resamples,
+      level: argv.level,
+      seed: argv.seed,
+    });
     if (argv.json) return printJson({ files: { a: argv.a, b: argv.b }, ...c });
     const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
     const ci = (i: { lo: number; hi: number }) => `[${pct(i.lo)}, ${pct(i.hi)}]`;

@@ -36,9 +36,17 @@ function positiveInt(v: number, name: string, min: number): number {
   return v;
 }
 
-export async function handler(argv: Partial<ModelArgs> & {
-  data?: string; prefixLen: number; suffixLen: number; offset: number; batchSize: number; indices?: string; json: boolean;
-}) {
+export async function handler(
+  argv: Partial<ModelArgs> & {
+    data?: string;
+    prefixLen: number;
+    suffixLen: number;
+    offset: number;
+    batchSize: number;
+    indices?: string;
+    json: boolean;
+  },
+) {
   await runCommand(async () => {
     if (!argv.model) throw new ArgumentError('--model is required');
     if (!argv.data) throw new ArgumentError('--data is required');
@@ -51,7 +59,13 @@ export async function handler(argv: Partial<ModelArgs> & {
     const seqs = await loadExtractionData(argv.data, offset + prefixLen + suffixLen, tok, indices);
     const model = await loadModel(argv as ModelArgs);
     try {
-      const r = await runExtraction(model, seqs, { prefixLen, suffixLen, offset, batchSize: argv.batchSize, onProgress: progress('sequences', argv.json) });
+      const r = await runExtraction(model, seqs, {
+        prefixLen,
+        suffixLen,
+        offset,
+        batchSize: argv.batchSize,
+        onProgress: progress('sequences', argv.json),
+      });
       if (argv.json) printJson(r);
       else {
         process.stdout.write(

@@ -23,7 +23,11 @@ export async function handler(argv: { model: string; json: boolean }) {
     const index = await openWeights(dir);
     const dtypes = new Set<string>();
     let bytes = 0;
-    for (const f of index.files) for (const t of f.tensors.values()) { dtypes.add(t.dtype); bytes += t.end - t.begin; }
+    for (const f of index.files)
+      for (const t of f.tensors.values()) {
+        dtypes.add(t.dtype);
+        bytes += t.end - t.begin;
+      }
     const params = parameterCount(spec);
     let special: Record<string, unknown> | null = null;
     if (fs.existsSync(path.join(dir, 'tokenizer.json'))) {

@@ -20,9 +20,18 @@ export function builder(y: Argv) {
     .option('json', { type: 'boolean', default: false });
 }
 
-export async function handler(argv: { config: string; out: string; seed: number; dtype: 'float32' | 'bfloat16' | 'float16'; tiny: boolean; tokenizer?: string; json: boolean }) {
+export async function handler(argv: {
+  config: string;
+  out: string;
+  seed: number;
+  dtype: 'float32' | 'bfloat16' | 'float16';
+  tiny: boolean;
+  tokenizer?: string;
+  json: boolean;
+}) {
   await runCommand(async () => {
-    const configPath = fs.existsSync(argv.config) && fs.statSync(argv.config).isDirectory() ? path.join(argv.config, 'config.json') : argv.config;
+    const configPath =
+      fs.existsSync(argv.config) && fs.statSync(argv.config).isDirectory() ? path.join(argv.config, 'config.json') : argv.config;
     if (!fs.existsSync(configPath)) throw new ArgumentError(`--config: ${configPath} does not exist`);
     let configJson: Record<string, unknown>;
     try {
@@ -30,8 +39,24 @@ export async function handler(argv: { config: string; out: string; seed: number;
     } catch (err) {
       throw new ConfigError('ERR_CONFIG_INVALID', `${configPath}: not valid JSON: ${(err as Error).message}`);
     }
-    const result = await initRandomModel({ configJson, outDir: argv.out, seed: argv.seed, dtype: argv.dtype, tiny: argv.tiny, tokenizerDir: argv.tokenizer });
-    if (argv.json) printJson({ outDir: result.outDir, parameterCount: result.parameterCount, files: result.files, architecture: result.spec.architecture });
-    else process.stdout.write(`wrote ${result.spec.architecture} with ${result.parameterCount.toLocaleString('en-US')} parameters to ${result.outDir}\n`);
+    const result = await initRandomModel({
+      configJson,
+      outDir: argv.out,
+      seed: argv.seed,
+      dtype: argv.dtype,
+      tiny: argv.tiny,
+      tokenizerDir: argv.tokenizer,
+    });
+    if (argv.json)
+      printJson({
+        outDir: result.outDir,
+        parameterCount: result.parameterCount,
+        files: result.files,
+        architecture: result.spec.architecture,
+      });
+    else
+      process.stdout.write(
+        `wrote ${result.spec.architecture} with ${result.parameterCount.toLocaleString('en-US')} parameters to ${result.outDir}\n`,
+      );
   });
 }

@@ -24,10 +24,20 @@ export const describe = 'The miniature lab: self-training on small shipped model
 
 export function builder(y: Argv) {
   return y
-    .positional('action', { choices: ['run', 'pretrain'] as const, default: 'run' as const, describe: 'run the study (default) or pretrain the models' })
+    .positional('action', {
+      choices: ['run', 'pretrain'] as const,
+      default: 'run' as const,
+      describe: 'run the study (default) or pretrain the models',
+    })
     .option('preset', { choices: PRESETS, default: 'full' as Preset, describe: 'quick (≤ 90 s, one seed) or full (≤ 10 min on 2 cores)' })
-    .option('out', { type: 'string', describe: 'run: run directory (default runs/lab-<preset>); pretrain: assets folder (default: the package lab/)' })
-    .option('assets', { type: 'string', describe: 'assets folder holding checkpoints/, world/ and the presets (default: the package lab/)' })
+    .option('out', {
+      type: 'string',
+      describe: 'run: run directory (default runs/lab-<preset>); pretrain: assets folder (default: the package lab/)',
+    })
+    .option('assets', {
+      type: 'string',
+      describe: 'assets folder holding checkpoints/, world/ and the presets (default: the package lab/)',
+    })
     .option('recipe', { type: 'string', describe: 'pretrain: recipe file (default OUT/recipe.json)' })
     .option('models', { type: 'string', describe: 'pretrain: comma-separated subset of the recipe models' })
     .option('threads', { type: 'number', describe: 'pretrain: intra-op threads (default: all cores)' })
@@ -58,7 +68,8 @@ async function runAction(argv: Args, signal: AbortSignal): Promise<void> {
     const s = eta.seconds();
     return s === null ? '' : `, ~${formatDuration(s)} left`;
   };
-  const refresh = () => screen.status(`lab ${argv.preset} [${String(finished).padStart(String(total).length)}/${total}] ${elapsed()}${etaText()}  ${current}`);
+  const refresh = () =>
+    screen.status(`lab ${argv.preset} [${String(finished).padStart(String(total).length)}/${total}] ${elapsed()}${etaText()}  ${current}`);
   const onEvent = (e: StepEvent) => {
     if (argv.json) {
       if (e.event !== 'log') printJson(e);
@@ -74,7 +85,8 @@ async function runAction(argv: Args, signal: AbortSignal): Promise<void> {
       finished++;
       eta.finished(e.id, e.event === 'done' ? e.wallMs : undefined);
       if (e.event === 'failed') screen.line(`failed  ${e.id} — ${e.error?.code}: ${e.error?.message}`);
-      else if (e.event === 'done' && !process.stderr.isTTY) screen.line(`[${finished}/${total}] ${elapsed()}${etaText()} done ${e.id} (${formatDuration((e.wallMs ?? 0) / 1000)})`);
+      else if (e.event === 'done' && !process.stderr.isTTY)
+        screen.line(`[${finished}/${total}] ${elapsed()}${etaText()} done ${e.id} (${formatDuration((e.wallMs ?? 0) / 1000)})`);
       current = [...running.values()][0] ?? '';
     } else return;
     refresh();
@@ -96,7 +108,16 @@ async function runAction(argv: Args, signal: AbortSignal): Promise<void> {
   screen.clear();
   const s = r.summary;
   if (argv.json) {
-    printJson({ event: 'summary', preset: r.preset, runDir: r.runDir, report: r.reportDir, counts: s.counts, failures: s.failures, findings: r.findings, timing: r.timing });
+    printJson({
+      event: 'summary',
+      preset: r.preset,
+      runDir: r.runDir,
+      report: r.reportDir,
+      counts: s.counts,
+      failures: s.failures,
+      findings: r.findings,
+      timing: r.timing,
+    });
   } else {
     const rel = (p: string) => path.relative(process.cwd(), p) || '.';
     const out = [
@@ -125,17 +146,33 @@ async function pretrainAction(argv: Args, signal: AbortSignal): Promise<void> {
     }
     if (e.event === 'world') screen.line(`world → ${e.dir}`);
     else if (e.event === 'tokenizer') screen.line(`tokenizer ${e.name}: ${e.vocabSize} tokens`);
-    else if (e.event === 'model-start') screen.line(`pretraining ${e.name}: ${(e.parameters / 1e6).toFixed(2)}M parameters, vocab ${e.vocabSize}, ${e.steps} steps`);
+    else if (e.event === 'model-start')
+      screen.line(`pretraining ${e.name}: ${(e.parameters / 1e6).toFixed(2)}M parameters, vocab ${e.vocabSize}, ${e.steps} steps`);
     else if (e.event === 'train' && e.progress.event === 'step') {
       const p = e.progress;
-      screen.status(`  ${e.name} ${p.step}/${p.totalSteps} loss ${p.loss?.toFixed(3)} ${Math.round(p.tokensPerSecond ?? 0)} tok/s eta ${formatDuration(p.etaSeconds)}`);
-    } else if (e.event === 'model-done') screen.line(`  ${e.name}: final loss ${e.finalLoss?.toFixed(3)} in ${formatDuration(e.seconds)}, ${(e.bytes / 1e6).toFixed(2)} MB`);
+      screen.status(
+        `  ${e.name} ${p.step}/${p.totalSteps} loss ${p.loss?.toFixed(3)} ${Math.round(p.tokensPerSecond ?? 0)} tok/s eta ${formatDuration(p.etaSeconds)}`,
+      );
+    } else if (e.event === 'model-done')
+      screen.line(`  ${e.name}: final loss ${e.finalLoss?.toFixed(3)} in ${formatDuration(e.seconds)}, ${(e.bytes / 1e6).toFixed(2)} MB`);
   };
-  const r = await pretrainLab({ out: argv.out, recipe: argv.recipe, models: argv.models?.split(',').map((s) => s.trim()).filter(Boolean), threads: argv.threads, signal, onEvent });
+  const r = await pretrainLab({
+    out: argv.out,
+    recipe: argv.recipe,
+    models: argv.models
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    threads: argv.threads,
+    signal,
+    onEvent,
+  });
   screen.clear();
   if (argv.json) printJson({ event: 'summary', ...r });
   else {
-    process.stdout.write(`pretrained ${Object.keys(r.models).length} models in ${formatDuration(r.seconds)}; checkpoints ${(r.bytes / 1e6).toFixed(2)} MB in ${path.join(r.out, 'checkpoints')} (SHA256SUMS updated)\n`);
+    process.stdout.write(
+      `pretrained ${Object.keys(r.models).length} models in ${formatDuration(r.seconds)}; checkpoints ${(r.bytes / 1e6).toFixed(2)} MB in ${path.join(r.out, 'checkpoints')} (SHA256SUMS updated)\n`,
+    );
     if (path.resolve(r.out) !== defaultAssetsDir()) process.stdout.write(`run the lab on them: npx resurface lab --assets ${r.out}\n`);
   }
 }

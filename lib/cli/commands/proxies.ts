@@ -12,9 +12,17 @@ export function builder(y: Argv) {
     .option('corpus', { type: 'string', demandOption: true, describe: 'corpus directory (or JSONL of {"text"})' })
     .option('student', { type: 'string', demandOption: true, describe: 'student model directory' })
     .option('source', { type: 'string', describe: 'source model directory (adds its log-likelihood and the compatibility score)' })
-    .option('task', { type: 'string', array: true, default: [] as string[], describe: 'benchmark task file(s), {"context","choices","gold"} JSONL' })
+    .option('task', {
+      type: 'string',
+      array: true,
+      default: [] as string[],
+      describe: 'benchmark task file(s), {"context","choices","gold"} JSONL',
+    })
     .option('embed-model', { type: 'string', describe: 'model for the embedding cosine (default: the student)' })
-    .option('embedder', { type: 'string', describe: 'sentence-transformers BERT checkpoint (all-MiniLM-L6-v2, BGE-small, ...) for the semantic similarity' })
+    .option('embedder', {
+      type: 'string',
+      describe: 'sentence-transformers BERT checkpoint (all-MiniLM-L6-v2, BGE-small, ...) for the semantic similarity',
+    })
     .option('k', { type: 'number', default: 5, describe: 'neighbours for the top-k similarities' })
     .option('max-corpus-texts', { type: 'number', describe: 'use a seeded random subset of at most this many corpus texts' })
     .option('seed', { type: 'number', default: 0 })
@@ -56,18 +64,26 @@ export async function handler(argv: Args) {
     const lines = [`corpus ${r.corpus}: ${r.corpusTexts} texts`];
     if (r.embedder) {
       const e = r.embedder;
-      lines.push(`embedder ${e.dir}: ${e.pooling} pooling${e.normalize ? ', normalised' : ''}, ${e.dim} dims, texts cut to ${e.maxSeqLength} tokens`);
+      lines.push(
+        `embedder ${e.dir}: ${e.pooling} pooling${e.normalize ? ', normalised' : ''}, ${e.dim} dims, texts cut to ${e.maxSeqLength} tokens`,
+      );
       for (const w of e.warnings) process.stderr.write(`warning: ${w}\n`);
     }
-    lines.push(`avg log-likelihood: student ${f(r.likelihood.student)}, source ${f(r.likelihood.source)}, compatibility (source − student) ${f(r.likelihood.compatibility)}`);
+    lines.push(
+      `avg log-likelihood: student ${f(r.likelihood.student)}, source ${f(r.likelihood.source)}, compatibility (source − student) ${f(r.likelihood.compatibility)}`,
+    );
     for (const t of r.tasks) {
       lines.push(`${t.task} (${t.items} items)`);
       lines.push(`  tf-idf cosine: centroid ${f(t.tfidf.centroid)}, mean top-${t.tfidf.k} ${f(t.tfidf.topK)}`);
       lines.push(`  embedding cosine: centroid ${f(t.embedding?.centroid ?? null)}, mean top-${t.tfidf.k} ${f(t.embedding?.topK ?? null)}`);
       if (t.semantic) {
-        lines.push(`  semantic cosine: centroid ${f(t.semantic.centroidCosine)}, nearest neighbour benchmark→corpus ${f(t.semantic.nnCosine)}, corpus→benchmark ${f(t.semantic.nnCosineReverse)}`);
+        lines.push(
+          `  semantic cosine: centroid ${f(t.semantic.centroidCosine)}, nearest neighbour benchmark→corpus ${f(t.semantic.nnCosine)}, corpus→benchmark ${f(t.semantic.nnCosineReverse)}`,
+        );
       }
-      lines.push(`  n-gram overlap (benchmark in corpus / corpus in benchmark): ${t.ngram.map((g) => `${g.n}: ${f(g.benchInCorpus)}/${f(g.corpusInBench)}`).join(', ')}`);
+      lines.push(
+        `  n-gram overlap (benchmark in corpus / corpus in benchmark): ${t.ngram.map((g) => `${g.n}: ${f(g.benchInCorpus)}/${f(g.corpusInBench)}`).join(', ')}`,
+      );
     }
     process.stdout.write(lines.join('\n') + '\n');
   });

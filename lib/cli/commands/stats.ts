@@ -31,16 +31,37 @@ export function builder(y: Argv) {
     })
     .command({
       command: 'power <experiment>',
-      describe: "Before spending GPU days: each finding's false-positive rate and power for this grid and these task sizes, by simulation through the report's own analysis",
+      describe:
+        "Before spending GPU days: each finding's false-positive rate and power for this grid and these task sizes, by simulation through the report's own analysis",
       builder: (yy: Argv) =>
         yy
-          .positional('experiment', { type: 'string', demandOption: true, describe: 'experiment YAML (task and extraction files are read for their sizes)' })
-          .option('effect', { type: 'number', default: POWER_DEFAULTS.effectPoints, describe: 'planted effect per contrast, in accuracy points' })
+          .positional('experiment', {
+            type: 'string',
+            demandOption: true,
+            describe: 'experiment YAML (task and extraction files are read for their sizes)',
+          })
+          .option('effect', {
+            type: 'number',
+            default: POWER_DEFAULTS.effectPoints,
+            describe: 'planted effect per contrast, in accuracy points',
+          })
           .option('sims', { type: 'number', default: POWER_DEFAULTS.sims, describe: 'simulated studies per scenario' })
-          .option('seed-sd', { type: 'number', default: POWER_DEFAULTS.seedSdPoints, describe: 'assumed seed-to-seed SD of a run\'s accuracy, in points' })
-          .option('base-extraction', { type: 'number', default: POWER_DEFAULTS.baseExtraction, describe: 'assumed exact-match extraction rate of the untrained students' })
-          .option('corpus-measures', { type: 'boolean', default: POWER_DEFAULTS.corpusMeasures, describe: 'the corpora get coverage/fidelity measures (a world with known facts; implied by evaluation.world)' })
-          .option('data-dir', { type: 'string', describe: 'folder for relative task/extraction paths (default: the YAML\'s folder)' })
+          .option('seed-sd', {
+            type: 'number',
+            default: POWER_DEFAULTS.seedSdPoints,
+            describe: "assumed seed-to-seed SD of a run's accuracy, in points",
+          })
+          .option('base-extraction', {
+            type: 'number',
+            default: POWER_DEFAULTS.baseExtraction,
+            describe: 'assumed exact-match extraction rate of the untrained students',
+          })
+          .option('corpus-measures', {
+            type: 'boolean',
+            default: POWER_DEFAULTS.corpusMeasures,
+            describe: 'the corpora get coverage/fidelity measures (a world with known facts; implied by evaluation.world)',
+          })
+          .option('data-dir', { type: 'string', describe: "folder for relative task/extraction paths (default: the YAML's folder)" })
           .option('seed', { type: 'number', default: POWER_DEFAULTS.seed })
           .option('json', { type: 'boolean', default: false }),
       handler: (argv) => powerHandler(argv as unknown as PowerArgs),
@@ -65,7 +86,8 @@ interface CorrelateArgs {
 export async function correlateHandler(argv: CorrelateArgs) {
   await runCommand(async () => {
     const { columns, rows } = readCsv(argv.file);
-    for (const c of [argv.x, argv.y]) if (!columns.includes(c)) throw new ArgumentError(`column '${c}' is not in ${argv.file} (columns: ${columns.join(', ')})`);
+    for (const c of [argv.x, argv.y])
+      if (!columns.includes(c)) throw new ArgumentError(`column '${c}' is not in ${argv.file} (columns: ${columns.join(', ')})`);
     const xs: number[] = [];
     const ys: number[] = [];
     let skipped = 0;
@@ -77,7 +99,11 @@ export async function correlateHandler(argv: CorrelateArgs) {
         ys.push(b);
       } else skipped++;
     }
-    if (xs.length < 3) throw new ResurfaceError('ERR_DATA', `${argv.file}: need at least 3 rows with numbers in both '${argv.x}' and '${argv.y}', found ${xs.length}`);
+    if (xs.length < 3)
+      throw new ResurfaceError(
+        'ERR_DATA',
+        `${argv.file}: need at least 3 rows with numbers in both '${argv.x}' and '${argv.y}', found ${xs.length}`,
+      );
     const r = correlate(xs, ys, { resamples: argv.resamples, level: argv.level, seed: argv.seed });
     const out = { file: argv.file, x: argv.x, y: argv.y, skipped_rows: skipped, ...r };
     if (argv.json) return printJson(out);
@@ -109,11 +135,20 @@ export async function powerHandler(argv: PowerArgs) {
     if (!(Number.isInteger(argv.sims) && argv.sims >= 20)) throw new ArgumentError(`--sims must be an integer >= 20, got ${argv.sims}`);
     if (!(argv.effect > 0 && argv.effect < 50)) throw new ArgumentError(`--effect must be in (0, 50) accuracy points, got ${argv.effect}`);
     if (!(argv.seedSd >= 0 && argv.seedSd < 20)) throw new ArgumentError(`--seed-sd must be in [0, 20) points, got ${argv.seedSd}`);
-    if (!(argv.baseExtraction > 0 && argv.baseExtraction <= 1)) throw new ArgumentError(`--base-extraction must be in (0, 1], got ${argv.baseExtraction}`);
+    if (!(argv.baseExtraction > 0 && argv.baseExtraction <= 1))
+      throw new ArgumentError(`--base-extraction must be in (0, 1], got ${argv.baseExtraction}`);
     const loaded = loadExperiment(argv.experiment, argv.dataDir ? { dataDir: argv.dataDir } : {});
     // A world with known facts (evaluation.world) gives every corpus coverage/fidelity measures.
     const corpusMeasures = argv.corpusMeasures || loaded.world !== undefined;
-    const opts = { ...POWER_DEFAULTS, effectPoints: argv.effect, sims: argv.sims, seedSdPoints: argv.seedSd, baseExtraction: argv.baseExtraction, corpusMeasures, seed: argv.seed };
+    const opts = {
+      ...POWER_DEFAULTS,
+      effectPoints: argv.effect,
+      sims: argv.sims,
+      seedSdPoints: argv.seedSd,
+      baseExtraction: argv.baseExtraction,
+      corpusMeasures,
+      seed: argv.seed,
+    };
     const report = powerAnalysis(designFromExperiment(loaded, opts), opts);
     if (argv.json) return printJson(report);
     process.stdout.write(formatPower(report));
@@ -131,7 +166,13 @@ export function formatPower(r: PowerReport): string {
     `${'finding'.padEnd(12)} ${'false supported'.padStart(16)} ${'false contradicted'.padStart(19)} ${'power'.padStart(8)}`,
   ];
   for (const row of r.rows)
-    lines.push(`${row.finding.padEnd(12)} ${pct(row.falseSupported).padStart(16)} ${pct(row.falseContradicted).padStart(19)} ${(row.untestable ? 'untestable' : pct(row.power)).padStart(8)}`);
-  lines.push('', 'false rates: with no true effect (or at the claim\'s boundary); power: "supported" with the planted effects (proxies: shown to fail when they are noise).', '');
+    lines.push(
+      `${row.finding.padEnd(12)} ${pct(row.falseSupported).padStart(16)} ${pct(row.falseContradicted).padStart(19)} ${(row.untestable ? 'untestable' : pct(row.power)).padStart(8)}`,
+    );
+  lines.push(
+    '',
+    'false rates: with no true effect (or at the claim\'s boundary); power: "supported" with the planted effects (proxies: shown to fail when they are noise).',
+    '',
+  );
   return lines.join('\n');
 }

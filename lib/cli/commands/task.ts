@@ -4,7 +4,8 @@ import { FEWSHOT_SAMPLE_SETS, importTaskFile, TASK_FORMATS, writeFewshotSamples 
 import { printJson, runCommand } from '../run-command';
 
 export const command = 'task <action>';
-export const describe = 'Task files: import benchmark rows (ARC, PIQA, SciQ, HellaSwag, WinoGrande, LAMBADA, MMLU, TruthfulQA, GSM8K, MATH, HumanEval)';
+export const describe =
+  'Task files: import benchmark rows (ARC, PIQA, SciQ, HellaSwag, WinoGrande, LAMBADA, MMLU, TruthfulQA, GSM8K, MATH, HumanEval)';
 
 export function builder(y: Argv) {
   return y

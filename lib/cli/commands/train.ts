@@ -26,7 +26,10 @@ export function builder(y: Argv) {
     .option('lr', { type: 'number', default: 2e-5 })
     .option('schedule', { choices: ['constant', 'linear', 'cosine'] as const, default: 'linear' as const })
     .option('warmup', { type: 'number', default: 0, describe: 'warmup steps' })
-    .option('warmup-ratio', { type: 'number', describe: 'warmup as a share of all steps: ceil(R × total), as transformers (instead of --warmup)' })
+    .option('warmup-ratio', {
+      type: 'number',
+      describe: 'warmup as a share of all steps: ceil(R × total), as transformers (instead of --warmup)',
+    })
     .option('batch-size', { type: 'number', default: 8 })
     .option('grad-accum', { type: 'number', default: 1 })
     .option('seq-len', { type: 'number', default: 512 })
@@ -39,7 +42,11 @@ export function builder(y: Argv) {
     .option('dtype', { choices: ['float32', 'bfloat16'] as const, default: 'float32' as const })
     .option('seed', { type: 'number', default: 42 })
     .option('save-every', { type: 'number', default: 0, describe: 'checkpoint every N steps' })
-    .option('save-every-epoch', { type: 'boolean', default: false, describe: 'also save the model after every epoch in checkpoint-epoch-N/ (for eval --all-checkpoints)' })
+    .option('save-every-epoch', {
+      type: 'boolean',
+      default: false,
+      describe: 'also save the model after every epoch in checkpoint-epoch-N/ (for eval --all-checkpoints)',
+    })
     .option('keep-checkpoints', { type: 'number', default: 2, describe: 'checkpoints kept (newest)' })
     .option('resume', { type: 'boolean', default: false, describe: 'continue from the newest checkpoint in --out' })
     .option('activation-checkpointing', { type: 'boolean', default: false, describe: 'recompute activations in backward (less memory)' })
@@ -49,15 +56,40 @@ export function builder(y: Argv) {
 }
 
 interface Args {
-  model: string; data: string; out: string; maxSteps?: number; epochs?: number; lr: number; schedule: 'constant' | 'linear' | 'cosine';
-  warmup: number; warmupRatio?: number; saveEveryEpoch: boolean; batchSize: number; gradAccum: number; seqLen: number; packing: 'concat' | 'none'; weightDecay: number; decayAll: boolean;
-  gradClip: number; betas: string; eps: number; dtype: 'float32' | 'bfloat16'; seed: number; saveEvery: number; keepCheckpoints: number;
-  resume: boolean; activationCheckpointing: boolean; device: string; threads?: number; json: boolean;
+  model: string;
+  data: string;
+  out: string;
+  maxSteps?: number;
+  epochs?: number;
+  lr: number;
+  schedule: 'constant' | 'linear' | 'cosine';
+  warmup: number;
+  warmupRatio?: number;
+  saveEveryEpoch: boolean;
+  batchSize: number;
+  gradAccum: number;
+  seqLen: number;
+  packing: 'concat' | 'none';
+  weightDecay: number;
+  decayAll: boolean;
+  gradClip: number;
+  betas: string;
+  eps: number;
+  dtype: 'float32' | 'bfloat16';
+  seed: number;
+  saveEvery: number;
+  keepCheckpoints: number;
+  resume: boolean;
+  activationCheckpointing: boolean;
+  device: string;
+  threads?: number;
+  json: boolean;
 }
 
 function parseBetas(s: string): [number, number] {
   const parts = String(s).split(',').map(Number);
-  if (parts.length !== 2 || parts.some((x) => !Number.isFinite(x))) throw new ArgumentError(`--betas must be two numbers like 0.9,0.999, got '${s}'`);
+  if (parts.length !== 2 || parts.some((x) => !Number.isFinite(x)))
+    throw new ArgumentError(`--betas must be two numbers like 0.9,0.999, got '${s}'`);
   return [parts[0]!, parts[1]!];
 }
 
@@ -66,8 +98,10 @@ function bar(p: TrainProgress): string {
   const width = 24;
   const filled = Math.round((p.step / Math.max(1, p.totalSteps)) * width);
   const loss = p.loss !== undefined ? p.loss.toFixed(4) : '-';
-  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.step}/${p.totalSteps} loss ${loss} lr ${p.lr?.toExponential(2) ?? '-'} ` +
-    `${Math.round(p.tokensPerSecond ?? 0)} tok/s eta ${formatDuration(p.etaSeconds)}`;
+  return (
+    `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.step}/${p.totalSteps} loss ${loss} lr ${p.lr?.toExponential(2) ?? '-'} ` +
+    `${Math.round(p.tokensPerSecond ?? 0)} tok/s eta ${formatDuration(p.etaSeconds)}`
+  );
 }
 
 export async function handler(argv: Args) {
@@ -75,11 +109,33 @@ export async function handler(argv: Args) {
     withInterruptSignal(async (signal) => {
       const screen = new Screen(!argv.json && process.stderr.isTTY === true);
       const summary = await train({
-        model: argv.model, data: argv.data, out: argv.out, maxSteps: argv.maxSteps, epochs: argv.epochs, lr: argv.lr, schedule: argv.schedule,
-        warmup: argv.warmup, ...(argv.warmupRatio !== undefined ? { warmupRatio: argv.warmupRatio } : {}), saveEveryEpoch: argv.saveEveryEpoch, batchSize: argv.batchSize, gradAccum: argv.gradAccum, seqLen: argv.seqLen, packing: argv.packing,
-        weightDecay: argv.weightDecay, decayAll: argv.decayAll, gradClip: argv.gradClip, betas: parseBetas(argv.betas), eps: argv.eps,
-        dtype: argv.dtype, seed: argv.seed, saveEvery: argv.saveEvery, keepCheckpoints: argv.keepCheckpoints, resume: argv.resume,
-        activationCheckpointing: argv.activationCheckpointing, device: argv.device as never, ...(argv.threads ? { threads: argv.threads } : {}),
+        model: argv.model,
+        data: argv.data,
+        out: argv.out,
+        maxSteps: argv.maxSteps,
+        epochs: argv.epochs,
+        lr: argv.lr,
+        schedule: argv.schedule,
+        warmup: argv.warmup,
+        ...(argv.warmupRatio !== undefined ? { warmupRatio: argv.warmupRatio } : {}),
+        saveEveryEpoch: argv.saveEveryEpoch,
+        batchSize: argv.batchSize,
+        gradAccum: argv.gradAccum,
+        seqLen: argv.seqLen,
+        packing: argv.packing,
+        weightDecay: argv.weightDecay,
+        decayAll: argv.decayAll,
+        gradClip: argv.gradClip,
+        betas: parseBetas(argv.betas),
+        eps: argv.eps,
+        dtype: argv.dtype,
+        seed: argv.seed,
+        saveEvery: argv.saveEvery,
+        keepCheckpoints: argv.keepCheckpoints,
+        resume: argv.resume,
+        activationCheckpointing: argv.activationCheckpointing,
+        device: argv.device as never,
+        ...(argv.threads ? { threads: argv.threads } : {}),
         signal,
         onProgress: (p) => {
           if (argv.json) printJson(p);
@@ -87,8 +143,10 @@ export async function handler(argv: Args) {
           else if (p.event === 'checkpoint') screen.line(`saved ${p.checkpoint}`);
           else if (p.event === 'start') {
             const e = p.effectiveBatch!;
-            screen.line(`effective batch: ${e.batchSize} × ${e.gradAccum} = ${e.sequences} sequences × ${e.seqLen} tokens = ${e.tokens} tokens per step; ` +
-              `${p.totalSteps} steps, warmup ${p.warmupSteps}`);
+            screen.line(
+              `effective batch: ${e.batchSize} × ${e.gradAccum} = ${e.sequences} sequences × ${e.seqLen} tokens = ${e.tokens} tokens per step; ` +
+                `${p.totalSteps} steps, warmup ${p.warmupSteps}`,
+            );
             if (p.resumedFrom) screen.line(`resuming at step ${p.resumedFrom}`);
           }
         },
@@ -97,8 +155,10 @@ export async function handler(argv: Args) {
       if (argv.json) printJson({ event: 'summary', ...summary });
       else if (summary.aborted) process.stdout.write(`stopped at step ${summary.steps}/${summary.totalSteps}; continue with --resume\n`);
       else {
-        process.stdout.write(`trained ${summary.steps} steps (loss ${summary.finalLoss?.toFixed(4) ?? '-'}, ${Math.round(summary.tokensPerSecond)} tok/s, ` +
-          `peak RSS ${(summary.peakRssBytes / 2 ** 20).toFixed(0)} MiB) into ${summary.outDir}\n`);
+        process.stdout.write(
+          `trained ${summary.steps} steps (loss ${summary.finalLoss?.toFixed(4) ?? '-'}, ${Math.round(summary.tokensPerSecond)} tok/s, ` +
+            `peak RSS ${(summary.peakRssBytes / 2 ** 20).toFixed(0)} MiB) into ${summary.outDir}\n`,
+        );
       }
       if (summary.aborted) process.exitCode = 130;
     }),

@@ -73,12 +73,20 @@ export const sampleExecutor: StepExecutor = {
       onProgress: (p) => ctx.progress(p.samplesDone, p.samplesTotal, 'samples'),
     });
     throwIfAborted(ctx, step.id);
-    if (!summary.complete) throw new ResurfaceError('ERR_CORPUS', `${step.id}: generation ended with ${summary.samples}/${s.num_samples} samples`);
+    if (!summary.complete)
+      throw new ResurfaceError('ERR_CORPUS', `${step.id}: generation ended with ${summary.samples}/${s.num_samples} samples`);
     // A world with known facts: the corpus measured against it (the report reads `measures`).
     const worldFile = step.runtime.world_file as string | undefined;
     const scan = worldFile ? measureCorpus(readWorldFacts(worldFile), readCorpusTexts(ctx.outDir)) : null;
     return {
-      ...(scan ? { measures: scan.measures, canaries_regenerated: scan.regenerated, fact_statements: scan.statements, canary_samples: scan.canarySamples } : {}),
+      ...(scan
+        ? {
+            measures: scan.measures,
+            canaries_regenerated: scan.regenerated,
+            fact_statements: scan.statements,
+            canary_samples: scan.canarySamples,
+          }
+        : {}),
       samples: summary.samples,
       tokens: summary.tokens,
       eos_rate: summary.eosRate,

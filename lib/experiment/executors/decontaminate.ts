@@ -15,7 +15,10 @@ export const auditExecutor: StepExecutor = {
     const s = step.settings as { n: number };
     const files = (step.runtime.task_files as Record<string, string>) ?? {};
     const r = await auditCorpus({
-      corpusDir: ctx.inputs.corpus.dir, taskFiles: Object.values(files), n: s.n, outDir: ctx.outDir,
+      corpusDir: ctx.inputs.corpus.dir,
+      taskFiles: Object.values(files),
+      n: s.n,
+      outDir: ctx.outDir,
       onProgress: (d, t) => ctx.progress(d, t, 'samples'),
     });
     throwIfAborted(ctx, step.id);
@@ -36,8 +39,20 @@ export const subsetExecutor: StepExecutor = {
   version: 'subset-1',
   async run(step, ctx) {
     const s = step.settings as { tokens: number; seed: number; index: number };
-    const r = await writeOneSubset({ corpusDir: ctx.inputs.corpus.dir, tokens: s.tokens, seed: s.seed, index: s.index, outDir: ctx.outDir });
+    const r = await writeOneSubset({
+      corpusDir: ctx.inputs.corpus.dir,
+      tokens: s.tokens,
+      seed: s.seed,
+      index: s.index,
+      outDir: ctx.outDir,
+    });
     throwIfAborted(ctx, step.id);
-    return { samples: r.samples, distinct_samples: r.distinctSamples, tokens: r.tokens, tokens_estimated_chars4: r.tokensEstimatedChars4, index: r.index };
+    return {
+      samples: r.samples,
+      distinct_samples: r.distinctSamples,
+      tokens: r.tokens,
+      tokens_estimated_chars4: r.tokensEstimatedChars4,
+      index: r.index,
+    };
   },
 };

@@ -21,7 +21,8 @@ export const NATURAL_FILE = 'natural.jsonl';
 export function readNaturalTexts(file: string): string[] {
   const texts = parseJsonl(readText(file), file, 'ERR_DATA').map(({ line, value }) => {
     const t = (value as { text?: unknown } | null)?.text;
-    if (typeof t !== 'string') throw new ResurfaceError('ERR_DATA', `${file}:${line}: a natural-text record is {"text": string}`, { path: file, line });
+    if (typeof t !== 'string')
+      throw new ResurfaceError('ERR_DATA', `${file}:${line}: a natural-text record is {"text": string}`, { path: file, line });
     return t;
   });
   if (texts.length === 0) throw new ResurfaceError('ERR_DATA', `${file}: no texts`, { path: file });
@@ -52,7 +53,15 @@ export const naturalExecutor: StepExecutor = {
       if (i % 256 === 0) throwIfAborted(ctx, step.id);
     }
     await writeFileAtomic(path.join(ctx.outDir, NATURAL_FILE), lines.join('\n') + '\n');
-    return { data: NATURAL_FILE, samples: lines.length, tokens, budget, passes: passes + 1, source_file: path.basename(file), source_texts: texts.length };
+    return {
+      data: NATURAL_FILE,
+      samples: lines.length,
+      tokens,
+      budget,
+      passes: passes + 1,
+      source_file: path.basename(file),
+      source_texts: texts.length,
+    };
   },
 };
 

@@ -36,7 +36,12 @@ export async function measure<T>(fn: () => Promise<T>): Promise<{ value: T; timi
   const wall = performance.now() - t0;
   const d = performance.eventLoopUtilization(elu0);
   const js = Math.min(wall, d.active);
-  const timing: StepTiming = { wall_ms: round(wall), js_ms: round(js), waiting_ms: round(Math.max(0, wall - js)), orchestration_share: wall > 0 ? js / wall : 0 };
+  const timing: StepTiming = {
+    wall_ms: round(wall),
+    js_ms: round(js),
+    waiting_ms: round(Math.max(0, wall - js)),
+    orchestration_share: wall > 0 ? js / wall : 0,
+  };
   return { value, timing };
 }
 
@@ -67,7 +72,11 @@ export interface KindTiming {
  * Timings of every step of the run in RUN_DIR that left a timing.json (cached steps carry the
  * timing of the run that produced them), summed per kind and overall.
  */
-export function readStepTimings(runDir: string): { byKind: Record<string, KindTiming>; total: KindTiming; steps: Array<{ id: string; kind: string } & StepTiming> } {
+export function readStepTimings(runDir: string): {
+  byKind: Record<string, KindTiming>;
+  total: KindTiming;
+  steps: Array<{ id: string; kind: string } & StepTiming>;
+} {
   const { plan, store } = openRun(runDir);
   const steps: Array<{ id: string; kind: string } & StepTiming> = [];
   for (const s of plan.steps) {

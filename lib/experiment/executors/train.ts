@@ -67,7 +67,8 @@ export const trainExecutor: StepExecutor = {
         if (p.event === 'step' || p.event === 'start') ctx.progress(p.step, p.totalSteps, 'steps');
       },
     });
-    if (summary.aborted) throw new ResurfaceError('ERR_ABORTED', `${step.id} was aborted at step ${summary.steps}/${summary.totalSteps}; rerun to resume`);
+    if (summary.aborted)
+      throw new ResurfaceError('ERR_ABORTED', `${step.id} was aborted at step ${summary.steps}/${summary.totalSteps}; rerun to resume`);
     throwIfAborted(ctx, step.id);
     for (const f of fs.readdirSync(ctx.outDir)) {
       if (/^\.?checkpoint-\d+/.test(f)) fs.rmSync(path.join(ctx.outDir, f), { recursive: true, force: true });
