@@ -322,24 +322,25 @@ export async function train(options: TrainOptions & TrainHooks): Promise<TrainSu
       },
       warmupSteps: warmup,
     });
+    const summaryAt = (steps: number, aborted: boolean): TrainSummary => ({
+      outDir: out,
+      steps,
+      totalSteps,
+      finalLoss: lastLoss,
+      tokensSeen,
+      elapsedSeconds: elapsed(),
+      tokensPerSecond: tokensThisRun / Math.max(1e-9, (Date.now() - t0) / 1000),
+      peakRssBytes: peakRss(),
+      resumedFrom: resumeDir ? startStep : null,
+      aborted,
+      numRows: rows.numRows,
+      numTargets: rows.numTargets,
+    });
     let step = startStep;
     for (; step < totalSteps; step++) {
       if (signal?.aborted) {
         if (step > startStep) await save(step);
-        return {
-          outDir: out,
-          steps: step,
-          totalSteps,
-          finalLoss: lastLoss,
-          tokensSeen,
-          elapsedSeconds: elapsed(),
-          tokensPerSecond: tokensThisRun / Math.max(1e-9, (Date.now() - t0) / 1000),
-          peakRssBytes: peakRss(),
-          resumedFrom: resumeDir ? startStep : null,
-          aborted: true,
-          numRows: rows.numRows,
-          numTargets: rows.numTargets,
-        };
+        return summaryAt(step, true);
       }
       const ts = Date.now();
       const lr = lrAt(schedule, step);
@@ -419,20 +420,7 @@ export async function train(options: TrainOptions & TrainHooks): Promise<TrainSu
       throw fromNative(err);
     }
     await writeFinal(out, files, weights, stateAt(totalSteps, true));
-    const summary: TrainSummary = {
-      outDir: out,
-      steps: totalSteps,
-      totalSteps,
-      finalLoss: lastLoss,
-      tokensSeen,
-      elapsedSeconds: elapsed(),
-      tokensPerSecond: tokensThisRun / Math.max(1e-9, (Date.now() - t0) / 1000),
-      peakRssBytes: peakRss(),
-      resumedFrom: resumeDir ? startStep : null,
-      aborted: false,
-      numRows: rows.numRows,
-      numTargets: rows.numTargets,
-    };
+    const summary = summaryAt(totalSteps, false);
     onProgress?.({ event: 'done', step: totalSteps, totalSteps, loss: lastLoss ?? undefined, elapsedSeconds: summary.elapsedSeconds });
     return summary;
   } finally {

@@ -18,25 +18,12 @@ import { readStepTimings } from '../../lib/experiment/executors';
 import { initRandomModel } from '../../lib/model/init-random';
 import { Model } from '../../lib/model/model';
 import { TextTokenizer } from '../../lib/tokenizer/tokenizer';
+import { cachedResults } from '../helpers/experiment-fixture';
 import { makeTmpDir, readSharedConfig, removeTmpDir, REPO_ROOT, sharedTokenizerDir } from '../helpers/shared';
 import { proxyColumns } from '../../lib/report/proxy-columns';
 
 const tmp = makeTmpDir('resurface-exp-real-');
 afterAll(() => removeTmpDir(tmp));
-
-/** key → result of every finished step in a cache, without the fields that measure speed. */
-function cachedResults(cacheDir: string): Map<string, unknown> {
-  const volatile = new Set(['tokens_per_second', 'elapsed_seconds', 'shards_reused', 'resumed_from', 'peak_rss_bytes']);
-  const out = new Map<string, unknown>();
-  for (const kind of fs.readdirSync(cacheDir))
-    for (const key of fs.readdirSync(path.join(cacheDir, kind))) {
-      const f = path.join(cacheDir, kind, key, 'step.json');
-      if (!fs.existsSync(f)) continue;
-      const result = JSON.parse(fs.readFileSync(f, 'utf8')).result as Record<string, unknown>;
-      out.set(`${kind}/${key}`, Object.fromEntries(Object.entries(result).filter(([k]) => !volatile.has(k))));
-    }
-  return out;
-}
 
 function events(runDir: string): Array<{ event: string; id: string; key: string }> {
   return fs

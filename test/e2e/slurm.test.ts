@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runExperiment } from '../../lib/experiment/run-experiment';
+import { cachedResults } from '../helpers/experiment-fixture';
 import { ensureDistBuilt } from '../helpers/cli';
 import { makeTmpDir, removeTmpDir, REPO_ROOT } from '../helpers/shared';
 import { ensureSlurm, startSlurm, type SlurmCluster } from '../helpers/slurm-cluster';
@@ -21,20 +22,6 @@ const FILE = path.join(REPO_ROOT, 'lab', 'quick.yaml');
 // One student's chain over three DAG levels: base evals (0), sampling (0), training (1), evals (2).
 const ONLY = 'eval/a-small/base/facts-*,eval/a-small/a-small/T1.25/s0/facts-*';
 const JOB_TIMEOUT = 300_000;
-
-/** kind/key → result of every finished step in a cache, without the fields that measure speed. */
-function cachedResults(cacheDir: string): Map<string, unknown> {
-  const volatile = new Set(['tokens_per_second', 'elapsed_seconds', 'shards_reused', 'resumed_from', 'peak_rss_bytes']);
-  const out = new Map<string, unknown>();
-  for (const kind of fs.readdirSync(cacheDir))
-    for (const key of fs.readdirSync(path.join(cacheDir, kind))) {
-      const f = path.join(cacheDir, kind, key, 'step.json');
-      if (!fs.existsSync(f)) continue;
-      const result = JSON.parse(fs.readFileSync(f, 'utf8')).result as Record<string, unknown>;
-      out.set(`${kind}/${key}`, Object.fromEntries(Object.entries(result).filter(([k]) => !volatile.has(k))));
-    }
-  return out;
-}
 
 describe.skipIf(unavailable !== null)('run --emit slurm on a real Slurm', () => {
   const tmp = makeTmpDir('resurface-slurm-');

@@ -50,3 +50,17 @@ ${opts.forgetting ? 'controls: { forgetting: { small: natural.jsonl } }\n' : ''}
   fs.writeFileSync(file, yaml);
   return file;
 }
+
+/** kind/key → result of every finished step in a run's cache, without the fields that measure speed. */
+export function cachedResults(cacheDir: string): Map<string, unknown> {
+  const volatile = new Set(['tokens_per_second', 'elapsed_seconds', 'shards_reused', 'resumed_from', 'peak_rss_bytes']);
+  const out = new Map<string, unknown>();
+  for (const kind of fs.readdirSync(cacheDir))
+    for (const key of fs.readdirSync(path.join(cacheDir, kind))) {
+      const f = path.join(cacheDir, kind, key, 'step.json');
+      if (!fs.existsSync(f)) continue;
+      const result = JSON.parse(fs.readFileSync(f, 'utf8')).result as Record<string, unknown>;
+      out.set(`${kind}/${key}`, Object.fromEntries(Object.entries(result).filter(([k]) => !volatile.has(k))));
+    }
+  return out;
+}
