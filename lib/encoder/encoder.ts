@@ -15,7 +15,8 @@ import * as path from 'node:path';
 import { Tokenizer as RawTokenizer } from 'tokenizers';
 import { fromNative, ResurfaceError } from '../errors';
 import { openWeights } from '../io/safetensors';
-import { resolveLoadOptions, type LoadOptions, type ResolvedLoadOptions } from '../model/options';
+import { parseLoadOptions, type LoadOptions, type ResolvedLoadOptions } from '../model/options';
+import { chooseDtype } from '../model/resolve-dtype';
 import { loadNative } from '../native/loader';
 import type { NativeEncoder } from '../native/types';
 import { parseBertConfig, readEncoderConfigJson, type BertSpec } from './config';
@@ -72,7 +73,7 @@ export class SentenceEncoder {
     const { batchSize = 32, ...load } = options;
     if (!Number.isInteger(batchSize) || batchSize < 1)
       throw new ResurfaceError('ERR_INVALID_ARGUMENT', `batchSize must be a positive integer, got ${batchSize}`);
-    const resolved = { ...resolveLoadOptions(load), batchSize };
+    const parsed = parseLoadOptions(load);
     const root = path.resolve(dir);
     if (!fs.existsSync(root) || !fs.statSync(root).isDirectory())
       throw new ResurfaceError('ERR_NOT_A_MODEL', `${root} is not a directory`, { dir: root });
@@ -81,10 +82,14 @@ export class SentenceEncoder {
     const modules = readSentenceModules(root, hidden);
     const modelDir = modules.transformerDir;
     const configFile = path.join(modelDir, 'config.json');
-    const config = parseBertConfig(readEncoderConfigJson(configFile), configFile);
+    const rawConfig = readEncoderConfigJson(configFile);
+    const config = parseBertConfig(rawConfig, configFile);
     const maxSeqLength = decideMaxSeqLength(modules, config, modelDir);
     const tok = loadTokenizer(modelDir, maxSeqLength, config);
-    const plan = buildEncoderLoadPlan(config, await openWeights(modelDir), modelDir, resolved.checkFinite);
+    const plan = buildEncoderLoadPlan(config, await openWeights(modelDir), modelDir, parsed.checkFinite);
+    const configDtype = [rawConfig.dtype, rawConfig.torch_dtype].find((d): d is string => typeof d === 'string');
+    const dtypeChoice = chooseDtype(parsed.dtype, parsed.device, configDtype, plan);
+    const resolved = { ...parsed, dtype: dtypeChoice.dtype, dtypeChoice, batchSize };
     const native = new (loadNative().NativeEncoder)();
     try {
       await native.load({

@@ -31,7 +31,7 @@ export const EXPERIMENT_DEFAULTS = {
     grad_clip: 1.0,
     betas: [0.9, 0.999] as [number, number],
     eps: 1e-8,
-    dtype: 'float32' as 'float32' | 'bfloat16',
+    dtype: 'float32' as 'auto' | 'float32' | 'bfloat16',
   },
   evaluation: {
     batch_size: 16,

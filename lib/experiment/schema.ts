@@ -105,7 +105,7 @@ const training = z
     grad_clip: z.number().nonnegative().default(D.training.grad_clip), // 0: no clipping
     betas: z.tuple([z.number().gt(0).lt(1), z.number().gt(0).lt(1)]).default([...D.training.betas]),
     eps: z.number().positive().default(D.training.eps),
-    dtype: z.enum(['float32', 'bfloat16']).default(D.training.dtype),
+    dtype: z.enum(['auto', 'float32', 'bfloat16']).default(D.training.dtype),
   })
   .refine((t) => !(t.epochs !== undefined && t.max_steps !== undefined), {
     message: 'give either "epochs" or "max_steps", not both',

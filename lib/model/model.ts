@@ -12,7 +12,8 @@ import type { ArchSpec } from './arch-spec';
 import { padBatch, type TokenBatch } from './batch';
 import { readConfigJson, parseConfig } from './config';
 import { buildLoadPlan } from './load-plan';
-import { resolveLoadOptions, type LoadOptions, type ResolvedLoadOptions } from './options';
+import { parseLoadOptions, type LoadOptions, type ResolvedLoadOptions } from './options';
+import { chooseDtype } from './resolve-dtype';
 import { fromNative, ResurfaceError } from '../errors';
 import { openWeights } from '../io/safetensors';
 import { loadNative } from '../native/loader';
@@ -48,12 +49,14 @@ export class Model {
   }
 
   static async load(dir: string, options: LoadOptions = {}): Promise<Model> {
-    const resolved = resolveLoadOptions(options);
+    const parsed = parseLoadOptions(options);
     const modelDir = path.resolve(dir);
     const rawConfig = readConfigJson(modelDir);
     const config = parseConfig(rawConfig, path.join(modelDir, 'config.json'));
     const index = await openWeights(modelDir);
-    const plan = buildLoadPlan(config, index, modelDir, resolved.checkFinite);
+    const plan = buildLoadPlan(config, index, modelDir, parsed.checkFinite);
+    const dtypeChoice = chooseDtype(parsed.dtype, parsed.device, config.checkpointDtype, plan);
+    const resolved: ResolvedLoadOptions = { ...parsed, dtype: dtypeChoice.dtype, dtypeChoice };
     const addon = loadNative();
     const native = new addon.NativeModel();
     try {

@@ -2,12 +2,15 @@
 import * as os from 'node:os';
 import { z } from 'zod';
 import { ArgumentError } from '../errors';
+import type { DtypeChoice, DtypeRequest } from './resolve-dtype';
 import type { DeviceName, ModelDtype } from '../native/types';
 
 export const deviceSchema = z
   .string()
   .regex(/^(cpu|cuda|cuda:\d+)$/, 'device must be cpu, cuda or cuda:N') as unknown as z.ZodType<DeviceName>;
-export const dtypeSchema = z.enum(['float32', 'bfloat16', 'float16']);
+/** `auto`: the checkpoint's own dtype where the device computes it natively, else float32 (resolve-dtype.ts). */
+export const DTYPE_CHOICES = ['auto', 'float32', 'bfloat16', 'float16'] as const;
+export const dtypeSchema = z.enum(DTYPE_CHOICES);
 
 export const loadOptionsSchema = z
   .object({
@@ -20,25 +23,33 @@ export const loadOptionsSchema = z
 
 export interface LoadOptions {
   device?: DeviceName;
-  dtype?: ModelDtype;
+  /** Default float32; `auto` picks the checkpoint's dtype where the device computes it natively. */
+  dtype?: DtypeRequest;
   /** Intra-op threads; default: all cores (libtorch alone would use one on Debian). */
   threads?: number;
   /** Scan weights for NaN/Inf while loading (default true). */
   checkFinite?: boolean;
 }
 
-export interface ResolvedLoadOptions {
+/** Validated options; dtype may still be `auto` (resolved once the checkpoint is read). */
+export interface ParsedLoadOptions {
   device: DeviceName;
-  dtype: ModelDtype;
+  dtype: DtypeRequest;
   threads: number;
   checkFinite: boolean;
+}
+
+export interface ResolvedLoadOptions extends ParsedLoadOptions {
+  dtype: ModelDtype;
+  /** How dtype was chosen (what was asked, and why this). */
+  dtypeChoice: DtypeChoice;
 }
 
 export function defaultThreads(): number {
   return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
 }
 
-export function resolveLoadOptions(options: LoadOptions = {}): ResolvedLoadOptions {
+export function parseLoadOptions(options: LoadOptions = {}): ParsedLoadOptions {
   const parsed = loadOptionsSchema.safeParse(options);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

@@ -27,7 +27,8 @@ export const trainOptionsSchema = z.strictObject({
   gradClip: z.number().nonnegative().default(1),
   betas: z.tuple([z.number().min(0).lt(1), z.number().min(0).lt(1)]).default([0.9, 0.999]),
   eps: z.number().positive().default(1e-8),
-  dtype: z.enum(['float32', 'bfloat16']).default('float32'),
+  /** Compute dtype (float32 master weights either way); auto: resolveTrainDtype. */
+  dtype: z.enum(['auto', 'float32', 'bfloat16']).default('float32'),
   /** Also decay biases and norm weights (default: they are not, as in the Hugging Face Trainer). */
   decayAll: z.boolean().default(false),
   seed: z

@@ -15,6 +15,9 @@ import { asIoError, writeFileAtomic } from '../io/atomic';
 import { weightPlan } from '../model/architectures';
 import { configHash, parseConfig, readConfigJson } from '../model/config';
 import { Model } from '../model/model';
+import { chooseDtype, type DtypeChoice } from '../model/resolve-dtype';
+import { openWeights } from '../io/safetensors';
+import { buildLoadPlan } from '../model/load-plan';
 import { loadNative } from '../native/loader';
 import type { NativeTrainer } from '../native/types';
 import { TextTokenizer } from '../tokenizer/tokenizer';
@@ -75,6 +78,8 @@ export interface TrainSummary {
   aborted: boolean;
   numRows: number;
   numTargets: number;
+  /** The compute dtype and why (dtype auto resolves against the starting model). */
+  dtypeChoice: DtypeChoice;
 }
 
 export interface MetricsLine {
@@ -157,14 +162,29 @@ function readMetrics(file: string, upToStep: number): string {
     .join('');
 }
 
+/**
+ * The training compute dtype: as asked, or for `auto` the starting checkpoint's where the device
+ * computes it natively (resolve-dtype.ts) — float16 trains in float32 (no fp16 loss scaling here).
+ */
+async function resolveTrainDtype(o: ResolvedTrainOptions, modelDir: string, spec: ReturnType<typeof parseConfig>): Promise<DtypeChoice> {
+  const plan =
+    o.dtype === 'auto' && spec.checkpointDtype === null ? buildLoadPlan(spec, await openWeights(modelDir), modelDir, false) : null;
+  const choice = chooseDtype(o.dtype, o.device, spec.checkpointDtype, plan);
+  if (choice.dtype !== 'float16') return choice;
+  return { ...choice, dtype: 'float32', reason: `${choice.reason}; training has no float16 mode: float32` };
+}
+
 /** Train (or pretrain from scratch) a model; see the module comment. */
 export async function train(options: TrainOptions & TrainHooks): Promise<TrainSummary> {
   const { onProgress, signal, ...rest } = options;
-  const o = resolveTrainOptions(rest);
-  const out = path.resolve(o.out);
-  const modelDir = path.resolve(o.model);
+  const requested = resolveTrainOptions(rest);
+  const out = path.resolve(requested.out);
+  const modelDir = path.resolve(requested.model);
   const rawConfig = readConfigJson(modelDir);
   const spec = parseConfig(rawConfig, path.join(modelDir, 'config.json'));
+  // resolved before the resume settings, so a resume that would train in another dtype is refused
+  const dtypeChoice = await resolveTrainDtype(requested, modelDir, spec);
+  const o = { ...requested, dtype: dtypeChoice.dtype as 'float32' | 'bfloat16' };
   if (o.seqLen > spec.maxPositionEmbeddings) {
     throw new ArgumentError(`--seq-len ${o.seqLen} exceeds the model's max_position_embeddings (${spec.maxPositionEmbeddings})`);
   }
@@ -222,6 +242,7 @@ export async function train(options: TrainOptions & TrainHooks): Promise<TrainSu
           aborted: false,
           numRows: rows.numRows,
           numTargets: rows.numTargets,
+          dtypeChoice,
         };
       }
       startStep = latest.state.step;
@@ -335,6 +356,7 @@ export async function train(options: TrainOptions & TrainHooks): Promise<TrainSu
       aborted,
       numRows: rows.numRows,
       numTargets: rows.numTargets,
+      dtypeChoice,
     });
     let step = startStep;
     for (; step < totalSteps; step++) {

@@ -99,7 +99,13 @@ describe('lifecycle', () => {
       expect(info.device).toBe('cpu');
       expect(info.dtype).toBe('float32');
       expect(info.threads).toBe(1);
-      expect(model.options).toEqual({ device: 'cpu', dtype: 'float32', threads: 1, checkFinite: true });
+      expect(model.options).toEqual({
+        device: 'cpu',
+        dtype: 'float32',
+        threads: 1,
+        checkFinite: true,
+        dtypeChoice: { dtype: 'float32', requested: 'float32', reason: 'requested float32 on cpu' },
+      });
       expect(model.config.family).toBe('gpt_neox');
       expect(model.rawConfig.architectures).toEqual(['GPTNeoXForCausalLM']);
     } finally {

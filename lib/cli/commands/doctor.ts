@@ -26,8 +26,8 @@ export async function handler(argv: { json: boolean }) {
     const c = info.cpuBlockCache;
     const cpu = info.cpu;
     const bf16 = cpu.nativeBf16
-      ? 'native bf16 dot products (bfloat16 runs at full speed)'
-      : 'no native bf16 dot products (bfloat16 is emulated, ~47x slower than float32)';
+      ? 'native bf16 dot products (bfloat16 runs at full speed; --dtype auto keeps a bf16 checkpoint in bfloat16)'
+      : 'no native bf16 dot products (bfloat16 is emulated, ~47x slower than float32; --dtype auto runs a bf16 checkpoint in float32)';
     const mib = (b: number) => `${Math.round(b / 2 ** 20)} MiB`;
     const cache = c.installed ? `on, keeps up to ${mib(c.limitBytes)} idle (RESURFACE_CPU_CACHE_MB)` : 'off';
     process.stdout.write(

@@ -1,21 +1,23 @@
 /** Options and helpers shared by the evaluation commands (eval, perplexity, extract). */
 import type { Argv } from 'yargs';
 import { Model } from '../../model/model';
-import type { DeviceName, ModelDtype } from '../../native/types';
+import type { DtypeRequest } from '../../model/resolve-dtype';
+import type { DeviceName } from '../../native/types';
 import { writeFileAtomic } from '../../io/atomic';
 import { formatDuration } from '../../util/duration';
 import { Screen } from '../../util/screen';
+import { dtypeOption } from '../dtype-option';
 
 export interface ModelArgs {
   model: string;
-  dtype: ModelDtype;
+  dtype: DtypeRequest;
   device: string;
   threads?: number;
 }
 
 export function modelOptions<T>(y: Argv<T>) {
   return y
-    .option('dtype', { choices: ['float32', 'bfloat16', 'float16'] as const, default: 'float32' as const, describe: 'model dtype' })
+    .option('dtype', dtypeOption)
     .option('device', { type: 'string', default: 'cpu', describe: 'cpu, cuda or cuda:N' })
     .option('threads', { type: 'number', describe: 'CPU threads (default: all cores)' });
 }

@@ -274,7 +274,7 @@ export async function handler(argv: EvalArgs) {
       if (argv.outputPath) {
         const config = {
           model: 'resurface',
-          model_args: `pretrained=${argv.model},dtype=${argv.dtype}`,
+          model_args: `pretrained=${argv.model},dtype=${model.options.dtype}`,
           batch_size: argv.batchSize,
           device: argv.device,
           limit: argv.limit ?? null,

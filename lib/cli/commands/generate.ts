@@ -6,7 +6,8 @@
 import type { Argv } from 'yargs';
 import { ArgumentError } from '../../errors';
 import { generateCorpus, parsePart } from '../../corpus/write-corpus';
-import type { ModelDtype } from '../../native/types';
+import type { DtypeRequest } from '../../model/resolve-dtype';
+import { dtypeOption } from '../dtype-option';
 import { formatDuration } from '../../util/duration';
 import { createProgress, withInterruptSignal } from '../../util/progress';
 import { runCommand } from '../run-command';
@@ -51,7 +52,7 @@ export function builder(y: Argv) {
       describe: 'I/N: write only the part of the corpus that process I of N owns (join with corpus merge)',
     })
     .option('samples-per-shard', { type: 'number', default: 1000 })
-    .option('dtype', { choices: ['float32', 'bfloat16', 'float16'] as const, default: 'float32' as const })
+    .option('dtype', dtypeOption)
     .option('device', { type: 'string', default: 'cpu' })
     .option('threads', { type: 'number' })
     .option('resume', { type: 'boolean', default: false })
@@ -76,7 +77,7 @@ interface Args {
   dropShort: boolean;
   shard?: string;
   samplesPerShard: number;
-  dtype: ModelDtype;
+  dtype: DtypeRequest;
   device: string;
   threads?: number;
   resume: boolean;

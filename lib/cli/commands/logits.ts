@@ -1,7 +1,8 @@
 /** `resurface logits --model DIR --tokens 0,17,42 [--tokens ...] [--dtype float32] --json` */
 import type { Argv } from 'yargs';
 import { Model } from '../../model/model';
-import type { ModelDtype } from '../../native/types';
+import type { DtypeRequest } from '../../model/resolve-dtype';
+import { dtypeOption } from '../dtype-option';
 import { parseIdList, runCommand } from '../run-command';
 
 export const command = 'logits';
@@ -11,13 +12,13 @@ export function builder(y: Argv) {
   return y
     .option('model', { type: 'string', demandOption: true, describe: 'Hugging Face model directory' })
     .option('tokens', { type: 'string', array: true, demandOption: true, describe: 'comma-separated token ids; repeat for a batch' })
-    .option('dtype', { choices: ['float32', 'bfloat16', 'float16'] as const, default: 'float32' as const })
+    .option('dtype', dtypeOption)
     .option('device', { type: 'string', default: 'cpu' })
     .option('threads', { type: 'number' })
     .option('json', { type: 'boolean', default: true, describe: 'print {"shape":[B,T,V],"logits":[[[...]]]} on stdout' });
 }
 
-export async function handler(argv: { model: string; tokens: string[]; dtype: ModelDtype; device: string; threads?: number }) {
+export async function handler(argv: { model: string; tokens: string[]; dtype: DtypeRequest; device: string; threads?: number }) {
   await runCommand(async () => {
     const batch = argv.tokens.map((t, i) => parseIdList(t, `--tokens #${i + 1}`));
     const model = await Model.load(argv.model, { dtype: argv.dtype, device: argv.device as 'cpu', threads: argv.threads });

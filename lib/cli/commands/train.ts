@@ -2,7 +2,7 @@
  * `resurface train --model DIR --data PATH --out DIR [--max-steps N | --epochs E] [--lr 2e-5]
  *   [--schedule constant|linear|cosine] [--warmup STEPS] [--batch-size B] [--grad-accum G]
  *   [--seq-len T] [--packing concat|none] [--weight-decay W] [--grad-clip C] [--betas 0.9,0.999]
- *   [--eps 1e-8] [--dtype float32|bfloat16] [--seed S] [--save-every N] [--warmup-ratio R] [--save-every-epoch]
+ *   [--eps 1e-8] [--dtype float32|bfloat16|auto] [--seed S] [--save-every N] [--warmup-ratio R] [--save-every-epoch]
  *   [--resume] [--json]`
  */
 import type { Argv } from 'yargs';
@@ -39,7 +39,11 @@ export function builder(y: Argv) {
     .option('grad-clip', { type: 'number', default: 1, describe: 'global gradient norm limit (0: off)' })
     .option('betas', { type: 'string', default: '0.9,0.999' })
     .option('eps', { type: 'number', default: 1e-8 })
-    .option('dtype', { choices: ['float32', 'bfloat16'] as const, default: 'float32' as const })
+    .option('dtype', {
+      choices: ['auto', 'float32', 'bfloat16'] as const,
+      default: 'float32' as const,
+      describe: "compute dtype (float32 master weights either way); auto: the model's own where the device computes it natively",
+    })
     .option('seed', { type: 'number', default: 42 })
     .option('save-every', { type: 'number', default: 0, describe: 'checkpoint every N steps' })
     .option('save-every-epoch', {
@@ -75,7 +79,7 @@ interface Args {
   gradClip: number;
   betas: string;
   eps: number;
-  dtype: 'float32' | 'bfloat16';
+  dtype: 'auto' | 'float32' | 'bfloat16';
   seed: number;
   saveEvery: number;
   keepCheckpoints: number;
