@@ -42,6 +42,31 @@ export const generationParamsSchema = z.object({
   dropShort: z.boolean().optional(),
 });
 
+/**
+ * What ran: the compute dtype and why, the device, threads and CPU. Not part of a run's identity
+ * (runFingerprint): parts sampled on different machines may merge, a corpus may resume elsewhere —
+ * the dtype itself, which changes the samples, is compared through params.dtype.
+ */
+export const computeSchema = z.object({
+  dtype: z.string(),
+  /** What was asked for: `auto` or an explicit dtype. */
+  requested: z.string(),
+  reason: z.string(),
+  device: z.string(),
+  threads: z.number().int().min(1),
+  /** Short CPU summary: model; features; native bf16 or not. */
+  cpu: z.string(),
+});
+export type ComputeRecord = z.infer<typeof computeSchema>;
+
+/** The batch the sampler ran at and whether the samples depend on it (lib/generate/batch-invariance.ts). */
+export const batchingSchema = z.object({
+  batchSize: z.number().int().min(1),
+  batchInvariant: z.boolean(),
+  batchInvarianceNote: z.string(),
+});
+export type BatchingRecord = z.infer<typeof batchingSchema>;
+
 const derivedFromSchema = z.object({ kind: z.enum(['audit', 'subset']), path: z.string(), sourceIds: z.array(z.number().int().min(0)) });
 const auditManifestSchema = z.object({
   n: z.number().int().min(1),
@@ -91,6 +116,12 @@ export const manifestSchema = z.object({
   }),
   eosIds: z.array(z.number().int()),
   params: generationParamsSchema,
+  /** The run that started the corpus (absent in corpora written before it was recorded). */
+  compute: computeSchema.optional(),
+  /** Absent in corpora written before it was recorded (they do not know their batch size). */
+  batching: batchingSchema.optional(),
+  /** Other compute settings that wrote shards of this corpus (a resume elsewhere, merged parts), when they differ from compute. */
+  computeHistory: z.array(computeSchema).optional(),
   /** Set on one part of a data-parallel run (`generate --shard I/N`); `corpus merge` joins the parts. */
   part: partSchema.optional(),
   /** Set by `corpus retokenize`: the corpus this one was re-encoded from. */
@@ -169,6 +200,26 @@ export function runFingerprint(m: Pick<CorpusManifest, 'params' | 'model' | 'sta
     context: m.startToken.ids ?? [m.startToken.id],
     eosIds: m.eosIds,
   };
+}
+
+/** `history` plus `next` unless `next` equals `first` or is already in it (compute records compared as JSON). */
+export function addComputeHistory(
+  first: ComputeRecord | undefined,
+  history: ComputeRecord[] | undefined,
+  next: ComputeRecord,
+): ComputeRecord[] | undefined {
+  const key = (c: ComputeRecord) => JSON.stringify(c, Object.keys(c).sort());
+  const seen = new Set([...(first ? [key(first)] : []), ...(history ?? []).map(key)]);
+  return seen.has(key(next)) ? history : [...(history ?? []), next];
+}
+
+/**
+ * The batch-size clash between two runs of one corpus, or null: only when the first says its
+ * samples depend on the batch size and the batch sizes differ (runs that did not record it pass).
+ */
+export function batchSizeClash(a: BatchingRecord | undefined, b: BatchingRecord | undefined): string | null {
+  if (!a || !b || a.batchSize === b.batchSize || (a.batchInvariant && b.batchInvariant)) return null;
+  return `batch size ${a.batchSize} vs ${b.batchSize} (decoding is not batch-invariant: ${a.batchInvarianceNote})`;
 }
 
 /** Corpus totals from its shard list (`dropped` only for corpora written with the post-filter). */

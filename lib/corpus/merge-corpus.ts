@@ -14,7 +14,16 @@
 import { promises as fsp } from 'node:fs';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { countShards, MANIFEST_FILE, readManifest, runFingerprint, writeManifest, type CorpusManifest } from './manifest';
+import {
+  addComputeHistory,
+  batchSizeClash,
+  countShards,
+  MANIFEST_FILE,
+  readManifest,
+  runFingerprint,
+  writeManifest,
+  type CorpusManifest,
+} from './manifest';
 import { sha256 } from './shard';
 import { ResurfaceError } from '../errors';
 import { ensureDir } from '../io/ensure-dir';
@@ -51,11 +60,20 @@ export async function mergeCorpusParts(partDirs: string[], outDirIn: string): Pr
   const a = runFingerprint(first.m);
   for (const { dir, m } of parts.slice(1)) {
     const b = runFingerprint(m);
+    // compute (dtype reason, device, CPU) is not compared: parts may run on different machines
     const differing = Object.keys({ ...a, ...b }).filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
     if (m.part!.count !== N) differing.push('part count');
+    const clash = batchSizeClash(first.m.batching, m.batching);
+    if (clash) differing.push('batchSize');
     if (differing.length > 0) {
       const detail = differing
-        .map((k) => (k === 'part count' ? `N: ${N} vs ${m.part!.count}` : `${k}: ${JSON.stringify(a[k])} vs ${JSON.stringify(b[k])}`))
+        .map((k) =>
+          k === 'part count'
+            ? `N: ${N} vs ${m.part!.count}`
+            : k === 'batchSize'
+              ? clash!
+              : `${k}: ${JSON.stringify(a[k])} vs ${JSON.stringify(b[k])}`,
+        )
         .join('; ');
       throw new ResurfaceError('ERR_MERGE_MISMATCH', `${dir} and ${first.dir} are parts of different runs (${detail})`, {
         fields: differing,
@@ -115,6 +133,13 @@ export async function mergeCorpusParts(partDirs: string[], outDirIn: string): Pr
   }
   const infos = shards.map((s) => s.info);
   const { part: _part, retokenizedFrom: _r, ...m } = first.m;
+  // the first part's compute; every other compute that wrote shards (parts on other hardware, resumes) in computeHistory
+  const byPart = [...parts].sort((x, y) => x.m.part!.index - y.m.part!.index);
+  const compute = byPart[0]!.m.compute;
+  let history: CorpusManifest['computeHistory'];
+  for (const p of byPart)
+    for (const c of [...(p.m.compute ? [p.m.compute] : []), ...(p.m.computeHistory ?? [])])
+      history = addComputeHistory(compute, history, c);
   const merged: CorpusManifest = {
     format: m.format,
     version: m.version,
@@ -124,6 +149,9 @@ export async function mergeCorpusParts(partDirs: string[], outDirIn: string): Pr
     startToken: m.startToken,
     eosIds: m.eosIds,
     params: m.params,
+    ...(compute ? { compute } : {}),
+    ...(m.batching ? { batching: m.batching } : {}),
+    ...(history ? { computeHistory: history } : {}),
     shards: infos,
     counts: countShards(infos, m.params.dropShort === true),
     complete: infos.length === numShards,

@@ -9,18 +9,22 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
+  addComputeHistory,
+  batchSizeClash,
   countShards,
   MANIFEST_FILE,
   readManifest,
   resumeFingerprint,
   shardFileName,
   writeManifest,
+  type ComputeRecord,
   type CorpusManifest,
   type CorpusPart,
   type GenerationParams,
 } from './manifest';
 import { float32Shortest, readShard, sha256, writeShard, type CorpusRecord } from './shard';
 import { ResurfaceError } from '../errors';
+import { batchInvariance } from '../generate/batch-invariance';
 import { effectiveBatchSize, generateSamples, type GeneratedSample } from '../generate/generate';
 import { resolveGenerateOptions, type GenerateOptions, type GenerationProgress } from '../generate/options';
 import { resolveStartText, resolveStartToken } from '../generate/start-token';
@@ -29,6 +33,7 @@ import { ensureDir } from '../io/ensure-dir';
 import { weightsFingerprint } from '../io/fingerprint';
 import { Model } from '../model/model';
 import type { LoadOptions } from '../model/options';
+import { cpuSummary } from '../native/cpu-info';
 import { TextTokenizer } from '../tokenizer/tokenizer';
 import { SOFTWARE } from '../version';
 
@@ -72,6 +77,8 @@ export interface CorpusSummary {
   tokensPerSecond: number;
   elapsedSeconds: number;
   batchSize: number;
+  /** What ran (also in the manifest): dtype and why, device, threads, CPU. */
+  compute: ComputeRecord;
   complete: boolean;
 }
 
@@ -107,6 +114,21 @@ export async function generateCorpus(options: CorpusGenerateOptions): Promise<Co
       logprobs: gen.logprobs,
       dropShort: options.dropShort === true,
     };
+    const prior = options.resume && fs.existsSync(path.join(outDir, MANIFEST_FILE)) ? readManifest(outDir) : null;
+    // clamped by the whole run's sample count, not by what is left: a resumed run and every part of a
+    // data-parallel run then use the batch size of the single uninterrupted run (bit-exact results);
+    // a resume with batch size auto takes the recorded one (auto depends on the memory free now)
+    const batchSize =
+      gen.batchSize === 'auto' && prior?.batching ? prior.batching.batchSize : effectiveBatchSize(model, gen, gen.numSamples);
+    const { dtype, requested, reason } = model.options.dtypeChoice;
+    const compute: ComputeRecord = {
+      dtype,
+      requested,
+      reason,
+      device: model.options.device,
+      threads: model.options.threads,
+      cpu: cpuSummary(),
+    };
     const now = new Date().toISOString();
     const fresh: CorpusManifest = {
       format: 'resurface-corpus',
@@ -125,6 +147,8 @@ export async function generateCorpus(options: CorpusGenerateOptions): Promise<Co
           : { id: startToken.id, rule: startToken.rule, text: tokenizer.idToToken(startToken.id) },
       eosIds,
       params,
+      compute,
+      batching: { batchSize, ...batchInvariance(gen) },
       ...(options.part ? { part: { ...options.part } } : {}),
       shards: [],
       counts: { samples: 0, tokens: 0, eos: 0 },
@@ -132,7 +156,7 @@ export async function generateCorpus(options: CorpusGenerateOptions): Promise<Co
       createdAt: now,
       updatedAt: now,
     };
-    const manifest = options.resume && fs.existsSync(path.join(outDir, MANIFEST_FILE)) ? checkResumable(outDir, fresh) : fresh;
+    const manifest = prior ? checkResumable(outDir, prior, fresh) : fresh;
 
     const numShards = Math.ceil(gen.numSamples / samplesPerShard);
     const doneShards = new Set(manifest.shards.map((s) => s.index));
@@ -148,9 +172,6 @@ export async function generateCorpus(options: CorpusGenerateOptions): Promise<Co
     let written = 0;
     const started = Date.now();
     let lastProgress: GenerationProgress | null = null;
-    // clamped by the whole run's sample count, not by what is left: a resumed run and every part of a
-    // data-parallel run then use the batch size of the single uninterrupted run (bit-exact results)
-    const batchSize = effectiveBatchSize(model, gen, gen.numSamples);
 
     const stream = generateSamples(model, {
       sampleIds,
@@ -199,6 +220,7 @@ export async function generateCorpus(options: CorpusGenerateOptions): Promise<Co
       tokensPerSecond: progress ? progress.tokensGenerated / Math.max(elapsed, 1e-9) : 0,
       elapsedSeconds: elapsed,
       batchSize,
+      compute,
       complete: manifest.complete,
     };
   } finally {
@@ -257,9 +279,11 @@ function prepareOutDir(outDir: string, resume: boolean): void {
   ensureDir(outDir);
 }
 
-/** Existing manifest must describe the same run; its shards must be intact. */
-function checkResumable(outDir: string, fresh: CorpusManifest): CorpusManifest {
-  const existing = readManifest(outDir);
+/**
+ * Existing manifest must describe the same run, at the same batch size if samples remain to be drawn (they depend on it); its
+ * shards must be intact. A resume on other hardware is recorded in computeHistory.
+ */
+function checkResumable(outDir: string, existing: CorpusManifest, fresh: CorpusManifest): CorpusManifest {
   const a = resumeFingerprint(existing) as Record<string, unknown>;
   const b = resumeFingerprint(fresh) as Record<string, unknown>;
   const differing = Object.keys({ ...a, ...b }).filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
@@ -267,6 +291,19 @@ function checkResumable(outDir: string, fresh: CorpusManifest): CorpusManifest {
     const detail = differing.map((k) => `${k}: corpus has ${JSON.stringify(a[k])}, now ${JSON.stringify(b[k])}`).join('; ');
     throw new ResurfaceError('ERR_RESUME_MISMATCH', `cannot resume ${outDir} with different parameters (${detail})`, { fields: differing });
   }
+  // a batch size that differs matters only where samples are still to be drawn
+  const numShards = Math.ceil(fresh.params.numSamples / fresh.params.samplesPerShard);
+  const done = new Set(existing.shards.map((sh) => sh.index));
+  const toDraw = Array.from({ length: numShards }, (_, k) => k).some((k) => !done.has(k) && ownsShard(fresh.part, k));
+  const clash = toDraw ? batchSizeClash(existing.batching, fresh.batching) : null;
+  if (clash) {
+    throw new ResurfaceError(
+      'ERR_RESUME_MISMATCH',
+      `cannot resume ${outDir} at another batch size: ${clash}; resume with --batch-size ${existing.batching!.batchSize} (or auto)`,
+      { fields: ['batchSize'] },
+    );
+  }
   for (const s of existing.shards) readShard(outDir, s.file, s.sha256);
-  return existing;
+  const history = addComputeHistory(existing.compute, existing.computeHistory, fresh.compute!);
+  return history ? { ...existing, computeHistory: history } : existing;
 }

@@ -135,7 +135,7 @@ export async function handler(argv: Args) {
     if (argv.json) return;
     process.stdout.write(
       `${part ? `part ${part.index}/${part.count}: ` : ''}${summary.samples} samples, ${summary.tokens} tokens (EOS rate ${(summary.eosRate * 100).toFixed(1)}%) in ${argv.out}; ` +
-        `${summary.tokensPerSecond.toFixed(0)} tok/s at batch ${summary.batchSize}, ${formatDuration(summary.elapsedSeconds)}\n`,
+        `${summary.tokensPerSecond.toFixed(0)} tok/s at batch ${summary.batchSize} in ${summary.compute.dtype} (${summary.compute.reason}), ${formatDuration(summary.elapsedSeconds)}\n`,
     );
   });
 }
