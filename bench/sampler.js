@@ -25,7 +25,7 @@ const SETTINGS = [
 async function timeGenerate(model, s, B, steps, seed) {
   const { name, ...p } = s;
   const t0 = process.hrtime.bigint();
-  await model.generate({ numSamples: B, batchSize: B, maxNewTokens: steps, minNewTokens: steps, seed, ...p });
+  await lib().generate(model, { numSamples: B, batchSize: B, maxNewTokens: steps, minNewTokens: steps, seed, ...p });
   return Number(process.hrtime.bigint() - t0) / 1e6;
 }
 
