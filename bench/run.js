@@ -12,8 +12,8 @@ const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
-const KNOWN = ['forward', 'sample', 'train', 'eval', 'load'];
-const NOT_BENCHMARKS = new Set(['run', 'common', 'cpu', 'peers', 'setup-peers']);
+const KNOWN = ['forward', 'sample', 'train', 'eval', 'load', 'sampler'];
+const NOT_BENCHMARKS = new Set(['run', 'common', 'cpu', 'peers', 'setup-peers', 'sampler-model']);
 
 /** Every bench/<name>.js that is a benchmark: the known ones first, then any others (e.g. lab). */
 function availableBenchmarks() {

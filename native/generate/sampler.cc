@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "common/errors.h"
+#include "generate/truncated_sampler.h"
 
 namespace resurface {
 
@@ -114,6 +115,9 @@ torch::Tensor sample_tokens(const torch::Tensor& logits_in, const torch::Tensor&
   if (p.temperature <= 0.0) return logits.argmax(-1);
   const bool untruncated = (p.top_k <= 0 || p.top_k >= Vv) && p.top_p >= 1.0 && p.min_p <= 0.0;
   if (untruncated && logits.is_cpu()) return sample_untruncated_cpu(logits, uniforms, p.temperature);
+  if (logits.is_cpu()) return sample_truncated_cpu(logits, uniforms, p);  // O(V) per row, no sort
+
+  // other devices: tensor ops (topk over the nucleus width, cumsum, searchsorted)
 
   auto c = truncate(logits, p);
   // inverse CDF: first candidate whose cumulative probability exceeds u
@@ -125,18 +129,6 @@ torch::Tensor sample_tokens(const torch::Tensor& logits_in, const torch::Tensor&
   pos = torch::minimum(pos, last_nonzero);
   if (!c.indices.defined()) return pos;
   return c.indices.gather(1, pos.unsqueeze(1)).squeeze(1);
-}
-
-torch::Tensor sampling_distribution(const torch::Tensor& logits_in, const SamplingParams& p) {
-  const int64_t Vv = p.valid_vocab > 0 ? std::min<int64_t>(p.valid_vocab, logits_in.size(1)) : logits_in.size(1);
-  auto logits = logits_in.narrow(1, 0, Vv).to(torch::kFloat32);
-  if (p.temperature <= 0.0) {
-    auto out = torch::zeros_like(logits);
-    return out.scatter_(1, logits.argmax(-1, true), 1.0);
-  }
-  auto c = truncate(logits, p);
-  if (!c.indices.defined()) return c.probs;
-  return torch::zeros_like(logits).scatter_(1, c.indices, c.probs);
 }
 
 }  // namespace resurface

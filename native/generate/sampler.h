@@ -19,8 +19,4 @@ struct SamplingParams {
 // Returns token ids [B] int64 on logits' device.
 torch::Tensor sample_tokens(const torch::Tensor& logits, const torch::Tensor& uniforms, const SamplingParams& p);
 
-// The truncated, renormalised distribution the sampler draws from, as dense probabilities [B, V']
-// (V' = valid vocab). For tests: it states the sampler's definition in one place.
-torch::Tensor sampling_distribution(const torch::Tensor& logits, const SamplingParams& p);
-
 }  // namespace resurface
