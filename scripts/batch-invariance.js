@@ -32,7 +32,14 @@ async function main() {
     const { name, ...p } = s;
     const runs = [];
     for (const b of batches) {
-      const r = await model.generate({ numSamples: n, batchSize: b, maxNewTokens: tokens, minNewTokens: tokens, seed: 20261202, ...p });
+      const r = await lib().generate(model, {
+        numSamples: n,
+        batchSize: b,
+        maxNewTokens: tokens,
+        minNewTokens: tokens,
+        seed: 20261202,
+        ...p,
+      });
       runs.push(r.samples.map((x) => x.tokens.join(',')));
     }
     const differ = runs[0].filter((t, i) => runs.slice(1).some((o) => o[i] !== t)).length;
