@@ -14,7 +14,7 @@ import { readConfigJson, parseConfig } from './config';
 import { buildLoadPlan } from './load-plan';
 import { resolveLoadOptions, type LoadOptions, type ResolvedLoadOptions } from './options';
 import { fromNative, ResurfaceError } from '../errors';
-import { openWeights } from '../io/safetensors';
+import { openWeights } from '../io/safetensors-index';
 import { loadNative } from '../native/loader';
 import type { NativeModel, NativeModelInfo } from '../native/types';
 
