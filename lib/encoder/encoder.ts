@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Tokenizer as RawTokenizer } from 'tokenizers';
 import { fromNative, ResurfaceError } from '../errors';
-import { openWeights } from '../io/safetensors';
+import { openWeights } from '../io/safetensors-index';
 import { parseLoadOptions, type LoadOptions, type ResolvedLoadOptions } from '../model/options';
 import { chooseDtype } from '../model/resolve-dtype';
 import { loadNative } from '../native/loader';

@@ -11,6 +11,7 @@
 import { FormatError } from '../errors';
 import type { WeightIndex } from '../io/tensor-types';
 import type { NativeLoadPlan, NativeWeightSlot } from '../native/types';
+import { rejectUnexpectedTensors } from '../model/load-plan';
 import type { BertSpec } from './config';
 
 const FLOAT_DTYPES = new Set(['F32', 'F16', 'BF16', 'F64']);
@@ -97,13 +98,6 @@ export function buildEncoderLoadPlan(spec: BertSpec, index: WeightIndex, modelDi
     };
   });
   const unexpected = all.filter((n) => !used.has(n) && !isIgnored(n.startsWith(prefix) ? n.slice(prefix.length) : n) && !isIgnored(n));
-  if (unexpected.length > 0) {
-    const shown = unexpected.slice(0, 5).join(', ') + (unexpected.length > 5 ? `, … (${unexpected.length} in all)` : '');
-    throw new FormatError(
-      'ERR_UNEXPECTED_TENSOR',
-      `${modelDir}: the checkpoint holds tensors that config.json does not describe: ${shown}`,
-      { tensors: unexpected },
-    );
-  }
+  rejectUnexpectedTensors(modelDir, unexpected);
   return { files: index.files.map((f) => f.path), slots, neoxHeads: 0, checkFinite };
 }

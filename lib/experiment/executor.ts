@@ -17,7 +17,7 @@
  *            items: [{index, score, exact}]}
  *   proxies: result = ProxyReport (lib/proxies); the report derives its columns (lib/report/proxy-columns.ts)
  */
-import type { Plan, Step, StepKind } from './plan';
+import type { Plan, Step, StepKind } from './step';
 
 export type StepResult = Record<string, unknown>;
 

@@ -25,7 +25,7 @@ import { auditExecutor, subsetExecutor } from './executors/decontaminate';
 import { evalExecutor, extractExecutor } from './executors/evaluate';
 import { withTiming } from './executors/timing';
 import { trainExecutor } from './executors/train';
-import type { Step } from './plan';
+import type { Step } from './step';
 
 export { readStepTimings, type StepTiming, type KindTiming } from './executors/timing';
 export { sampleExecutor, retokenizeExecutor, trainExecutor, evalExecutor, extractExecutor, auditExecutor, subsetExecutor };

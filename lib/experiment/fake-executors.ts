@@ -11,7 +11,7 @@ import { Rng } from '../stats/prng';
 import { hashValue } from './hash';
 import type { ExecutorRegistry, StepContext, StepExecutor, StepResult } from './executor';
 import { portableProxyReport, reportExecutor } from './executors';
-import type { Step, StepKind } from './plan';
+import type { Step, StepKind } from './step';
 
 export interface FakeOptions {
   /** Milliseconds each step sleeps (per kind or for all), in small slices that honour the abort signal. */

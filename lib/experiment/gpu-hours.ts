@@ -10,7 +10,7 @@
  * Parameter counts come from each model's config.json; a model not on disk falls back to
  * NOMINAL_PARAMETERS by its hub id (so the paper's plan can be sized before downloading 8B models).
  */
-import type { Plan } from './plan';
+import type { Plan } from './step';
 
 /** H100 SXM dense bf16 peak. */
 export const GPU_PEAK_BF16_FLOPS = 989e12;

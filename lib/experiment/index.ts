@@ -2,7 +2,8 @@
 export { EXPERIMENT_DEFAULTS } from './defaults';
 export { experimentSchema, taskName, type Experiment, type ExperimentInput } from './schema';
 export { loadExperiment, parseExperimentText, resolveModelDir, type LoadedExperiment, type ResolvedModel } from './load';
-export { buildPlan, selectSteps, STEP_KINDS, type Plan, type Step, type StepKind, type StepCoords } from './plan';
+export { buildPlan, selectSteps } from './plan';
+export { STEP_KINDS, type Plan, type Step, type StepKind, type StepCoords } from './step';
 export { runPlan, type RunOptions, type RunSummary, type StepEvent, type StepStatus } from './runner';
 export { StepStore, type StepRecord } from './store';
 export { evaluatedModelDir, type StepExecutor, type StepContext, type ExecutorRegistry, type StepResult } from './executor';

@@ -15,138 +15,16 @@
  * executor's version: equal keys mean interchangeable outputs. Settings that do not change results
  * (batch sizes for sampling/scoring) are in `runtime`, outside the key.
  */
-import { parseConfig } from '../model/config';
-import { parameterCount } from '../model/architectures';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { EXPERIMENT_DEFAULTS } from './defaults';
 import { NOMINAL_PARAMETERS } from './gpu-hours';
 import { fileFingerprint, hashValue, modelFingerprint, softwareVersion } from './hash';
-import type { LoadedExperiment, ResolvedModel } from './load';
-
-export const STEP_KINDS = [
-  'sample',
-  'merge',
-  'audit',
-  'retokenize',
-  'subset',
-  'natural',
-  'train',
-  'eval',
-  'extract',
-  'proxies',
-  'report',
-] as const;
-export type StepKind = (typeof STEP_KINDS)[number];
-
-export interface StepCoords {
-  student?: string;
-  source?: string;
-  temperature?: number;
-  seed?: number;
-  /** Index of the training subset (`subsets` in the experiment), when there are subsets. */
-  subset?: number;
-  /** 'base' (before self-training) or 'trained'. */
-  stage?: 'base' | 'trained';
-  /** The evaluated model for base evaluations. */
-  model?: string;
-  task?: string;
-  extraction?: string;
-  /** Evaluations of a trained run's checkpoint after this epoch (evaluation.checkpoints). */
-  epoch?: number;
-  /** Control runs: the student fine-tuned on natural text instead of a model's samples. */
-  control?: 'forgetting';
-}
-
-export interface StepEstimate {
-  tokens: number;
-  flops: number;
-  seconds: number;
-}
-
-export interface Step {
-  id: string;
-  kind: StepKind;
-  key: string;
-  deps: string[];
-  /** role → id of the step whose output directory is that input (corpus, model). */
-  inputs: Record<string, string>;
-  /** role → model name (see plan.models). */
-  models: Record<string, string>;
-  /** Semantic settings (part of the key). */
-  settings: Record<string, unknown>;
-  /** Settings that do not change the output (batch sizes): not part of the key. */
-  runtime: Record<string, unknown>;
-  coords: StepCoords;
-  estimate: StepEstimate;
-  /** Needs a device slot (model forward/backward passes). */
-  device: boolean;
-  /** Outputs are cached by key (everything but the report). */
-  cached: boolean;
-}
-
-export interface Plan {
-  experiment: string;
-  file: string;
-  software: string;
-  models: Record<string, { dir: string; family: string; recipe: string; tokenizer: string; exists: boolean; parameters: number | null }>;
-  tasks: Record<string, string>;
-  extraction: Record<string, string>;
-  /** Extraction sets that are controls (never seen in pretraining): a sanity line, not held-out data. */
-  extractionControls?: string[];
-  statistics: LoadedExperiment['experiment']['statistics'];
-  steps: Step[];
-}
-
-export interface PlanOptions {
-  /** Version string of the executor of each kind (from the registry); part of every key. */
-  executorVersions?: Partial<Record<StepKind, string>>;
-  /** Device kind, for time estimates. */
-  deviceKind?: 'cpu' | 'cuda';
-}
-
+import type { LoadedExperiment } from './load';
+import { countLines, embedderOf, parametersOf } from './plan-inputs';
+import type { Plan, PlanOptions, Step, StepCoords, StepKind } from './step';
 const fmtT = (t: number) => `T${t}`;
 /** Corpus-file steps on one CPU core, tokens/s; bench/results/audit-cpu.md measured the audit at 0.64M (2-core VM, loaded). */
 const CPU_CORPUS_TOKENS_PER_SECOND = 2e6;
 const CPU_AUDIT_TOKENS_PER_SECOND = 5e5;
-
-function parametersOf(m: ResolvedModel): number | null {
-  try {
-    return parameterCount(parseConfig(JSON.parse(fs.readFileSync(path.join(m.dir, 'config.json'), 'utf8'))));
-  } catch {
-    return null;
-  }
-}
-
-function countLines(file: string): number | null {
-  try {
-    return fs
-      .readFileSync(file, 'utf8')
-      .split('\n')
-      .filter((l) => l.trim() !== '').length;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * The proxies' sentence encoder (evaluation.proxies.embedder), resolved against the YAML's folder,
- * with a fingerprint of what decides its embeddings: config, tokenizer and weight files
- * (modelFingerprint) and the sentence-transformers module files.
- */
-function embedderOf(p: string | undefined, yamlFile: string): { dir: string; fingerprint: string } | null {
-  if (!p) return null;
-  const dir = path.isAbsolute(p) ? p : path.resolve(path.dirname(yamlFile), p);
-  const files = ['modules.json', '1_Pooling/config.json', 'sentence_bert_config.json'];
-  return {
-    dir,
-    fingerprint: hashValue({
-      model: modelFingerprint(dir),
-      modules: files.map((f) => (fs.existsSync(path.join(dir, f)) ? fileFingerprint(path.join(dir, f)) : null)),
-    }),
-  };
-}
-
 export function buildPlan(loaded: LoadedExperiment, opts: PlanOptions = {}): Plan {
   const e = loaded.experiment;
   const software = softwareVersion();

@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { ResurfaceError } from '../errors';
 import { writeFileAtomic } from '../io/atomic';
 import type { ExecutorRegistry, StepContext, StepInput, StepModel } from './executor';
-import type { Plan, Step } from './plan';
+import type { Plan, Step } from './step';
 import { StepStore, writeRunPlan, type StepRecord } from './store';
 import { ensureDir } from '../io/ensure-dir';
 

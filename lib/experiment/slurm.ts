@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Plan, Step } from './plan';
+import type { Plan, Step } from './step';
 
 export interface SlurmOptions {
   experimentFile: string;

@@ -22,7 +22,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ResurfaceError } from '../errors';
 import { writeFileAtomic, fsyncDir } from '../io/atomic';
-import type { Plan, Step } from './plan';
+import type { Plan, Step } from './step';
 import type { StepResult } from './executor';
 
 export interface StepRecord {

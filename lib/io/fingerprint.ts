@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import { openWeights } from './safetensors';
+import { openWeights } from './safetensors-index';
 
 const EDGE = 64 * 1024;
 

@@ -17,22 +17,17 @@
  * Deliberately accepted (as the reference reader does or harmlessly): gaps between tensors and trailing
  * bytes after the last one; unknown extra fields in an entry; `"__metadata__": null`.
  */
-import { promises as fsp } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
-import * as path from 'node:path';
 import { FormatError, ResurfaceError, type ErrorCode } from '../errors';
 import { asIoError } from './atomic';
-import { DTYPE_SIZES, type SafetensorsDtype, type SafetensorsFile, type TensorEntry, type WeightIndex } from './tensor-types';
+import { openRegular, readExactly } from './file-read';
+import { DTYPE_SIZES, type SafetensorsDtype, type SafetensorsFile, type TensorEntry } from './tensor-types';
 
 /** Largest header we accept (the reference implementation uses the same limit). */
 export const MAX_HEADER_BYTES = 100 * 1024 * 1024;
 export const SINGLE_FILE_NAME = 'model.safetensors';
 export const INDEX_FILE_NAME = 'model.safetensors.index.json';
-/** Largest index file we read (real ones are well under 1 MB). */
-const MAX_INDEX_BYTES = 100 * 1024 * 1024;
 
-const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+export const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export function isSafetensorsDtype(x: unknown): x is SafetensorsDtype {
   return typeof x === 'string' && Object.prototype.hasOwnProperty.call(DTYPE_SIZES, x);
@@ -57,32 +52,6 @@ function isNonNegSafeInt(x: unknown): x is number {
 function fail(code: ErrorCode, file: string, message: string, tensor?: string): never {
   const where = tensor === undefined ? file : `${file}: tensor ${JSON.stringify(tensor)}`;
   throw new FormatError(code, `${where}: ${message}`, tensor === undefined ? { file } : { file, tensor });
-}
-
-/** Read exactly `length` bytes at `position` (fh.read may return less than asked). */
-async function readExactly(fh: FileHandle, position: number, length: number): Promise<Uint8Array | null> {
-  const buf = new Uint8Array(length);
-  let off = 0;
-  while (off < length) {
-    const { bytesRead } = await fh.read(buf, off, length - off, position + off);
-    if (bytesRead === 0) return null;
-    off += bytesRead;
-  }
-  return buf;
-}
-
-/** Open a regular file for reading; system errors become ERR_IO naming the file. */
-async function openRegular(file: string): Promise<{ fh: FileHandle; size: number }> {
-  let fh: FileHandle | undefined;
-  try {
-    fh = await fsp.open(file, 'r');
-    const st = await fh.stat();
-    if (!st.isFile()) throw new ResurfaceError('ERR_IO', `${file}: not a regular file`, { file });
-    return { fh, size: st.size };
-  } catch (err) {
-    if (fh) await fh.close().catch(() => undefined);
-    throw asIoError(err, `cannot open ${file}`, file);
-  }
 }
 
 /** Read and validate a safetensors header. Reads only the first 8 + N bytes of the file. */
@@ -278,125 +247,6 @@ export function findDuplicateKey(text: string): string | undefined {
   return undefined;
 }
 
-async function exists(p: string): Promise<boolean> {
-  try {
-    await fsp.stat(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Open a Hugging Face model directory's weights: `model.safetensors`, else the shards listed by
- * `model.safetensors.index.json` (transformers also prefers the single file when both exist).
- * Index failures: ERR_SAFETENSORS_INDEX (bad JSON, bad weight_map, missing/unsafe shard file, a tensor
- * stored in two shards); ERR_MISSING_TENSOR (weight_map names a tensor its shard does not hold).
- * Tensors present in a shard but absent from weight_map are still indexed (transformers loads whole shards).
- */
-export async function openWeights(modelDir: string): Promise<WeightIndex> {
-  const single = path.join(modelDir, SINGLE_FILE_NAME);
-  const indexPath = path.join(modelDir, INDEX_FILE_NAME);
-  if (await exists(single)) {
-    const file = await readSafetensorsHeader(single);
-    const location = new Map<string, number>();
-    for (const name of file.tensors.keys()) location.set(name, 0);
-    return { files: [file], location };
-  }
-  if (!(await exists(indexPath))) {
-    throw new ResurfaceError('ERR_NOT_A_MODEL', `no ${SINGLE_FILE_NAME} or ${INDEX_FILE_NAME} in ${modelDir}`, { dir: modelDir });
-  }
-  const weightMap = await readIndex(indexPath);
-  const shardNames = [...new Set(weightMap.values())].sort();
-  for (const shard of shardNames) {
-    if (!(await exists(path.join(modelDir, shard)))) {
-      throw new FormatError('ERR_SAFETENSORS_INDEX', `${indexPath}: shard "${shard}" does not exist in ${modelDir}`, {
-        file: indexPath,
-        shard,
-      });
-    }
-  }
-  const files = await Promise.all(shardNames.map((s) => readSafetensorsHeader(path.join(modelDir, s))));
-  const shardIndex = new Map(shardNames.map((s, i) => [s, i] as const));
-
-  const location = new Map<string, number>();
-  files.forEach((f, i) => {
-    for (const name of f.tensors.keys()) {
-      const other = location.get(name);
-      if (other !== undefined) {
-        throw new FormatError(
-          'ERR_SAFETENSORS_INDEX',
-          `${indexPath}: tensor ${JSON.stringify(name)} is stored in both ${files[other]!.path} and ${f.path}`,
-          { file: indexPath, tensor: name },
-        );
-      }
-      location.set(name, i);
-    }
-  });
-  for (const [name, shard] of weightMap) {
-    const i = shardIndex.get(shard)!;
-    if (location.get(name) !== i) {
-      throw new FormatError(
-        'ERR_MISSING_TENSOR',
-        `${indexPath}: tensor ${JSON.stringify(name)} is mapped to ${shard} but ${files[i]!.path} does not contain it`,
-        { file: indexPath, tensor: name, shard },
-      );
-    }
-  }
-  return { files, location };
-}
-
-/** Parse and validate an index file; returns tensor name -> shard file name. */
-async function readIndex(indexPath: string): Promise<Map<string, string>> {
-  // Explicitly typed so TypeScript narrows after calls (control flow needs an annotated `never`).
-  const bad: (message: string, extra?: Record<string, unknown>) => never = (message, extra = {}) => {
-    throw new FormatError('ERR_SAFETENSORS_INDEX', `${indexPath}: ${message}`, { file: indexPath, ...extra });
-  };
-  const { fh, size } = await openRegular(indexPath);
-  let bytes: Uint8Array | null;
-  try {
-    if (size > MAX_INDEX_BYTES) bad(`index is ${size} bytes, over the ${MAX_INDEX_BYTES}-byte limit`);
-    bytes = await readExactly(fh, 0, size);
-  } catch (err) {
-    throw asIoError(err, `cannot read ${indexPath}`, indexPath);
-  } finally {
-    await fh.close().catch(() => undefined);
-  }
-  if (!bytes) throw new ResurfaceError('ERR_IO', `${indexPath}: file shrank while reading`, { file: indexPath });
-  let text = '';
-  let json: unknown;
-  try {
-    text = utf8.decode(bytes);
-    json = JSON.parse(text);
-  } catch (err) {
-    bad(`not valid UTF-8 JSON (${(err as Error).message})`);
-  }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) bad('index must be a JSON object');
-  const dup = findDuplicateKey(text);
-  if (dup !== undefined) bad(`duplicate key ${JSON.stringify(dup)}`, { tensor: dup });
-  const obj = json as Record<string, unknown>;
-  if (
-    Object.prototype.hasOwnProperty.call(obj, 'metadata') &&
-    obj.metadata !== null &&
-    (typeof obj.metadata !== 'object' || Array.isArray(obj.metadata))
-  ) {
-    bad('"metadata" must be an object');
-  }
-  const wm = Object.prototype.hasOwnProperty.call(obj, 'weight_map') ? obj.weight_map : undefined;
-  if (typeof wm !== 'object' || wm === null || Array.isArray(wm)) bad('"weight_map" must be an object {tensor name: shard file}');
-  const map = new Map<string, string>();
-  for (const [name, shard] of Object.entries(wm as Record<string, unknown>)) {
-    if (typeof shard !== 'string') bad(`weight_map[${JSON.stringify(name)}] must be a file name string`, { tensor: name });
-    // Shards live next to the index: a path could escape the model directory.
-    if (shard === '' || shard === '.' || shard === '..' || /[/\\\0]/.test(shard) || path.isAbsolute(shard)) {
-      bad(`weight_map[${JSON.stringify(name)}] = ${JSON.stringify(shard)} is not a plain file name`, { tensor: name });
-    }
-    map.set(name, shard);
-  }
-  if (map.size === 0) bad('weight_map is empty');
-  return map;
-}
-
 /** Read one tensor's bytes (a copy). For tests and tools: loads the whole tensor into memory. */
 export async function readTensorData(file: SafetensorsFile, entry: TensorEntry): Promise<Uint8Array> {
   if (!(entry.begin >= file.dataOffset && entry.begin <= entry.end && entry.end <= file.fileSize)) {
@@ -426,80 +276,4 @@ export async function readTensorData(file: SafetensorsFile, entry: TensorEntry):
   } finally {
     await fh.close().catch(() => undefined);
   }
-}
-
-/**
- * Throw ERR_NONFINITE_WEIGHTS naming the first NaN/Inf element of a floating-point tensor
- * (F64, F32, F16, BF16; little-endian bytes). Other dtypes are always finite.
- */
-export function checkFinite(entry: TensorEntry, bytes: Uint8Array, file?: string): void {
-  const size = DTYPE_SIZES[entry.dtype];
-  const count = Number(elementCount(entry.shape));
-  if (bytes.byteLength !== count * size) {
-    throw new ResurfaceError(
-      'ERR_INVALID_ARGUMENT',
-      `checkFinite: tensor ${JSON.stringify(entry.name)} has ${bytes.byteLength} bytes, expected ${count * size}`,
-      { tensor: entry.name },
-    );
-  }
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let bad = -1;
-  let value = 0;
-  switch (entry.dtype) {
-    case 'F64':
-      for (let i = 0; i < count && bad < 0; i++) if (!Number.isFinite(dv.getFloat64(i * 8, true))) bad = i;
-      if (bad >= 0) value = dv.getFloat64(bad * 8, true);
-      break;
-    case 'F32':
-      if (LITTLE_ENDIAN_HOST && bytes.byteOffset % 4 === 0) {
-        const f = new Float32Array(bytes.buffer, bytes.byteOffset, count); // fast path, no per-element DataView call
-        for (let i = 0; i < count; i++)
-          if (!Number.isFinite(f[i]!)) {
-            bad = i;
-            break;
-          }
-      } else {
-        for (let i = 0; i < count && bad < 0; i++) if (!Number.isFinite(dv.getFloat32(i * 4, true))) bad = i;
-      }
-      if (bad >= 0) value = dv.getFloat32(bad * 4, true);
-      break;
-    case 'F16': // exponent bits 0x7c00 all set: Inf (mantissa 0) or NaN
-    case 'BF16': {
-      // exponent bits 0x7f80 all set
-      const mask = entry.dtype === 'F16' ? 0x7c00 : 0x7f80;
-      for (let i = 0; i < count && bad < 0; i++) if ((dv.getUint16(i * 2, true) & mask) === mask) bad = i;
-      if (bad >= 0) {
-        const bits = dv.getUint16(bad * 2, true);
-        const nan = (bits & (mask === 0x7c00 ? 0x03ff : 0x007f)) !== 0;
-        value = nan ? NaN : bits & 0x8000 ? -Infinity : Infinity;
-      }
-      break;
-    }
-    default:
-      return;
-  }
-  if (bad < 0) return;
-  const coords = unravel(bad, entry.shape);
-  const where = file ? `${file}: ` : '';
-  throw new ResurfaceError(
-    'ERR_NONFINITE_WEIGHTS',
-    `${where}tensor ${JSON.stringify(entry.name)} has ${value} at index [${coords.join(', ')}] (flat ${bad})`,
-    {
-      ...(file ? { file } : {}),
-      tensor: entry.name,
-      index: bad,
-      coords,
-      value: String(value),
-    },
-  );
-}
-
-/** Flat row-major index -> coordinates for `shape`. */
-function unravel(flat: number, shape: readonly number[]): number[] {
-  const coords = new Array<number>(shape.length);
-  for (let d = shape.length - 1; d >= 0; d--) {
-    coords[d] = flat % shape[d]!;
-    flat = Math.floor(flat / shape[d]!);
-  }
-  return coords;
 }

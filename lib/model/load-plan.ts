@@ -50,6 +50,16 @@ export function buildLoadPlan(spec: ArchSpec, index: WeightIndex, modelDir: stri
   });
 
   const unexpected = [...index.location.keys()].filter((n) => !used.has(n) && !isIgnoredTensor(plan, n));
+  rejectUnexpectedTensors(modelDir, unexpected);
+  return { files: index.files.map((f) => f.path), slots, neoxHeads: spec.family === 'gpt_neox' ? spec.numHeads : 0, checkFinite };
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/** ERR_UNEXPECTED_TENSOR naming (the first five of) the checkpoint's tensors that the config does not describe. */
+export function rejectUnexpectedTensors(modelDir: string, unexpected: string[]): void {
   if (unexpected.length > 0) {
     const shown = unexpected.slice(0, 5).join(', ') + (unexpected.length > 5 ? `, … (${unexpected.length} in all)` : '');
     throw new FormatError(
@@ -58,9 +68,4 @@ export function buildLoadPlan(spec: ArchSpec, index: WeightIndex, modelDir: stri
       { tensors: unexpected },
     );
   }
-  return { files: index.files.map((f) => f.path), slots, neoxHeads: spec.family === 'gpt_neox' ? spec.numHeads : 0, checkFinite };
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
 }

@@ -15,7 +15,7 @@ import { buildLoadPlan } from './load-plan';
 import { parseLoadOptions, type LoadOptions, type ResolvedLoadOptions } from './options';
 import { chooseDtype } from './resolve-dtype';
 import { fromNative, ResurfaceError } from '../errors';
-import { openWeights } from '../io/safetensors';
+import { openWeights } from '../io/safetensors-index';
 import { loadNative } from '../native/loader';
 import type { NativeModel, NativeModelInfo } from '../native/types';
 

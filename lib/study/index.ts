@@ -9,21 +9,9 @@ export { relativeDropTest, dropDesignLimit } from './relative-drop';
 export { rankCorrelationTest, equivalenceMarginDetectable } from './rank-correlation';
 export { slopeTest } from './slope';
 export { adjustFamily, decide, type Verdict, type StudyContrast } from './verdict';
-export {
-  STUDY_DEFAULTS,
-  studentStudies,
-  cellsOf,
-  utilityFinding,
-  relationalFinding,
-  decouplingFinding,
-  proxiesFinding,
-  proxyPoints,
-  temperatureFinding,
-  extractionRates,
-  type Finding,
-  type FindingId,
-  type StudySettings,
-  type StudentStudy,
-  type ProxyPoints,
-} from './findings';
+export { STUDY_DEFAULTS, studentStudies, cellsOf, type Finding, type FindingId, type StudySettings, type StudentStudy } from './findings';
+export { utilityFinding, relationalFinding } from './gain-findings';
+export { decouplingFinding, extractionRates } from './decoupling';
+export { proxiesFinding, proxyPoints, type ProxyPoints } from './proxies-finding';
+export { temperatureFinding } from './temperature-finding';
 export { studySettings, studyFindings } from './study';

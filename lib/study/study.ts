@@ -1,18 +1,10 @@
 /** All five findings of a results table, in the paper's order. */
 import type { ResultsData } from '../report/results';
-import {
-  STUDY_DEFAULTS,
-  decouplingFinding,
-  proxiesFinding,
-  proxyPoints,
-  relationalFinding,
-  studentStudies,
-  temperatureFinding,
-  utilityFinding,
-  type Finding,
-  type StudentStudy,
-  type StudySettings,
-} from './findings';
+import { decouplingFinding } from './decoupling';
+import { STUDY_DEFAULTS, studentStudies, type Finding, type StudentStudy, type StudySettings } from './findings';
+import { relationalFinding, utilityFinding } from './gain-findings';
+import { proxiesFinding, proxyPoints } from './proxies-finding';
+import { temperatureFinding } from './temperature-finding';
 
 export function studySettings(data: ResultsData): StudySettings {
   const st = data.statistics;

@@ -25,8 +25,8 @@ class AsyncTask : public Napi::AsyncWorker {
   using Finally = std::function<void()>;
 
   AsyncTask(Napi::Env env, Work work, ToJs to_js, Finally on_settle = nullptr)
-      : Napi::AsyncWorker(env, "resurface:native"), deferred_(Napi::Promise::Deferred::New(env)),
-        work_(std::move(work)), to_js_(std::move(to_js)), finally_(std::move(on_settle)) {}
+      : Napi::AsyncWorker(env, "resurface:native"), deferred_(Napi::Promise::Deferred::New(env)), work_(std::move(work)),
+        to_js_(std::move(to_js)), finally_(std::move(on_settle)) {}
 
   Napi::Promise promise() { return deferred_.Promise(); }
 

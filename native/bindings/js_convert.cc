@@ -151,8 +151,7 @@ LoadPlan plan_from_js(const Napi::Object& o) {
 torch::Device device_from_string(const std::string& s) {
   if (s == "cpu") return torch::Device(torch::kCPU);
   if (s.rfind("cuda", 0) == 0) {
-    if (!torch::cuda::is_available())
-      fail("ERR_DEVICE", "device " + s + " requested but this build of libtorch has no usable CUDA device");
+    if (!torch::cuda::is_available()) fail("ERR_DEVICE", "device " + s + " requested but this build of libtorch has no usable CUDA device");
     int index = 0;
     if (s.size() > 5 && s[4] == ':') index = std::stoi(s.substr(5));
     if (index < 0 || index >= static_cast<int>(torch::cuda::device_count()))

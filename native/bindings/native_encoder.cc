@@ -95,16 +95,19 @@ Napi::Value NativeEncoder::Embed(const Napi::CallbackInfo& info) {
     rows->offsets = std::move(r.off);
     for (int64_t i = 0; i < rows->size(); ++i)
       check_arg(rows->len(i) <= state->config.max_position_embeddings,
-                "sequence " + std::to_string(i) + " has " + std::to_string(rows->len(i)) +
-                    " tokens, more than max_position_embeddings " + std::to_string(state->config.max_position_embeddings));
+                "sequence " + std::to_string(i) + " has " + std::to_string(rows->len(i)) + " tokens, more than max_position_embeddings " +
+                    std::to_string(state->config.max_position_embeddings));
     const int64_t batch = batch_size_from_js(info[2], 32);
     return run_async<std::vector<float>>(
         env,
         [state, rows, batch]() {
-          return with_model(state, [&] {
-            torch::InferenceMode guard;
-            return embed_rows(*state->encoder, *rows, batch, state->pooling, state->normalize);
-          }, "encoder");
+          return with_model(
+              state,
+              [&] {
+                torch::InferenceMode guard;
+                return embed_rows(*state->encoder, *rows, batch, state->pooling, state->normalize);
+              },
+              "encoder");
         },
         [](Napi::Env env, std::vector<float>& v) -> Napi::Value {
           auto a = Napi::Float32Array::New(env, v.size());

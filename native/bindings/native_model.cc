@@ -38,8 +38,8 @@ ModelHandle model_from_js(const Napi::Value& v) {
 Napi::Float32Array tensor_to_float32array(Napi::Env env, const torch::Tensor& t) {
   auto* owned = new torch::Tensor(t.to(torch::kCPU, torch::kFloat32).contiguous());
   const size_t n = static_cast<size_t>(owned->numel());
-  auto buf = Napi::ArrayBuffer::New(env, owned->data_ptr<float>(), n * sizeof(float),
-                                    [](Napi::Env, void*, torch::Tensor* keep) { delete keep; }, owned);
+  auto buf = Napi::ArrayBuffer::New(
+      env, owned->data_ptr<float>(), n * sizeof(float), [](Napi::Env, void*, torch::Tensor* keep) { delete keep; }, owned);
   return Napi::Float32Array::New(env, n, buf, 0);
 }
 
@@ -92,12 +92,10 @@ Napi::Value NativeModel::Forward(const Napi::CallbackInfo& info) {
     auto ids = torch::from_blob(ids_js.Data(), {B, T}, torch::kInt32).to(torch::kInt64);
     auto lens = torch::from_blob(lens_js.Data(), {B}, torch::kInt32).to(torch::kInt64);
     const int64_t V = state->arch.vocab_size;
-    check_arg(ids.min().item<int64_t>() >= 0 && ids.max().item<int64_t>() < V,
-              "token ids must be in [0, " + std::to_string(V) + ")");
+    check_arg(ids.min().item<int64_t>() >= 0 && ids.max().item<int64_t>() < V, "token ids must be in [0, " + std::to_string(V) + ")");
     check_arg(lens.min().item<int64_t>() >= 1 && lens.max().item<int64_t>() <= T, "lengths must be in [1, T]");
-    check_arg(T <= state->arch.max_position_embeddings,
-              "sequence length " + std::to_string(T) + " exceeds max_position_embeddings " +
-                  std::to_string(state->arch.max_position_embeddings));
+    check_arg(T <= state->arch.max_position_embeddings, "sequence length " + std::to_string(T) + " exceeds max_position_embeddings " +
+                                                            std::to_string(state->arch.max_position_embeddings));
     return run_async<torch::Tensor>(
         env,
         [state, ids, lens, B, T]() {
@@ -106,7 +104,9 @@ Napi::Value NativeModel::Forward(const Napi::CallbackInfo& info) {
             ForwardArgs args;
             args.ids = ids.to(state->device);
             args.positions = torch::arange(T, torch::TensorOptions().dtype(torch::kInt64).device(state->device))
-                                 .unsqueeze(0).expand({B, T}).contiguous();
+                                 .unsqueeze(0)
+                                 .expand({B, T})
+                                 .contiguous();
             auto logits = state->decoder->logits(state->decoder->hidden(args));  // [B, T, V]
             // positions past a row's length are padding: zero them, in place (the tensor is ours), and only
             // when there is padding; an out-of-place masked_fill is a second [B, T, V] tensor (+206 MB at 8x128)

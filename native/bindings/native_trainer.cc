@@ -45,7 +45,8 @@ torch::Tensor f32_view_of_js(const Napi::Object& o, const char* key, const std::
                              std::vector<Napi::Reference<Napi::Value>>& keep) {
   auto v = o.Get(key);
   if (v.IsUndefined() || v.IsNull()) return {};
-  check_arg(v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == napi_float32_array, std::string(key) + " must be a Float32Array");
+  check_arg(v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == napi_float32_array,
+            std::string(key) + " must be a Float32Array");
   auto a = v.As<Napi::Float32Array>();
   int64_t n = 1;
   for (auto d : shape) n *= d;
@@ -121,11 +122,12 @@ Napi::Value NativeTrainer::Step(const Napi::CallbackInfo& info) {
     check_arg(ids_v.IsTypedArray() && tg_v.IsTypedArray(), "ids and targets must be Int32Arrays");
     auto ids_js = ids_v.As<Napi::Int32Array>();
     auto tg_js = tg_v.As<Napi::Int32Array>();
-    check_arg(B > 0 && T > 0 && static_cast<int64_t>(ids_js.ElementLength()) == B * T &&
-                  static_cast<int64_t>(tg_js.ElementLength()) == B * T, "ids and targets must each hold B*T values");
+    check_arg(
+        B > 0 && T > 0 && static_cast<int64_t>(ids_js.ElementLength()) == B * T && static_cast<int64_t>(tg_js.ElementLength()) == B * T,
+        "ids and targets must each hold B*T values");
     const auto& arch = tr->model()->arch;
-    check_arg(T <= arch.max_position_embeddings, "sequence length " + std::to_string(T) + " exceeds max_position_embeddings " +
-                                                     std::to_string(arch.max_position_embeddings));
+    check_arg(T <= arch.max_position_embeddings,
+              "sequence length " + std::to_string(T) + " exceeds max_position_embeddings " + std::to_string(arch.max_position_embeddings));
     StepInput in;
     in.ids = torch::from_blob(ids_js.Data(), {B, T}, torch::kInt32).to(torch::kInt64);  // copies
     in.targets = torch::from_blob(tg_js.Data(), {B, T}, torch::kInt32).to(torch::kInt64);

@@ -22,9 +22,8 @@ static std::vector<std::string> mapped_libraries() {
     auto slash = line.find('/');
     if (slash == std::string::npos) continue;
     auto path = line.substr(slash);
-    if (path.find("blas") != std::string::npos || path.find("libgomp") != std::string::npos ||
-        path.find("libomp") != std::string::npos || path.find("libtorch") != std::string::npos ||
-        path.find("libmkl") != std::string::npos)
+    if (path.find("blas") != std::string::npos || path.find("libgomp") != std::string::npos || path.find("libomp") != std::string::npos ||
+        path.find("libtorch") != std::string::npos || path.find("libmkl") != std::string::npos)
       seen.insert(path);
   }
   return {seen.begin(), seen.end()};

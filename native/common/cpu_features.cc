@@ -93,10 +93,14 @@ CpuFeatures detect() {
 
 std::vector<std::string> CpuFeatures::names() const {
   std::vector<std::string> out;
-  const std::pair<bool, const char*> all[] = {{avx2, "avx2"},           {fma, "fma"},
-                                              {avx512f, "avx512f"},     {avx512bw, "avx512bw"},
-                                              {avx512vl, "avx512vl"},   {avx512_vnni, "avx512_vnni"},
-                                              {avx512_bf16, "avx512_bf16"}, {amx_tile, "amx_tile"},
+  const std::pair<bool, const char*> all[] = {{avx2, "avx2"},
+                                              {fma, "fma"},
+                                              {avx512f, "avx512f"},
+                                              {avx512bw, "avx512bw"},
+                                              {avx512vl, "avx512vl"},
+                                              {avx512_vnni, "avx512_vnni"},
+                                              {avx512_bf16, "avx512_bf16"},
+                                              {amx_tile, "amx_tile"},
                                               {amx_bf16, "amx_bf16"}};
   for (const auto& [has, name] : all)
     if (has) out.emplace_back(name);

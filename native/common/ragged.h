@@ -23,8 +23,8 @@ inline void check_ragged(const Ragged& r, const std::string& what, int64_t vocab
   check_arg(!r.off.empty() && r.off.front() == 0 && r.off.back() == static_cast<int64_t>(r.ids.size()),
             what + " offsets must start at 0 and end at the number of ids");
   for (int64_t i = 0; i < r.size(); ++i)
-    check_arg(r.len(i) >= min_len, what + " row " + std::to_string(i) + " has " + std::to_string(r.len(i)) +
-                                       " tokens; at least " + std::to_string(min_len) + " needed");
+    check_arg(r.len(i) >= min_len, what + " row " + std::to_string(i) + " has " + std::to_string(r.len(i)) + " tokens; at least " +
+                                       std::to_string(min_len) + " needed");
   for (auto id : r.ids)
     check_arg(id >= 0 && id < vocab, what + ": token id " + std::to_string(id) + " is outside [0, " + std::to_string(vocab) + ")");
 }

@@ -20,8 +20,7 @@ Pooling pooling_from_string(const std::string& s) {
 BertEncoder::BertEncoder(BertConfig config, const std::vector<std::string>& names, std::vector<torch::Tensor> params)
     : config_(std::move(config)), params_(std::move(params)) {
   check_arg(names.size() == params_.size(), "BertEncoder: one name per parameter");
-  check_arg(config_.num_heads > 0 && config_.hidden_size % config_.num_heads == 0,
-            "hidden_size must be a multiple of num_attention_heads");
+  check_arg(config_.num_heads > 0 && config_.hidden_size % config_.num_heads == 0, "hidden_size must be a multiple of num_attention_heads");
   for (size_t i = 0; i < names.size(); ++i) index_[names[i]] = i;
 }
 
@@ -67,8 +66,7 @@ torch::Tensor BertEncoder::layer(int64_t i, const torch::Tensor& x, const torch:
 torch::Tensor BertEncoder::hidden(const torch::Tensor& ids, const torch::Tensor& lengths) const {
   const int64_t B = ids.size(0), T = ids.size(1);
   check_arg(T <= config_.max_position_embeddings,
-            "sequence length " + std::to_string(T) + " exceeds max_position_embeddings " +
-                std::to_string(config_.max_position_embeddings));
+            "sequence length " + std::to_string(T) + " exceeds max_position_embeddings " + std::to_string(config_.max_position_embeddings));
   const auto& word = p("embeddings.word_embeddings.weight");
   auto dev = word.device();
   auto ids_d = ids.to(dev);
@@ -90,9 +88,7 @@ torch::Tensor BertEncoder::embed(const torch::Tensor& ids, const torch::Tensor& 
   auto valid = (torch::arange(T, lens.options()).unsqueeze(0) < lens.unsqueeze(1)).unsqueeze(-1);  // [B, T, 1]
   torch::Tensor pooled;
   switch (pooling) {
-    case Pooling::Cls:
-      pooled = h.select(1, 0);
-      break;
+    case Pooling::Cls: pooled = h.select(1, 0); break;
     case Pooling::Max:  // sentence-transformers sets padding to -1e9 before the max
       pooled = std::get<0>(h.masked_fill(valid.logical_not(), -1e9f).max(1));
       break;

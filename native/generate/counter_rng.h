@@ -23,8 +23,7 @@ struct Philox4x32 {
 
   // 4 x 32 random bits for counter (a, b) under key `seed`.
   static void generate(uint64_t seed, uint64_t a, uint64_t b, uint32_t out[4]) {
-    uint32_t ctr[4] = {static_cast<uint32_t>(a), static_cast<uint32_t>(a >> 32), static_cast<uint32_t>(b),
-                       static_cast<uint32_t>(b >> 32)};
+    uint32_t ctr[4] = {static_cast<uint32_t>(a), static_cast<uint32_t>(a >> 32), static_cast<uint32_t>(b), static_cast<uint32_t>(b >> 32)};
     uint32_t key[2] = {static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32)};
     for (int i = 0; i < 10; ++i) {
       round(ctr, key);

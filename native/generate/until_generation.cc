@@ -82,8 +82,10 @@ class UntilRun {
       row.tokens.push_back(static_cast<int32_t>(tok));
       const size_t before = row.text.size();
       const std::string& p = bytes_.piece(tok);
-      if (before == 0 && bytes_.strip_leading_space && !p.empty() && p[0] == ' ') row.text.append(p, 1, std::string::npos);
-      else row.text += p;
+      if (before == 0 && bytes_.strip_leading_space && !p.empty() && p[0] == ' ')
+        row.text.append(p, 1, std::string::npos);
+      else
+        row.text += p;
       // a stop string that appears now ends within the new bytes: search only from there
       for (const auto& s : it.stops) {
         const size_t from = before >= s.size() ? before - s.size() + 1 : 0;
@@ -232,7 +234,8 @@ std::vector<UntilCompletion> generate_until(ModelState& model, const std::vector
     check_arg(static_cast<int64_t>(it.context.size()) + it.max_gen_toks - 1 <= model.arch.max_position_embeddings,
               "context (" + std::to_string(it.context.size()) + " tokens) + max_gen_toks (" + std::to_string(it.max_gen_toks) +
                   ") exceeds max_position_embeddings " + std::to_string(model.arch.max_position_embeddings));
-    for (auto id : it.context) check_arg(id >= 0 && id < model.arch.vocab_size, "context token id " + std::to_string(id) + " is outside the vocabulary");
+    for (auto id : it.context)
+      check_arg(id >= 0 && id < model.arch.vocab_size, "context token id " + std::to_string(id) + " is outside the vocabulary");
   }
   if (items.empty()) return {};
   UntilRun run(model, items, cfg, bytes);

@@ -35,7 +35,10 @@ torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& weight, doub
 Decoder::Decoder(ArchSpec arch, std::vector<std::string> names, std::vector<torch::Tensor> params)
     : arch_(std::move(arch)), names_(std::move(names)), params_(std::move(params)), rope_(arch_) {
   for (size_t i = 0; i < names_.size(); ++i) index_[names_[i]] = i;
-  auto opt = [&](const std::string& n) { auto it = index_.find(n); return it == index_.end() ? torch::Tensor() : params_[it->second]; };
+  auto opt = [&](const std::string& n) {
+    auto it = index_.find(n);
+    return it == index_.end() ? torch::Tensor() : params_[it->second];
+  };
   auto req = [&](const std::string& n) {
     auto t = opt(n);
     if (!t.defined()) fail("ERR_MISSING_TENSOR", "internal parameter " + n + " was not loaded");
@@ -167,8 +170,8 @@ torch::Tensor Decoder::hidden(const ForwardArgs& args) {
   return norm(x, final_w_, final_b_);
 }
 
-torch::Tensor Decoder::layer(int64_t l, const torch::Tensor& x, const ForwardArgs& args, const torch::Tensor& cos,
-                             const torch::Tensor& sin, const torch::Tensor& mask) {
+torch::Tensor Decoder::layer(int64_t l, const torch::Tensor& x, const ForwardArgs& args, const torch::Tensor& cos, const torch::Tensor& sin,
+                             const torch::Tensor& mask) {
   const auto& p = layers_[l];
   auto attn = attention(p, norm(x, p.ln1_w, p.ln1_b), args, l, cos, sin, mask);
   if (arch_.parallel_residual) return x + attn + mlp(p, norm(x, p.ln2_w, p.ln2_b));
@@ -179,8 +182,8 @@ torch::Tensor Decoder::layer(int64_t l, const torch::Tensor& x, const ForwardArg
 std::vector<torch::Tensor> Decoder::layer_params(int64_t l) const {
   const auto& p = layers_.at(l);
   std::vector<torch::Tensor> out;
-  for (const auto* t : {&p.ln1_w, &p.ln1_b, &p.qkv_w, &p.qkv_b, &p.q_norm, &p.k_norm, &p.o_w, &p.o_b, &p.ln2_w, &p.ln2_b,
-                        &p.up_w, &p.up_b, &p.down_w, &p.down_b}) {
+  for (const auto* t : {&p.ln1_w, &p.ln1_b, &p.qkv_w, &p.qkv_b, &p.q_norm, &p.k_norm, &p.o_w, &p.o_b, &p.ln2_w, &p.ln2_b, &p.up_w, &p.up_b,
+                        &p.down_w, &p.down_b}) {
     if (t->defined()) out.push_back(*t);
   }
   return out;

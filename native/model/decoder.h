@@ -46,8 +46,8 @@ class Decoder {
   // Final-normed hidden states [B, T, H].
   torch::Tensor hidden(const ForwardArgs& args);
   // One transformer block: x [B, T, H] -> [B, T, H] (residuals included).
-  torch::Tensor layer(int64_t l, const torch::Tensor& x, const ForwardArgs& args, const torch::Tensor& cos,
-                      const torch::Tensor& sin, const torch::Tensor& mask);
+  torch::Tensor layer(int64_t l, const torch::Tensor& x, const ForwardArgs& args, const torch::Tensor& cos, const torch::Tensor& sin,
+                      const torch::Tensor& mask);
   // The defined parameter tensors of layer l (for recomputation in backward).
   std::vector<torch::Tensor> layer_params(int64_t l) const;
   // Vocabulary logits [B, T, V] from hidden states [B, T, H] (model dtype).
@@ -57,8 +57,8 @@ class Decoder {
 
  private:
   torch::Tensor norm(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b) const;
-  torch::Tensor attention(const LayerParams& p, const torch::Tensor& x, const ForwardArgs& args, int64_t layer,
-                          const torch::Tensor& cos, const torch::Tensor& sin, const torch::Tensor& mask);
+  torch::Tensor attention(const LayerParams& p, const torch::Tensor& x, const ForwardArgs& args, int64_t layer, const torch::Tensor& cos,
+                          const torch::Tensor& sin, const torch::Tensor& mask);
   torch::Tensor mlp(const LayerParams& p, const torch::Tensor& x) const;
   torch::Tensor activation(const torch::Tensor& x) const;
 

@@ -31,8 +31,8 @@ inline void axpy(float alpha, const float* x, float* y, int64_t n) {
 }  // namespace
 
 bool small_query_attention_applies(const torch::Tensor& q, const torch::Tensor& keys) {
-  return q.is_cpu() && q.scalar_type() == torch::kFloat32 && keys.scalar_type() == torch::kFloat32 &&
-         q.size(2) <= kMaxSmallQueryRows && !(torch::GradMode::is_enabled() && (q.requires_grad() || keys.requires_grad()));
+  return q.is_cpu() && q.scalar_type() == torch::kFloat32 && keys.scalar_type() == torch::kFloat32 && q.size(2) <= kMaxSmallQueryRows &&
+         !(torch::GradMode::is_enabled() && (q.requires_grad() || keys.requires_grad()));
 }
 
 torch::Tensor small_query_attention_cpu(const torch::Tensor& q_in, const torch::Tensor& keys, const torch::Tensor& values,

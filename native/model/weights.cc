@@ -65,8 +65,7 @@ bool stored_values_finite(const uint8_t* p, int64_t n, torch::ScalarType st) {
 // dst.copy_(src) in slices along dim 0 (src is a contiguous view into `file`, dst any view of the same
 // shape in the final dtype and layout): each slice is checked for NaN/Inf, converted straight into the
 // destination, then its source pages are dropped from this process (madvise on a read-only map).
-void copy_in_chunks(torch::Tensor dst, const torch::Tensor& src, const MappedFile& file, const std::string& name,
-                    bool check_finite) {
+void copy_in_chunks(torch::Tensor dst, const torch::Tensor& src, const MappedFile& file, const std::string& name, bool check_finite) {
   // The stored values are checked (as float32 was before: a narrowing conversion that overflows is
   // not an error), and for float64 sources also the converted ones, which may overflow to Inf.
   const bool narrowed = src.scalar_type() == torch::kFloat64 && dst.scalar_type() != torch::kFloat64;
@@ -163,14 +162,13 @@ std::vector<torch::Tensor> load_weights(const LoadPlan& plan, torch::ScalarType 
       for (size_t i = 1; i < views.size(); ++i) {
         auto s = views[i].sizes().vec();
         if (s.empty() || shape.empty() || s.size() != shape.size() || !std::equal(s.begin() + 1, s.end(), shape.begin() + 1))
-          fail("ERR_TENSOR_SHAPE", "parameter " + slot.name + ": sources " + shape_str(shape) + " and " + shape_str(s) +
-                                       " cannot be concatenated");
+          fail("ERR_TENSOR_SHAPE",
+               "parameter " + slot.name + ": sources " + shape_str(shape) + " and " + shape_str(s) + " cannot be concatenated");
         shape[0] += s[0];
       }
     }
     if (shape != slot.shape)
-      fail("ERR_TENSOR_SHAPE", "parameter " + slot.name + " has shape " + shape_str(shape) + ", expected " +
-                                   shape_str(slot.shape));
+      fail("ERR_TENSOR_SHAPE", "parameter " + slot.name + " has shape " + shape_str(shape) + ", expected " + shape_str(slot.shape));
     if (slot.op == "neox_qkv" && (shape.empty() || shape[0] % (3 * plan.neox_heads) != 0))
       fail("ERR_TENSOR_SHAPE", "parameter " + slot.name + " has " + std::to_string(shape.empty() ? 0 : shape[0]) +
                                    " rows, not a multiple of 3 * " + std::to_string(plan.neox_heads) + " heads");
@@ -181,8 +179,8 @@ std::vector<torch::Tensor> load_weights(const LoadPlan& plan, torch::ScalarType 
     } else if (slot.op == "concat0") {
       int64_t row = 0;
       for (size_t i = 0; i < views.size(); ++i) {
-        copy_in_chunks(value.narrow(0, row, views[i].size(0)), views[i], *files[slot.sources[i].file],
-                       slot.sources[i].name, plan.check_finite);
+        copy_in_chunks(value.narrow(0, row, views[i].size(0)), views[i], *files[slot.sources[i].file], slot.sources[i].name,
+                       plan.check_finite);
         row += views[i].size(0);
       }
     } else {  // neox_qkv: source rows per head [nh, 3, hd, ...] -> value's q|k|v blocks [3, nh, hd, ...]
@@ -193,8 +191,8 @@ std::vector<torch::Tensor> load_weights(const LoadPlan& plan, torch::ScalarType 
       per_head.insert(per_head.end(), rest.begin(), rest.end());
       std::vector<int64_t> blocks{3, nh, shape[0] / (3 * nh)};
       blocks.insert(blocks.end(), rest.begin(), rest.end());
-      copy_in_chunks(value.view(blocks).transpose(0, 1), views[0].view(per_head), *files[slot.sources[0].file],
-                     slot.sources[0].name, plan.check_finite);
+      copy_in_chunks(value.view(blocks).transpose(0, 1), views[0].view(per_head), *files[slot.sources[0].file], slot.sources[0].name,
+                     plan.check_finite);
     }
     out.push_back(device.is_cpu() ? value : in_compute_layout(value.to(device), slot, device));
   }

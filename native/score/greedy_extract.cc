@@ -7,8 +7,7 @@
 
 namespace resurface {
 
-std::vector<int32_t> greedy_extract(ModelState& st, const std::vector<int64_t>& prompts, int64_t N, int64_t P, int64_t S,
-                                    int64_t batch) {
+std::vector<int32_t> greedy_extract(ModelState& st, const std::vector<int64_t>& prompts, int64_t N, int64_t P, int64_t S, int64_t batch) {
   auto& dec = *st.decoder;
   const auto iopt = torch::TensorOptions().dtype(torch::kInt64).device(st.device);
   std::vector<int32_t> out(static_cast<size_t>(N * S));

@@ -28,8 +28,7 @@ ContinuationScores score_continuations(ModelState& st, const ContinuationRequest
 std::vector<float> window_logprobs(ModelState& st, const Ragged& windows, const std::vector<int64_t>& score_from, int64_t batch);
 
 // Argmax continuation of N prompts [N*P] by S tokens -> [N*S]                    (greedy_extract.cc)
-std::vector<int32_t> greedy_extract(ModelState& st, const std::vector<int64_t>& prompts, int64_t N, int64_t P, int64_t S,
-                                    int64_t batch);
+std::vector<int32_t> greedy_extract(ModelState& st, const std::vector<int64_t>& prompts, int64_t N, int64_t P, int64_t S, int64_t batch);
 
 // Mean of the final-normed hidden states over each row's tokens -> [N*H] float32  (embed.cc)
 std::vector<float> mean_embeddings(ModelState& st, const Ragged& seqs, int64_t batch);

@@ -14,8 +14,7 @@ struct TargetScores {
 };
 
 // hidden: [M, H] (model dtype); targets: [M] int64. Chunks of `chunk` rows bound the [chunk, V] logits.
-TargetScores score_targets(const Decoder& decoder, const torch::Tensor& hidden, const torch::Tensor& targets,
-                           int64_t chunk = 256);
+TargetScores score_targets(const Decoder& decoder, const torch::Tensor& hidden, const torch::Tensor& targets, int64_t chunk = 256);
 
 // The single "flat" scoring pass shared by continuation scoring and perplexity windows: each row is
 // context ++ continuation (context >= 1 token); the forward runs over row[:-1] and the continuation

@@ -12,8 +12,8 @@ using torch::autograd::variable_list;
 // Inputs: x, cos, sin, mask, then the layer's parameters (so that their gradients flow back through
 // this node into AccumulateGrad), then the decoder pointer and the layer index (non-tensors).
 struct CheckpointedLayer : public torch::autograd::Function<CheckpointedLayer> {
-  static torch::Tensor forward(AutogradContext* ctx, torch::Tensor x, torch::Tensor cos, torch::Tensor sin,
-                               torch::Tensor mask, torch::TensorList params, int64_t decoder, int64_t layer) {
+  static torch::Tensor forward(AutogradContext* ctx, torch::Tensor x, torch::Tensor cos, torch::Tensor sin, torch::Tensor mask,
+                               torch::TensorList params, int64_t decoder, int64_t layer) {
     ctx->saved_data["decoder"] = decoder;
     ctx->saved_data["layer"] = layer;
     ctx->save_for_backward({x, cos, sin, mask});
@@ -47,11 +47,11 @@ struct CheckpointedLayer : public torch::autograd::Function<CheckpointedLayer> {
 
 }  // namespace
 
-torch::Tensor checkpoint_layer(Decoder& dec, int64_t layer, const torch::Tensor& x, const torch::Tensor& cos,
-                               const torch::Tensor& sin, const torch::Tensor& mask) {
+torch::Tensor checkpoint_layer(Decoder& dec, int64_t layer, const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
+                               const torch::Tensor& mask) {
   auto params = dec.layer_params(layer);
-  return CheckpointedLayer::apply(x, cos, sin, mask, torch::TensorList(params),
-                                  static_cast<int64_t>(reinterpret_cast<intptr_t>(&dec)), layer);
+  return CheckpointedLayer::apply(x, cos, sin, mask, torch::TensorList(params), static_cast<int64_t>(reinterpret_cast<intptr_t>(&dec)),
+                                  layer);
 }
 
 }  // namespace resurface

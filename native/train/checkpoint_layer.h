@@ -11,7 +11,7 @@
 namespace resurface {
 
 // Matches CheckpointLayerFn (model/decoder.h). x: [B, T, H] -> [B, T, H].
-torch::Tensor checkpoint_layer(Decoder& dec, int64_t layer, const torch::Tensor& x, const torch::Tensor& cos,
-                               const torch::Tensor& sin, const torch::Tensor& mask);
+torch::Tensor checkpoint_layer(Decoder& dec, int64_t layer, const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
+                               const torch::Tensor& mask);
 
 }  // namespace resurface

@@ -19,8 +19,8 @@ int64_t auto_chunk_rows(int64_t n, int64_t vocab) {
 }
 
 struct HeadCrossEntropy : public torch::autograd::Function<HeadCrossEntropy> {
-  static torch::Tensor forward(AutogradContext* ctx, torch::Tensor hidden, torch::Tensor weight, torch::Tensor targets,
-                               double normalizer, int64_t chunk_rows, torch::Tensor* scratch) {
+  static torch::Tensor forward(AutogradContext* ctx, torch::Tensor hidden, torch::Tensor weight, torch::Tensor targets, double normalizer,
+                               int64_t chunk_rows, torch::Tensor* scratch) {
     const int64_t N = hidden.size(0), H = hidden.size(1), V = weight.size(0);
     const bool want_h = hidden.requires_grad(), want_w = weight.requires_grad();
     const auto f32 = hidden.options().dtype(torch::kFloat32);
@@ -32,8 +32,7 @@ struct HeadCrossEntropy : public torch::autograd::Function<HeadCrossEntropy> {
     auto loss = torch::zeros({}, f32.dtype(torch::kFloat64));
 
     const int64_t C = chunk_rows > 0 ? std::min(chunk_rows, N) : auto_chunk_rows(N, V);
-    if (!scratch->defined() || scratch->numel() < C * V || scratch->device() != hidden.device())
-      *scratch = torch::empty({C * V}, f32);
+    if (!scratch->defined() || scratch->numel() < C * V || scratch->device() != hidden.device()) *scratch = torch::empty({C * V}, f32);
     for (int64_t r0 = 0; r0 < N; r0 += C) {
       const int64_t c = std::min(C, N - r0);
       auto h = hidden.narrow(0, r0, c);                                // [c, H]
@@ -41,8 +40,10 @@ struct HeadCrossEntropy : public torch::autograd::Function<HeadCrossEntropy> {
       auto valid = t.ne(-100);                                         // [c]
       auto tsafe = t.masked_fill(valid.logical_not(), 0).unsqueeze(1); // [c, 1]
       auto z = scratch->narrow(0, 0, c * V).view({c, V});              // [c, V] logits, then gradients
-      if (low_precision) z.copy_(torch::mm(h, wt));
-      else at::mm_out(z, h, wt);
+      if (low_precision)
+        z.copy_(torch::mm(h, wt));
+      else
+        at::mm_out(z, h, wt);
       z.sub_(z.amax(1, /*keepdim=*/true));                             // shifted logits, max 0
       auto target_logit = z.gather(1, tsafe).squeeze(1);               // [c]
       z.exp_();
@@ -60,8 +61,8 @@ struct HeadCrossEntropy : public torch::autograd::Function<HeadCrossEntropy> {
       if (want_w) grad_wt.addmm_(h32.t(), z);                           // [H, c] @ [c, V]
     }
     // the upstream gradient scales both; the weight gradient keeps the parameter's layout
-    ctx->save_for_backward({want_h ? grad_h.to(hidden.scalar_type()) : torch::Tensor(),
-                            want_w ? grad_wt.t().to(weight.scalar_type()) : torch::Tensor()});
+    ctx->save_for_backward(
+        {want_h ? grad_h.to(hidden.scalar_type()) : torch::Tensor(), want_w ? grad_wt.t().to(weight.scalar_type()) : torch::Tensor()});
     return (loss / normalizer).to(torch::kFloat32);
   }
 
@@ -75,8 +76,8 @@ struct HeadCrossEntropy : public torch::autograd::Function<HeadCrossEntropy> {
 
 }  // namespace
 
-torch::Tensor head_cross_entropy(const torch::Tensor& hidden, const torch::Tensor& weight, const torch::Tensor& targets,
-                                 double normalizer, int64_t chunk_rows, torch::Tensor& scratch) {
+torch::Tensor head_cross_entropy(const torch::Tensor& hidden, const torch::Tensor& weight, const torch::Tensor& targets, double normalizer,
+                                 int64_t chunk_rows, torch::Tensor& scratch) {
   check_arg(hidden.dim() == 2 && weight.dim() == 2 && hidden.size(1) == weight.size(1), "internal: head shapes disagree");
   check_arg(targets.dim() == 1 && targets.size(0) == hidden.size(0), "internal: one target per hidden row");
   check_arg(normalizer > 0, "internal: the loss normalizer must be positive");

@@ -19,7 +19,7 @@ namespace resurface {
 // scratch         a tensor the function may resize and reuse across calls (one [C, V] chunk)
 // Returns sum over targeted rows of -log softmax(h W^T)[target], divided by `normalizer`, as a
 // float32 scalar whose backward yields d/dhidden and d/dweight.
-torch::Tensor head_cross_entropy(const torch::Tensor& hidden, const torch::Tensor& weight, const torch::Tensor& targets,
-                                 double normalizer, int64_t chunk_rows, torch::Tensor& scratch);
+torch::Tensor head_cross_entropy(const torch::Tensor& hidden, const torch::Tensor& weight, const torch::Tensor& targets, double normalizer,
+                                 int64_t chunk_rows, torch::Tensor& scratch);
 
 }  // namespace resurface

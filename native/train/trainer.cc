@@ -90,8 +90,8 @@ StepResult Trainer::step(const StepInput& in) {
     auto hidden = dec.hidden(args);  // [B, T, H]
     // Summed over targets, divided by the step's target count: with accumulation the gradient is
     // that of the mean over every target of the optimizer step.
-    loss = head_cross_entropy(hidden.view({B * T, hidden.size(-1)}), dec.lm_head(), targets.view({B * T}),
-                              static_cast<double>(normalizer), opts_.loss_chunk_rows, head_scratch_);
+    loss = head_cross_entropy(hidden.view({B * T, hidden.size(-1)}), dec.lm_head(), targets.view({B * T}), static_cast<double>(normalizer),
+                              opts_.loss_chunk_rows, head_scratch_);
     r.loss = loss.item<double>();
     if (!std::isfinite(r.loss)) {
       clear_grads();
@@ -105,8 +105,10 @@ StepResult Trainer::step(const StepInput& in) {
       auto g = params_[i].grad();
       if (!g.defined()) continue;
       auto gf = g.to(torch::kFloat32);
-      if (master_[i].grad().defined()) master_[i].mutable_grad().add_(gf);
-      else master_[i].mutable_grad() = gf;
+      if (master_[i].grad().defined())
+        master_[i].mutable_grad().add_(gf);
+      else
+        master_[i].mutable_grad() = gf;
       params_[i].mutable_grad() = torch::Tensor();
     }
   }

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeMegatron } from '../../lib/eval/megatron';
 import { makeTmpDir, removeTmpDir } from '../helpers/shared';
-import { cliIn, ensureDistBuilt } from '../helpers/cli';
+import { cliIn } from '../helpers/cli';
 import { makeTinyModel } from '../helpers/tiny-models';
 
 const dir = makeTmpDir();
@@ -16,7 +16,6 @@ let modelDir: string;
 const cli = (args: string[]) => cliIn(dir, args, 120_000);
 
 beforeAll(async () => {
-  ensureDistBuilt();
   modelDir = await makeTinyModel('EleutherAI--pythia-70m', dir, 3);
 });
 afterAll(() => removeTmpDir(dir));

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyFilter } from '../../lib/eval/answer-extraction';
 import { checkMathEquivalence } from '../../lib/eval/math-equivalence';
 import { makeTmpDir, removeTmpDir } from '../helpers/shared';
-import { cliIn, ensureDistBuilt } from '../helpers/cli';
+import { cliIn } from '../helpers/cli';
 import { makeTinyModel } from '../helpers/tiny-models';
 
 const dir = makeTmpDir();
@@ -23,7 +23,6 @@ function writeTask(name: string, rows: unknown[]): string {
 }
 
 beforeAll(async () => {
-  ensureDistBuilt();
   modelDir = await makeTinyModel('EleutherAI--pythia-70m', dir, 5);
 }, 120_000);
 afterAll(() => removeTmpDir(dir));

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTmpDir, removeTmpDir, REPO_ROOT } from '../helpers/shared';
-import { cliIn, ensureDistBuilt } from '../helpers/cli';
+import { cliIn } from '../helpers/cli';
 import { makeTinyModel } from '../helpers/tiny-models';
 import { arcRows, hellaswagRows, mmluRows, truthfulqaRows } from '../helpers/harness-rows';
 
@@ -32,7 +32,6 @@ const reference = (req: unknown) =>
   ).docs;
 
 beforeAll(async () => {
-  ensureDistBuilt();
   modelDir = await makeTinyModel('EleutherAI--pythia-70m', dir, 5);
 }, 300_000);
 afterAll(() => removeTmpDir(dir));

@@ -19,8 +19,9 @@ import { initRandomModel } from '../../lib/model/init-random';
 import { Model } from '../../lib/model/model';
 import { TextTokenizer } from '../../lib/tokenizer/tokenizer';
 import { cachedResults } from '../helpers/experiment-fixture';
-import { makeTmpDir, readSharedConfig, removeTmpDir, REPO_ROOT, sharedTokenizerDir } from '../helpers/shared';
+import { makeTmpDir, readSharedConfig, removeTmpDir, sharedTokenizerDir } from '../helpers/shared';
 import { proxyColumns } from '../../lib/report/proxy-columns';
+import { bundleChild } from '../helpers/child-bundle';
 
 const tmp = makeTmpDir('resurface-exp-real-');
 afterAll(() => removeTmpDir(tmp));
@@ -208,17 +209,7 @@ describe('resurface run on tiny real models', () => {
   });
 
   it('a run killed mid-step with SIGKILL and resumed ends with the same results', async () => {
-    const esbuild = await import('esbuild');
-    const childJs = path.join(REPO_ROOT, '.cache', 'test-child', 'experiment-real-child.js');
-    esbuild.buildSync({
-      entryPoints: [path.join(REPO_ROOT, 'test', 'helpers', 'experiment-real-child.ts')],
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      outfile: childJs,
-      external: ['vega', 'vega-lite', 'tokenizers'],
-      logLevel: 'error',
-    });
+    const childJs = await bundleChild('experiment-real-child');
     const killedDir = path.join(tmp, 'killed');
     const child = spawn(process.execPath, [childJs, file, killedDir], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';

@@ -11,7 +11,6 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runExperiment } from '../../lib/experiment/run-experiment';
 import { cachedResults } from '../helpers/experiment-fixture';
-import { ensureDistBuilt } from '../helpers/cli';
 import { makeTmpDir, removeTmpDir, REPO_ROOT } from '../helpers/shared';
 import { ensureSlurm, startSlurm, type SlurmCluster } from '../helpers/slurm-cluster';
 
@@ -28,7 +27,6 @@ describe.skipIf(unavailable !== null)('run --emit slurm on a real Slurm', () => 
   let cluster: SlurmCluster | undefined;
 
   beforeAll(() => {
-    ensureDistBuilt(); // the jobs run bin/resurface.js, which loads dist/
     cluster = startSlurm(path.join(tmp, 'slurm'));
   }, 120_000);
   afterAll(() => {

@@ -5,7 +5,6 @@
  * final model), the effective batch printed, and `eval --all-checkpoints`: the base model (from
  * the run's trainer_state.json) and every checkpoint evaluated into curve.json / .md / .svg.
  */
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,7 +18,7 @@ import { TextTokenizer } from '../../lib/tokenizer/tokenizer';
 import { warmupSteps } from '../../lib/train/options';
 import { train } from '../../lib/train/train';
 import { runCli } from '../helpers/cli';
-import { makeTmpDir, readSharedConfig, removeTmpDir, REPO_ROOT, sharedTokenizerDir } from '../helpers/shared';
+import { makeTmpDir, readSharedConfig, removeTmpDir, sharedTokenizerDir } from '../helpers/shared';
 
 let root: string;
 let base: string;
@@ -27,18 +26,6 @@ let text: string;
 let taskFile: string;
 
 beforeAll(async () => {
-  const main = path.join(REPO_ROOT, 'dist', 'cli', 'main.js');
-  const newest = (d: string): number =>
-    fs
-      .readdirSync(d, { withFileTypes: true })
-      .reduce((m, e) => Math.max(m, e.isDirectory() ? newest(path.join(d, e.name)) : fs.statSync(path.join(d, e.name)).mtimeMs), 0);
-  if (!fs.existsSync(main) || fs.statSync(main).mtimeMs < newest(path.join(REPO_ROOT, 'lib'))) {
-    execFileSync(process.execPath, [
-      path.join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'),
-      '-p',
-      path.join(REPO_ROOT, 'tsconfig.json'),
-    ]);
-  }
   root = makeTmpDir('resurface-epochs-');
   base = path.join(root, 'base');
   await initRandomModel({

@@ -26,15 +26,6 @@ let pythiaDir = '';
 let textFile = '';
 
 beforeAll(async () => {
-  // the CLI runs from dist/: build it when it is missing or older than the training code
-  const built = path.join(REPO_ROOT, 'dist', 'cli', 'commands', 'train.js');
-  const newest = Math.max(
-    ...fs.readdirSync(path.join(REPO_ROOT, 'lib', 'train')).map((f) => fs.statSync(path.join(REPO_ROOT, 'lib', 'train', f)).mtimeMs),
-  );
-  if (!fs.existsSync(built) || fs.statSync(built).mtimeMs < newest) {
-    const r = spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: REPO_ROOT, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`tsc failed: ${r.stdout}${r.stderr}`);
-  }
   pythiaDir = tmp();
   await initRandomModel({
     configJson: readSharedConfig('EleutherAI--pythia-70m'),

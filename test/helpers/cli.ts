@@ -1,6 +1,5 @@
 /** Running `node bin/resurface.js ...` from tests (async, so vitest keeps ticking). */
-import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import * as fs from 'node:fs';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { REPO_ROOT } from './shared';
 
@@ -50,22 +49,6 @@ export async function waitFor(cond: () => boolean, timeoutMs = 60_000, intervalM
   while (!cond()) {
     if (Date.now() - start > timeoutMs) throw new Error('waitFor: timed out');
     await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
-
-/** The CLI runs from dist/: compile the TypeScript when any file of lib/ is newer than dist/cli/main.js. */
-export function ensureDistBuilt(): void {
-  const newest = (d: string): number =>
-    fs
-      .readdirSync(d, { withFileTypes: true })
-      .reduce((m, e) => Math.max(m, e.isDirectory() ? newest(path.join(d, e.name)) : fs.statSync(path.join(d, e.name)).mtimeMs), 0);
-  const main = path.join(REPO_ROOT, 'dist', 'cli', 'main.js');
-  if (!fs.existsSync(main) || fs.statSync(main).mtimeMs < newest(path.join(REPO_ROOT, 'lib'))) {
-    execFileSync(process.execPath, [
-      path.join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'),
-      '-p',
-      path.join(REPO_ROOT, 'tsconfig.json'),
-    ]);
   }
 }
 

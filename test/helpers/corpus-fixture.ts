@@ -1,4 +1,6 @@
 /** Hand-made corpus directories in the real format (manifest + checksummed shards), for tests. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { shardFileName, writeManifest, type CorpusManifest } from '../../lib/corpus/manifest';
 import { writeShard, type CorpusRecord } from '../../lib/corpus/shard';
 
@@ -50,4 +52,13 @@ export async function writeCorpusFixture(dir: string, shards: CorpusRecord[][], 
 
 export function record(id: number, tokens: number[], text = `t${id}`, finish: 'eos' | 'length' = 'length'): CorpusRecord {
   return { id, text, tokens, num_tokens: tokens.length, finish_reason: finish };
+}
+
+/** Shard files (name → bytes) of a corpus directory, in name order. */
+export function shardFiles(dir: string): Map<string, Buffer> {
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => /^samples-\d{5}\.jsonl$/.test(f))
+    .sort();
+  return new Map(files.map((f) => [f, fs.readFileSync(path.join(dir, f))]));
 }

@@ -1,6 +1,7 @@
 /** A small experiment on fake models: YAML, task file and extraction set in a temporary folder. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { StepContext } from '../../lib/experiment/executor';
 
 export interface FixtureOptions {
   temperatures?: number[];
@@ -63,4 +64,22 @@ export function cachedResults(cacheDir: string): Map<string, unknown> {
       out.set(`${kind}/${key}`, Object.fromEntries(Object.entries(result).filter(([k]) => !volatile.has(k))));
     }
   return out;
+}
+
+/**
+ * The context an executor runs a step in, for calling one executor directly: model role `model`
+ * (named 'm') at `modelDir`, on the CPU, fresh (not resuming), silent. Creates `outDir`.
+ */
+export function stepContext(outDir: string, modelDir: string, inputs: Record<string, { dir: string; result: unknown }> = {}): StepContext {
+  fs.mkdirSync(outDir, { recursive: true });
+  return {
+    outDir,
+    inputs,
+    models: { model: { name: 'm', dir: modelDir } },
+    device: 'cpu',
+    resume: false,
+    signal: new AbortController().signal,
+    progress: () => {},
+    log: () => {},
+  } as unknown as StepContext;
 }

@@ -4,11 +4,9 @@
  * importing. See test/helpers/ref_batch.py for the job format; conventions are those of
  * test/reference/README.md (right padding, NaN at padded positions, bf16 logits converted exactly).
  */
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { REF_PYTHON, type RefDtype, type RefLogits, type RefTinyModelOptions } from './reference';
+import { runReference, withTmp, type RefDtype, type RefLogits, type RefTinyModelOptions } from './reference';
 
 export const REF_BATCH_SCRIPT = path.join(__dirname, 'ref_batch.py');
 
@@ -48,8 +46,7 @@ export async function refBatch(
   jobs: { make?: RefMakeJob[]; logits?: RefLogitsJob[] },
   opts: { threads?: number; timeoutMs?: number } = {},
 ): Promise<RefBatchResult> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'resurface-refbatch-'));
-  try {
+  return withTmp(async (dir) => {
     const logitsJobs = (jobs.logits ?? []).map((j, i) => ({
       model: j.model,
       tokens: j.tokens,
@@ -70,14 +67,7 @@ export async function refBatch(
     }));
     const jobFile = path.join(dir, 'jobs.json');
     fs.writeFileSync(jobFile, JSON.stringify({ threads: opts.threads ?? null, make: makeJobs, logits: logitsJobs }));
-    const stdout = await new Promise<string>((resolve, reject) => {
-      execFile(
-        REF_PYTHON,
-        [REF_BATCH_SCRIPT, jobFile],
-        { timeout: opts.timeoutMs ?? 600_000, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
-        (err, out, stderr) => (err ? reject(new Error(`ref_batch.py failed: ${err.message}\n${stderr}`)) : resolve(out)),
-      );
-    });
+    const stdout = await runReference(REF_BATCH_SCRIPT, [jobFile], { timeoutMs: opts.timeoutMs });
     const res = JSON.parse(stdout) as {
       make: Array<{ ok?: boolean; error?: string }>;
       logits: Array<{ shape: [number, number, number]; lengths: number[] } | { error: string }>;
@@ -92,7 +82,5 @@ export async function refBatch(
         return { shape: r.shape, lengths: r.lengths, data };
       }),
     };
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  }, 'resurface-refbatch-');
 }

@@ -3,11 +3,9 @@
  * step, no KV cache) in ONE Python process — see test/helpers/ref_greedy_batch.py. Same semantics
  * as `refGreedy` in reference.ts: a row stops after an `eos` id, which is included.
  */
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { REF_PYTHON } from './reference';
+import { runReference, withTmp } from './reference';
 
 export const REF_GREEDY_BATCH_SCRIPT = path.join(__dirname, 'ref_greedy_batch.py');
 
@@ -23,8 +21,7 @@ export async function refGreedyBatch(
   jobs: RefGreedyJob[],
   opts: { threads?: number; timeoutMs?: number } = {},
 ): Promise<Array<number[][] | { error: string }>> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'resurface-refgreedy-'));
-  try {
+  return withTmp(async (dir) => {
     const file = path.join(dir, 'jobs.json');
     fs.writeFileSync(
       file,
@@ -33,17 +30,8 @@ export async function refGreedyBatch(
         jobs: jobs.map((j) => ({ model: j.model, tokens: j.tokens, max_new_tokens: j.maxNewTokens, eos: j.eos ?? [] })),
       }),
     );
-    const stdout = await new Promise<string>((resolve, reject) => {
-      execFile(
-        REF_PYTHON,
-        [REF_GREEDY_BATCH_SCRIPT, file],
-        { timeout: opts.timeoutMs ?? 600_000, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
-        (err, out, stderr) => (err ? reject(new Error(`ref_greedy_batch.py failed: ${err.message}\n${stderr}`)) : resolve(out)),
-      );
-    });
+    const stdout = await runReference(REF_GREEDY_BATCH_SCRIPT, [file], { timeoutMs: opts.timeoutMs });
     const res = JSON.parse(stdout) as { results: Array<{ generated: number[][] } | { error: string }> };
     return res.results.map((r) => ('error' in r ? { error: r.error } : r.generated));
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  }, 'resurface-refgreedy-');
 }

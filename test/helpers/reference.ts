@@ -57,7 +57,8 @@ export interface RunOptions {
   threads?: number;
 }
 
-function run(script: string, args: string[], opts: RunOptions = {}): Promise<string> {
+/** Runs a reference script with REF_PYTHON; resolves with its stdout, rejects naming the script and its stderr. */
+export function runReference(script: string, args: string[], opts: RunOptions = {}): Promise<string> {
   const full = [script, ...args];
   if (opts.threads !== undefined && script === REF_MODEL_SCRIPT) full.push('--threads', String(opts.threads));
   return new Promise((resolve, reject) => {
@@ -77,8 +78,9 @@ function run(script: string, args: string[], opts: RunOptions = {}): Promise<str
   });
 }
 
-async function withTmp<T>(fn: (dir: string) => Promise<T>): Promise<T> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'resurface-ref-'));
+/** Runs `fn` in a fresh temporary folder, removed afterwards. */
+export async function withTmp<T>(fn: (dir: string) => Promise<T>, prefix = 'resurface-ref-'): Promise<T> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   try {
     return await fn(dir);
   } finally {
@@ -128,7 +130,7 @@ export async function refLogits(
   return withTmp(async (dir) => {
     const out = path.join(dir, 'logits.json');
     const bin = path.join(dir, 'logits.bin');
-    await run(
+    await runReference(
       REF_MODEL_SCRIPT,
       ['logits', '--model', modelDir, '--tokens-json', writeTokens(dir, tokenLists), '--dtype', dtype, '--out', out, '--out-bin', bin],
       opts,
@@ -164,7 +166,7 @@ export async function refGreedy(
     const args = ['greedy', '--model', modelDir, '--tokens-json', writeTokens(dir, tokenLists)];
     args.push('--max-new-tokens', String(maxNewTokens), '--dtype', opts.dtype ?? 'float32', '--out', out);
     for (const e of opts.eos ?? []) args.push('--eos', String(e));
-    await run(REF_MODEL_SCRIPT, args, opts);
+    await runReference(REF_MODEL_SCRIPT, args, opts);
     return readJson<{ generated: number[][] }>(out).generated;
   });
 }
@@ -193,7 +195,7 @@ export async function refLoglik(
     const req = path.join(dir, 'requests.json');
     const out = path.join(dir, 'loglik.json');
     fs.writeFileSync(req, JSON.stringify(requests.map((r) => ({ context: r.context, continuation: r.continuation }))));
-    await run(REF_MODEL_SCRIPT, ['loglik', '--model', modelDir, '--requests-json', req, '--dtype', dtype, '--out', out], opts);
+    await runReference(REF_MODEL_SCRIPT, ['loglik', '--model', modelDir, '--requests-json', req, '--dtype', dtype, '--out', out], opts);
     const j = readJson<{ results: { logprob: number; is_greedy: boolean; token_logprobs: number[] }[] }>(out);
     return j.results.map((r) => ({ logprob: r.logprob, isGreedy: r.is_greedy, tokenLogprobs: r.token_logprobs }));
   });
@@ -252,7 +254,7 @@ export async function refAdamwStep(
     if (opts.gradClip !== undefined) args.push('--grad-clip', String(opts.gradClip));
     if (opts.steps !== undefined) args.push('--steps', String(opts.steps));
     if (opts.saveState) args.push('--save-state');
-    await run(REF_MODEL_SCRIPT, args, opts);
+    await runReference(REF_MODEL_SCRIPT, args, opts);
     const j = readJson<{
       loss: number;
       grad_norm: number;
@@ -297,5 +299,5 @@ export async function refMakeTinyModel(configPath: string, outDir: string, opts:
   if (opts.dtype) args.push('--dtype', opts.dtype);
   if (opts.withBuffers) args.push('--with-buffers');
   if (opts.shards !== undefined) args.push('--shards', String(opts.shards));
-  await run(MAKE_TINY_SCRIPT, args, opts);
+  await runReference(MAKE_TINY_SCRIPT, args, opts);
 }

@@ -71,3 +71,19 @@ export function makeModelDir(model: SharedModel, extra: Record<string, unknown> 
   for (const [name, json] of Object.entries(extra)) fs.writeFileSync(path.join(dir, name), JSON.stringify(json));
   return dir;
 }
+
+/** Writes `lines` as a JSON-lines file (strings as they are, so tests can write broken lines); returns `file`. */
+export function writeJsonLines(file: string, lines: unknown[]): string {
+  fs.writeFileSync(file, lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n') + '\n');
+  return file;
+}
+
+/** The error `fn` throws (a test failure when it throws none). */
+export function thrownBy(fn: () => unknown): { code: string; message: string } {
+  try {
+    fn();
+  } catch (e) {
+    return e as { code: string; message: string };
+  }
+  throw new Error('expected an error');
+}

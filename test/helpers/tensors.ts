@@ -12,7 +12,8 @@ import {
   float32ToF16Bytes,
   float32ToF32Bytes,
 } from '../../lib/io/dtype-convert';
-import { openWeights, readSafetensorsHeader, readTensorData } from '../../lib/io/safetensors';
+import { readSafetensorsHeader, readTensorData } from '../../lib/io/safetensors';
+import { openWeights } from '../../lib/io/safetensors-index';
 import { writeSafetensors } from '../../lib/io/safetensors-writer';
 import type { HostTensor } from '../../lib/io/tensor-types';
 

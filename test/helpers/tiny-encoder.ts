@@ -20,7 +20,7 @@ import { writeSafetensors } from '../../lib/io/safetensors-writer';
 import type { HostTensor } from '../../lib/io/tensor-types';
 import { bertSlots } from '../../lib/encoder/weights';
 import type { BertSpec } from '../../lib/encoder/config';
-import { mulberry32 } from './corrupt-safetensors';
+import { mulberry32 } from './prng';
 
 export const SPECIALS = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'] as const;
 const WORDS = [

@@ -18,11 +18,12 @@ import { greedyExtract, scoreContinuations, tokenLogprobs } from '../../lib/eval
 import { parseTaskRecord, type TaskFile } from '../../lib/eval/task-file';
 import { Model } from '../../lib/model/model';
 import { TextTokenizer } from '../../lib/tokenizer/tokenizer';
-import { refJob, refSkipReason, toLoglik, type RefLoglik } from '../helpers/ref-eval';
+import { refJob, toLoglik, type RefLoglik } from '../helpers/ref-eval';
+import { pythonTorchSkipReason } from '../helpers/reference';
 import { makeTmpDir, removeTmpDir, type SharedModel } from '../helpers/shared';
 import { makeTinyModel } from '../helpers/tiny-models';
 
-const skip = refSkipReason();
+const skip = pythonTorchSkipReason();
 const TOL = 1e-4;
 const dir = makeTmpDir();
 afterAll(() => removeTmpDir(dir));

@@ -30,183 +30,19 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openWeights } from '../../lib/io/safetensors';
+import { openWeights } from '../../lib/io/safetensors-index';
 import { writeShardedSafetensors } from '../../lib/io/safetensors-writer';
 import { Model } from '../../lib/model/model';
-import { shrinkConfig, type ShrinkOptions } from '../../lib/model/tiny';
-import { mulberry32 } from '../helpers/corrupt-safetensors';
 import { buildPerturbedRandomModel, compare, maxAbsBetween, ourLogits } from '../helpers/parity';
 import { readTensors, toHost } from '../helpers/tensors';
 import { isRefError, refBatch, type RefLogitsJob, type RefMakeJob } from '../helpers/ref-batch';
 import { hasPythonTorch, pythonTorchSkipReason, type RefLogits } from '../helpers/reference';
-import { makeTmpDir, readSharedConfig, removeTmpDir, REPO_ROOT, type SharedModel } from '../helpers/shared';
+import { makeTmpDir, removeTmpDir, REPO_ROOT } from '../helpers/shared';
+import { SEED, STD, tinyConfig, tokensFor, VARIANTS, VOCAB, type Json, type Variant } from '../helpers/logits-variants';
 
 const F32_TOL = 1e-4;
 const BF16_REL_TOL = 0.1;
 const BF16_VS_REF_FACTOR = 2;
-const STD = 0.15;
-const VOCAB = 512;
-const SEED = 11;
-
-type Json = Record<string, unknown>;
-
-interface Variant {
-  name: string;
-  base: SharedModel;
-  /** Edits of the vendored config before shrinking. */
-  edit?: (c: Json) => void;
-  shrink?: ShrinkOptions;
-  /** Row lengths of the batch (right-padded to the longest). */
-  lengths: number[];
-}
-
-/** llama3 rope scaling squeezed into a tiny context: with head_dim 16 and theta 5e5 the
- * wavelengths are 6.3 (kept), 32.5 (smoothed band [16, 64]) and ≥ 168 (divided by factor 8). */
-const TINY_LLAMA3 = { factor: 8.0, low_freq_factor: 1.0, high_freq_factor: 4.0, original_max_position_embeddings: 64, rope_type: 'llama3' };
-
-const VARIANTS: Variant[] = [
-  { name: 'neox-parallel', base: 'EleutherAI--pythia-70m', lengths: [40, 23, 7] },
-  {
-    name: 'neox-sequential',
-    base: 'EleutherAI--pythia-160m',
-    edit: (c) => {
-      c.use_parallel_residual = false;
-    },
-    lengths: [40, 23, 7],
-  },
-  {
-    name: 'neox-tied-gelu-tanh',
-    base: 'EleutherAI--pythia-1b',
-    edit: (c) => {
-      c.tie_word_embeddings = true;
-      c.hidden_act = 'gelu_new';
-    },
-    lengths: [33, 40, 1],
-  },
-  {
-    name: 'neox-no-attention-bias',
-    base: 'EleutherAI--pythia-410m',
-    edit: (c) => {
-      c.attention_bias = false;
-    },
-    lengths: [40, 2, 26],
-  },
-  {
-    name: 'llama3-scaled',
-    base: 'meta-llama--Llama-3.2-1B',
-    edit: (c) => {
-      c.rope_scaling = { ...TINY_LLAMA3 };
-    },
-    shrink: { hiddenSize: 128, maxPositionEmbeddings: 128 },
-    lengths: [100, 64, 9],
-  },
-  {
-    name: 'llama-gqa1-untied',
-    base: 'meta-llama--Llama-3.2-1B',
-    edit: (c) => {
-      c.tie_word_embeddings = false;
-    },
-    shrink: { numKvHeads: 1 },
-    lengths: [40, 23, 7],
-  },
-  {
-    name: 'llama-biases',
-    base: 'meta-llama--Llama-3.2-1B',
-    edit: (c) => {
-      c.attention_bias = true;
-      c.mlp_bias = true;
-      c.rope_scaling = null;
-    },
-    lengths: [17, 40, 30],
-  },
-  {
-    name: 'llama-linear-rope',
-    base: 'meta-llama--Llama-3.2-1B',
-    edit: (c) => {
-      c.rope_scaling = { rope_type: 'linear', factor: 4.0 };
-    },
-    lengths: [40, 23, 7],
-  },
-  { name: 'qwen2.5-tied-bias', base: 'Qwen--Qwen2.5-0.5B', lengths: [40, 23, 7] },
-  {
-    name: 'qwen2.5-untied',
-    base: 'Qwen--Qwen2.5-1.5B',
-    edit: (c) => {
-      c.tie_word_embeddings = false;
-    },
-    lengths: [12, 40, 39],
-  },
-  { name: 'qwen3-qknorm-headdim', base: 'Qwen--Qwen3-0.6B', lengths: [40, 23, 7] },
-  {
-    name: 'qwen3-untied-gqa1',
-    base: 'Qwen--Qwen3-0.6B',
-    edit: (c) => {
-      c.tie_word_embeddings = false;
-    },
-    shrink: { numKvHeads: 1 },
-    lengths: [5, 40, 21],
-  },
-  {
-    name: 'v5-neox',
-    base: 'EleutherAI--pythia-70m',
-    edit: (c) => {
-      delete c.rotary_pct;
-      delete c.rotary_emb_base;
-      delete c.torch_dtype;
-      c.dtype = 'float32';
-      c.rope_parameters = { rope_type: 'default', rope_theta: 10000, partial_rotary_factor: 0.25 };
-      c.transformers_version = '5.0.0';
-    },
-    lengths: [40, 23, 7],
-  },
-  {
-    name: 'v5-llama3',
-    base: 'meta-llama--Llama-3.2-1B',
-    edit: (c) => {
-      delete c.rope_scaling;
-      delete c.rope_theta;
-      delete c.torch_dtype;
-      c.dtype = 'float32';
-      c.rope_parameters = { ...TINY_LLAMA3, rope_theta: 500000.0 };
-      c.transformers_version = '5.0.0';
-    },
-    shrink: { hiddenSize: 128, maxPositionEmbeddings: 128 },
-    lengths: [100, 64, 9],
-  },
-  {
-    name: 'v5-qwen3',
-    base: 'Qwen--Qwen3-0.6B',
-    edit: (c) => {
-      delete c.rope_scaling;
-      delete c.rope_theta;
-      c.rope_parameters = { rope_type: 'default', rope_theta: 1000000 };
-      c.layer_types = Array.from({ length: 28 }, () => 'full_attention');
-      c.transformers_version = '5.0.0';
-    },
-    lengths: [40, 23, 7],
-  },
-];
-
-// ---------------------------------------------------------------------------------------------
-
-function tinyConfig(v: Variant): Json {
-  const c = readSharedConfig(v.base);
-  // Special tokens must fit the tiny vocabulary; their values do not matter for logits.
-  c.bos_token_id = 1;
-  c.eos_token_id = 2;
-  if ('pad_token_id' in c) c.pad_token_id = null;
-  c.initializer_range = STD;
-  v.edit?.(c);
-  return shrinkConfig(c, { vocabSize: VOCAB, ...v.shrink });
-}
-
-function tokensFor(v: Variant, seed: number): number[][] {
-  const rnd = mulberry32(seed);
-  return v.lengths.map((n) => Array.from({ length: n }, () => Math.floor(rnd() * VOCAB)));
-}
-
-// ---------------------------------------------------------------------------------------------
-
 const skip = !hasPythonTorch();
 if (skip) console.warn(`parity tests skipped: ${pythonTorchSkipReason()}`);
 

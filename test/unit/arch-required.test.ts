@@ -9,7 +9,7 @@ import { parseConfig, readConfigJson } from '../../lib/model/config';
 import { initRandomModel } from '../../lib/model/init-random';
 import { buildLoadPlan } from '../../lib/model/load-plan';
 import { shrinkConfig } from '../../lib/model/tiny';
-import { openWeights } from '../../lib/io/safetensors';
+import { openWeights } from '../../lib/io/safetensors-index';
 import { loadNative } from '../../lib/native/loader';
 import type { NativeLoadPlan } from '../../lib/native/types';
 import { makeTmpDir, readSharedConfig, removeTmpDir } from '../helpers/shared';

@@ -17,6 +17,7 @@ import { Model } from '../../lib/model/model';
 import { collect, runCli, spawnCli, waitFor } from '../helpers/cli';
 import { buildGenModel } from '../helpers/tiny-models';
 import { makeTmpDir, removeTmpDir } from '../helpers/shared';
+import { shardFiles } from '../helpers/corpus-fixture';
 
 let root: string;
 let modelDir: string;
@@ -53,14 +54,6 @@ async function parts(count: number, extra: Partial<CorpusGenerateOptions> = {}):
   const dirs: string[] = [];
   for (let index = 0; index < count; index++) dirs.push(await gen({ part: { index, count }, ...extra }));
   return dirs;
-}
-
-function shardFiles(dir: string): Map<string, Buffer> {
-  const files = fs
-    .readdirSync(dir)
-    .filter((f) => /^samples-\d{5}\.jsonl$/.test(f))
-    .sort();
-  return new Map(files.map((f) => [f, fs.readFileSync(path.join(dir, f))]));
 }
 
 /** manifest.json text with the timestamps blanked: everything else must match byte for byte. */

@@ -1,28 +1,14 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readTaskFile } from '../../lib/eval/task-file';
 import { pythonRegex } from '../../lib/eval/generate-spec';
-import { makeTmpDir, removeTmpDir } from '../helpers/shared';
+import { makeTmpDir, removeTmpDir, thrownBy, writeJsonLines } from '../helpers/shared';
 
 const dir = makeTmpDir();
 afterAll(() => removeTmpDir(dir));
 
 let n = 0;
-function write(lines: unknown[]): string {
-  const p = path.join(dir, `t${n++}.jsonl`);
-  fs.writeFileSync(p, lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n') + '\n');
-  return p;
-}
-
-function err(fn: () => unknown): { code: string; message: string } {
-  try {
-    fn();
-  } catch (e) {
-    return e as { code: string; message: string };
-  }
-  throw new Error('expected an error');
-}
+const write = (lines: unknown[]): string => writeJsonLines(path.join(dir, `t${n++}.jsonl`), lines);
 
 const gsm = {
   context: 'Question: 1+1?\nAnswer:',
@@ -103,14 +89,14 @@ describe('generate task records', () => {
       [{ context: 'Q', target: 'a', until: ['\n'], top_p: 0 }, /:2: top_p must be a number in \(0, 1\]/],
     ];
     for (const [bad, re] of cases) {
-      const e = err(() => readTaskFile(write([gsm, bad])));
+      const e = thrownBy(() => readTaskFile(write([gsm, bad])));
       expect(e.code, JSON.stringify(bad)).toBe('ERR_TASK');
       expect(e.message, JSON.stringify(bad)).toMatch(re);
     }
-    expect(err(() => readTaskFile(write([gsm, { ...gsm, filter: 'none' }]))).message).toMatch(
+    expect(thrownBy(() => readTaskFile(write([gsm, { ...gsm, filter: 'none' }]))).message).toMatch(
       /:2: metric, filter and k differ from line 1/,
     );
-    expect(err(() => readTaskFile(write([gsm, { context: 'Q', choices: ['a'], gold: 0 }]))).message).toMatch(
+    expect(thrownBy(() => readTaskFile(write([gsm, { context: 'Q', choices: ['a'], gold: 0 }]))).message).toMatch(
       /:2: a multiple_choice record in a generate task file/,
     );
   });

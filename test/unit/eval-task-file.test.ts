@@ -1,26 +1,12 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readTaskFile } from '../../lib/eval/task-file';
-import { makeTmpDir, removeTmpDir } from '../helpers/shared';
+import { makeTmpDir, removeTmpDir, thrownBy, writeJsonLines } from '../helpers/shared';
 
 const dir = makeTmpDir();
 afterAll(() => removeTmpDir(dir));
 
-function write(name: string, lines: unknown[]): string {
-  const p = path.join(dir, name);
-  fs.writeFileSync(p, lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n') + '\n');
-  return p;
-}
-
-function err(fn: () => unknown): { code: string; message: string } {
-  try {
-    fn();
-  } catch (e) {
-    return e as { code: string; message: string };
-  }
-  throw new Error('expected an error');
-}
+const write = (name: string, lines: unknown[]): string => writeJsonLines(path.join(dir, name), lines);
 
 describe('task files', () => {
   it('reads the three record kinds with defaults', () => {
@@ -62,7 +48,7 @@ describe('task files', () => {
       ]),
     );
     expect(t.items.map((i) => i.group)).toEqual(['entity-7', '7', undefined]);
-    expect(err(() => readTaskFile(write('badgroup.jsonl', [{ context: 'Q', choices: ['a'], gold: 0, group: [1] }]))).message).toMatch(
+    expect(thrownBy(() => readTaskFile(write('badgroup.jsonl', [{ context: 'Q', choices: ['a'], gold: 0, group: [1] }]))).message).toMatch(
       /group must be a string or a number/,
     );
   });
@@ -83,15 +69,15 @@ describe('task files', () => {
       ['{"context": "Q", ', /:2: not valid JSON/],
     ];
     for (const [bad, re] of cases) {
-      const e = err(() => readTaskFile(write('bad.jsonl', [{ context: 'ok', choices: ['a'], gold: 0 }, bad])));
+      const e = thrownBy(() => readTaskFile(write('bad.jsonl', [{ context: 'ok', choices: ['a'], gold: 0 }, bad])));
       expect(e.code).toBe('ERR_TASK');
       expect(e.message).toMatch(re);
     }
   });
 
   it('rejects empty files and mixed kinds', () => {
-    expect(err(() => readTaskFile(write('empty.jsonl', ['']))).message).toMatch(/no task records/);
-    const e = err(() =>
+    expect(thrownBy(() => readTaskFile(write('empty.jsonl', ['']))).message).toMatch(/no task records/);
+    const e = thrownBy(() =>
       readTaskFile(
         write('mixed.jsonl', [
           { context: 'a', choices: ['b'], gold: 0 },

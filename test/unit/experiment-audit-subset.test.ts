@@ -14,7 +14,7 @@ import type { StepContext } from '../../lib/experiment/executor';
 import { auditExecutor, subsetExecutor } from '../../lib/experiment/executors/decontaminate';
 import { roleOf } from '../../lib/study';
 import { parseExperimentText } from '../../lib/experiment/load';
-import type { Step } from '../../lib/experiment/plan';
+import type { Step } from '../../lib/experiment/step';
 import { writeCorpusFixture } from '../helpers/corpus-fixture';
 import { writeFixtureExperiment } from '../helpers/experiment-fixture';
 import { makeTmpDir, REPO_ROOT, removeTmpDir } from '../helpers/shared';

@@ -7,7 +7,7 @@ import { runExperiment } from '../../lib/experiment/run-experiment';
 import { evalExecutor } from '../../lib/experiment/executors/evaluate';
 import { trainExecutor } from '../../lib/experiment/executors/train';
 import { record, writeCorpusFixture } from '../helpers/corpus-fixture';
-import { writeFixtureExperiment } from '../helpers/experiment-fixture';
+import { stepContext, writeFixtureExperiment } from '../helpers/experiment-fixture';
 import { makeTmpDir, removeTmpDir } from '../helpers/shared';
 import { makeTinyModel } from '../helpers/tiny-models';
 
@@ -67,19 +67,8 @@ describe('real executors', () => {
     const corpus = path.join(tmp, 'corpus');
     fs.mkdirSync(corpus);
     await writeCorpusFixture(corpus, [Array.from({ length: 12 }, (_, i) => record(i, [5 + i, 6 + i, 7 + i, 8 + i, 9 + i, 10 + i]))]);
-    const ctx = (outDir: string, inputs: Record<string, { dir: string; result: Record<string, unknown> }>) => {
-      fs.mkdirSync(outDir, { recursive: true });
-      return {
-        outDir,
-        inputs,
-        models: { model: { name: 'm', dir: model } },
-        device: 'cpu',
-        resume: false,
-        signal: new AbortController().signal,
-        progress: () => {},
-        log: () => {},
-      } as never;
-    };
+    const ctx = (outDir: string, inputs: Record<string, { dir: string; result: Record<string, unknown> }>) =>
+      stepContext(outDir, model, inputs);
     const t = {
       epochs: 2,
       lr: 1e-3,

@@ -11,6 +11,7 @@ import { buildPlan, fakeExecutors, loadExperiment, type Step } from '../../lib/e
 import { runExperiment } from '../../lib/experiment/run-experiment';
 import { writeFixtureExperiment } from '../helpers/experiment-fixture';
 import { REPO_ROOT, makeTmpDir, removeTmpDir, sharedDir } from '../helpers/shared';
+import { bundleChild } from '../helpers/child-bundle';
 
 const tmp = makeTmpDir('resurface-exp-');
 afterAll(() => removeTmpDir(tmp));
@@ -248,17 +249,7 @@ describe('kill -9 and resume', () => {
   const dir = path.join(tmp, 'kill');
   let childJs = '';
   beforeAll(async () => {
-    const esbuild = await import('esbuild');
-    childJs = path.join(REPO_ROOT, '.cache', 'test-child', 'experiment-child.js');
-    esbuild.buildSync({
-      entryPoints: [path.join(REPO_ROOT, 'test', 'helpers', 'experiment-child.ts')],
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      outfile: childJs,
-      external: ['vega', 'vega-lite', 'tokenizers'],
-      logLevel: 'error',
-    });
+    childJs = await bundleChild('experiment-child');
   });
 
   it('a run killed mid-step and resumed equals an uninterrupted one, with no step finished twice', async () => {

@@ -11,7 +11,7 @@ import { runExperiment } from '../../lib/experiment/run-experiment';
 import type { StepContext } from '../../lib/experiment/executor';
 import { mergeExecutor, sampleExecutor } from '../../lib/experiment/executors/corpus';
 import { levels } from '../../lib/experiment/slurm';
-import { writeFixtureExperiment } from '../helpers/experiment-fixture';
+import { stepContext, writeFixtureExperiment } from '../helpers/experiment-fixture';
 import { makeTmpDir, removeTmpDir } from '../helpers/shared';
 import { makeTinyModel } from '../helpers/tiny-models';
 
@@ -74,19 +74,7 @@ describe('the merged corpus is the single-process corpus', () => {
       start_token: null,
       logprobs: true,
     };
-    const ctx = (outDir: string, inputs: StepContext['inputs'] = {}): StepContext => {
-      fs.mkdirSync(outDir, { recursive: true });
-      return {
-        outDir,
-        inputs,
-        models: { model: { name: 'm', dir: model } },
-        device: 'cpu',
-        resume: false,
-        signal: new AbortController().signal,
-        progress: () => {},
-        log: () => {},
-      } as unknown as StepContext;
-    };
+    const ctx = (outDir: string, inputs: StepContext['inputs'] = {}): StepContext => stepContext(outDir, model, inputs);
     const step = (id: string, extra: Record<string, unknown> = {}) =>
       ({ id, settings: { ...settings, ...extra }, runtime: { batch_size: 8 } }) as unknown as Step;
     const single = path.join(tmp, 'single');

@@ -33,6 +33,7 @@ import { collect, spawnCli, waitFor } from '../helpers/cli';
 import { buildGenModel } from '../helpers/tiny-models';
 import { philoxUniform, softmax } from '../helpers/sampling-math';
 import { makeTmpDir, removeTmpDir } from '../helpers/shared';
+import { shardFiles } from '../helpers/corpus-fixture';
 
 const THREADS = 1;
 const START = 0; // Pythia <|endoftext|>: BOS and EOS
@@ -71,15 +72,6 @@ async function corpus(
   await generateCorpus({ modelDir, outDir: dir, model, ...opts });
   const c = openCorpus(dir, { requireComplete: true });
   return { dir, records: [...corpusRecords(c)] };
-}
-
-/** Shard files (name → bytes) of a corpus directory. */
-function shardFiles(dir: string): Map<string, Buffer> {
-  const files = fs
-    .readdirSync(dir)
-    .filter((f) => /^samples-\d{5}\.jsonl$/.test(f))
-    .sort();
-  return new Map(files.map((f) => [f, fs.readFileSync(path.join(dir, f))]));
 }
 
 /** The manifest without what legitimately differs between two runs (timestamps). */

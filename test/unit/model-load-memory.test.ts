@@ -14,7 +14,8 @@ import { parameterCount } from '../../lib/model/architectures';
 import { parseConfig } from '../../lib/model/config';
 import { initRandomModel } from '../../lib/model/init-random';
 import { shrinkConfig } from '../../lib/model/tiny';
-import { makeTmpDir, readSharedConfig, removeTmpDir, REPO_ROOT } from '../helpers/shared';
+import { makeTmpDir, readSharedConfig, removeTmpDir } from '../helpers/shared';
+import { bundleChild } from '../helpers/child-bundle';
 
 const canResetPeak = (() => {
   try {
@@ -31,17 +32,7 @@ const params: Record<string, number> = {};
 
 beforeAll(async () => {
   root = makeTmpDir('resurface-load-memory-');
-  const esbuild = await import('esbuild');
-  childJs = path.join(REPO_ROOT, '.cache', 'test-child', 'load-rss-child.js');
-  esbuild.buildSync({
-    entryPoints: [path.join(REPO_ROOT, 'test', 'helpers', 'load-rss-child.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    outfile: childJs,
-    external: ['vega', 'vega-lite', 'tokenizers'],
-    logLevel: 'error',
-  });
+  childJs = await bundleChild('load-rss-child');
   // Pythia layout (fused NeoX q|k|v, untied head, non-weight buffers); only the vocabulary differs.
   for (const [size, vocabSize] of [
     ['small', 1024],

@@ -8,9 +8,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ResurfaceError } from '../../lib/errors';
-import { byteLength, openWeights, readSafetensorsHeader } from '../../lib/io/safetensors';
+import { byteLength, readSafetensorsHeader } from '../../lib/io/safetensors';
+import { openWeights } from '../../lib/io/safetensors-index';
 import type { SafetensorsFile } from '../../lib/io/tensor-types';
-import { generateCorruptCases, generateIndexCases, writeValidShardedDir, type CorruptCase } from '../helpers/corrupt-safetensors';
+import { generateIndexCases, writeValidShardedDir } from '../helpers/corrupt-safetensors-index';
+import { generateCorruptCases, type CorruptCase } from '../helpers/corrupt-safetensors';
 
 let tmp: string;
 beforeAll(async () => {

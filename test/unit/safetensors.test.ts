@@ -9,10 +9,12 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ResurfaceError } from '../../lib/errors';
 import { atomicWrite, writeFileAtomic } from '../../lib/io/atomic';
-import { checkFinite, openWeights, readSafetensorsHeader, readTensorData } from '../../lib/io/safetensors';
+import { checkFinite } from '../../lib/io/finite';
+import { readSafetensorsHeader, readTensorData } from '../../lib/io/safetensors';
+import { openWeights } from '../../lib/io/safetensors-index';
 import { planShards, writeSafetensors, writeShardedSafetensors } from '../../lib/io/safetensors-writer';
 import { DTYPE_SIZES, type HostTensor, type SafetensorsDtype, type TensorEntry } from '../../lib/io/tensor-types';
-import { mulberry32 } from '../helpers/corrupt-safetensors';
+import { mulberry32 } from '../helpers/prng';
 
 const PYTHON = '/usr/bin/python3';
 const REF = path.join(__dirname, '..', 'reference');

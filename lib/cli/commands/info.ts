@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { Argv } from 'yargs';
 import { parameterCount } from '../../model/architectures';
 import { readConfigJson, parseConfig } from '../../model/config';
-import { openWeights } from '../../io/safetensors';
+import { openWeights } from '../../io/safetensors-index';
 import { TextTokenizer } from '../../tokenizer/tokenizer';
 import { printJson, runCommand } from '../run-command';
 
