@@ -23,7 +23,7 @@ const SETTINGS = [
 ];
 
 async function timeGenerate(model, s, B, steps, seed) {
-  const { name, ...p } = s;
+  const { name: _name, ...p } = s;
   const t0 = process.hrtime.bigint();
   await lib().generate(model, { numSamples: B, batchSize: B, maxNewTokens: steps, minNewTokens: steps, seed, ...p });
   return Number(process.hrtime.bigint() - t0) / 1e6;
@@ -39,12 +39,16 @@ async function main() {
 
   const small = await Model.load(await ensureVocabModel(), { threads: 2 });
   const ms = Object.fromEntries(SETTINGS.map((s) => [s.name, []]));
-  await timeGenerate(small, SETTINGS[1], B, 4, 0);  // warm-up
+  await timeGenerate(small, SETTINGS[1], B, 4, 0); // warm-up
   for (let r = 0; r < rounds; r++) for (const s of SETTINGS) ms[s.name].push(await timeGenerate(small, s, B, steps, r));
   small.dispose();
   const step = Object.fromEntries(SETTINGS.map((s) => [s.name, median(ms[s.name]) / steps]));
   const sampler = Object.fromEntries(SETTINGS.filter((s) => s.name !== 'greedy').map((s) => [s.name, step[s.name] - step.greedy]));
-  const ratio = Object.fromEntries(Object.entries(sampler).filter(([k]) => k !== 'untruncated').map(([k, v]) => [k, v / sampler.untruncated]));
+  const ratio = Object.fromEntries(
+    Object.entries(sampler)
+      .filter(([k]) => k !== 'untruncated')
+      .map(([k, v]) => [k, v / sampler.untruncated]),
+  );
 
   const big = await Model.load(await ensureModel(), { threads: 2 });
   const whole = { untruncated: [], 'top-p 0.95': [] };
@@ -58,14 +62,36 @@ async function main() {
   load.end = loadAverage();
 
   const machine = machineInfo();
-  const json = { batch: B, vocab: 50304, steps, rounds, stepMs: step, samplerMs: sampler, truncatedOverUntruncated: ratio, target: 1.1, whole70m: { ms: wholeMs, ratio: wholeMs['top-p 0.95'] / wholeMs.untruncated, raw: whole }, raw: ms, machine, load };
+  const json = {
+    batch: B,
+    vocab: 50304,
+    steps,
+    rounds,
+    stepMs: step,
+    samplerMs: sampler,
+    truncatedOverUntruncated: ratio,
+    target: 1.1,
+    whole70m: { ms: wholeMs, ratio: wholeMs['top-p 0.95'] / wholeMs.untruncated, raw: whole },
+    raw: ms,
+    machine,
+    load,
+  };
   const md = [
-    '# Sampler: truncated vs untruncated', '',
-    `Batch ${B}, vocabulary 50304, ${steps} new tokens, median of ${rounds} rounds (interleaved). Sampler = step − greedy step (64-wide 1-layer model: LM head + sampler).`, '',
-    '| setting | step ms | sampler ms/step | vs untruncated |', '|---|---:|---:|---:|',
-    ...SETTINGS.map((s) => `| ${s.name} | ${round(step[s.name], 2)} | ${s.name === 'greedy' ? '—' : round(sampler[s.name], 2)} | ${ratio[s.name] ? `${round(ratio[s.name], 2)}×` : '—'} |`),
-    '', `Whole \`generate\`, Pythia-70m shape, batch ${B}, ${steps} tokens: untruncated ${round(wholeMs.untruncated)} ms, top-p 0.95 ${round(wholeMs['top-p 0.95'])} ms (${round(json.whole70m.ratio, 2)}×).`,
-    '', '## Machine', machineMarkdown(machine, load),
+    '# Sampler: truncated vs untruncated',
+    '',
+    `Batch ${B}, vocabulary 50304, ${steps} new tokens, median of ${rounds} rounds (interleaved). Sampler = step − greedy step (64-wide 1-layer model: LM head + sampler).`,
+    '',
+    '| setting | step ms | sampler ms/step | vs untruncated |',
+    '|---|---:|---:|---:|',
+    ...SETTINGS.map(
+      (s) =>
+        `| ${s.name} | ${round(step[s.name], 2)} | ${s.name === 'greedy' ? '—' : round(sampler[s.name], 2)} | ${ratio[s.name] ? `${round(ratio[s.name], 2)}×` : '—'} |`,
+    ),
+    '',
+    `Whole \`generate\`, Pythia-70m shape, batch ${B}, ${steps} tokens: untruncated ${round(wholeMs.untruncated)} ms, top-p 0.95 ${round(wholeMs['top-p 0.95'])} ms (${round(json.whole70m.ratio, 2)}×).`,
+    '',
+    '## Machine',
+    machineMarkdown(machine, load),
   ].join('\n');
   writeResults('sampler', json, md);
   process.stdout.write(`${md}\n`);

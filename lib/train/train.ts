@@ -16,7 +16,7 @@ import { weightPlan } from '../model/architectures';
 import { configHash, parseConfig, readConfigJson } from '../model/config';
 import { Model } from '../model/model';
 import { chooseDtype, type DtypeChoice } from '../model/resolve-dtype';
-import { openWeights } from '../io/safetensors';
+import { openWeights } from '../io/safetensors-index';
 import { buildLoadPlan } from '../model/load-plan';
 import { loadNative } from '../native/loader';
 import type { NativeTrainer } from '../native/types';

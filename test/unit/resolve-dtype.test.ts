@@ -14,7 +14,7 @@ import { cpuInfo } from '../../lib/native/cpu-info';
 import type { NativeLoadPlan } from '../../lib/native/types';
 import { train } from '../../lib/train/train';
 import { resetWarnings, setWarningSink, stderrSink, type ResurfaceWarning } from '../../lib/util/warnings';
-import { ensureDistBuilt, runCli } from '../helpers/cli';
+import { runCli } from '../helpers/cli';
 import { makeTmpDir, readSharedConfig, removeTmpDir, sharedTokenizerDir } from '../helpers/shared';
 
 const AVX512_BF16: CpuBf16Facts = {
@@ -197,7 +197,6 @@ describe('the real paths: Model.load, train, the CLI flag', () => {
     fp32Dir = path.join(root, 'fp32');
     await initRandomModel({ configJson, outDir: bf16Dir, seed: 1, tiny: { vocabSize: 512 }, dtype: 'bfloat16', tokenizerDir });
     await initRandomModel({ configJson, outDir: fp32Dir, seed: 1, tiny: { vocabSize: 512 }, dtype: 'float32', tokenizerDir });
-    ensureDistBuilt();
   }, 120_000);
   afterAll(() => {
     if (root) removeTmpDir(root);

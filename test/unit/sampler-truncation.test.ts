@@ -47,7 +47,7 @@ beforeAll(async () => {
     },
     shrink: { vocabSize: VOCAB },
   });
-  let probe = await Model.load(dir, { threads: 1 });
+  const probe = await Model.load(dir, { threads: 1 });
   let f = await probe.forward([[START]]);
   probe.dispose();
   const first = f.logits.slice(0, VOCAB);
@@ -78,12 +78,24 @@ afterAll(() => {
 async function check(p: SamplingParams, expectAllowed?: number): Promise<void> {
   const dist = samplingDistribution(logits, p);
   if (expectAllowed !== undefined) expect(dist.allowed.length).toBe(expectAllowed);
-  const r = await generate(model, { numSamples: N, maxNewTokens: 1, seed: SEED, batchSize: 1, temperature: p.temperature, topK: p.topK, topP: p.topP, minP: p.minP });
+  const r = await generate(model, {
+    numSamples: N,
+    maxNewTokens: 1,
+    seed: SEED,
+    batchSize: 1,
+    temperature: p.temperature,
+    topK: p.topK,
+    topP: p.topP,
+    minP: p.minP,
+  });
   const tokens = r.samples.map((s) => s.tokens[0] ?? 2);
   const sortedOrder = p.topK || (p.topP !== undefined && p.topP < 1);
   const order = sortedOrder ? dist.allowed : Array.from({ length: VOCAB }, (_, i) => i);
   const allowed = new Set(dist.allowed);
-  expect(tokens.filter((t) => !allowed.has(t)), 'tokens outside the reference set').toEqual([]);
+  expect(
+    tokens.filter((t) => !allowed.has(t)),
+    'tokens outside the reference set',
+  ).toEqual([]);
   let mismatches = 0;
   tokens.forEach((t, i) => {
     if (inverseCdf(dist.probs, order, philoxUniform(SEED, i, 0)) !== t) mismatches++;
@@ -93,7 +105,7 @@ async function check(p: SamplingParams, expectAllowed?: number): Promise<void> {
 
 describe('truncated sampler = sort-based reference (ties included)', () => {
   it('the ties are where the cuts fall', () => {
-    expect(logits[byRank[0]!]).toBe(logits[byRank[2]!]);  // three-way tie at the top
+    expect(logits[byRank[0]!]).toBe(logits[byRank[2]!]); // three-way tie at the top
     expect(argmax(logits)).toBe(byRank[0]);
   });
 
