@@ -20,7 +20,6 @@ import { openWeights } from '../io/safetensors-index';
 import { buildLoadPlan } from '../model/load-plan';
 import { loadNative } from '../native/loader';
 import type { NativeTrainer } from '../native/types';
-import { TextTokenizer } from '../tokenizer/tokenizer';
 import {
   listCheckpoints,
   pruneCheckpoints,
@@ -32,9 +31,9 @@ import {
   writeFinal,
   type TrainerStateFile,
 } from './checkpoint';
-import { readDataSource, tokenizeDocuments } from './data-source';
+import { loadRows } from './load-rows';
 import { resolveTrainOptions, resumeSettings, warmupSteps, type ResolvedTrainOptions, type TrainOptions } from './options';
-import { gatherBatch, packDocuments, type PackedRows } from './packing';
+import { gatherBatch } from './packing';
 import { lrAt, type Schedule } from './schedule';
 import { DataOrder } from './shuffle';
 import { ensureDir } from '../io/ensure-dir';
@@ -107,35 +106,6 @@ function prepareOutDir(out: string): void {
   } catch (err) {
     throw asIoError(err, `output directory ${out} is not writable`, out);
   }
-}
-
-async function loadRows(
-  o: ResolvedTrainOptions,
-  vocabSize: number,
-  eosFallback: number | null,
-): Promise<{ rows: PackedRows; fingerprint: string }> {
-  const src = readDataSource(o.data);
-  const tok = await TextTokenizer.load(o.model).catch((err: unknown) => {
-    if (src.documents.every((d) => 'tokens' in d)) return null; // pre-tokenized data needs no tokenizer
-    throw err;
-  });
-  const docs = await tokenizeDocuments(src, (texts, add) => {
-    if (!tok) throw new ResurfaceError('ERR_TOKENIZER', `${o.model} has no tokenizer, and --data has text records`);
-    return tok.encodeBatch(texts, { addSpecialTokens: add });
-  });
-  for (const d of docs) {
-    for (const id of d) {
-      if (id >= vocabSize)
-        throw new ResurfaceError('ERR_DATA', `--data holds token id ${id}, outside the model's vocabulary (${vocabSize})`);
-    }
-  }
-  const eos = tok?.special.eos ?? eosFallback;
-  if (eos === null && o.packing === 'concat') throw new ArgumentError('--packing concat needs an EOS token, and the model declares none');
-  const pad = tok?.special.pad ?? eos ?? 0;
-  const rows = packDocuments(docs, { seqLen: o.seqLen, mode: o.packing, eosId: eos ?? 0, padId: pad });
-  if (rows.numRows === 0)
-    throw new ResurfaceError('ERR_DATA', `--data ${o.data} gives no training targets (every document is shorter than 2 tokens)`);
-  return { rows, fingerprint: src.fingerprint };
 }
 
 function diffSettings(a: Record<string, unknown>, b: Record<string, unknown>): string[] {
