@@ -1,7 +1,5 @@
 #include "generate/sampler.h"
 
-#include <ATen/Parallel.h>
-
 #include <algorithm>
 
 #include "common/errors.h"
@@ -62,50 +60,6 @@ Candidates truncate(const torch::Tensor& logits, const SamplingParams& p) {
   return {probs / probs.sum(-1, true), indices};
 }
 
-// Untruncated sampling from softmax(logits / T) on CPU: inverse CDF per row with a sequential
-// float64 running sum over exp((x - max) / T) that stops at the drawn token. One [B, V] temporary
-// and ~2.5 passes, instead of softmax, renormalisation, a float64 copy, its cumsum and a second
-// int64 cumsum for the zero-tail guard (five [B, V] temporaries): 36 -> 7 ms a step at B = 32.
-torch::Tensor sample_untruncated_cpu(const torch::Tensor& logits, const torch::Tensor& uniforms, double temperature) {
-  auto x = logits.to(torch::kFloat32);
-  auto e = x - x.amax(-1, /*keepdim=*/true);  // [B, V] contiguous, <= 0
-  if (temperature != 1.0) e.mul_(1.0 / temperature);
-  e.exp_();  // unnormalised probabilities, max 1
-  auto u = uniforms.to(torch::kCPU, torch::kFloat64).contiguous();
-  const int64_t B = e.size(0), V = e.size(1);
-  auto out = torch::empty({B}, torch::kInt64);
-  const float* ep = e.data_ptr<float>();
-  const double* up = u.data_ptr<double>();
-  int64_t* op = out.data_ptr<int64_t>();
-  at::parallel_for(0, B, 1, [&](int64_t b0, int64_t b1) {
-    for (int64_t b = b0; b < b1; ++b) {
-      const float* row = ep + b * V;
-      double s[4] = {0, 0, 0, 0};  // the row's total mass (four chains, for speed)
-      int64_t i = 0;
-      for (; i + 4 <= V; i += 4) {
-        s[0] += row[i];
-        s[1] += row[i + 1];
-        s[2] += row[i + 2];
-        s[3] += row[i + 3];
-      }
-      for (; i < V; ++i) s[0] += row[i];
-      const double target = up[b] * ((s[0] + s[1]) + (s[2] + s[3]));
-      double acc = 0.0;
-      int64_t pick = -1, last_nonzero = 0;
-      for (int64_t j = 0; j < V; ++j) {
-        if (row[j] > 0.0f) last_nonzero = j;
-        acc += row[j];
-        if (acc > target) {  // row[j] > 0 here: a zero entry cannot carry acc past target
-          pick = j;
-          break;
-        }
-      }
-      op[b] = pick >= 0 ? pick : last_nonzero;  // u within rounding of the total: the last possible token
-    }
-  });
-  return out;
-}
-
 }  // namespace
 
 torch::Tensor sample_tokens(const torch::Tensor& logits_in, const torch::Tensor& uniforms, const SamplingParams& p) {
@@ -113,9 +67,7 @@ torch::Tensor sample_tokens(const torch::Tensor& logits_in, const torch::Tensor&
   const int64_t Vv = p.valid_vocab > 0 ? std::min<int64_t>(p.valid_vocab, logits_in.size(1)) : logits_in.size(1);
   auto logits = logits_in.narrow(1, 0, Vv);
   if (p.temperature <= 0.0) return logits.argmax(-1);
-  const bool untruncated = (p.top_k <= 0 || p.top_k >= Vv) && p.top_p >= 1.0 && p.min_p <= 0.0;
-  if (untruncated && logits.is_cpu()) return sample_untruncated_cpu(logits, uniforms, p.temperature);
-  if (logits.is_cpu()) return sample_truncated_cpu(logits, uniforms, p);  // O(V) per row, no sort
+  if (logits.is_cpu()) return sample_cpu(logits, uniforms, p);  // O(V) per row, no sort
 
   // other devices: tensor ops (topk over the nucleus width, cumsum, searchsorted)
 

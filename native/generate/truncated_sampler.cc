@@ -9,7 +9,7 @@
 // cut or the draw falls: two more radix levels over that bin's members (e's bits 20..10, 9..0)
 // leave a group of one exact e, which a small sort puts in order. A few passes over V per row,
 // rows in parallel; the same tokens as the sort-based definition, ties included.
-// min-p alone draws in id order instead (one pass, as the untruncated sampler does).
+// Untruncated and min-p-only draws go in id order instead (two passes, no histogram).
 #include "generate/truncated_sampler.h"
 
 #include <ATen/Parallel.h>
@@ -132,7 +132,7 @@ Found find_in_bin(const Row& r, std::vector<int64_t>& ids, Weight w, double abov
   Found f;
   double mass_ahead = 0.0;  // mass of the list's tokens ahead of the group still searched
   // bits 20..10, then 9..0 (the level-0 bin fixed bits 31..21)
-  for (const auto [shift, mask] : {std::pair<int, uint32_t>{10, 0x7FF}, std::pair<int, uint32_t>{0, 0x3FF}}) {
+  for (const auto& [shift, mask] : {std::pair<int, uint32_t>{10, 0x7FF}, std::pair<int, uint32_t>{0, 0x3FF}}) {
     if (ids.size() <= 64) break;
     const int n = static_cast<int>(mask) + 1;
     std::fill(s.sub_w, s.sub_w + n, 0.0);
@@ -265,27 +265,34 @@ int64_t draw(const Row& r, const Cut& cut, double u, Scratch& s) {
   return s.ids.empty() ? 0 : last_of(r, s.ids).id;
 }
 
-// min-p alone: inverse CDF in id order over e >= min_p.
-int64_t draw_min_p_by_id(const Row& r, double min_p, double u) {
-  const auto e_min = static_cast<float>(min_p);
-  double total = 0.0;
-  for (int64_t i = 0; i < r.V; ++i)
-    if (r.e[i] >= e_min) total += r.e[i];
-  const double target = u * total;
-  double acc = 0.0;
-  int64_t last = 0;
-  for (int64_t i = 0; i < r.V; ++i) {
-    if (!(r.e[i] >= e_min) || r.e[i] <= 0.0f) continue;
-    last = i;
-    acc += r.e[i];
-    if (acc > target) return i;
+// Inverse CDF in id order over the tokens with e >= e_min (e_min = 0: every token), one row: the
+// untruncated and the min-p-only draw. The total is summed in four chains (for speed).
+int64_t draw_in_id_order(const float* row, int64_t V, float e_min, double u) {
+  auto kept = [e_min](float v) { return e_min <= 0.0f || v >= e_min ? v : 0.0f; };
+  double s[4] = {0, 0, 0, 0};
+  int64_t i = 0;
+  for (; i + 4 <= V; i += 4) {
+    s[0] += kept(row[i]);
+    s[1] += kept(row[i + 1]);
+    s[2] += kept(row[i + 2]);
+    s[3] += kept(row[i + 3]);
   }
-  return last;
+  for (; i < V; ++i) s[0] += kept(row[i]);
+  const double target = u * ((s[0] + s[1]) + (s[2] + s[3]));
+  double acc = 0.0;
+  int64_t last_nonzero = 0;
+  for (int64_t j = 0; j < V; ++j) {
+    const float v = kept(row[j]);
+    if (v > 0.0f) last_nonzero = j;
+    acc += v;
+    if (acc > target) return j;  // v > 0 here: a zero entry cannot carry acc past target
+  }
+  return last_nonzero;  // u within rounding of the total: the last possible token
 }
 
 }  // namespace
 
-torch::Tensor sample_truncated_cpu(const torch::Tensor& logits, const torch::Tensor& uniforms, const SamplingParams& p) {
+torch::Tensor sample_cpu(const torch::Tensor& logits, const torch::Tensor& uniforms, const SamplingParams& p) {
   auto x = logits.to(torch::kFloat32).contiguous();  // [B, V]
   const int64_t B = x.size(0), V = x.size(1);
   auto e = x - x.amax(-1, /*keepdim=*/true);  // [B, V] <= 0
@@ -299,7 +306,7 @@ torch::Tensor sample_truncated_cpu(const torch::Tensor& logits, const torch::Ten
   int64_t* op = out.data_ptr<int64_t>();
   const bool use_top_k = p.top_k > 0 && p.top_k < V;
   const bool use_top_p = p.top_p < 1.0;
-  const bool use_min_p = p.min_p > 0.0;  // the caller sends untruncated settings elsewhere
+  const bool use_min_p = p.min_p > 0.0;
   at::parallel_for(0, B, 1, [&](int64_t b0, int64_t b1) {
     auto row = std::make_unique<Row>();  // histograms (30 + 32 KiB): off the stack
     auto scratch = std::make_unique<Scratch>();
@@ -309,7 +316,7 @@ torch::Tensor sample_truncated_cpu(const torch::Tensor& logits, const torch::Ten
       r.e = ep + b * V;
       r.V = V;
       if (!use_top_k && !use_top_p) {
-        op[b] = draw_min_p_by_id(r, p.min_p, up[b]);
+        op[b] = draw_in_id_order(r.e, V, use_min_p ? static_cast<float>(p.min_p) : 0.0f, up[b]);
         continue;
       }
       r.histogram();

@@ -1,4 +1,5 @@
-// Top-k / top-p / min-p sampling on CPU in O(V) per row (no sort of the vocabulary).
+// Sampling at temperature > 0 on CPU, truncated (top-k / top-p / min-p) or not, in O(V) per row
+// (no sort of the vocabulary).
 #pragma once
 
 #include <torch/torch.h>
@@ -9,7 +10,7 @@ namespace resurface {
 
 // logits: [B, V] float (CPU, already narrowed to the valid vocabulary); uniforms: [B] float64.
 // Returns token ids [B] int64: the inverse-CDF draw over the kept tokens in (logit descending,
-// id ascending) order when top-k or top-p is on, in id order for min-p alone.
-torch::Tensor sample_truncated_cpu(const torch::Tensor& logits, const torch::Tensor& uniforms, const SamplingParams& p);
+// id ascending) order when top-k or top-p is on, in id order otherwise (untruncated, min-p alone).
+torch::Tensor sample_cpu(const torch::Tensor& logits, const torch::Tensor& uniforms, const SamplingParams& p);
 
 }  // namespace resurface
