@@ -4,8 +4,8 @@
  * (GEMM blocking), which can flip a draw that lies near a truncation threshold or a CDF boundary.
  * How often that happens was measured (README, "Reproducing the paper": `scripts/batch-invariance.js`,
  * 224 samples × 40 new tokens, batch 7 vs 16): greedy, temperature 1 untruncated and top-k 50 gave
- * identical corpora, top-p 0.95 differed in 17.9% of samples (O(V) sampler; 22.8% with the earlier sort). Hence resume and `corpus merge` keep
- * the batch size the corpus was started with.
+ * identical corpora, top-p 0.95 differed in 17.9% of samples (O(V) sampler; 22.8% with the
+ * earlier sort). Hence resume and `corpus merge` keep the batch size the corpus was started with.
  */
 import type { ResolvedSampling } from './options';
 
