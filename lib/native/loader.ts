@@ -20,23 +20,47 @@ export function defaultOpenMpEnvironment(env: NodeJS.ProcessEnv = process.env): 
   if (env.OMP_WAIT_POLICY === undefined && env.GOMP_SPINCOUNT === undefined) env.OMP_WAIT_POLICY = 'PASSIVE';
 }
 
+/**
+ * RESURFACE_NATIVE_ADDON names one compiled addon file to load instead of the default build, e.g. a
+ * build against another libtorch (scripts/libtorch-variant.js builds them under .cache/variants/).
+ */
+export const ADDON_OVERRIDE_ENV = 'RESURFACE_NATIVE_ADDON';
+
+let loadedFrom: string | null = null;
+
+/** The file the addon was loaded from: the override, or what node-gyp-build resolved. */
+export function nativeAddonPath(): string | null {
+  return loadedFrom;
+}
+
 export function loadNative(): NativeAddon {
   if (cached) return cached;
   defaultOpenMpEnvironment();
+  const override = process.env[ADDON_OVERRIDE_ENV];
   try {
+    if (override) {
+      const file = path.resolve(override);
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      cached = require(file) as NativeAddon;
+      loadedFrom = file;
+      return cached;
+    }
     // node-gyp-build looks in prebuilds/<platform>-<arch>/ and build/Release/ (cmake-js or node-gyp)
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const nodeGypBuild = require('node-gyp-build') as (dir: string) => unknown;
+    const nodeGypBuild = require('node-gyp-build') as ((dir: string) => unknown) & { resolve(dir: string): string };
     cached = nodeGypBuild(PACKAGE_ROOT) as NativeAddon;
+    loadedFrom = nodeGypBuild.resolve(PACKAGE_ROOT);
     return cached;
   } catch (err) {
-    throw new ResurfaceError('ERR_NATIVE_LOAD', explainLoadFailure(err), { cause: String(err) }, { cause: err });
+    const where = override ? ` (${ADDON_OVERRIDE_ENV}=${override})` : '';
+    throw new ResurfaceError('ERR_NATIVE_LOAD', explainLoadFailure(err, where), { cause: String(err), override }, { cause: err });
   }
 }
 
-function explainLoadFailure(err: unknown): string {
+function explainLoadFailure(err: unknown, where: string): string {
   const msg = err instanceof Error ? err.message : String(err);
-  const lines = [`the native addon could not be loaded: ${msg.split('\n')[0]}`, 'Possible solutions:'];
+  const lines = [`the native addon${where} could not be loaded: ${msg.split('\n')[0]}`, 'Possible solutions:'];
+  if (where) lines.push(`  - check the file exists, or unset ${ADDON_OVERRIDE_ENV} to load the default build`);
   if (/No native build was found/i.test(msg)) {
     lines.push('  - build it: `npm run build:native` (or simply `npm test` / `npm start`, which build it when missing)');
   }

@@ -160,6 +160,8 @@ export interface NativeTrainer {
 
 export interface RuntimeInfo {
   torchVersion: string;
+  /** Built against a CUDA libtorch with the CUDA code enabled (RESURFACE_WITH_CUDA), whether or not a GPU is present. */
+  cudaCompiled: boolean;
   cudaAvailable: boolean;
   cudaDeviceCount: number;
   defaultThreads: number;

@@ -36,6 +36,11 @@ Napi::Value RuntimeInfo(const Napi::CallbackInfo& info) {
   out.Set("torchVersion", Napi::String::New(env, std::to_string(TORCH_VERSION_MAJOR) + "." + std::to_string(TORCH_VERSION_MINOR) + "." +
                                                      std::to_string(TORCH_VERSION_PATCH)));
 #endif
+#if defined(RESURFACE_WITH_CUDA)
+  out.Set("cudaCompiled", Napi::Boolean::New(env, true));
+#else
+  out.Set("cudaCompiled", Napi::Boolean::New(env, false));
+#endif
   out.Set("cudaAvailable", Napi::Boolean::New(env, torch::cuda::is_available()));
   out.Set("cudaDeviceCount", Napi::Number::New(env, torch::cuda::is_available() ? torch::cuda::device_count() : 0));
   out.Set("defaultThreads", Napi::Number::New(env, at::get_num_threads()));

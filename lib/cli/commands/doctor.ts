@@ -1,6 +1,6 @@
 /** `resurface doctor` — what the native runtime really loaded (libtorch, BLAS, OpenMP, CUDA). */
 import type { Argv } from 'yargs';
-import { loadNative } from '../../native/loader';
+import { loadNative, nativeAddonPath } from '../../native/loader';
 import { printJson, runCommand } from '../run-command';
 
 export const command = 'doctor';
@@ -22,7 +22,8 @@ export async function handler(argv: { json: boolean }) {
         ? "WARNING: pthread OpenBLAS loaded; it fights libtorch's OpenMP threads. apt-get install libopenblas0-openmp"
         : 'unknown BLAS';
     const ompWaitPolicy = process.env.OMP_WAIT_POLICY ?? '(libgomp default)';
-    if (argv.json) return printJson({ ...info, blasVerdict: verdict, ompWaitPolicy });
+    const addon = nativeAddonPath();
+    if (argv.json) return printJson({ ...info, addon, blasVerdict: verdict, ompWaitPolicy });
     const c = info.cpuBlockCache;
     const cpu = info.cpu;
     const bf16 = cpu.nativeBf16
@@ -32,8 +33,9 @@ export async function handler(argv: { json: boolean }) {
     const cache = c.installed ? `on, keeps up to ${mib(c.limitBytes)} idle (RESURFACE_CPU_CACHE_MB)` : 'off';
     process.stdout.write(
       [
+        `native addon: ${addon ?? 'unknown'}`,
         `libtorch ${info.torchVersion}`,
-        `CUDA: ${info.cudaAvailable ? `${info.cudaDeviceCount} device(s)` : 'not available'}`,
+        `CUDA: ${info.cudaCompiled ? 'compiled in' : 'not compiled in (CPU libtorch)'}; ${info.cudaAvailable ? `${info.cudaDeviceCount} device(s)` : 'no device available'}`,
         `BLAS: ${verdict}`,
         ...info.libraries.map((l) => `  ${l}`),
         `CPU: ${cpu.brand || cpu.vendor || 'unknown'}; ${cpu.features.join(' ') || 'no AVX2/AVX-512/AMX'}`,
