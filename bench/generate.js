@@ -65,9 +65,10 @@ async function main() {
   const load = { start: common.loadAverage() };
   const model = await Model.load(modelDir, { threads: THREADS });
   const reqs = contexts.map((c) => ({ context: c, until: UNTIL, maxGenToks: G }));
-  await generateUntil(model, tok, reqs.slice(0, 2), { batchSize: 2 }); // warm-up
   const rows = [];
   for (const B of BATCHES) {
+    // warm-up as the peer's: one batch of the timed shape (the peer warms up, and compiles, on the first B items)
+    await generateUntil(model, tok, reqs.slice(0, B), { batchSize: B });
     const ours = [];
     const oursCpu = [];
     const base = Object.fromEntries(peerNames.map((n) => [n, []]));
@@ -166,7 +167,7 @@ async function main() {
   const md = [
     '# Generative evaluation benchmark (CPU)',
     '',
-    `${result.date}. ${ITEMS} greedy generate_until items (60-120-token prompts, until ${JSON.stringify(UNTIL)} + EOS, max_gen_toks ${G}), ${THREADS} threads, float32, ${ROUNDS} alternating rounds per batch size (medians). Peers: Hugging Face transformers ${b0.transformers} \`generate\` (pip torch ${b0.torch}, ${HF_PYTHON}) as the harness's HFLM calls it (left-padded batches, stop_strings, decode, cut), \`hf\` with the default dynamic cache and \`hf-static-compile\` with \`cache_implementation="static"\` + \`torch.compile(model.forward)\` (prompts padded to the longest item: one shape, one compile; the warm-up batch compiles). The ratio is against the faster peer. Ours: Debian libtorch. OMP_WAIT_POLICY ${result.ompWaitPolicy ?? '(default)'} on both sides.`,
+    `${result.date}. ${ITEMS} greedy generate_until items (60-120-token prompts, until ${JSON.stringify(UNTIL)} + EOS, max_gen_toks ${G}), ${THREADS} threads, float32, ${ROUNDS} alternating rounds per batch size (medians). Peers: Hugging Face transformers ${b0.transformers} \`generate\` (pip torch ${b0.torch}, ${HF_PYTHON}) as the harness's HFLM calls it (left-padded batches, stop_strings, decode, cut), \`hf\` with the default dynamic cache and \`hf-static-compile\` with \`cache_implementation="static"\` + \`torch.compile(model.forward)\` (prompts padded to the longest item: one shape, one compile; the warm-up batch compiles). The ratio is against the faster peer. Ours: libtorch ${result.machine.libtorch ?? '?'} (${process.env.RESURFACE_NATIVE_ADDON ? `RESURFACE_NATIVE_ADDON=${process.env.RESURFACE_NATIVE_ADDON}` : 'the default build'}). OMP_WAIT_POLICY ${result.ompWaitPolicy ?? '(default)'} on both sides.`,
     '',
     common.machineMarkdown(machine, { start: load.start, end: load.end }),
     '',

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "common/errors.h"
+#include "model/bf16_small_linear.h"
 #include "model/small_query_attention.h"
 
 namespace resurface {
@@ -13,8 +14,10 @@ namespace {
 
 // y = x @ w^T + b for x [..., in]. A single row (batch-1 decoding) goes through gemv: libtorch 1.13
 // sends it to OpenBLAS 0.3.21 as a 1-row GEMM, which packs the whole weight matrix on every call
-// (measured 2.4x slower for the 50304x512 lm_head, 3-5x for the layers' matrices, on CPU).
+// (measured 2.4x slower for the 50304x512 lm_head, 3-5x for the layers' matrices, on CPU). A few bf16
+// rows on a CPU with AVX512_BF16 go through our own kernel (model/bf16_small_linear.h).
 torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b) {
+  if (bf16_small_linear_applies(x, w, b)) return bf16_small_linear(x, w, b);
   if (x.numel() == x.size(-1) && x.is_cpu() && x.scalar_type() == torch::kFloat32) {
     auto sizes = x.sizes().vec();
     sizes.back() = w.size(0);
