@@ -57,6 +57,15 @@ export function softmax(logits: ArrayLike<number>, temperature = 1, n = logits.l
   return out;
 }
 
+/** log_softmax(row / temperature)[tok] in float64. */
+export function logSoftmaxAt(row: ArrayLike<number>, tok: number, temperature = 1): number {
+  let max = -Infinity;
+  for (let i = 0; i < row.length; i++) max = Math.max(max, row[i]! / temperature);
+  let sum = 0;
+  for (let i = 0; i < row.length; i++) sum += Math.exp(row[i]! / temperature - max);
+  return row[tok]! / temperature - max - Math.log(sum);
+}
+
 export function argmax(x: ArrayLike<number>, n = x.length): number {
   let best = 0;
   for (let i = 1; i < n; i++) if (x[i]! > x[best]!) best = i;

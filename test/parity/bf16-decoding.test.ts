@@ -21,6 +21,7 @@ import { generate } from '../../lib/generate/model-generate';
 import { Model } from '../../lib/model/model';
 import { buildGenModel, type GenModelOptions } from '../helpers/tiny-models';
 import { hasPythonTorch, logitsAt, pythonTorchSkipReason, refLogits } from '../helpers/reference';
+import { logSoftmaxAt } from '../helpers/sampling-math';
 import { makeTmpDir, removeTmpDir } from '../helpers/shared';
 
 const VOCAB = 512;
@@ -43,14 +44,6 @@ const ARCHS: Array<{ name: string; model: Omit<GenModelOptions, 'dir'> }> = [
     model: { base: 'meta-llama--Llama-3.2-1B', seed: 43, edit: special, shrink: { hiddenSize: 128, intermediateSize: 136 } },
   },
 ];
-
-function logSoftmaxAt(row: ArrayLike<number>, tok: number): number {
-  let max = -Infinity;
-  for (let i = 0; i < row.length; i++) max = Math.max(max, row[i]!);
-  let sum = 0;
-  for (let i = 0; i < row.length; i++) sum += Math.exp(row[i]! - max);
-  return row[tok]! - max - Math.log(sum);
-}
 
 const skipRef = !hasPythonTorch();
 if (skipRef) console.warn(`bf16 decoding parity skipped: ${pythonTorchSkipReason()}`);

@@ -15,7 +15,7 @@ import { generate } from '../../lib/generate/model-generate';
 import { Model } from '../../lib/model/model';
 import { buildGenModel, copyModelDir, type GenModelOptions } from '../helpers/tiny-models';
 import { hasPythonTorch, logitsAt, pythonTorchSkipReason, refLogits } from '../helpers/reference';
-import { argmax } from '../helpers/sampling-math';
+import { argmax, logSoftmaxAt } from '../helpers/sampling-math';
 import { makeTmpDir, removeTmpDir } from '../helpers/shared';
 
 const VOCAB = 512;
@@ -49,15 +49,6 @@ const ARCHS: Array<{ name: string; model: Omit<GenModelOptions, 'dir'> }> = [
     },
   },
 ];
-
-/** log_softmax(row / temperature)[tok] in float64. */
-function logSoftmaxAt(row: ArrayLike<number>, tok: number, temperature = 1): number {
-  let max = -Infinity;
-  for (let i = 0; i < row.length; i++) max = Math.max(max, row[i]! / temperature);
-  let sum = 0;
-  for (let i = 0; i < row.length; i++) sum += Math.exp(row[i]! / temperature - max);
-  return row[tok]! / temperature - max - Math.log(sum);
-}
 
 const skipRef = !hasPythonTorch();
 if (skipRef) console.warn(`logprob parity skipped: ${pythonTorchSkipReason()}`);
