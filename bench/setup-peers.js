@@ -18,7 +18,7 @@ const path = require('node:path');
 
 const DEFAULT_VENV = path.join(__dirname, '.work', 'peers-venv');
 const PACKAGES = ['torch==2.13.0+cpu', 'transformers>=5', 'safetensors', 'tokenizers', 'numpy'];
-const WHEEL_DIRS = ['/opt/wheels', '/opt/pypi/files', '/opt/pypi-more/files'];
+const { WHEEL_DIRS, findLinksArgs } = require('../scripts/local-wheels');
 const CHECK =
   'import torch, transformers, safetensors, tokenizers, numpy, json;' +
   'print(json.dumps({"torch": torch.__version__, "transformers": transformers.__version__}))';
@@ -56,7 +56,7 @@ function setupPeers({ venv = DEFAULT_VENV, python, force = false, log = (m) => p
   }
   const py = basePython(python);
   if (!py) return { error: 'no Python 3.11 (pyenv 3.11.7 or python3.11; set RESURFACE_PEERS_PYTHON)' };
-  const links = WHEEL_DIRS.filter((d) => fs.existsSync(d)).flatMap((d) => ['--find-links', d]);
+  const links = findLinksArgs();
   if (links.length === 0) return { error: `none of the local wheel folders exists (${WHEEL_DIRS.join(', ')})` };
   fs.rmSync(venv, { recursive: true, force: true });
   fs.mkdirSync(path.dirname(venv), { recursive: true });

@@ -26,7 +26,7 @@ const os = require('node:os');
 const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..');
-const WHEEL_DIRS = ['/opt/wheels', '/opt/pypi/files', '/opt/pypi-more/files'];
+const { WHEEL_DIRS, findLinksArgs } = require('./local-wheels');
 // What `import torch` needs (the wheels' own dependency lists also name triton and cuda-bindings,
 // which neither building against libtorch nor loading it needs, and which the folders may lack).
 const TORCH_RUNTIME = ['filelock', 'typing-extensions', 'sympy', 'networkx', 'jinja2', 'fsspec', 'numpy'];
@@ -114,7 +114,7 @@ function ensureVenv(name, dir, opts) {
   const stamp = path.join(venv, '.resurface-variant');
   const want = [v.torch, ...v.packages, ...TORCH_RUNTIME].join(' ');
   if (!opts.forceVenv && fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8').trim() === want && torchInfo(py)) return py;
-  const links = WHEEL_DIRS.filter((d) => fs.existsSync(d)).flatMap((d) => ['--find-links', d]);
+  const links = findLinksArgs();
   if (links.length === 0) throw new VariantError('ERR_VARIANT_WHEELS', `none of the local wheel folders exists (${WHEEL_DIRS.join(', ')})`);
   fs.rmSync(venv, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
