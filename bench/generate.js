@@ -9,7 +9,10 @@
  * alternating; the ratio is against the faster peer. Target: >= 3x.
  *
  *   node bench/generate.js [--items 32] [--max-gen-toks 64] [--batch-size 8,32] [--rounds 2] [--threads N]
- *                          [--peers hf,hf-static-compile] [--peers-python PY | --no-peers-setup]
+ *                          [--dtypes float32,bfloat16] [--peers hf,hf-static-compile]
+ *                          [--peers-python PY | --no-peers-setup]
+ * --dtypes: both sides compute in each (the peer loads the model in that dtype); bfloat16 is left out by
+ * default on a CPU without native bf16 dot products, where neither side would run it in practice.
  *   (the peers need torch 2 + transformers 5: bench/.work/peers-venv, made by bench/setup-peers.js)
  * Writes bench/results/generate-cpu.json and .md. Needs `npm run build` first.
  */
@@ -29,6 +32,7 @@ const BATCHES = String(args['batch-size'] ?? '8,32')
 const ROUNDS = Number(args.rounds ?? 2);
 const THREADS = Number(args.threads ?? common.cpuCount());
 const TARGET = 3;
+const DTYPES = args.dtypes ? String(args.dtypes).split(',') : null; // null: float32, + bfloat16 where native
 const peers = require('./peers');
 const UNTIL = ['Question:', '\n\n'];
 
@@ -63,87 +67,93 @@ async function main() {
   const jobFile = path.join(os.tmpdir(), `resurface-bench-generate-${process.pid}.json`);
   fs.writeFileSync(jobFile, JSON.stringify({ contexts, until: UNTIL, max_gen_toks: G }));
   const load = { start: common.loadAverage() };
-  const model = await Model.load(modelDir, { threads: THREADS });
   const reqs = contexts.map((c) => ({ context: c, until: UNTIL, maxGenToks: G }));
+  const machine = common.machineInfo(avail.pythons);
+  const dtypes = DTYPES ?? (machine.nativeBf16 ? ['float32', 'bfloat16'] : ['float32']);
   const rows = [];
-  for (const B of BATCHES) {
-    // warm-up as the peer's: one batch of the timed shape (the peer warms up, and compiles, on the first B items)
-    await generateUntil(model, tok, reqs.slice(0, B), { batchSize: B });
-    const ours = [];
-    const oursCpu = [];
-    const base = Object.fromEntries(peerNames.map((n) => [n, []]));
-    let ourTexts = [];
-    let tokens = 0;
-    for (let r = 0; r < ROUNDS; r++) {
-      const c0 = process.cpuUsage();
-      const t0 = process.hrtime.bigint();
-      const out = await generateUntil(model, tok, reqs, { batchSize: B });
-      ours.push(Number(process.hrtime.bigint() - t0) / 1e9);
-      const c = process.cpuUsage(c0);
-      oursCpu.push((c.user + c.system) / 1e6);
-      ourTexts = out.map((x) => x[0].text);
-      tokens = out.reduce((a, x) => a + x[0].tokens.length, 0);
-      for (const n of peerNames) {
-        process.stderr.write(`[generate] batch ${B} round ${r + 1}/${ROUNDS}: ${n}\n`);
-        base[n].push(
-          common.runJsonChild(
-            HF_PYTHON,
-            [
-              path.join(__dirname, 'baselines', 'generate_until_baseline.py'),
-              '--model',
-              modelDir,
-              '--input',
-              jobFile,
-              '--threads',
-              String(THREADS),
-              '--batch-size',
-              String(B),
-              '--peer',
-              n,
-            ],
-            { timeoutMs: 1_800_000 },
-          ),
-        );
+  for (const dtype of dtypes) {
+    const model = await Model.load(modelDir, { threads: THREADS, dtype });
+    for (const B of BATCHES) {
+      // warm-up as the peer's: one batch of the timed shape (the peer warms up, and compiles, on the first B items)
+      await generateUntil(model, tok, reqs.slice(0, B), { batchSize: B });
+      const ours = [];
+      const oursCpu = [];
+      const base = Object.fromEntries(peerNames.map((n) => [n, []]));
+      let ourTexts = [];
+      let tokens = 0;
+      for (let r = 0; r < ROUNDS; r++) {
+        const c0 = process.cpuUsage();
+        const t0 = process.hrtime.bigint();
+        const out = await generateUntil(model, tok, reqs, { batchSize: B });
+        ours.push(Number(process.hrtime.bigint() - t0) / 1e9);
+        const c = process.cpuUsage(c0);
+        oursCpu.push((c.user + c.system) / 1e6);
+        ourTexts = out.map((x) => x[0].text);
+        tokens = out.reduce((a, x) => a + x[0].tokens.length, 0);
+        for (const n of peerNames) {
+          process.stderr.write(`[generate] ${dtype} batch ${B} round ${r + 1}/${ROUNDS}: ${n}\n`);
+          base[n].push(
+            common.runJsonChild(
+              HF_PYTHON,
+              [
+                path.join(__dirname, 'baselines', 'generate_until_baseline.py'),
+                '--model',
+                modelDir,
+                '--input',
+                jobFile,
+                '--threads',
+                String(THREADS),
+                '--batch-size',
+                String(B),
+                '--peer',
+                n,
+                '--dtype',
+                dtype,
+              ],
+              { timeoutMs: 1_800_000 },
+            ),
+          );
+        }
       }
+      const oursSec = common.median(ours);
+      const peerSec = Object.fromEntries(peerNames.map((n) => [n, common.median(base[n].map((b) => b.seconds))]));
+      const bestPeer = [...peerNames].sort((a, b) => peerSec[a] - peerSec[b])[0];
+      const peerRows = Object.fromEntries(
+        Object.entries(base).map(([n, xs]) => [
+          n,
+          {
+            itemsPerSec: ITEMS / peerSec[n],
+            seconds: xs.map((b) => b.seconds),
+            cpuSeconds: xs.map((b) => b.cpu_seconds),
+            warmupSeconds: xs.map((b) => b.warmup_seconds),
+            identicalCompletions: ourTexts.filter((t, i) => t === xs[0].texts[i]).length,
+          },
+        ]),
+      );
+      const baseSec = peerSec[bestPeer];
+      const baseBest = base[bestPeer];
+      rows.push({
+        dtype,
+        bestPeer,
+        peers: peerRows,
+        batchSize: B,
+        generatedTokens: tokens,
+        resurfaceSeconds: ours,
+        resurfaceCpuSeconds: oursCpu,
+        baselineSeconds: baseBest.map((b) => b.seconds),
+        baselineCpuSeconds: baseBest.map((b) => b.cpu_seconds),
+        resurfaceItemsPerSec: ITEMS / oursSec,
+        baselineItemsPerSec: ITEMS / baseSec,
+        speedup: baseSec / oursSec,
+        cpuRatio: common.median(baseBest.map((b) => b.cpu_seconds)) / common.median(oursCpu),
+        identicalCompletions: ourTexts.filter((t, i) => t === baseBest[0].texts[i]).length,
+        baseline: { torch: baseBest[0].torch, transformers: baseBest[0].transformers },
+      });
     }
-    const oursSec = common.median(ours);
-    const peerSec = Object.fromEntries(peerNames.map((n) => [n, common.median(base[n].map((b) => b.seconds))]));
-    const bestPeer = [...peerNames].sort((a, b) => peerSec[a] - peerSec[b])[0];
-    const peerRows = Object.fromEntries(
-      Object.entries(base).map(([n, xs]) => [
-        n,
-        {
-          itemsPerSec: ITEMS / peerSec[n],
-          seconds: xs.map((b) => b.seconds),
-          cpuSeconds: xs.map((b) => b.cpu_seconds),
-          warmupSeconds: xs.map((b) => b.warmup_seconds),
-          identicalCompletions: ourTexts.filter((t, i) => t === xs[0].texts[i]).length,
-        },
-      ]),
-    );
-    const baseSec = peerSec[bestPeer];
-    const baseBest = base[bestPeer];
-    rows.push({
-      bestPeer,
-      peers: peerRows,
-      batchSize: B,
-      generatedTokens: tokens,
-      resurfaceSeconds: ours,
-      resurfaceCpuSeconds: oursCpu,
-      baselineSeconds: baseBest.map((b) => b.seconds),
-      baselineCpuSeconds: baseBest.map((b) => b.cpu_seconds),
-      resurfaceItemsPerSec: ITEMS / oursSec,
-      baselineItemsPerSec: ITEMS / baseSec,
-      speedup: baseSec / oursSec,
-      cpuRatio: common.median(baseBest.map((b) => b.cpu_seconds)) / common.median(oursCpu),
-      identicalCompletions: ourTexts.filter((t, i) => t === baseBest[0].texts[i]).length,
-      baseline: { torch: baseBest[0].torch, transformers: baseBest[0].transformers },
-    });
+    model.dispose();
   }
-  model.dispose();
   fs.rmSync(jobFile);
   load.end = common.loadAverage();
-  const machine = common.machineInfo(avail.pythons);
   const result = {
     benchmark: 'generate',
     date: new Date().toISOString(),
@@ -155,7 +165,8 @@ async function main() {
       until: UNTIL,
       threads: THREADS,
       rounds: ROUNDS,
-      model: 'pythia-70m config, random init, float32',
+      model: 'pythia-70m config, random init (float32 weights; each side casts to the row dtype)',
+      dtypes,
     },
     baselinePython: HF_PYTHON,
     peers: peerNames,
@@ -167,18 +178,18 @@ async function main() {
   const md = [
     '# Generative evaluation benchmark (CPU)',
     '',
-    `${result.date}. ${ITEMS} greedy generate_until items (60-120-token prompts, until ${JSON.stringify(UNTIL)} + EOS, max_gen_toks ${G}), ${THREADS} threads, float32, ${ROUNDS} alternating rounds per batch size (medians). Peers: Hugging Face transformers ${b0.transformers} \`generate\` (pip torch ${b0.torch}, ${HF_PYTHON}) as the harness's HFLM calls it (left-padded batches, stop_strings, decode, cut), \`hf\` with the default dynamic cache and \`hf-static-compile\` with \`cache_implementation="static"\` + \`torch.compile(model.forward)\` (prompts padded to the longest item: one shape, one compile; the warm-up batch compiles). The ratio is against the faster peer. Ours: libtorch ${result.machine.libtorch ?? '?'} (${process.env.RESURFACE_NATIVE_ADDON ? `RESURFACE_NATIVE_ADDON=${process.env.RESURFACE_NATIVE_ADDON}` : 'the default build'}). OMP_WAIT_POLICY ${result.ompWaitPolicy ?? '(default)'} on both sides.`,
+    `${result.date}. ${ITEMS} greedy generate_until items (60-120-token prompts, until ${JSON.stringify(UNTIL)} + EOS, max_gen_toks ${G}), ${THREADS} threads, ${dtypes.join(' and ')} (both sides compute in the row's dtype), ${ROUNDS} alternating rounds per batch size (medians). Peers: Hugging Face transformers ${b0.transformers} \`generate\` (pip torch ${b0.torch}, ${HF_PYTHON}) as the harness's HFLM calls it (left-padded batches, stop_strings, decode, cut), \`hf\` with the default dynamic cache and \`hf-static-compile\` with \`cache_implementation="static"\` + \`torch.compile(model.forward)\` (prompts padded to the longest item: one shape, one compile; the warm-up batch compiles). The ratio is against the faster peer. Ours: libtorch ${result.machine.libtorch ?? '?'} (${process.env.RESURFACE_NATIVE_ADDON ? `RESURFACE_NATIVE_ADDON=${process.env.RESURFACE_NATIVE_ADDON}` : 'the default build'}). OMP_WAIT_POLICY ${result.ompWaitPolicy ?? '(default)'} on both sides.`,
     '',
     common.machineMarkdown(machine, { start: load.start, end: load.end }),
     '',
-    `| batch | resurface items/s | ${peerNames.map((n) => `${n} items/s`).join(' | ')} | best peer | speedup (wall) | target | CPU-time ratio | identical completions (vs best peer) |`,
-    `| ---: | ---: | ${peerNames.map(() => '---: | ').join('')}--- | ---: | --- | ---: | ---: |`,
+    `| dtype | batch | resurface items/s | ${peerNames.map((n) => `${n} items/s`).join(' | ')} | best peer | speedup (wall) | target | CPU-time ratio | identical completions (vs best peer) |`,
+    `| --- | ---: | ---: | ${peerNames.map(() => '---: | ').join('')}--- | ---: | --- | ---: | ---: |`,
     ...rows.map(
       (r) =>
-        `| ${r.batchSize} | ${r.resurfaceItemsPerSec.toFixed(2)} | ${peerNames.map((n) => r.peers[n].itemsPerSec.toFixed(2)).join(' | ')} | ${r.bestPeer} | ${r.speedup.toFixed(2)}× | ≥ ${TARGET}× ${r.speedup >= TARGET ? 'met' : 'MISSED'} | ${r.cpuRatio.toFixed(2)}× | ${r.identicalCompletions}/${ITEMS} |`,
+        `| ${r.dtype} | ${r.batchSize} | ${r.resurfaceItemsPerSec.toFixed(2)} | ${peerNames.map((n) => r.peers[n].itemsPerSec.toFixed(2)).join(' | ')} | ${r.bestPeer} | ${r.speedup.toFixed(2)}× | ≥ ${TARGET}× ${r.speedup >= TARGET ? 'met' : 'MISSED'} | ${r.cpuRatio.toFixed(2)}× | ${r.identicalCompletions}/${ITEMS} |`,
     ),
     '',
-    `Peer warm-up (compilation for hf-static-compile), seconds: ${rows.map((r) => `batch ${r.batchSize}: ${peerNames.map((n) => `${n} ${r.peers[n].warmupSeconds.map((x) => x.toFixed(1)).join('/')}`).join(', ')}`).join('; ')}.`,
+    `Peer warm-up (compilation for hf-static-compile), seconds: ${rows.map((r) => `${r.dtype} batch ${r.batchSize}: ${peerNames.map((n) => `${n} ${r.peers[n].warmupSeconds.map((x) => x.toFixed(1)).join('/')}`).join(', ')}`).join('; ')}.`,
     '',
     "CPU-time ratio: baseline / ours user+system seconds of the timed work (less sensitive to the machine's load than wall time).",
     '',

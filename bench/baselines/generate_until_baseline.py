@@ -4,6 +4,7 @@ transformers — left-padded batches, `model.generate(do_sample=False, stop_stri
 with skip_special_tokens, cut at each `until` — the loop HFLM.generate_until runs.
 
     python generate_until_baseline.py --model DIR --input JOB.json --threads N --batch-size B [--peer hf|hf-static-compile]
+                                      [--dtype float32|bfloat16]
 --peer hf-static-compile: `cache_implementation="static"` and `torch.compile(model.forward)` (the recipe transformers
 documents for fast generation), prompts left-padded to the longest item so that every batch has one shape (one compile).
 JOB.json: {"contexts": [str], "until": [str], "max_gen_toks": int}
@@ -35,6 +36,7 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--batch-size", type=int, default=8)
     ap.add_argument("--peer", choices=["hf", "hf-static-compile"], default="hf")
+    ap.add_argument("--dtype", choices=["float32", "bfloat16"], default="float32")
     a = ap.parse_args()
     static = a.peer == "hf-static-compile"
     torch.set_num_threads(a.threads)
@@ -43,7 +45,7 @@ def main():
     tok.padding_side = "left"
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token
-    model = AutoModelForCausalLM.from_pretrained(a.model, dtype=torch.float32).eval()
+    model = AutoModelForCausalLM.from_pretrained(a.model, dtype=getattr(torch, a.dtype)).eval()
     if static:
         model.forward = torch.compile(model.forward)
     longest = max(len(tok(c)["input_ids"]) for c in job["contexts"])
@@ -70,7 +72,7 @@ def main():
     t0, c0 = time.perf_counter(), time.process_time()
     texts = run(job["contexts"])
     seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
-    print(json.dumps({"peer": a.peer, "warmup_seconds": warmup, "seconds": seconds, "cpu_seconds": cpu, "items": len(texts), "texts": texts, "torch": torch.__version__,
+    print(json.dumps({"peer": a.peer, "dtype": a.dtype, "warmup_seconds": warmup, "seconds": seconds, "cpu_seconds": cpu, "items": len(texts), "texts": texts, "torch": torch.__version__,
                       "transformers": transformers.__version__}))
 
 
