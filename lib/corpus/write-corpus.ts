@@ -92,8 +92,19 @@ export async function generateCorpus(options: CorpusGenerateOptions): Promise<Co
   readModelConfig(options.modelDir); // a directory that is not a model fails here, before anything is created
   prepareOutDir(outDir, options.resume === true);
 
-  const tokenizer = await TextTokenizer.load(options.modelDir);
-  const model = options.model ?? (await Model.load(options.modelDir, options.load));
+  // The weights load on a worker thread while the tokenizer is parsed on this one.
+  const modelLoading = options.model ? Promise.resolve(options.model) : Model.load(options.modelDir, options.load);
+  let tokenizer: TextTokenizer;
+  try {
+    tokenizer = await TextTokenizer.load(options.modelDir);
+  } catch (err) {
+    await modelLoading.then(
+      (m) => (options.model ? undefined : m.dispose()),
+      () => undefined,
+    );
+    throw err;
+  }
+  const model = await modelLoading;
   try {
     const startToken =
       gen.startText !== undefined
