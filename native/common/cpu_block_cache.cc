@@ -2,7 +2,6 @@
 
 #include <c10/core/CPUAllocator.h>
 #include <torch/version.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,7 +13,18 @@
 
 namespace resurface {
 
+// The Allocator interface: libtorch 1.x has `allocate(size_t) const`; from 2.3 on (the first 2.x that
+// this was compiled against is 2.13, the torch2-cpu variant) `allocate` is non-const and `copy_data`
+// must be defined. 2.0-2.2 sit between the two and keep libtorch's allocator.
 #if TORCH_VERSION_MAJOR < 2
+#define RESURFACE_BLOCK_CACHE 1
+#define RESURFACE_ALLOCATE_CONST const
+#elif TORCH_VERSION_MAJOR > 2 || TORCH_VERSION_MINOR >= 3
+#define RESURFACE_BLOCK_CACHE 2
+#define RESURFACE_ALLOCATE_CONST
+#endif
+
+#ifdef RESURFACE_BLOCK_CACHE
 
 namespace {
 
@@ -25,10 +35,14 @@ class BlockCache final : public c10::Allocator {
  public:
   BlockCache(c10::Allocator* fallback, size_t limit) : fallback_(fallback), limit_(limit) {}
 
-  c10::DataPtr allocate(size_t n) const override {
+  c10::DataPtr allocate(size_t n) RESURFACE_ALLOCATE_CONST override {
     if (n < kMinCached) return fallback_->allocate(n);
     return const_cast<BlockCache*>(this)->take((n + kBlock - 1) / kBlock * kBlock);
   }
+
+#if RESURFACE_BLOCK_CACHE == 2
+  void copy_data(void* dest, const void* src, std::size_t count) const override { default_copy_data(dest, src, count); }
+#endif
 
   // libtorch frees some buffers by pointer alone (raw_deallocate): context == data, and the
   // deleter tells our blocks from the default allocator's small ones.
@@ -77,9 +91,9 @@ class BlockCache final : public c10::Allocator {
       if (posix_memalign(&p, kBlock, size) != 0)
         throw c10::Error({__func__, __FILE__, static_cast<uint32_t>(__LINE__)},
                          "out of memory: could not allocate " + std::to_string(size >> 20) + " MiB on the CPU");
-#ifdef MADV_HUGEPAGE
-      madvise(p, size, MADV_HUGEPAGE);  // a hint; fine where THP is off
-#endif
+      // No MADV_HUGEPAGE hint: with THP's usual defrag=madvise the kernel compacts memory on each
+      // hinted fault, which doubled a 70M float32 load here (230 -> 480 ms, the weights are fresh
+      // blocks) and did not speed up steady-state forward, sampling or training (reused blocks).
       std::lock_guard<std::mutex> lock(mu_);
       live_blocks_.emplace(p, size);
       live_ += size;
@@ -154,7 +168,7 @@ void release_idle_cpu_blocks() {
   if (g_cache) g_cache->release_idle();
 }
 
-#else  // libtorch 2.x: Allocator's interface differs (non-const allocate, copy_data); not installed
+#else  // libtorch 2.0-2.2: not installed
 
 void install_cpu_block_cache() {}
 CpuBlockCacheStats cpu_block_cache_stats() { return {}; }

@@ -6,9 +6,9 @@
 // on the 2-core EPYC: a Pythia-70m training step spent ~40% of its CPU time in the kernel (1.6 M
 // page faults for 3 steps). PyTorch's CPU tuning guides answer this with jemalloc or tcmalloc via
 // LD_PRELOAD, which a Node addon cannot do for its host process; this is the contained version:
-// blocks of 1 MiB and more are rounded up to 2 MiB, backed by transparent huge pages where the
-// kernel allows, and on release kept for reuse by the next allocation of the same rounded size, up
-// to a cap on idle bytes (RESURFACE_CPU_CACHE_MB, default 1/8 of RAM up to 4096; 0 disables).
+// blocks of 1 MiB and more are rounded up to 2 MiB (2 MiB-aligned) and on release kept for reuse
+// by the next allocation of the same rounded size, up to a cap on idle bytes (RESURFACE_CPU_CACHE_MB,
+// default 1/8 of RAM up to 4096; 0 disables).
 // After a model is loaded, and when one is destroyed, the idle blocks are freed (loading's conversion
 // buffers do not recur, and disposing a model really returns its memory).
 // Smaller allocations go to the default allocator unchanged.
@@ -27,8 +27,8 @@ struct CpuBlockCacheStats {
   int64_t hits = 0, misses = 0;
 };
 
-// Installs the cache as libtorch's CPU allocator (once; later calls do nothing). libtorch 1.x only:
-// the Allocator interface changed in 2.x, where this is a no-op.
+// Installs the cache as libtorch's CPU allocator (once; later calls do nothing). libtorch 1.x and
+// 2.3+; a no-op on 2.0-2.2, whose Allocator interface is neither.
 void install_cpu_block_cache();
 CpuBlockCacheStats cpu_block_cache_stats();
 // Frees every idle block (called after a model is loaded and when one is destroyed).
