@@ -106,6 +106,7 @@ function wholeProcess(libDist, dir, dtype) {
 
 async function main() {
   if (args.child) return child();
+  const loadStart = c.loadAverage();
   const dirs = { f32: await c.ensureModel(), bf16: await ensureBf16Model() };
   const cases = String(args.cases ?? 'f32,bf16,bf16-as-f32').split(',');
   const sides = [{ name: 'resurface', dist: path.join(c.ROOT, 'dist') }];
@@ -132,8 +133,18 @@ async function main() {
     results[name] = res;
     process.stderr.write(`[load] ${name}: ${JSON.stringify(summary(res))}\n`);
   }
-  const json = { machine: c.machineInfo(), loadAverage: c.loadAverage(), threads: THREADS, rounds: ROUNDS, cases: results };
-  c.writeResults('load', json, markdown(results, sides));
+  // The floor under any whole process: node starting, loading the addon (libtorch's shared libraries:
+  // relocation and operator registration) and exiting, with no model.
+  const floor = c.median(
+    Array.from({ length: ROUNDS }, () => {
+      const loader = path.join(path.resolve(sides[0].dist), 'native', 'loader.js');
+      return c.runTimedChild(process.execPath, ['-e', `require(${JSON.stringify(loader)}).loadNative()`]).wallSeconds;
+    }),
+  );
+  const machine = c.machineInfo();
+  const load = { start: loadStart, end: c.loadAverage() };
+  const json = { machine, loadAverage: load, threads: THREADS, rounds: ROUNDS, addonLoadFloorSeconds: floor, cases: results };
+  c.writeResults('load', json, markdown(results, sides, { machine, load, floor }));
 }
 
 function summary(res) {
@@ -150,11 +161,16 @@ function summary(res) {
   return out;
 }
 
-function markdown(results, sides) {
+function markdown(results, sides, { machine, load, floor }) {
   const lines = [
     '# load (Pythia-70m shape, random weights): load + one token',
     '',
+    c.machineMarkdown(machine, load),
+    `- threads: ${THREADS}; ${ROUNDS} rounds`,
+    '',
     `Sides: ${sides.map((s) => `${s.name} (${s.dist})`).join(', ')}, pytorch (bench/baselines/load_peer.py). Medians.`,
+    `Target (issue 16): added peak RSS ≤ 1.3× the weights; whole \`resurface generate\` of one token ≤ 1 s. ` +
+      `Floor under any whole process here: node + loading the addon (libtorch) + exit, no model: ${c.round(floor, 2)} s.`,
     '',
     '| case | weights MiB | side | load + 1 token s | added peak RSS MiB | × weights | whole `generate` 1 token s | whole max RSS MiB |',
     '|---|---:|---|---:|---:|---:|---:|---:|',
