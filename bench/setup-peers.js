@@ -13,26 +13,14 @@
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
 
 const DEFAULT_VENV = path.join(__dirname, '.work', 'peers-venv');
 const PACKAGES = ['torch==2.13.0+cpu', 'transformers>=5', 'safetensors', 'tokenizers', 'numpy'];
-const { WHEEL_DIRS, findLinksArgs } = require('../scripts/local-wheels');
+const { ensureOfflineVenv, basePython311, OfflineVenvError } = require('../scripts/offline-venv');
 const CHECK =
   'import torch, transformers, safetensors, tokenizers, numpy, json;' +
   'print(json.dumps({"torch": torch.__version__, "transformers": transformers.__version__}))';
-
-function basePython(explicit) {
-  const candidates = [
-    explicit,
-    process.env.RESURFACE_PEERS_PYTHON,
-    path.join(process.env.PYENV_ROOT || path.join(os.homedir(), '.pyenv'), 'versions', '3.11.7', 'bin', 'python3'),
-  ];
-  const r = spawnSync('sh', ['-c', 'command -v python3.11'], { encoding: 'utf8' });
-  if (r.status === 0) candidates.push(r.stdout.trim());
-  return candidates.find((p) => p && fs.existsSync(p)) ?? null;
-}
 
 function check(venv) {
   const py = path.join(venv, 'bin', 'python');
@@ -48,32 +36,23 @@ function check(venv) {
 
 /** Makes the venv; returns { python, torch, transformers } or { error }. */
 function setupPeers({ venv = DEFAULT_VENV, python, force = false, log = (m) => process.stderr.write(`[setup-peers] ${m}\n`) } = {}) {
-  const stamp = path.join(venv, '.resurface-peers');
-  const want = PACKAGES.join(' ');
-  if (!force && fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8').trim() === want) {
-    const ok = check(venv);
-    if (ok) return ok;
+  try {
+    const r = ensureOfflineVenv({
+      venv,
+      stampName: '.resurface-peers',
+      want: PACKAGES.join(' '),
+      installs: [PACKAGES],
+      verify: () => check(venv),
+      base: basePython311(python, ['RESURFACE_PEERS_PYTHON']),
+      force,
+      log,
+    });
+    return r.info;
+  } catch (err) {
+    if (err.code === 'ERR_VENV_PYTHON') return { error: 'no Python 3.11 (pyenv 3.11.7 or python3.11; set RESURFACE_PEERS_PYTHON)' };
+    if (err instanceof OfflineVenvError) return { error: err.message };
+    throw err;
   }
-  const py = basePython(python);
-  if (!py) return { error: 'no Python 3.11 (pyenv 3.11.7 or python3.11; set RESURFACE_PEERS_PYTHON)' };
-  const links = findLinksArgs();
-  if (links.length === 0) return { error: `none of the local wheel folders exists (${WHEEL_DIRS.join(', ')})` };
-  fs.rmSync(venv, { recursive: true, force: true });
-  fs.mkdirSync(path.dirname(venv), { recursive: true });
-  log(`creating ${venv} from ${py} (a few minutes)`);
-  let r = spawnSync(py, ['-m', 'venv', venv], { stdio: ['ignore', 'inherit', 'inherit'] });
-  if (r.status !== 0) return { error: `${py} -m venv failed (${r.status ?? r.signal})` };
-  // PIP_CONSTRAINT='': the machine-wide constraints file pins versions for other tools.
-  const env = { ...process.env, PIP_CONSTRAINT: '', PIP_DISABLE_PIP_VERSION_CHECK: '1' };
-  r = spawnSync(path.join(venv, 'bin', 'python'), ['-m', 'pip', 'install', '--no-index', ...links, '-q', ...PACKAGES], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-    env,
-  });
-  if (r.status !== 0) return { error: `pip install ${want} failed (${r.status ?? r.signal}): the local wheel folders lack something` };
-  const ok = check(venv);
-  if (!ok) return { error: 'the venv was made but does not import torch/transformers' };
-  fs.writeFileSync(stamp, `${want}\n`);
-  return ok;
 }
 
 /**

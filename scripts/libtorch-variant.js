@@ -26,7 +26,7 @@ const os = require('node:os');
 const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..');
-const { WHEEL_DIRS, findLinksArgs } = require('./local-wheels');
+const { ensureOfflineVenv, basePython311 } = require('./offline-venv');
 // What `import torch` needs (the wheels' own dependency lists also name triton and cuda-bindings,
 // which neither building against libtorch nor loading it needs, and which the folders may lack).
 const TORCH_RUNTIME = ['filelock', 'typing-extensions', 'sympy', 'networkx', 'jinja2', 'fsspec', 'numpy'];
@@ -95,43 +95,32 @@ function run(cmd, args, options = {}) {
   return r.status ?? 1;
 }
 
-function basePython(explicit) {
-  const pyenv = process.env.PYENV_ROOT || path.join(os.homedir(), '.pyenv');
-  const candidates = [explicit, process.env.RESURFACE_VARIANT_PYTHON, path.join(pyenv, 'versions', '3.11.7', 'bin', 'python3')];
-  const r = spawnSync('sh', ['-c', 'command -v python3.11'], { encoding: 'utf8' });
-  if (r.status === 0) candidates.push(r.stdout.trim());
-  const found = candidates.find((p) => p && fs.existsSync(p));
-  if (!found)
-    throw new VariantError('ERR_VARIANT_PYTHON', 'no Python 3.11 (the wheels are cp311): set RESURFACE_VARIANT_PYTHON or pass --python');
-  return found;
-}
-
 /** The venv with the variant's torch; kept when its stamp matches and it imports torch. */
 function ensureVenv(name, dir, opts) {
   const v = VARIANTS[name];
-  const venv = path.join(dir, 'venv');
-  const py = path.join(venv, 'bin', 'python');
-  const stamp = path.join(venv, '.resurface-variant');
-  const want = [v.torch, ...v.packages, ...TORCH_RUNTIME].join(' ');
-  if (!opts.forceVenv && fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8').trim() === want && torchInfo(py)) return py;
-  const links = findLinksArgs();
-  if (links.length === 0) throw new VariantError('ERR_VARIANT_WHEELS', `none of the local wheel folders exists (${WHEEL_DIRS.join(', ')})`);
-  fs.rmSync(venv, { recursive: true, force: true });
-  fs.mkdirSync(dir, { recursive: true });
-  const base = basePython(opts.python);
-  log(`${name}: creating ${path.relative(ROOT, venv)} from ${base} (a few minutes${v.cuda ? '; the CUDA wheels take ~5 GB' : ''})`);
-  if (run(base, ['-m', 'venv', venv]) !== 0) throw new VariantError('ERR_VARIANT_VENV', `${base} -m venv failed`);
-  // PIP_CONSTRAINT='': the machine-wide constraints file pins versions for other tools.
-  const env = { ...process.env, PIP_CONSTRAINT: '', PIP_DISABLE_PIP_VERSION_CHECK: '1' };
-  const pip = (args) => run(py, ['-m', 'pip', 'install', '--no-index', ...links, '-q', ...args], { env });
-  if (pip(['--no-deps', v.torch]) !== 0)
-    throw new VariantError('ERR_VARIANT_WHEELS', `pip install ${v.torch}: not in the local wheel folders`);
-  if (pip([...v.packages, ...TORCH_RUNTIME]) !== 0) {
-    throw new VariantError('ERR_VARIANT_WHEELS', `pip install of ${name}'s dependencies failed: the local wheel folders lack one`);
+  const base = basePython311(opts.python, ['RESURFACE_VARIANT_PYTHON']);
+  try {
+    return ensureOfflineVenv({
+      venv: path.join(dir, 'venv'),
+      stampName: '.resurface-variant',
+      want: [v.torch, ...v.packages, ...TORCH_RUNTIME].join(' '),
+      installs: [
+        ['--no-deps', v.torch],
+        [...v.packages, ...TORCH_RUNTIME],
+      ],
+      verify: torchInfo,
+      base,
+      force: opts.forceVenv,
+      log: (m) => log(`${name}: ${m}`),
+      describe: `a few minutes${v.cuda ? '; the CUDA wheels take ~5 GB' : ''}`,
+    }).python;
+  } catch (err) {
+    if (err.code === 'ERR_VENV_PYTHON')
+      throw new VariantError('ERR_VARIANT_PYTHON', 'no Python 3.11 (the wheels are cp311): set RESURFACE_VARIANT_PYTHON or pass --python');
+    if (err.code === 'ERR_VENV_WHEELS') throw new VariantError('ERR_VARIANT_WHEELS', err.message);
+    if (err.code === 'ERR_VENV') throw new VariantError('ERR_VARIANT_VENV', err.message);
+    throw err;
   }
-  if (!torchInfo(py)) throw new VariantError('ERR_VARIANT_VENV', `${py} does not import torch`);
-  fs.writeFileSync(stamp, `${want}\n`);
-  return py;
 }
 
 function torchInfo(py) {

@@ -1,7 +1,7 @@
 /**
  * The local wheel folders that offline `pip install --no-index` reads (see ../shared/BUILD-NOTES.md),
- * shared by the venvs the project makes: bench/setup-peers.js (the benchmarks' pip-torch peers) and
- * scripts/libtorch-variant.js (builds against other libtorches).
+ * shared by the venvs the project makes (scripts/offline-venv.js, for bench/setup-peers.js and
+ * scripts/libtorch-variant.js) and by scripts/harness-venv.sh's own list.
  */
 'use strict';
 const fs = require('node:fs');
