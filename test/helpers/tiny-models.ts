@@ -63,6 +63,15 @@ export async function buildGenModel(o: GenModelOptions): Promise<string> {
   return buildTinyModel({ ...o, std: o.std ?? 0.3, shrink: { maxPositionEmbeddings: 128, ...o.shrink } });
 }
 
+/** The generation parity tests' model: `arch.model` in ROOT/<arch.name>, norms and biases perturbed, a `vocabSize` vocabulary. */
+export async function buildParityGenModel(
+  root: string,
+  arch: { name: string; model: Omit<GenModelOptions, 'dir'> },
+  vocabSize: number,
+): Promise<string> {
+  return buildGenModel({ ...arch.model, dir: path.join(root, arch.name), perturb: true, shrink: { vocabSize, ...arch.model.shrink } });
+}
+
 /** Biases and norm biases ~ N(0, 0.1), norm weights 1 + N(0, 0.1), seeded by (seed + 1, name). */
 export async function perturbNormsAndBiases(dir: string, seed: number): Promise<void> {
   const config = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as Json;

@@ -15,11 +15,10 @@
  * bf16 error is not zero (the bound is not vacuous), and the hidden and MLP widths (64 / 200, 128 / 136)
  * leave the kernel a K tail that is not a multiple of its 32-lane step. Llama 3 adds grouped KV heads.
  */
-import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generate } from '../../lib/generate/model-generate';
 import { Model } from '../../lib/model/model';
-import { buildGenModel, type GenModelOptions } from '../helpers/tiny-models';
+import { buildParityGenModel, type GenModelOptions } from '../helpers/tiny-models';
 import { hasPythonTorch, logitsAt, pythonTorchSkipReason, refLogits } from '../helpers/reference';
 import { logSoftmaxAt } from '../helpers/sampling-math';
 import { makeTmpDir, removeTmpDir } from '../helpers/shared';
@@ -60,13 +59,7 @@ describe.skipIf(skipRef)('bfloat16 KV-cached decoding: log-probs within bf16 pre
   it.each(ARCHS)(
     '$name: batch 1, 3 (our bf16 kernels) and 8 (oneDNN) against float32 and bf16 reference forwards',
     async (a) => {
-      const dir = await buildGenModel({
-        ...a.model,
-        dir: path.join(root, a.name),
-        std: 0.3,
-        perturb: true,
-        shrink: { vocabSize: VOCAB, ...a.model.shrink },
-      });
+      const dir = await buildParityGenModel(root, a, VOCAB);
       const m = await Model.load(dir, { threads: 2, dtype: 'bfloat16' });
       const runs: Array<{ batch: number; rows: number[][]; logprobs: number[][] }> = [];
       try {

@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generate } from '../../lib/generate/model-generate';
 import { Model } from '../../lib/model/model';
-import { buildGenModel, copyModelDir, type GenModelOptions } from '../helpers/tiny-models';
+import { buildParityGenModel, copyModelDir, type GenModelOptions } from '../helpers/tiny-models';
 import { hasPythonTorch, logitsAt, pythonTorchSkipReason, refLogits } from '../helpers/reference';
 import { argmax, logSoftmaxAt } from '../helpers/sampling-math';
 import { makeTmpDir, removeTmpDir } from '../helpers/shared';
@@ -65,13 +65,7 @@ describe.skipIf(skipRef)('generate logprobs equal the reference full forward log
   it.each(ARCHS)(
     '$name: max |ours − reference| < 1e-4 at T=0.8, top-p 0.8, min-new-tokens 4',
     async (a) => {
-      const base = await buildGenModel({
-        ...a.model,
-        dir: path.join(root, a.name),
-        std: 0.3,
-        perturb: true,
-        shrink: { vocabSize: VOCAB, ...a.model.shrink },
-      });
+      const base = await buildParityGenModel(root, a, VOCAB);
       // EOS := the token found in most samples of a probe run (after step MIN_NEW), so samples end with EOS at many steps
       const probeModel = await Model.load(base, { threads: 1 });
       const counts = new Float64Array(VOCAB);

@@ -28,7 +28,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generate } from '../../lib/generate/model-generate';
 import { Model } from '../../lib/model/model';
-import { buildGenModel, copyModelDir, type GenModelOptions } from '../helpers/tiny-models';
+import { buildParityGenModel, copyModelDir, type GenModelOptions } from '../helpers/tiny-models';
 import { refGreedyBatch } from '../helpers/ref-greedy-batch';
 import { hasPythonTorch, pythonTorchSkipReason } from '../helpers/reference';
 import { argmax, inverseCdf, philoxUniform, softmax } from '../helpers/sampling-math';
@@ -134,13 +134,7 @@ describe('greedy generation equals argmax over full forward passes (no KV cache)
   beforeAll(async () => {
     root = makeTmpDir('resurface-greedy-');
     for (const a of ARCHS) {
-      const base = await buildGenModel({
-        ...a.model,
-        dir: path.join(root, a.name),
-        std: 0.3,
-        perturb: true,
-        shrink: { vocabSize: VOCAB, ...a.model.shrink },
-      });
+      const base = await buildParityGenModel(root, a, VOCAB);
       const m = await Model.load(base, { threads: 1 });
       try {
         const g = await forwardGreedy(m, STARTS, MAX_NEW, EOS);
