@@ -94,6 +94,7 @@ export async function generateCorpus(options: CorpusGenerateOptions): Promise<Co
 
   // The weights load on a worker thread while the tokenizer is parsed on this one.
   const modelLoading = options.model ? Promise.resolve(options.model) : Model.load(options.modelDir, options.load);
+  modelLoading.catch(() => undefined); // a failure is rethrown below, once the tokenizer is done: not unhandled meanwhile
   let tokenizer: TextTokenizer;
   try {
     tokenizer = await TextTokenizer.load(options.modelDir);
