@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/errors.h"
+#include "generate/argmax_rows.h"
 #include "generate/truncated_sampler.h"
 
 namespace resurface {
@@ -66,7 +67,7 @@ torch::Tensor sample_tokens(const torch::Tensor& logits_in, const torch::Tensor&
   check_arg(logits_in.dim() == 2, "logits must be [B, V]");
   const int64_t Vv = p.valid_vocab > 0 ? std::min<int64_t>(p.valid_vocab, logits_in.size(1)) : logits_in.size(1);
   auto logits = logits_in.narrow(1, 0, Vv);
-  if (p.temperature <= 0.0) return logits.argmax(-1);
+  if (p.temperature <= 0.0) return argmax_rows_applies(logits) ? argmax_rows(logits) : logits.argmax(-1);
   if (logits.is_cpu()) return sample_cpu(logits, uniforms, p);  // O(V) per row, no sort
 
   // other devices: tensor ops (topk over the nucleus width, cumsum, searchsorted)

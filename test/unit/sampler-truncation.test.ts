@@ -109,6 +109,24 @@ describe('truncated sampler = sort-based reference (ties included)', () => {
     expect(argmax(logits)).toBe(byRank[0]);
   });
 
+  it.each(['float32', 'bfloat16'] as const)(
+    'greedy (temperature 0) in %s takes the first id of the tie at the top, as torch.argmax',
+    async (dtype) => {
+      // native/generate/argmax_rows.cc: the vectorised row argmax that replaced libtorch's scalar one
+      const m = dtype === 'float32' ? model : await Model.load(model.dir, { threads: 1, dtype });
+      try {
+        const row = (await m.forward([[START]])).logits.slice(0, VOCAB); // bf16 logits widen exactly
+        const top = Math.max(...row);
+        const first = row.indexOf(top);
+        expect(row.filter((x) => x === top).length, 'a tie at the top').toBeGreaterThanOrEqual(3);
+        const r = await generate(m, { numSamples: 4, maxNewTokens: 1, seed: SEED, batchSize: 4, temperature: 0 });
+        expect(r.samples.map((s) => s.tokens[0])).toEqual([first, first, first, first]);
+      } finally {
+        if (m !== model) m.dispose();
+      }
+    },
+  );
+
   it.each([1, 2, 4, 6, 7, 8, 20, 100])('top-k %s (a cut inside a tie keeps the lower ids)', async (k) => {
     await check({ temperature: 1, topK: k }, k);
   });
