@@ -5,6 +5,7 @@
 
 #include "common/errors.h"
 #include "generate/counter_rng.h"
+#include "generate/prefill_groups.h"
 
 namespace resurface {
 
@@ -27,12 +28,6 @@ struct Row {
   std::vector<int32_t> tokens;
   std::string text;  // decoded bytes so far
 };
-
-// Prefill rows per forward so that the float32 attention scores [U, heads, L, L] stay within 512 MiB.
-int64_t prefill_rows(int64_t wanted, int64_t L, int64_t heads) {
-  const int64_t per_row = std::max<int64_t>(1, L * L * heads * 4);
-  return std::max<int64_t>(1, std::min<int64_t>(wanted, (512ll << 20) / per_row));
-}
 
 int64_t cache_capacity(const std::vector<UntilItem>& items) {
   int64_t cap = 1;
@@ -119,18 +114,18 @@ class UntilRun {
       fresh.push_back(b);
     }
     if (fresh.empty()) return;
-    // one prefill per distinct item (its repeats share it), in sub-batches whose attention scores
-    // [U, heads, L, L] stay within a memory budget
+    // one prefill per distinct item (its repeats share it), in groups of similar length
+    // (generate/prefill_groups.h: little padding, attention scores within a memory budget)
     std::vector<int64_t> uitems;
     for (auto b : fresh) {
       const int64_t it = rows_[b].job.item;
       if (std::find(uitems.begin(), uitems.end(), it) == uitems.end()) uitems.push_back(it);
     }
-    int64_t Lall = 1;
-    for (auto it : uitems) Lall = std::max<int64_t>(Lall, static_cast<int64_t>(items_[it].context.size()));
-    const int64_t per = prefill_rows(static_cast<int64_t>(uitems.size()), Lall, m_.arch.num_heads);
-    for (size_t s = 0; s < uitems.size(); s += static_cast<size_t>(per)) {
-      std::vector<int64_t> part(uitems.begin() + s, uitems.begin() + std::min(uitems.size(), s + static_cast<size_t>(per)));
+    std::vector<int64_t> lengths;
+    for (auto it : uitems) lengths.push_back(static_cast<int64_t>(items_[it].context.size()));
+    for (const auto& group : prefill_groups(lengths, m_.arch.num_heads)) {
+      std::vector<int64_t> part;
+      for (auto g : group) part.push_back(uitems[g]);
       std::vector<int64_t> rows;
       for (auto b : fresh)
         if (std::find(part.begin(), part.end(), rows_[b].job.item) != part.end()) rows.push_back(b);
