@@ -21,6 +21,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeTrainer", NativeTrainer::Init(env));
   exports.Set("NativeEncoder", NativeEncoder::Init(env));
   exports.Set("runtimeInfo", Napi::Function::New(env, RuntimeInfo));
+  exports.Set("measurePeakFlops", Napi::Function::New(env, MeasurePeakFlops));
   exports.Set("scoreContinuations", Napi::Function::New(env, ScoreContinuations));
   exports.Set("tokenLogprobs", Napi::Function::New(env, TokenLogprobs));
   exports.Set("greedyExtract", Napi::Function::New(env, GreedyExtract));

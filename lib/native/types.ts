@@ -173,6 +173,14 @@ export interface RuntimeInfo {
   cpu: CpuInfo;
 }
 
+/** GFLOP/s of all threads together; null where this CPU (or build) has no kernel for the dtype. */
+export interface MeasuredPeakFlops {
+  threads: number;
+  seconds: number;
+  float32: { isa: string; gflops: number } | null;
+  bfloat16: { isa: string; gflops: number } | null;
+}
+
 export interface CpuInfo {
   vendor: string;
   brand: string;
@@ -189,6 +197,8 @@ export interface NativeAddon extends NativeScoringAddon {
   NativeTrainer: { create(model: NativeModel, options: NativeTrainerOptions): Promise<NativeTrainer> };
   NativeEncoder: new () => NativeEncoder;
   runtimeInfo(): RuntimeInfo;
+  /** The sustained multiply-add rate of this CPU's widest units, measured on `threads` threads (native/common/peak_flops.h). */
+  measurePeakFlops(threads: number, seconds: number): Promise<MeasuredPeakFlops>;
   /** Free/total bytes of a CUDA device; null for CPU or a build without CUDA. */
   deviceMemory(device: DeviceName): { free: number; total: number } | null;
 }

@@ -6,9 +6,11 @@
 #include <set>
 #include <string>
 
+#include "bindings/async_task.h"
 #include "bindings/js_convert.h"
 #include "common/cpu_block_cache.h"
 #include "common/cpu_features.h"
+#include "common/peak_flops.h"
 
 namespace resurface {
 
@@ -69,6 +71,36 @@ Napi::Value RuntimeInfo(const Napi::CallbackInfo& info) {
   cpu.Set("nativeBf16", Napi::Boolean::New(env, f.native_bf16()));
   out.Set("cpu", cpu);
   return out;
+}
+
+// measurePeakFlops(threads, seconds) -> Promise<{ threads, seconds, float32: { isa, gflops } | null,
+// bfloat16: { isa, gflops } | null }>: the sustained multiply-add rate (common/peak_flops.h).
+Napi::Value MeasurePeakFlops(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guard_sync(env, [&]() -> Napi::Value {
+    check_arg(info.Length() >= 2 && info[0].IsNumber() && info[1].IsNumber(), "measurePeakFlops(threads, seconds) takes two numbers");
+    const int threads = info[0].As<Napi::Number>().Int32Value();
+    const double seconds = info[1].As<Napi::Number>().DoubleValue();
+    check_arg(threads >= 1 && threads <= 1024, "threads must be in [1, 1024]");
+    check_arg(seconds > 0.0 && seconds <= 10.0, "seconds must be in (0, 10]");
+    return run_async<MeasuredPeaks>(
+        env, [threads, seconds] { return measure_peak_flops(threads, seconds); },
+        [](Napi::Env env, MeasuredPeaks& p) -> Napi::Value {
+          auto out = Napi::Object::New(env);
+          out.Set("threads", Napi::Number::New(env, p.threads));
+          out.Set("seconds", Napi::Number::New(env, p.seconds));
+          auto one = [&](const MeasuredPeak& m) -> Napi::Value {
+            if (m.isa.empty()) return env.Null();
+            auto o = Napi::Object::New(env);
+            o.Set("isa", Napi::String::New(env, m.isa));
+            o.Set("gflops", Napi::Number::New(env, m.gflops));
+            return o;
+          };
+          out.Set("float32", one(p.float32));
+          out.Set("bfloat16", one(p.bfloat16));
+          return out;
+        });
+  });
 }
 
 }  // namespace resurface

@@ -5,4 +5,5 @@
 namespace resurface {
 // runtimeInfo() -> {torchVersion, cudaAvailable, cudaDeviceCount, defaultThreads, libraries[], parallelInfo, cpuBlockCache, cpu}
 Napi::Value RuntimeInfo(const Napi::CallbackInfo& info);
+Napi::Value MeasurePeakFlops(const Napi::CallbackInfo& info);
 }  // namespace resurface
