@@ -2,7 +2,6 @@
 
 #include <ATen/Parallel.h>
 
-#include <cstring>
 #include <limits>
 
 namespace resurface {
@@ -10,12 +9,7 @@ namespace resurface {
 namespace {
 
 inline float to_float(float x) { return x; }
-inline float to_float(c10::BFloat16 x) {
-  const uint32_t bits = static_cast<uint32_t>(x.x) << 16;
-  float f;
-  std::memcpy(&f, &bits, sizeof f);
-  return f;
-}
+inline float to_float(c10::BFloat16 x) { return static_cast<float>(x); }
 
 constexpr int64_t kLanes = 16;
 
