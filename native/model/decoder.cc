@@ -4,6 +4,7 @@
 
 #include "common/errors.h"
 #include "model/bf16_small_linear.h"
+#include "model/kv_write.h"
 #include "model/small_query_attention.h"
 
 namespace resurface {
@@ -126,10 +127,8 @@ torch::Tensor Decoder::attention(const LayerParams& p, const torch::Tensor& x, c
     // scatter this step's K/V into the static cache at each token's position
     auto& kc = args.cache->k[layer];
     auto& vc = args.cache->v[layer];
-    auto rows = torch::arange(B, args.positions.options()).unsqueeze(1).expand({B, T});
-    torch::NoGradGuard no_grad;
-    kc.permute({0, 2, 1, 3}).index_put_({rows, args.positions}, k.to(kc.scalar_type()));
-    vc.permute({0, 2, 1, 3}).index_put_({rows, args.positions}, v.to(vc.scalar_type()));
+    write_kv_cache(kc, k, args.positions);
+    write_kv_cache(vc, v, args.positions);
     keys = kc.index({Slice(), Slice(), Slice(0, args.kv_len)});
     values = vc.index({Slice(), Slice(), Slice(0, args.kv_len)});
   } else {
