@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "common/cpu_features.h"
+#include "common/simd_sum.h"
 #include "common/errors.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -26,17 +27,6 @@ RESURFACE_AVX512_BF16 inline __m512bh load32(const uint16_t* p, int64_t k, int64
   if (left >= 32) return (__m512bh)_mm512_loadu_si512(p + k);
   const __mmask32 m = left <= 0 ? 0 : static_cast<__mmask32>((uint64_t{1} << left) - 1);
   return (__m512bh)_mm512_maskz_loadu_epi16(m, p + k);
-}
-
-// The sum of the 16 lanes (GCC 12's _mm512_reduce_add_ps trips -Wmaybe-uninitialized in its own header).
-RESURFACE_AVX512_BF16 inline float sum16(__m512 v) {
-  const __m256 lo = _mm512_castps512_ps256(v);
-  const __m256 hi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1));
-  const __m256 s8 = _mm256_add_ps(lo, hi);
-  __m128 s4 = _mm_add_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps(s8, 1));
-  s4 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
-  s4 = _mm_add_ss(s4, _mm_shuffle_ps(s4, s4, 1));
-  return _mm_cvtss_f32(s4);
 }
 
 // Output columns [n0, n1) for all M rows: y[m, n] = sum_k x[m, k] w[n, k] + b[n].

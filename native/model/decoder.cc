@@ -5,6 +5,7 @@
 #include "common/errors.h"
 #include "model/bf16_small_linear.h"
 #include "model/kv_write.h"
+#include "model/small_layer_norm.h"
 #include "model/small_query_attention.h"
 
 namespace resurface {
@@ -73,8 +74,11 @@ Decoder::Decoder(ArchSpec arch, std::vector<std::string> names, std::vector<torc
   }
 }
 
-torch::Tensor Decoder::norm(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b) const {
+torch::Tensor Decoder::norm(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b, bool cached) const {
   if (arch_.rms_norm) return rms_norm(x, w, arch_.norm_eps);
+  // A KV-cached forward's few rows (decoding). Only there: training's checkpointed layers must
+  // recompute exactly what their no-grad forward computed, with libtorch's kernel both times.
+  if (cached && small_layer_norm_applies(x, w, b)) return small_layer_norm(x, w, b, arch_.norm_eps);
   if (x.is_cpu() && x.scalar_type() != torch::kFloat32 && !torch::GradMode::is_enabled()) {
     // libtorch 1.13's CPU layer_norm on bf16 runs 3x slower than widening to float32 first (96 vs
     // 32 us on [32, 512]); in float32 the result is rounded once, as the bf16 kernel's is.
@@ -176,16 +180,17 @@ torch::Tensor Decoder::hidden(const ForwardArgs& args) {
   for (int64_t l = 0; l < arch_.num_layers; ++l) {
     x = recompute ? args.checkpoint_layers_fn(*this, l, x, cos, sin, mask) : layer(l, x, args, cos, sin, mask);
   }
-  return norm(x, final_w_, final_b_);
+  return norm(x, final_w_, final_b_, args.cache != nullptr);
 }
 
 torch::Tensor Decoder::layer(int64_t l, const torch::Tensor& x, const ForwardArgs& args, const torch::Tensor& cos, const torch::Tensor& sin,
                              const torch::Tensor& mask) {
   const auto& p = layers_[l];
-  auto attn = attention(p, norm(x, p.ln1_w, p.ln1_b), args, l, cos, sin, mask);
-  if (arch_.parallel_residual) return x + attn + mlp(p, norm(x, p.ln2_w, p.ln2_b));
+  const bool cached = args.cache != nullptr;
+  auto attn = attention(p, norm(x, p.ln1_w, p.ln1_b, cached), args, l, cos, sin, mask);
+  if (arch_.parallel_residual) return x + attn + mlp(p, norm(x, p.ln2_w, p.ln2_b, cached));
   auto h = x + attn;
-  return h + mlp(p, norm(h, p.ln2_w, p.ln2_b));
+  return h + mlp(p, norm(h, p.ln2_w, p.ln2_b, cached));
 }
 
 std::vector<torch::Tensor> Decoder::layer_params(int64_t l) const {

@@ -56,7 +56,8 @@ class Decoder {
   const torch::Tensor& lm_head() const { return lm_head_; }
 
  private:
-  torch::Tensor norm(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b) const;
+  // cached: a KV-cached forward (decoding), which may take the few-row kernel (model/small_layer_norm.h).
+  torch::Tensor norm(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b, bool cached) const;
   torch::Tensor attention(const LayerParams& p, const torch::Tensor& x, const ForwardArgs& args, int64_t layer, const torch::Tensor& cos,
                           const torch::Tensor& sin, const torch::Tensor& mask);
   torch::Tensor mlp(const LayerParams& p, const torch::Tensor& x) const;

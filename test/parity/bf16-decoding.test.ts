@@ -38,6 +38,11 @@ const special = (c: Json): void => {
 };
 const ARCHS: Array<{ name: string; model: Omit<GenModelOptions, 'dir'> }> = [
   { name: 'neox', model: { base: 'EleutherAI--pythia-70m', seed: 41, edit: special, shrink: { intermediateSize: 200 } } },
+  // hidden 40: rows that are not a multiple of the 16-lane vector (the decode-step layer norm's masked tail)
+  {
+    name: 'neox-h40',
+    model: { base: 'EleutherAI--pythia-70m', seed: 45, edit: special, shrink: { hiddenSize: 40, intermediateSize: 104 } },
+  },
   {
     name: 'llama3',
     model: { base: 'meta-llama--Llama-3.2-1B', seed: 43, edit: special, shrink: { hiddenSize: 128, intermediateSize: 136 } },

@@ -36,6 +36,8 @@ const special = (c: Json): void => {
 const TINY_LLAMA3 = { factor: 8.0, low_freq_factor: 1.0, high_freq_factor: 4.0, original_max_position_embeddings: 64, rope_type: 'llama3' };
 const ARCHS: Array<{ name: string; model: Omit<GenModelOptions, 'dir'> }> = [
   { name: 'neox', model: { base: 'EleutherAI--pythia-70m', seed: 31, edit: special } },
+  // hidden 40: rows that are not a multiple of the 16-lane vector (the decode-step layer norm's masked tail)
+  { name: 'neox-h40', model: { base: 'EleutherAI--pythia-70m', seed: 35, edit: special, shrink: { hiddenSize: 40 } } },
   {
     name: 'llama3',
     model: {
