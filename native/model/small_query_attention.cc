@@ -5,9 +5,18 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
+#include "common/cpu_features.h"
 #include "common/errors.h"
+#include "common/simd_sum.h"
+
+// RESURFACE_PORTABLE_KERNELS builds only the portable kernel (to check it on a CPU that has AVX-512).
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(RESURFACE_PORTABLE_KERNELS)
+#include <immintrin.h>
+#define RESURFACE_SQA_AVX512 1
+#endif
 
 namespace resurface {
 
@@ -33,39 +42,144 @@ inline void axpy(float alpha, const KV* x, float* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) y[i] += alpha * to_float(x[i]);
 }
 
+constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+
+// What every row of the kernel reads: q [B, H, R, D] float32, mask [B, T, S], keys/values with
+// strides kst/vst (elements) and a contiguous last dimension, out [B, H, R, D] float32 (zeros).
+template <typename KV>
+struct AttendArgs {
+  const float* q;
+  const float* mask;
+  const KV* k;
+  const KV* v;
+  float* out;
+  int64_t B, H, R, D, S, T;
+  int64_t kst[3], vst[3];
+  float scale;
+};
+
+// Rows [i0, i1) of (sequence, head, query row), portable: softmax(q k^T * scale + mask) v, with w [S]
+// as scratch. A row that sees no key keeps its zeros.
+template <typename KV>
+void attend_rows(const AttendArgs<KV>& a, int64_t i0, int64_t i1, float* w) {
+  for (int64_t i = i0; i < i1; ++i) {
+    const int64_t b = i / (a.H * a.R), h = (i / a.R) % a.H, t = (i % a.R) % a.T;
+    const float* qi = a.q + i * a.D;
+    const float* mrow = a.mask + (b * a.T + t) * a.S;
+    const KV* kbase = a.k + b * a.kst[0] + h * a.kst[1];
+    const KV* vbase = a.v + b * a.vst[0] + h * a.vst[1];
+    float mx = kNegInf;
+    for (int64_t s = 0; s < a.S; ++s) {
+      w[s] = mrow[s] == kNegInf ? kNegInf : dot(qi, kbase + s * a.kst[2], a.D) * a.scale + mrow[s];
+      mx = std::max(mx, w[s]);
+    }
+    if (mx == kNegInf) continue;
+    float sum = 0.0f;
+    for (int64_t s = 0; s < a.S; ++s) {
+      w[s] = w[s] == kNegInf ? 0.0f : std::exp(w[s] - mx);
+      sum += w[s];
+    }
+    const float inv = 1.0f / sum;
+    float* o = a.out + i * a.D;
+    for (int64_t s = 0; s < a.S; ++s)
+      if (w[s] != 0.0f) axpy(w[s] * inv, vbase + s * a.vst[2], o, a.D);
+  }
+}
+
+#ifdef RESURFACE_SQA_AVX512
+
+#define RESURFACE_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl")))
+
+// 16 lanes [d, d + 16) of a row as float32, zero past n.
+RESURFACE_AVX512 inline __m512 lanes(const float* p, int64_t d, int64_t n) {
+  return n - d >= 16 ? _mm512_loadu_ps(p + d) : _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << (n - d)) - 1), p + d);
+}
+RESURFACE_AVX512 inline __m512 lanes(const c10::BFloat16* p, int64_t d, int64_t n) {
+  const auto* u = reinterpret_cast<const uint16_t*>(p) + d;
+  const __m256i h = n - d >= 16 ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(u))
+                                : _mm256_maskz_loadu_epi16(static_cast<__mmask16>((1u << (n - d)) - 1), u);
+  return _mm512_castsi512_ps(_mm512_maskz_slli_epi32(0xFFFF, _mm512_maskz_cvtepu16_epi32(0xFFFF, h), 16));  // bf16 = top half of a float32
+}
+
+// exp(x) for x <= 0 (Cephes' single-precision polynomial, ~1 ulp; exp(-inf) = 0 exactly).
+RESURFACE_AVX512 inline __m512 exp_nonpositive(__m512 x) {
+  const __mmask16 finite = _mm512_cmp_ps_mask(x, _mm512_set1_ps(kNegInf), _CMP_NEQ_OQ);
+  x = _mm512_maskz_max_ps(0xFFFF, x, _mm512_set1_ps(-87.3f));  // (maskz forms: see common/simd_sum.h)
+  const __m512 n = _mm512_maskz_roundscale_ps(0xFFFF, _mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                                              _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+  __m512 p = _mm512_set1_ps(1.9875691500e-4f);
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+  p = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
+  return _mm512_maskz_scalef_ps(finite, p, n);  // p * 2^n
+}
+
+// attend_rows, 16 lanes at a time: the dot products and the weighted sum of values over head_dim,
+// the exponentials over the keys.
+template <typename KV>
+RESURFACE_AVX512 void attend_rows_avx512(const AttendArgs<KV>& a, int64_t i0, int64_t i1, float* w) {
+  const int64_t D = a.D, S = a.S;
+  for (int64_t i = i0; i < i1; ++i) {
+    const int64_t b = i / (a.H * a.R), h = (i / a.R) % a.H, t = (i % a.R) % a.T;
+    const float* qi = a.q + i * D;
+    const float* mrow = a.mask + (b * a.T + t) * S;
+    const KV* kbase = a.k + b * a.kst[0] + h * a.kst[1];
+    const KV* vbase = a.v + b * a.vst[0] + h * a.vst[1];
+    float mx = kNegInf;
+    for (int64_t s = 0; s < S; ++s) {
+      if (mrow[s] == kNegInf) {
+        w[s] = kNegInf;
+        continue;
+      }
+      const KV* ks = kbase + s * a.kst[2];
+      __m512 acc = _mm512_setzero_ps();
+      for (int64_t d = 0; d < D; d += 16) acc = _mm512_fmadd_ps(lanes(qi, d, D), lanes(ks, d, D), acc);
+      w[s] = sum16(acc) * a.scale + mrow[s];
+      mx = std::max(mx, w[s]);
+    }
+    if (mx == kNegInf) continue;
+    const __m512 vmx = _mm512_set1_ps(mx);
+    __m512 vsum = _mm512_setzero_ps();
+    for (int64_t s = 0; s < S; s += 16) {
+      const __mmask16 m = S - s >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << (S - s)) - 1);
+      const __m512 e = _mm512_maskz_mov_ps(m, exp_nonpositive(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, w + s), vmx)));
+      _mm512_mask_storeu_ps(w + s, m, e);
+      vsum = _mm512_add_ps(vsum, e);
+    }
+    const float inv = 1.0f / sum16(vsum);
+    float* o = a.out + i * D;
+    for (int64_t s = 0; s < S; ++s) {
+      if (w[s] == 0.0f) continue;
+      const __m512 p = _mm512_set1_ps(w[s] * inv);
+      const KV* vs = vbase + s * a.vst[2];
+      for (int64_t d = 0; d < D; d += 16) {
+        const __mmask16 m = D - d >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << (D - d)) - 1);
+        _mm512_mask_storeu_ps(o + d, m, _mm512_fmadd_ps(p, lanes(vs, d, D), _mm512_maskz_loadu_ps(m, o + d)));
+      }
+    }
+  }
+}
+
+#endif  // RESURFACE_SQA_AVX512
+
 // The kernel for one element type of the cache (float32 or bfloat16; arithmetic in float32).
 template <typename KV>
-void attend(const float* qp, const float* mp, const KV* kp, const KV* vp, float* op, int64_t B, int64_t H, int64_t R, int64_t D, int64_t S,
-            int64_t T, const int64_t (&kst)[3], const int64_t (&vst)[3], float fscale) {
-  constexpr float kNegInf = -std::numeric_limits<float>::infinity();
-  at::parallel_for(0, B * H * R, 1, [&](int64_t i0, int64_t i1) {
-    std::vector<float> w(S);  // [S] scores, then unnormalised probabilities
-    for (int64_t i = i0; i < i1; ++i) {
-      const int64_t b = i / (H * R), h = (i / R) % H, t = (i % R) % T;
-      const float* qi = qp + i * D;
-      const float* mrow = mp + (b * T + t) * S;
-      const KV* kbase = kp + b * kst[0] + h * kst[1];
-      const KV* vbase = vp + b * vst[0] + h * vst[1];
-      float mx = kNegInf;
-      for (int64_t s = 0; s < S; ++s) {
-        if (mrow[s] == kNegInf) {
-          w[s] = kNegInf;
-          continue;
-        }
-        w[s] = dot(qi, kbase + s * kst[2], D) * fscale + mrow[s];
-        mx = std::max(mx, w[s]);
-      }
-      if (mx == kNegInf) continue;  // sees no key: zeros
-      float sum = 0.0f;
-      for (int64_t s = 0; s < S; ++s) {
-        w[s] = w[s] == kNegInf ? 0.0f : std::exp(w[s] - mx);
-        sum += w[s];
-      }
-      const float inv = 1.0f / sum;
-      float* o = op + i * D;
-      for (int64_t s = 0; s < S; ++s)
-        if (w[s] != 0.0f) axpy(w[s] * inv, vbase + s * vst[2], o, D);
-    }
+void attend(const AttendArgs<KV>& a) {
+#ifdef RESURFACE_SQA_AVX512
+  const auto& f = cpu_features();
+  const bool avx512 = f.avx512f && f.avx512bw && f.avx512vl;
+#endif
+  at::parallel_for(0, a.B * a.H * a.R, 1, [&](int64_t i0, int64_t i1) {
+    std::vector<float> w(a.S);  // [S] scores, then unnormalised probabilities
+#ifdef RESURFACE_SQA_AVX512
+    if (avx512) return attend_rows_avx512(a, i0, i1, w.data());
+#endif
+    attend_rows(a, i0, i1, w.data());
   });
 }
 
@@ -84,20 +198,34 @@ torch::Tensor small_query_attention_cpu(const torch::Tensor& q_in, const torch::
   check_arg(keys.stride(3) == 1 && values.stride(3) == 1 && keys.sizes() == values.sizes() && keys.scalar_type() == values.scalar_type(),
             "internal: attention keys/values need one dtype and a contiguous last dimension");
   check_arg(mask_in.size(-1) == S && R % T == 0, "internal: attention mask does not match the query and key lengths");
-  auto q = q_in.to(torch::kFloat32).contiguous();                       // [B, H, R, D] float32
-  auto mask = mask_in.reshape({B, T, S}).contiguous();                  // [B, T, S]
-  auto out = torch::zeros({B, H, R, D}, q.options());                   // [B, H, R, D] float32
-  const int64_t kst[3] = {keys.stride(0), keys.stride(1), keys.stride(2)};
-  const int64_t vst[3] = {values.stride(0), values.stride(1), values.stride(2)};
-  const float fscale = static_cast<float>(scale);
+  auto q = q_in.to(torch::kFloat32).contiguous();  // [B, H, R, D] float32
+  auto mask = mask_in.reshape({B, T, S}).contiguous();  // [B, T, S]
+  auto out = torch::zeros({B, H, R, D}, q.options());  // [B, H, R, D] float32
   const float* qp = q.data_ptr<float>();
   const float* mp = mask.data_ptr<float>();
-  if (keys.scalar_type() == torch::kBFloat16) {
-    attend(qp, mp, keys.data_ptr<c10::BFloat16>(), values.data_ptr<c10::BFloat16>(), out.data_ptr<float>(), B, H, R, D, S, T, kst, vst,
-           fscale);
-  } else {
-    attend(qp, mp, keys.data_ptr<float>(), values.data_ptr<float>(), out.data_ptr<float>(), B, H, R, D, S, T, kst, vst, fscale);
-  }
+  const auto fscale = static_cast<float>(scale);
+  auto run = [&](auto* kp, auto* vp) {
+    using KV = std::remove_const_t<std::remove_pointer_t<decltype(kp)>>;
+    AttendArgs<KV> a{qp,
+                     mp,
+                     kp,
+                     vp,
+                     out.data_ptr<float>(),
+                     B,
+                     H,
+                     R,
+                     D,
+                     S,
+                     T,
+                     {keys.stride(0), keys.stride(1), keys.stride(2)},
+                     {values.stride(0), values.stride(1), values.stride(2)},
+                     fscale};
+    attend(a);
+  };
+  if (keys.scalar_type() == torch::kBFloat16)
+    run(keys.data_ptr<c10::BFloat16>(), values.data_ptr<c10::BFloat16>());
+  else
+    run(keys.data_ptr<float>(), values.data_ptr<float>());
   return out.to(q_in.scalar_type());
 }
 
