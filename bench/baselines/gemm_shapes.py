@@ -5,11 +5,14 @@ pip torch 2.x), for bench/gemm.js. Per shape and dtype, every way torch offers t
   matmul-kn  x [M, K] @ wt [K, N] (wt contiguous)            (ours' float32 layout: column-major weight)
   mkldnn     torch._C._nn.mkldnn_linear on oneDNN tensors    (x converted every call; output back to dense)
 
-Also a memory-bandwidth probe (copy of a 256 MiB tensor), for the roofline of the small-M shapes.
+Also a memory-bandwidth probe (copy of a 256 MiB tensor), for the roofline of the small-M shapes, and with
+--step-gemms a whole decode step's GEMMs in order, each layer with its own matrices (as a model reads them:
+every weight once per step, so from memory rather than from a cache that a shape timed alone keeps warm).
 
   python gemm_shapes.py --threads 2 --dtypes float32,bfloat16 --shapes 32x512x50304,1x512x2048 [--seconds 0.4]
+      [--step-gemms 512x1536,512x512,512x2048,2048x512 --step-layers 6 --step-head 512x50304 --step-batches 1,32]
 Prints one JSON line: {"shapes": [{"m","k","n","dtype","variant","bestSeconds","medianSeconds","medianCpuSeconds","calls"}],
-"bandwidthGBs", "bandwidthCpuGBs", ...}.
+"steps": [{"m","dtype","variant","bestSeconds","medianSeconds","medianCpuSeconds","calls","flops"}], "bandwidthGBs", "bandwidthCpuGBs", ...}.
 """
 import argparse
 import json
@@ -56,6 +59,24 @@ def variants(m, k, n, dtype):
     return out
 
 
+def step_variants(m, layer_shapes, layers, head, dtype):
+    """One decode step's GEMMs in order, every layer with its own weights: `linear` (row-major [N, K]) and
+    `matmul-kn` (contiguous [K, N]). Returns ({variant: fn}, flops of the step)."""
+    g = torch.Generator().manual_seed(1)
+    shapes = [kn for _ in range(layers) for kn in layer_shapes] + ([head] if head else [])
+    ws = [(torch.randn(n, k, generator=g) * 0.02).to(dtype) for k, n in shapes]
+    wts = [w.t().contiguous() for w in ws]
+    xs = {k: torch.randn(m, k, generator=g).to(dtype) for k, _ in shapes}
+    flops = sum(2 * m * k * n for k, n in shapes)
+
+    def run(weights, f):
+        def step():
+            for (k, _), w in zip(shapes, weights):
+                f(xs[k], w)
+        return step
+    return {"linear": run(ws, F.linear), "matmul-kn": run(wts, torch.matmul)}, flops
+
+
 def bandwidth(seconds):
     src = torch.ones(64 * 2 ** 20)  # 256 MiB float32
     dst = torch.empty_like(src)
@@ -70,6 +91,10 @@ def main():
     ap.add_argument("--dtypes", default="float32,bfloat16")
     ap.add_argument("--shapes", required=True, help="MxKxN,...")
     ap.add_argument("--seconds", type=float, default=0.4, help="time budget per (shape, dtype, variant)")
+    ap.add_argument("--step-gemms", default="", help="KxN,... of one layer's GEMMs, in order")
+    ap.add_argument("--step-layers", type=int, default=1)
+    ap.add_argument("--step-head", default="", help="KxN of the vocabulary head (after the layers)")
+    ap.add_argument("--step-batches", default="1,32")
     a = ap.parse_args()
     threads = setup_threads(a.threads)
     rows = []
@@ -81,8 +106,20 @@ def main():
                     best, med, cpu, calls = time_call(fn, a.seconds)
                     rows.append({"m": m, "k": k, "n": n, "dtype": dt, "variant": name, "bestSeconds": best, "medianSeconds": med,
                                  "medianCpuSeconds": cpu, "calls": calls})
+        steps = []
+        if a.step_gemms:
+            layer_shapes = [tuple(int(v) for v in kn.split("x")) for kn in a.step_gemms.split(",")]
+            head = tuple(int(v) for v in a.step_head.split("x")) if a.step_head else None
+            for m in (int(v) for v in a.step_batches.split(",")):
+                for dt in a.dtypes.split(","):
+                    fns, flops = step_variants(m, layer_shapes, a.step_layers, head, getattr(torch, dt))
+                    for name, fn in fns.items():
+                        best, med, cpu, calls = time_call(fn, 4 * a.seconds)
+                        steps.append({"m": m, "dtype": dt, "variant": name, "bestSeconds": best, "medianSeconds": med,
+                                      "medianCpuSeconds": cpu, "calls": calls, "flops": flops})
+                    del fns
         bw_best, bw_med, bw_cpu = bandwidth(a.seconds)
-    print(json.dumps({"torch": torch.__version__, "threads": threads, "shapes": rows, "bandwidthGBs": bw_best, "bandwidthMedianGBs": bw_med,
+    print(json.dumps({"torch": torch.__version__, "threads": threads, "shapes": rows, "steps": steps, "bandwidthGBs": bw_best, "bandwidthMedianGBs": bw_med,
                       "bandwidthCpuGBs": bw_cpu,
                       "mkldnnBf16": bool(getattr(torch.backends.mkldnn, "is_available", lambda: False)()),
                       "cpuCapability": getattr(torch.backends.cpu, "get_cpu_capability", lambda: None)() if hasattr(torch.backends, "cpu") else None,
