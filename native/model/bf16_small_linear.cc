@@ -5,11 +5,10 @@
 #include <cstring>
 
 #include "common/cpu_features.h"
-#include "common/simd_sum.h"
 #include "common/errors.h"
+#include "common/simd_lanes.h"
 
-#if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
+#ifdef RESURFACE_SIMD_AVX512
 #define RESURFACE_BF16_KERNEL 1
 #endif
 

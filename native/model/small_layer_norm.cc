@@ -3,20 +3,11 @@
 #include <cmath>
 
 #include "common/cpu_features.h"
-#include "common/simd_sum.h"
-
-// RESURFACE_PORTABLE_KERNELS builds only the portable kernel (to check it on a CPU that has AVX-512).
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(RESURFACE_PORTABLE_KERNELS)
-#include <immintrin.h>
-#define RESURFACE_LN_AVX512 1
-#endif
+#include "common/simd_lanes.h"
 
 namespace resurface {
 
 namespace {
-
-inline float to_float(float x) { return x; }
-inline float to_float(c10::BFloat16 x) { return static_cast<float>(x); }
 
 // Portable kernel. x, y [R, H]; w, b [H] (b may be null). Two passes per row in float32 (mean, then
 // the mean squared deviation), eight partial sums each so that the compiler can vectorise.
@@ -44,23 +35,10 @@ void normalise_rows(const T* x, const T* w, const T* b, T* y, int64_t R, int64_t
   }
 }
 
-#ifdef RESURFACE_LN_AVX512
+#ifdef RESURFACE_SIMD_AVX512
 
 #define RESURFACE_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
 
-// 16 lanes [i, i + 16) of a row as float32, zero past n (masked loads never touch memory past the row).
-RESURFACE_AVX512 inline __m512 load16(const float* p, int64_t i, int64_t n) {
-  const int64_t left = n - i;
-  return left >= 16 ? _mm512_loadu_ps(p + i) : _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << left) - 1), p + i);
-}
-RESURFACE_AVX512 inline __m512 load16(const c10::BFloat16* p, int64_t i, int64_t n) {
-  const int64_t left = n - i;
-  const auto* q = reinterpret_cast<const uint16_t*>(p) + i;
-  const __m256i h = left >= 16 ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q))
-                               : _mm256_maskz_loadu_epi16(static_cast<__mmask16>((1u << left) - 1), q);
-  // bf16 = the top half of a float32. (The maskz forms: GCC 12 warns on the unmasked ones' undefined source.)
-  return _mm512_castsi512_ps(_mm512_maskz_slli_epi32(0xFFFF, _mm512_maskz_cvtepu16_epi32(0xFFFF, h), 16));
-}
 RESURFACE_AVX512 inline void store16(float* p, int64_t i, int64_t n, __m512 v) {
   const int64_t left = n - i;
   if (left >= 16)
@@ -104,11 +82,11 @@ RESURFACE_AVX512 void normalise_rows_avx512(const T* x, const T* w, const T* b, 
   }
 }
 
-#endif  // RESURFACE_LN_AVX512
+#endif  // RESURFACE_SIMD_AVX512
 
 template <typename T>
 void dispatch(const T* x, const T* w, const T* b, T* y, int64_t R, int64_t H, float eps) {
-#ifdef RESURFACE_LN_AVX512
+#ifdef RESURFACE_SIMD_AVX512
   const auto& f = cpu_features();
   if (f.avx512f && f.avx512bw && f.avx512vl && f.avx512_bf16) return normalise_rows_avx512(x, w, b, y, R, H, eps);
 #endif

@@ -10,20 +10,11 @@
 
 #include "common/cpu_features.h"
 #include "common/errors.h"
-#include "common/simd_sum.h"
-
-// RESURFACE_PORTABLE_KERNELS builds only the portable kernel (to check it on a CPU that has AVX-512).
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(RESURFACE_PORTABLE_KERNELS)
-#include <immintrin.h>
-#define RESURFACE_SQA_AVX512 1
-#endif
+#include "common/simd_lanes.h"
 
 namespace resurface {
 
 namespace {
-
-inline float to_float(float x) { return x; }
-inline float to_float(c10::BFloat16 x) { return static_cast<float>(x); }
 
 // Eight independent partial sums so that the compiler vectorises the loop.
 template <typename KV>
@@ -86,25 +77,14 @@ void attend_rows(const AttendArgs<KV>& a, int64_t i0, int64_t i1, float* w) {
   }
 }
 
-#ifdef RESURFACE_SQA_AVX512
+#ifdef RESURFACE_SIMD_AVX512
 
 #define RESURFACE_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl")))
-
-// 16 lanes [d, d + 16) of a row as float32, zero past n.
-RESURFACE_AVX512 inline __m512 lanes(const float* p, int64_t d, int64_t n) {
-  return n - d >= 16 ? _mm512_loadu_ps(p + d) : _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << (n - d)) - 1), p + d);
-}
-RESURFACE_AVX512 inline __m512 lanes(const c10::BFloat16* p, int64_t d, int64_t n) {
-  const auto* u = reinterpret_cast<const uint16_t*>(p) + d;
-  const __m256i h = n - d >= 16 ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(u))
-                                : _mm256_maskz_loadu_epi16(static_cast<__mmask16>((1u << (n - d)) - 1), u);
-  return _mm512_castsi512_ps(_mm512_maskz_slli_epi32(0xFFFF, _mm512_maskz_cvtepu16_epi32(0xFFFF, h), 16));  // bf16 = top half of a float32
-}
 
 // exp(x) for x <= 0 (Cephes' single-precision polynomial, ~1 ulp; exp(-inf) = 0 exactly).
 RESURFACE_AVX512 inline __m512 exp_nonpositive(__m512 x) {
   const __mmask16 finite = _mm512_cmp_ps_mask(x, _mm512_set1_ps(kNegInf), _CMP_NEQ_OQ);
-  x = _mm512_maskz_max_ps(0xFFFF, x, _mm512_set1_ps(-87.3f));  // (maskz forms: see common/simd_sum.h)
+  x = _mm512_maskz_max_ps(0xFFFF, x, _mm512_set1_ps(-87.3f));  // (maskz forms: see common/simd_lanes.h)
   const __m512 n = _mm512_maskz_roundscale_ps(0xFFFF, _mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
                                               _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
   __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
@@ -138,7 +118,7 @@ RESURFACE_AVX512 void attend_rows_avx512(const AttendArgs<KV>& a, int64_t i0, in
       }
       const KV* ks = kbase + s * a.kst[2];
       __m512 acc = _mm512_setzero_ps();
-      for (int64_t d = 0; d < D; d += 16) acc = _mm512_fmadd_ps(lanes(qi, d, D), lanes(ks, d, D), acc);
+      for (int64_t d = 0; d < D; d += 16) acc = _mm512_fmadd_ps(load16(qi, d, D), load16(ks, d, D), acc);
       w[s] = sum16(acc) * a.scale + mrow[s];
       mx = std::max(mx, w[s]);
     }
@@ -159,24 +139,24 @@ RESURFACE_AVX512 void attend_rows_avx512(const AttendArgs<KV>& a, int64_t i0, in
       const KV* vs = vbase + s * a.vst[2];
       for (int64_t d = 0; d < D; d += 16) {
         const __mmask16 m = D - d >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << (D - d)) - 1);
-        _mm512_mask_storeu_ps(o + d, m, _mm512_fmadd_ps(p, lanes(vs, d, D), _mm512_maskz_loadu_ps(m, o + d)));
+        _mm512_mask_storeu_ps(o + d, m, _mm512_fmadd_ps(p, load16(vs, d, D), _mm512_maskz_loadu_ps(m, o + d)));
       }
     }
   }
 }
 
-#endif  // RESURFACE_SQA_AVX512
+#endif  // RESURFACE_SIMD_AVX512
 
 // The kernel for one element type of the cache (float32 or bfloat16; arithmetic in float32).
 template <typename KV>
 void attend(const AttendArgs<KV>& a) {
-#ifdef RESURFACE_SQA_AVX512
+#ifdef RESURFACE_SIMD_AVX512
   const auto& f = cpu_features();
   const bool avx512 = f.avx512f && f.avx512bw && f.avx512vl;
 #endif
   at::parallel_for(0, a.B * a.H * a.R, 1, [&](int64_t i0, int64_t i1) {
     std::vector<float> w(a.S);  // [S] scores, then unnormalised probabilities
-#ifdef RESURFACE_SQA_AVX512
+#ifdef RESURFACE_SIMD_AVX512
     if (avx512) return attend_rows_avx512(a, i0, i1, w.data());
 #endif
     attend_rows(a, i0, i1, w.data());
